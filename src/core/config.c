@@ -1,0 +1,236 @@
+/* config.c - the settings table and its parsers; see config.h. */
+#include "core/config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+enum { T_INT, T_STR, T_ENUM };
+
+typedef struct setting {
+    const char *name;
+    int type;
+    size_t offset;
+    size_t size; /* for T_STR: buffer size */
+    const char *def;
+    long min, max;         /* T_INT bounds */
+    const char *choices[5]; /* T_ENUM: value names, index is the stored int */
+    const char *doc;
+} setting;
+
+#define OFF(f) offsetof(aff_config, f)
+#define SZ(f) sizeof(((aff_config *)0)->f)
+
+static const setting settings[] = {
+    {"listen", T_STR, OFF(listen), SZ(listen), "127.0.0.1:8080", 0, 0, {0},
+     "HOST:PORT to serve HTTP on (port 0 picks a free port and prints it)"},
+    {"data", T_STR, OFF(data_dir), SZ(data_dir), "./data", 0, 0, {0},
+     "directory of the embedded store (created if missing)"},
+    {"public_url", T_STR, OFF(public_url), SZ(public_url), "", 0, 0, {0},
+     "base URL of tracking links in API answers; empty: http://LISTEN"},
+    {"workers", T_INT, OFF(workers), 0, "1", 1, 64, {0}, "HTTP event loops (threads), one per core is the most useful"},
+    {"read_threads", T_INT, OFF(read_threads), 0, "2", 1, 64, {0}, "threads answering reports and listings"},
+    {"click_durability", T_ENUM, OFF(click_durability), 0, "commit", 0, 0, {"commit", "async"},
+     "commit: answer a click after it is committed; async: answer first, commit within group_commit_ms"},
+    {"group_commit_ms", T_INT, OFF(group_commit_ms), 0, "2", 0, 1000, {0},
+     "longest the writer waits to fill a batch when nobody is waiting for it"},
+    {"max_batch", T_INT, OFF(max_batch), 0, "1024", 1, 100000, {0}, "most events applied in one transaction"},
+    {"queue_limit", T_INT, OFF(queue_limit), 0, "100000", 16, 10000000, {0},
+     "events waiting for the writer before new ones get 503"},
+    {"unique_window_hours", T_INT, OFF(unique_window_hours), 0, "24", 0, 8760, {0},
+     "the same link, IP and user agent within this window count once as a unique click"},
+    {"trusted_proxies", T_STR, OFF(trusted_proxies), SZ(trusted_proxies), "", 0, 0, {0},
+     "comma-separated IPs/CIDRs whose X-Forwarded-For and X-Forwarded-Proto are believed"},
+    {"max_body_bytes", T_INT, OFF(max_body_bytes), 0, "65536", 1024, 16777216, {0},
+     "largest request body accepted; larger gets 413"},
+    {"node_id", T_INT, OFF(node_id), 0, "0", 0, 255, {0}, "this node's id inside click ids (unique per node)"},
+    {"log_level", T_ENUM, OFF(log_level), 0, "info", 0, 0, {"debug", "info", "warn", "error"},
+     "least severe log level written"},
+    {"synchronous", T_ENUM, OFF(synchronous), 0, "full", 0, 0, {"full", "normal"},
+     "SQLite fsync policy: full survives power loss; normal survives process crashes only"},
+    {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), 0, "10000", 0, 600000, {0},
+     "on SIGTERM, longest wait for accepted work to be committed and answered"},
+};
+
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static const setting *find_setting(const char *key)
+{
+    char norm[64];
+    size_t n = strlen(key);
+    if (n >= sizeof(norm))
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        norm[i] = key[i] == '-' ? '_' : key[i];
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strcmp(settings[i].name, norm) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+int aff_config_has_key(const char *name)
+{
+    return find_setting(name) != NULL;
+}
+
+static int apply(aff_config *c, const setting *s, const char *value, char *err, size_t errcap)
+{
+    char *base = (char *)c + s->offset;
+    switch (s->type) {
+    case T_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno != 0 || end == value || *end != '\0') {
+            snprintf(err, errcap, "%s: not an integer: \"%s\"", s->name, value);
+            return AFF_EINVAL;
+        }
+        if (v < s->min || v > s->max) {
+            snprintf(err, errcap, "%s: %ld is outside %ld..%ld", s->name, v, s->min, s->max);
+            return AFF_EINVAL;
+        }
+        *(int *)base = (int)v;
+        return 0;
+    }
+    case T_STR:
+        if (strlen(value) >= s->size) {
+            snprintf(err, errcap, "%s: longer than %zu bytes", s->name, s->size - 1);
+            return AFF_EINVAL;
+        }
+        snprintf(base, s->size, "%s", value);
+        return 0;
+    case T_ENUM:
+        for (int i = 0; i < 5 && s->choices[i] != NULL; i++) {
+            if (strcmp(s->choices[i], value) == 0) {
+                *(int *)base = i;
+                return 0;
+            }
+        }
+        snprintf(err, errcap, "%s: \"%s\" is not one of the allowed values", s->name, value);
+        return AFF_EINVAL;
+    }
+    return AFF_EINVAL;
+}
+
+void aff_config_defaults(aff_config *c)
+{
+    char err[128];
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < NSETTINGS; i++)
+        apply(c, &settings[i], settings[i].def, err, sizeof(err));
+}
+
+int aff_config_set(aff_config *c, const char *key, const char *value, char *err, size_t errcap)
+{
+    const setting *s = find_setting(key);
+    if (s == NULL) {
+        snprintf(err, errcap, "%s: unknown setting", key);
+        return AFF_EINVAL;
+    }
+    return apply(c, s, value, err, errcap);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+        *--e = '\0';
+    return s;
+}
+
+int aff_config_load_file(aff_config *c, const char *path, char *err, size_t errcap)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errcap, "%s: cannot open: %s", path, strerror(errno));
+        return AFF_EIO;
+    }
+    char line[2048], msg[256];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            snprintf(err, errcap, "%s:%d: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
+            rc = AFF_EINVAL;
+            break;
+        }
+        char *p = trim(line);
+        if (*p == '\0' || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        if (eq == NULL) {
+            snprintf(err, errcap, "%s:%d: expected \"key = value\"", path, lineno);
+            rc = AFF_EINVAL;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(p), *value = trim(eq + 1);
+        if ((rc = aff_config_set(c, key, value, msg, sizeof(msg))) != 0) {
+            snprintf(err, errcap, "%s:%d: %s", path, lineno, msg);
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static void choices_text(const setting *s, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    size_t n = 0;
+    for (int i = 0; i < 5 && s->choices[i] != NULL; i++)
+        n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, "%s%s", i ? "|" : "", s->choices[i]);
+}
+
+void aff_config_print_example(FILE *out)
+{
+    fprintf(out, "# afftrack configuration. Every key, its meaning and its default.\n"
+                 "# Command-line flags (--key-name value) override this file.\n\n");
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        char ch[128];
+        choices_text(s, ch, sizeof(ch));
+        fprintf(out, "# %s", s->doc);
+        if (s->type == T_INT)
+            fprintf(out, " (%ld..%ld)", s->min, s->max);
+        else if (s->type == T_ENUM)
+            fprintf(out, " (%s)", ch);
+        fprintf(out, "\n# %s = %s\n\n", s->name, s->def);
+    }
+}
+
+void aff_config_print_markdown(FILE *out)
+{
+    fprintf(out, "| key | flag | default | allowed | meaning |\n|---|---|---|---|---|\n");
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        char flag[64], ch[128] = "string";
+        snprintf(flag, sizeof(flag), "--%s", s->name);
+        for (char *p = flag; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        if (s->type == T_INT)
+            snprintf(ch, sizeof(ch), "%ld..%ld", s->min, s->max);
+        else if (s->type == T_ENUM)
+            choices_text(s, ch, sizeof(ch));
+        fprintf(out, "| `%s` | `%s` | `%s` | %s | %s |\n", s->name, flag, s->def[0] ? s->def : "(empty)", ch, s->doc);
+    }
+}
+
+void aff_config_print_flags(FILE *out)
+{
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting *s = &settings[i];
+        char flag[64];
+        snprintf(flag, sizeof(flag), "--%s", s->name);
+        for (char *p = flag; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        fprintf(out, "  %-24s %s (default: %s)\n", flag, s->doc, s->def[0] ? s->def : "empty");
+    }
+}

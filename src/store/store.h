@@ -1,0 +1,325 @@
+/*
+ * store.h - the backend-neutral store interface and the data model rows.
+ *
+ * Owns: what is persisted and how it is asked for; the rows below are the data model
+ * of DESIGN.md section 5. Does not own: any domain decision (attribution, commission,
+ * uniqueness windows are track/'s) or any HTTP (api/'s).
+ *
+ * A backend is a struct of function pointers (aff_store_ops); the static inline
+ * wrappers below are the only entry points, and the seam where tests inject faults
+ * (aff_store_fault_* in store_fault.c wraps any backend).
+ *
+ * Threading: an aff_store is one connection, used by one thread at a time. The writer
+ * thread owns the only connection that writes; each reader thread owns a read-only one.
+ * Every call blocks on disk. Never call from an event-loop thread.
+ *
+ * Errors: 0 ok, AFF_ENOTFOUND for a missing row on *_get, AFF_EEXIST for a unique-key
+ * violation on insert, AFF_ESTORE for anything the backend could not do (the caller
+ * rolls back), AFF_ENOMEM.
+ *
+ * Strings in rows are NUL-terminated fixed buffers; inserts reject (AFF_ETOOBIG) nothing
+ * because the api layer bounds every field first to the sizes declared here.
+ */
+#ifndef AFF_STORE_STORE_H
+#define AFF_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/id.h"
+#include "core/url.h"
+
+#define AFF_NAME_MAX 200
+#define AFF_EMAIL_MAX 254
+#define AFF_CODE_MAX 64
+#define AFF_SUB_MAX 255
+#define AFF_UA_MAX 1024
+#define AFF_ORDER_ID_MAX 128
+#define AFF_EVENT_MAX 32
+#define AFF_DOMAINS_MAX 1024
+#define AFF_PLAN_MAX 8192
+#define AFF_ITEMS_MAX 16384
+#define AFF_TOKEN_MAX 64
+
+typedef struct aff_program_row {
+    int64_t id;
+    char name[AFF_NAME_MAX + 1];
+    char kind[16];        /* affiliate | referral */
+    char currency[4];     /* ISO 4217 */
+    char destination_url[AFF_URL_MAX + 1];
+    char allowed_domains[AFF_DOMAINS_MAX + 1]; /* comma-separated */
+    int cookie_days;
+    char attribution[16]; /* last_click | first_click */
+    char click_id_param[65];
+    int commission_version;
+    char plan_json[AFF_PLAN_MAX + 1]; /* current version's plan */
+    int hold_days;
+    int64_t min_payout_minor;
+    char postback_token[AFF_TOKEN_MAX + 1];
+    int64_t created_ms;
+} aff_program_row;
+
+typedef struct aff_affiliate_row {
+    int64_t id;
+    char name[AFF_NAME_MAX + 1];
+    char email[AFF_EMAIL_MAX + 1];
+    char status[16]; /* pending | approved | suspended | rejected */
+    int64_t parent_id; /* 0: none */
+    int64_t created_ms;
+} aff_affiliate_row;
+
+typedef struct aff_link_row {
+    int64_t id;
+    char code[AFF_CODE_MAX + 1];
+    int64_t program_id, affiliate_id;
+    char destination_url[AFF_URL_MAX + 1]; /* "" : the program's */
+    char sub[5][AFF_SUB_MAX + 1];
+    int64_t created_ms;
+} aff_link_row;
+
+typedef struct aff_coupon_row {
+    int64_t id;
+    char code[AFF_CODE_MAX + 1]; /* upper case */
+    int64_t program_id, affiliate_id;
+    int64_t created_ms;
+} aff_coupon_row;
+
+typedef struct aff_key_row {
+    unsigned char hash[32]; /* SHA-256 of the key */
+    char role[16];          /* admin | affiliate */
+    int64_t affiliate_id;
+} aff_key_row;
+
+enum { AFF_CLICK_UNIQUE = 1 };
+
+typedef struct aff_click_row {
+    char click_id[AFF_CLICK_ID_LEN + 1];
+    int64_t ts_ms;
+    int64_t program_id, affiliate_id, link_id;
+    char ip[64];
+    char user_agent[AFF_UA_MAX + 1];
+    char referer[AFF_URL_MAX + 1];
+    char sub[5][AFF_SUB_MAX + 1];
+    char source_id[AFF_SUB_MAX + 1];
+    unsigned flags; /* AFF_CLICK_* */
+} aff_click_row;
+
+typedef struct aff_conversion_row {
+    int64_t id;
+    int64_t program_id;
+    char event[AFF_EVENT_MAX + 1];
+    char order_id[AFF_ORDER_ID_MAX + 1];
+    int64_t amount_minor;
+    char currency[4];
+    char status[16]; /* pending | approved | rejected | reversed */
+    char method[16]; /* click_id | cookie | coupon | customer */
+    char click_id[AFF_CLICK_ID_LEN + 1];
+    int64_t affiliate_id, link_id, coupon_id;
+    char coupon[AFF_CODE_MAX + 1];
+    char customer_id[AFF_ORDER_ID_MAX + 1];
+    char email_hash[65];
+    int test;
+    int64_t refunded_minor;
+    char items_json[AFF_ITEMS_MAX + 1];
+    int64_t created_ms;
+} aff_conversion_row;
+
+typedef struct aff_ledger_row {
+    int64_t id;
+    int64_t conversion_id, program_id, affiliate_id;
+    int64_t amount_minor;
+    char currency[4];
+    char kind[16];   /* commission | reversal */
+    char rule[64];   /* which plan rule produced it, e.g. "sale:percent" */
+    int plan_version;
+    char status[16]; /* pending | approved | payable | in_payout | paid | rejected | reversed */
+    int64_t payout_id;
+    int64_t created_ms;
+} aff_ledger_row;
+
+typedef struct aff_payout_row {
+    int64_t id;
+    int64_t affiliate_id, program_id;
+    int64_t amount_minor;
+    char currency[4];
+    char status[16];
+    int64_t created_ms;
+} aff_payout_row;
+
+/* Additions to one hourly rollup row (hour, program, affiliate, link). */
+typedef struct aff_rollup_delta {
+    int64_t clicks, unique_clicks, bot_clicks, rejected_clicks;
+    int64_t conversions, revenue_minor, commission_minor, refunds_minor;
+} aff_rollup_delta;
+
+/* Filters and paging of list calls. 0 / "" / NULL mean "any". Lists are in ascending
+ * id (click_id for clicks) order, strictly after `after` / `after_click`. */
+typedef struct aff_list_query {
+    int64_t after;
+    char after_click[AFF_CLICK_ID_LEN + 1];
+    int limit; /* rows wanted; the callback may stop earlier */
+    int64_t program_id, affiliate_id, link_id, conversion_id;
+    const char *status;
+} aff_list_query;
+
+enum { AFF_GROUP_DAY = 1, AFF_GROUP_PROGRAM = 2, AFF_GROUP_AFFILIATE = 4, AFF_GROUP_LINK = 8 };
+
+typedef struct aff_report_query {
+    int64_t from_hour, to_hour; /* inclusive, hours since the epoch */
+    unsigned group_mask;        /* AFF_GROUP_* */
+    int64_t program_id, affiliate_id, link_id;
+} aff_report_query;
+
+typedef struct aff_report_row {
+    int64_t day_ms; /* UTC midnight, when grouped by day */
+    int64_t program_id, affiliate_id, link_id;
+    aff_rollup_delta m;
+} aff_report_row;
+
+/* Raw recount against rollups, for `afftrack verify`. */
+typedef struct aff_verify_counts {
+    aff_rollup_delta raw, rollup;
+    int64_t ledger_mismatches; /* conversions whose ledger sum disagrees with the rule */
+} aff_verify_counts;
+
+typedef int (*aff_program_cb)(void *ud, const aff_program_row *row);
+typedef int (*aff_affiliate_cb)(void *ud, const aff_affiliate_row *row);
+typedef int (*aff_link_cb)(void *ud, const aff_link_row *row);
+typedef int (*aff_coupon_cb)(void *ud, const aff_coupon_row *row);
+typedef int (*aff_key_cb)(void *ud, const aff_key_row *row);
+typedef int (*aff_click_cb)(void *ud, const aff_click_row *row);
+typedef int (*aff_conversion_cb)(void *ud, const aff_conversion_row *row);
+typedef int (*aff_ledger_cb)(void *ud, const aff_ledger_row *row);
+typedef int (*aff_payout_cb)(void *ud, const aff_payout_row *row);
+typedef int (*aff_report_cb)(void *ud, const aff_report_row *row);
+/* List callbacks return 0 to go on, 1 to stop early (not an error), <0 to abort with that rc. */
+
+typedef struct aff_store aff_store;
+
+typedef struct aff_store_ops {
+    void (*close)(aff_store *st);
+    int (*begin)(aff_store *st);
+    int (*commit)(aff_store *st);
+    int (*rollback)(aff_store *st);
+    int (*savepoint)(aff_store *st);
+    int (*release)(aff_store *st);
+    int (*rollback_to)(aff_store *st);
+
+    int (*meta_get)(aff_store *st, const char *key, void *buf, size_t cap, size_t *len);
+    int (*meta_put)(aff_store *st, const char *key, const void *data, size_t len);
+
+    int (*program_insert)(aff_store *st, aff_program_row *row);
+    int (*program_update)(aff_store *st, const aff_program_row *row);
+    int (*program_get)(aff_store *st, int64_t id, aff_program_row *row);
+    int (*program_list)(aff_store *st, const aff_list_query *q, aff_program_cb cb, void *ud);
+    int (*plan_insert)(aff_store *st, int64_t program_id, int version, const char *plan_json, int64_t ms);
+
+    int (*affiliate_insert)(aff_store *st, aff_affiliate_row *row);
+    int (*affiliate_update)(aff_store *st, const aff_affiliate_row *row);
+    int (*affiliate_get)(aff_store *st, int64_t id, aff_affiliate_row *row);
+    int (*affiliate_list)(aff_store *st, const aff_list_query *q, aff_affiliate_cb cb, void *ud);
+
+    int (*key_insert)(aff_store *st, const aff_key_row *row);
+    int (*key_count)(aff_store *st, const char *role, int64_t *n);
+    int (*key_list)(aff_store *st, aff_key_cb cb, void *ud);
+
+    int (*link_insert)(aff_store *st, aff_link_row *row);
+    int (*link_update)(aff_store *st, const aff_link_row *row);
+    int (*link_get)(aff_store *st, int64_t id, aff_link_row *row);
+    int (*link_list)(aff_store *st, const aff_list_query *q, aff_link_cb cb, void *ud);
+
+    int (*coupon_insert)(aff_store *st, aff_coupon_row *row);
+    int (*coupon_update)(aff_store *st, const aff_coupon_row *row);
+    int (*coupon_get)(aff_store *st, int64_t id, aff_coupon_row *row);
+    int (*coupon_list)(aff_store *st, const aff_list_query *q, aff_coupon_cb cb, void *ud);
+
+    int (*click_insert)(aff_store *st, const aff_click_row *row);
+    int (*click_get)(aff_store *st, const char *click_id, aff_click_row *row);
+    int (*click_list)(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud);
+    /* Record that (link, fingerprint) was seen at now_ms; *seen_ms gets the previous time
+     * it was counted unique (0 if never). The row keeps the time of the last unique click. */
+    int (*click_seen)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms, int64_t window_ms,
+                      int *unique);
+
+    int (*conversion_find)(aff_store *st, int64_t program_id, const char *event, const char *order_id,
+                           aff_conversion_row *row);
+    int (*conversion_insert)(aff_store *st, aff_conversion_row *row);
+    int (*conversion_get)(aff_store *st, int64_t id, aff_conversion_row *row);
+    int (*conversion_list)(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud);
+    int (*conversion_set_refund)(aff_store *st, int64_t id, int64_t refunded_minor, const char *status);
+
+    /* The affiliate a customer (key "c:<id>" or "e:<sha256>") was attributed to. */
+    int (*customer_get)(aff_store *st, int64_t program_id, const char *key, int64_t *affiliate_id, int64_t *link_id);
+    int (*customer_put)(aff_store *st, int64_t program_id, const char *key, int64_t affiliate_id, int64_t link_id,
+                        int64_t ms);
+
+    int (*ledger_insert)(aff_store *st, aff_ledger_row *row);
+    int (*ledger_list)(aff_store *st, const aff_list_query *q, aff_ledger_cb cb, void *ud);
+
+    int (*payout_list)(aff_store *st, const aff_list_query *q, aff_payout_cb cb, void *ud);
+
+    int (*rollup_add)(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
+                      const aff_rollup_delta *d);
+    int (*report)(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud);
+    int (*verify)(aff_store *st, aff_verify_counts *out);
+} aff_store_ops;
+
+struct aff_store {
+    const aff_store_ops *ops;
+};
+
+enum { AFF_STORE_WRITER = 0, AFF_STORE_READER = 1 };
+
+/* Open (creating and migrating when role is AFF_STORE_WRITER) the SQLite store in
+ * directory dir. synchronous_full selects fsync on every commit (see config). */
+int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_store **out);
+
+/* The only entry points: one line each. */
+static inline void aff_store_close(aff_store *st) { st->ops->close(st); }
+static inline int aff_store_begin(aff_store *st) { return st->ops->begin(st); }
+static inline int aff_store_commit(aff_store *st) { return st->ops->commit(st); }
+static inline int aff_store_rollback(aff_store *st) { return st->ops->rollback(st); }
+static inline int aff_store_savepoint(aff_store *st) { return st->ops->savepoint(st); }
+static inline int aff_store_release(aff_store *st) { return st->ops->release(st); }
+static inline int aff_store_rollback_to(aff_store *st) { return st->ops->rollback_to(st); }
+static inline int aff_store_meta_get(aff_store *st, const char *k, void *b, size_t c, size_t *l) { return st->ops->meta_get(st, k, b, c, l); }
+static inline int aff_store_meta_put(aff_store *st, const char *k, const void *d, size_t l) { return st->ops->meta_put(st, k, d, l); }
+static inline int aff_store_program_insert(aff_store *st, aff_program_row *r) { return st->ops->program_insert(st, r); }
+static inline int aff_store_program_update(aff_store *st, const aff_program_row *r) { return st->ops->program_update(st, r); }
+static inline int aff_store_program_get(aff_store *st, int64_t id, aff_program_row *r) { return st->ops->program_get(st, id, r); }
+static inline int aff_store_program_list(aff_store *st, const aff_list_query *q, aff_program_cb cb, void *ud) { return st->ops->program_list(st, q, cb, ud); }
+static inline int aff_store_plan_insert(aff_store *st, int64_t pid, int v, const char *j, int64_t ms) { return st->ops->plan_insert(st, pid, v, j, ms); }
+static inline int aff_store_affiliate_insert(aff_store *st, aff_affiliate_row *r) { return st->ops->affiliate_insert(st, r); }
+static inline int aff_store_affiliate_update(aff_store *st, const aff_affiliate_row *r) { return st->ops->affiliate_update(st, r); }
+static inline int aff_store_affiliate_get(aff_store *st, int64_t id, aff_affiliate_row *r) { return st->ops->affiliate_get(st, id, r); }
+static inline int aff_store_affiliate_list(aff_store *st, const aff_list_query *q, aff_affiliate_cb cb, void *ud) { return st->ops->affiliate_list(st, q, cb, ud); }
+static inline int aff_store_key_insert(aff_store *st, const aff_key_row *r) { return st->ops->key_insert(st, r); }
+static inline int aff_store_key_count(aff_store *st, const char *role, int64_t *n) { return st->ops->key_count(st, role, n); }
+static inline int aff_store_key_list(aff_store *st, aff_key_cb cb, void *ud) { return st->ops->key_list(st, cb, ud); }
+static inline int aff_store_link_insert(aff_store *st, aff_link_row *r) { return st->ops->link_insert(st, r); }
+static inline int aff_store_link_update(aff_store *st, const aff_link_row *r) { return st->ops->link_update(st, r); }
+static inline int aff_store_link_get(aff_store *st, int64_t id, aff_link_row *r) { return st->ops->link_get(st, id, r); }
+static inline int aff_store_link_list(aff_store *st, const aff_list_query *q, aff_link_cb cb, void *ud) { return st->ops->link_list(st, q, cb, ud); }
+static inline int aff_store_coupon_insert(aff_store *st, aff_coupon_row *r) { return st->ops->coupon_insert(st, r); }
+static inline int aff_store_coupon_update(aff_store *st, const aff_coupon_row *r) { return st->ops->coupon_update(st, r); }
+static inline int aff_store_coupon_get(aff_store *st, int64_t id, aff_coupon_row *r) { return st->ops->coupon_get(st, id, r); }
+static inline int aff_store_coupon_list(aff_store *st, const aff_list_query *q, aff_coupon_cb cb, void *ud) { return st->ops->coupon_list(st, q, cb, ud); }
+static inline int aff_store_click_insert(aff_store *st, const aff_click_row *r) { return st->ops->click_insert(st, r); }
+static inline int aff_store_click_get(aff_store *st, const char *id, aff_click_row *r) { return st->ops->click_get(st, id, r); }
+static inline int aff_store_click_list(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud) { return st->ops->click_list(st, q, cb, ud); }
+static inline int aff_store_click_seen(aff_store *st, int64_t link, uint64_t fp, int64_t now, int64_t win, int *uniq) { return st->ops->click_seen(st, link, fp, now, win, uniq); }
+static inline int aff_store_conversion_find(aff_store *st, int64_t pid, const char *ev, const char *oid, aff_conversion_row *r) { return st->ops->conversion_find(st, pid, ev, oid, r); }
+static inline int aff_store_conversion_insert(aff_store *st, aff_conversion_row *r) { return st->ops->conversion_insert(st, r); }
+static inline int aff_store_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r) { return st->ops->conversion_get(st, id, r); }
+static inline int aff_store_conversion_list(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list(st, q, cb, ud); }
+static inline int aff_store_conversion_set_refund(aff_store *st, int64_t id, int64_t ref, const char *status) { return st->ops->conversion_set_refund(st, id, ref, status); }
+static inline int aff_store_customer_get(aff_store *st, int64_t pid, const char *key, int64_t *aff, int64_t *link) { return st->ops->customer_get(st, pid, key, aff, link); }
+static inline int aff_store_customer_put(aff_store *st, int64_t pid, const char *key, int64_t aff, int64_t link, int64_t ms) { return st->ops->customer_put(st, pid, key, aff, link, ms); }
+static inline int aff_store_ledger_insert(aff_store *st, aff_ledger_row *r) { return st->ops->ledger_insert(st, r); }
+static inline int aff_store_ledger_list(aff_store *st, const aff_list_query *q, aff_ledger_cb cb, void *ud) { return st->ops->ledger_list(st, q, cb, ud); }
+static inline int aff_store_payout_list(aff_store *st, const aff_list_query *q, aff_payout_cb cb, void *ud) { return st->ops->payout_list(st, q, cb, ud); }
+static inline int aff_store_rollup_add(aff_store *st, int64_t hour, int64_t pid, int64_t aid, int64_t lid, const aff_rollup_delta *d) { return st->ops->rollup_add(st, hour, pid, aid, lid, d); }
+static inline int aff_store_report(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud) { return st->ops->report(st, q, cb, ud); }
+static inline int aff_store_verify(aff_store *st, aff_verify_counts *out) { return st->ops->verify(st, out); }
+
+#endif

@@ -1,0 +1,1240 @@
+/*
+ * store_sqlite.c - the embedded SQLite backend of store.h.
+ *
+ * Owns: the schema and its migrations, the SQL of every store call, statement caching.
+ * Does not own: transactions' scope (the writer decides), any domain rule.
+ * Invariants: WAL mode; the writer connection opens BEGIN IMMEDIATE transactions and
+ * with synchronous=FULL every COMMIT is fsynced before it returns, so whatever the
+ * writer acknowledges after commit survives kill -9 and power loss. Readers are
+ * query_only connections and never block the writer (WAL).
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+/* ---- schema ---------------------------------------------------------------- */
+
+/* Each migration runs once, in order, in its own transaction; user_version records
+ * how many ran. Never edit a shipped migration: append a new one. */
+static const char *const migrations[] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE program(id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    " currency TEXT NOT NULL, destination_url TEXT NOT NULL, allowed_domains TEXT NOT NULL,"
+    " cookie_days INTEGER NOT NULL, attribution TEXT NOT NULL, click_id_param TEXT NOT NULL,"
+    " commission_version INTEGER NOT NULL, hold_days INTEGER NOT NULL, min_payout_minor INTEGER NOT NULL,"
+    " postback_token TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE program_plan(program_id INTEGER NOT NULL, version INTEGER NOT NULL, plan TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL, PRIMARY KEY(program_id, version)) WITHOUT ROWID;"
+    "CREATE TABLE affiliate(id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL,"
+    " status TEXT NOT NULL, parent_id INTEGER, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE api_key(hash BLOB PRIMARY KEY, role TEXT NOT NULL, affiliate_id INTEGER,"
+    " created_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE link(id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, program_id INTEGER NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, destination_url TEXT NOT NULL, sub1 TEXT NOT NULL, sub2 TEXT NOT NULL,"
+    " sub3 TEXT NOT NULL, sub4 TEXT NOT NULL, sub5 TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX link_affiliate ON link(affiliate_id, id);"
+    "CREATE TABLE coupon(id INTEGER PRIMARY KEY, code TEXT NOT NULL, program_id INTEGER NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, created_ms INTEGER NOT NULL, UNIQUE(program_id, code));"
+    "CREATE TABLE click(click_id TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL, program_id INTEGER NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, link_id INTEGER NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL,"
+    " referer TEXT NOT NULL, sub1 TEXT NOT NULL, sub2 TEXT NOT NULL, sub3 TEXT NOT NULL, sub4 TEXT NOT NULL,"
+    " sub5 TEXT NOT NULL, source_id TEXT NOT NULL, flags INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE click_seen(link_id INTEGER NOT NULL, fp INTEGER NOT NULL, unique_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(link_id, fp)) WITHOUT ROWID;"
+    "CREATE TABLE conversion(id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL, event TEXT NOT NULL,"
+    " order_id TEXT NOT NULL, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL,"
+    " method TEXT NOT NULL, click_id TEXT NOT NULL, affiliate_id INTEGER NOT NULL, link_id INTEGER NOT NULL,"
+    " coupon_id INTEGER NOT NULL, coupon TEXT NOT NULL, customer_id TEXT NOT NULL, email_hash TEXT NOT NULL,"
+    " test INTEGER NOT NULL, refunded_minor INTEGER NOT NULL, items TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    " UNIQUE(program_id, event, order_id));"
+    "CREATE INDEX conversion_affiliate ON conversion(affiliate_id, id);"
+    "CREATE TABLE customer(program_id INTEGER NOT NULL, customer_key TEXT NOT NULL, affiliate_id INTEGER NOT NULL,"
+    " link_id INTEGER NOT NULL, first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(program_id, customer_key)) WITHOUT ROWID;"
+    "CREATE TABLE ledger(id INTEGER PRIMARY KEY, conversion_id INTEGER NOT NULL, program_id INTEGER NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,"
+    " rule TEXT NOT NULL, plan_version INTEGER NOT NULL, status TEXT NOT NULL, payout_id INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE INDEX ledger_conversion ON ledger(conversion_id, id);"
+    "CREATE INDEX ledger_affiliate ON ledger(affiliate_id, id);"
+    "CREATE TABLE payout(id INTEGER PRIMARY KEY, affiliate_id INTEGER NOT NULL, program_id INTEGER NOT NULL,"
+    " amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, status TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE TABLE stats_hourly(hour INTEGER NOT NULL, program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL,"
+    " link_id INTEGER NOT NULL, clicks INTEGER NOT NULL DEFAULT 0, unique_clicks INTEGER NOT NULL DEFAULT 0,"
+    " bot_clicks INTEGER NOT NULL DEFAULT 0, rejected_clicks INTEGER NOT NULL DEFAULT 0,"
+    " conversions INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,"
+    " commission_minor INTEGER NOT NULL DEFAULT 0, refunds_minor INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(hour, program_id, affiliate_id, link_id)) WITHOUT ROWID;",
+};
+
+/* ---- statements -------------------------------------------------------------- */
+
+#define PROGRAM_COLS                                                                                            \
+    "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution,"     \
+    " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
+    " p.created_ms FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
+#define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
+#define CLICK_COLS                                                                                               \
+    "click_id, ts_ms, program_id, affiliate_id, link_id, ip, user_agent, referer, sub1, sub2, sub3, sub4, sub5," \
+    " source_id, flags FROM click"
+#define CONV_COLS                                                                                               \
+    "id, program_id, event, order_id, amount_minor, currency, status, method, click_id, affiliate_id, link_id," \
+    " coupon_id, coupon, customer_id, email_hash, test, refunded_minor, items, created_ms FROM conversion"
+#define LEDGER_COLS                                                                                                 \
+    "id, conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule, plan_version, status, payout_id," \
+    " created_ms FROM ledger"
+/* Optional filters: a bound 0 or NULL means "any". */
+#define F(col, n) " AND (?" #n " = 0 OR " col " = ?" #n ")"
+
+enum {
+    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_META_GET, S_META_PUT,
+    S_PROGRAM_INSERT, S_PROGRAM_UPDATE, S_PROGRAM_GET, S_PROGRAM_LIST, S_PLAN_INSERT,
+    S_AFFILIATE_INSERT, S_AFFILIATE_UPDATE, S_AFFILIATE_GET, S_AFFILIATE_LIST,
+    S_KEY_INSERT, S_KEY_COUNT, S_KEY_LIST,
+    S_LINK_INSERT, S_LINK_UPDATE, S_LINK_GET, S_LINK_LIST,
+    S_COUPON_INSERT, S_COUPON_UPDATE, S_COUPON_GET, S_COUPON_LIST,
+    S_CLICK_INSERT, S_CLICK_GET, S_CLICK_LIST, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
+    S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_LIST, S_CONV_REFUND,
+    S_CUSTOMER_GET, S_CUSTOMER_PUT,
+    S_LEDGER_INSERT, S_LEDGER_LIST, S_PAYOUT_LIST,
+    S_ROLLUP_ADD,
+    S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT job",
+    [S_RELEASE] = "RELEASE job",
+    [S_ROLLBACK_TO] = "ROLLBACK TO job",
+    [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [S_PROGRAM_INSERT] = "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
+                         " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
+                         " created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+    [S_PROGRAM_UPDATE] = "UPDATE program SET name=?2, kind=?3, destination_url=?4, allowed_domains=?5, cookie_days=?6,"
+                         " attribution=?7, click_id_param=?8, commission_version=?9, hold_days=?10,"
+                         " min_payout_minor=?11 WHERE id=?1",
+    [S_PROGRAM_GET] = "SELECT " PROGRAM_COLS " WHERE p.id = ?1",
+    [S_PROGRAM_LIST] = "SELECT " PROGRAM_COLS " WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
+    [S_PLAN_INSERT] = "INSERT INTO program_plan(program_id, version, plan, created_ms) VALUES(?1,?2,?3,?4)",
+    [S_AFFILIATE_INSERT] = "INSERT INTO affiliate(name, email, status, parent_id, created_ms) VALUES(?1,?2,?3,?4,?5)",
+    [S_AFFILIATE_UPDATE] = "UPDATE affiliate SET name=?2, email=?3, status=?4, parent_id=?5 WHERE id=?1",
+    [S_AFFILIATE_GET] = "SELECT id, name, email, status, parent_id, created_ms FROM affiliate WHERE id = ?1",
+    [S_AFFILIATE_LIST] = "SELECT id, name, email, status, parent_id, created_ms FROM affiliate WHERE id > ?1"
+                         F("status", 3) " ORDER BY id LIMIT ?2",
+    [S_KEY_INSERT] = "INSERT INTO api_key(hash, role, affiliate_id, created_ms) VALUES(?1,?2,?3,?4)",
+    [S_KEY_COUNT] = "SELECT count(*) FROM api_key WHERE role = ?1",
+    [S_KEY_LIST] = "SELECT hash, role, affiliate_id FROM api_key",
+    [S_LINK_INSERT] = "INSERT INTO link(code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5,"
+                      " created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+    [S_LINK_UPDATE] = "UPDATE link SET destination_url=?2, sub1=?3, sub2=?4, sub3=?5, sub4=?6, sub5=?7 WHERE id=?1",
+    [S_LINK_GET] = "SELECT " LINK_COLS " WHERE id = ?1",
+    [S_LINK_LIST] = "SELECT " LINK_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4) " ORDER BY id LIMIT ?2",
+    [S_COUPON_INSERT] = "INSERT INTO coupon(code, program_id, affiliate_id, created_ms) VALUES(?1,?2,?3,?4)",
+    [S_COUPON_UPDATE] = "UPDATE coupon SET affiliate_id=?2 WHERE id=?1",
+    [S_COUPON_GET] = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon WHERE id = ?1",
+    [S_COUPON_LIST] = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon WHERE id > ?1"
+                      F("program_id", 3) F("affiliate_id", 4) " ORDER BY id LIMIT ?2",
+    [S_CLICK_INSERT] = "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, user_agent, referer,"
+                       " sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+                       "?13,?14,?15)",
+    [S_CLICK_GET] = "SELECT " CLICK_COLS " WHERE click_id = ?1",
+    [S_CLICK_LIST] = "SELECT " CLICK_COLS " WHERE click_id > ?1" F("program_id", 3) F("affiliate_id", 4)
+                     F("link_id", 5) " ORDER BY click_id LIMIT ?2",
+    [S_CLICK_SEEN_GET] = "SELECT unique_ms FROM click_seen WHERE link_id = ?1 AND fp = ?2",
+    [S_CLICK_SEEN_PUT] = "INSERT INTO click_seen(link_id, fp, unique_ms) VALUES(?1,?2,?3)"
+                         " ON CONFLICT(link_id, fp) DO UPDATE SET unique_ms = excluded.unique_ms",
+    [S_CONV_FIND] = "SELECT " CONV_COLS " WHERE program_id = ?1 AND event = ?2 AND order_id = ?3",
+    [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
+                      " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
+                      " refunded_minor, items, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+                      "?16,?17,?18)",
+    [S_CONV_GET] = "SELECT " CONV_COLS " WHERE id = ?1",
+    [S_CONV_LIST] = "SELECT " CONV_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
+                    " AND (?5 IS NULL OR status = ?5) ORDER BY id LIMIT ?2",
+    [S_CONV_REFUND] = "UPDATE conversion SET refunded_minor = ?2, status = ?3 WHERE id = ?1",
+    [S_CUSTOMER_GET] = "SELECT affiliate_id, link_id FROM customer WHERE program_id = ?1 AND customer_key = ?2",
+    [S_CUSTOMER_PUT] = "INSERT INTO customer(program_id, customer_key, affiliate_id, link_id, first_ms, last_ms)"
+                       " VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT(program_id, customer_key) DO UPDATE SET"
+                       " affiliate_id = excluded.affiliate_id, link_id = excluded.link_id, last_ms = excluded.last_ms",
+    [S_LEDGER_INSERT] = "INSERT INTO ledger(conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule,"
+                        " plan_version, status, payout_id, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    [S_LEDGER_LIST] = "SELECT " LEDGER_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
+                      F("conversion_id", 5) " AND (?6 IS NULL OR status = ?6) ORDER BY id LIMIT ?2",
+    [S_PAYOUT_LIST] = "SELECT id, affiliate_id, program_id, amount_minor, currency, status, created_ms FROM payout"
+                      " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4) " ORDER BY id LIMIT ?2",
+    [S_ROLLUP_ADD] = "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, clicks, unique_clicks,"
+                     " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(hour, program_id, affiliate_id, link_id)"
+                     " DO UPDATE SET clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks,"
+                     " bot_clicks = bot_clicks + excluded.bot_clicks, rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
+                     " conversions = conversions + excluded.conversions, revenue_minor = revenue_minor + excluded.revenue_minor,"
+                     " commission_minor = commission_minor + excluded.commission_minor,"
+                     " refunds_minor = refunds_minor + excluded.refunds_minor",
+};
+
+#define REPORT_SHAPES 16
+
+typedef struct sqlite_store {
+    aff_store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT];
+    sqlite3_stmt *report_stmt[REPORT_SHAPES];
+} sqlite_store;
+
+static sqlite_store *impl(aff_store *st)
+{
+    return (sqlite_store *)st;
+}
+
+/* The statement for id, prepared on first use and reset for reuse. NULL on failure. */
+static sqlite3_stmt *stmt(aff_store *st, int id)
+{
+    sqlite_store *s = impl(st);
+    if (s->stmt[id] == NULL) {
+        if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id], NULL) != SQLITE_OK)
+            return NULL;
+    } else {
+        sqlite3_reset(s->stmt[id]);
+        sqlite3_clear_bindings(s->stmt[id]);
+    }
+    return s->stmt[id];
+}
+
+static int map_rc(int src)
+{
+    switch (src) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return 0;
+    case SQLITE_CONSTRAINT:
+        return AFF_EEXIST;
+    case SQLITE_NOMEM:
+        return AFF_ENOMEM;
+    default:
+        return AFF_ESTORE;
+    }
+}
+
+/* Run a statement that returns no rows. */
+static int exec_stmt(sqlite3_stmt *q)
+{
+    if (q == NULL)
+        return AFF_ESTORE;
+    int src = sqlite3_step(q);
+    int rc = src == SQLITE_DONE ? 0 : map_rc(sqlite3_extended_errcode(sqlite3_db_handle(q)) & 0xff);
+    sqlite3_reset(q);
+    return rc;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+    sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+static void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
+{
+    if (s != NULL && s[0] != '\0')
+        sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+static void col_text(sqlite3_stmt *q, int i, char *buf, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(q, i) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(buf, t, n);
+    buf[n] = '\0';
+}
+
+static int64_t col_i64(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_int64(q, i);
+}
+
+static int step_row(sqlite3_stmt *q, int *rc)
+{
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        return 1;
+    *rc = src == SQLITE_DONE ? 0 : map_rc(src);
+    return 0;
+}
+
+static int list_limit(const aff_list_query *q)
+{
+    return q->limit > 0 ? q->limit : -1;
+}
+
+/* ---- transactions -------------------------------------------------------------- */
+
+static int sq_begin(aff_store *st) { return exec_stmt(stmt(st, S_BEGIN)); }
+static int sq_commit(aff_store *st) { return exec_stmt(stmt(st, S_COMMIT)); }
+static int sq_savepoint(aff_store *st) { return exec_stmt(stmt(st, S_SAVEPOINT)); }
+static int sq_release(aff_store *st) { return exec_stmt(stmt(st, S_RELEASE)); }
+static int sq_rollback_to(aff_store *st) { return exec_stmt(stmt(st, S_ROLLBACK_TO)); }
+
+static int sq_rollback(aff_store *st)
+{
+    if (sqlite3_get_autocommit(impl(st)->db))
+        return 0;
+    return exec_stmt(stmt(st, S_ROLLBACK));
+}
+
+/* ---- meta ----------------------------------------------------------------------- */
+
+static int sq_meta_get(aff_store *st, const char *key, void *buf, size_t cap, size_t *len)
+{
+    sqlite3_stmt *q = stmt(st, S_META_GET);
+    int rc = AFF_ENOTFOUND;
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, key);
+    if (step_row(q, &rc)) {
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        rc = n > cap ? AFF_ETOOBIG : 0;
+        if (rc == 0) {
+            memcpy(buf, sqlite3_column_blob(q, 0), n);
+            *len = n;
+        }
+    } else if (rc == 0) {
+        rc = AFF_ENOTFOUND;
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int sq_meta_put(aff_store *st, const char *key, const void *data, size_t len)
+{
+    sqlite3_stmt *q = stmt(st, S_META_PUT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, key);
+    sqlite3_bind_blob(q, 2, data, (int)len, SQLITE_STATIC);
+    return exec_stmt(q);
+}
+
+/* ---- programs ------------------------------------------------------------------- */
+
+static void read_program(sqlite3_stmt *q, aff_program_row *r)
+{
+    r->id = col_i64(q, 0);
+    col_text(q, 1, r->name, sizeof(r->name));
+    col_text(q, 2, r->kind, sizeof(r->kind));
+    col_text(q, 3, r->currency, sizeof(r->currency));
+    col_text(q, 4, r->destination_url, sizeof(r->destination_url));
+    col_text(q, 5, r->allowed_domains, sizeof(r->allowed_domains));
+    r->cookie_days = (int)col_i64(q, 6);
+    col_text(q, 7, r->attribution, sizeof(r->attribution));
+    col_text(q, 8, r->click_id_param, sizeof(r->click_id_param));
+    r->commission_version = (int)col_i64(q, 9);
+    col_text(q, 10, r->plan_json, sizeof(r->plan_json));
+    r->hold_days = (int)col_i64(q, 11);
+    r->min_payout_minor = col_i64(q, 12);
+    col_text(q, 13, r->postback_token, sizeof(r->postback_token));
+    r->created_ms = col_i64(q, 14);
+}
+
+static int sq_program_insert(aff_store *st, aff_program_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_PROGRAM_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, r->name);
+    bind_text(q, 2, r->kind);
+    bind_text(q, 3, r->currency);
+    bind_text(q, 4, r->destination_url);
+    bind_text(q, 5, r->allowed_domains);
+    sqlite3_bind_int(q, 6, r->cookie_days);
+    bind_text(q, 7, r->attribution);
+    bind_text(q, 8, r->click_id_param);
+    sqlite3_bind_int(q, 9, r->commission_version);
+    sqlite3_bind_int(q, 10, r->hold_days);
+    sqlite3_bind_int64(q, 11, r->min_payout_minor);
+    bind_text(q, 12, r->postback_token);
+    sqlite3_bind_int64(q, 13, r->created_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    return rc;
+}
+
+static int sq_program_update(aff_store *st, const aff_program_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_PROGRAM_UPDATE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->id);
+    bind_text(q, 2, r->name);
+    bind_text(q, 3, r->kind);
+    bind_text(q, 4, r->destination_url);
+    bind_text(q, 5, r->allowed_domains);
+    sqlite3_bind_int(q, 6, r->cookie_days);
+    bind_text(q, 7, r->attribution);
+    bind_text(q, 8, r->click_id_param);
+    sqlite3_bind_int(q, 9, r->commission_version);
+    sqlite3_bind_int(q, 10, r->hold_days);
+    sqlite3_bind_int64(q, 11, r->min_payout_minor);
+    int rc = exec_stmt(q);
+    if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
+        rc = AFF_ENOTFOUND;
+    return rc;
+}
+
+static int sq_program_get(aff_store *st, int64_t id, aff_program_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_PROGRAM_GET);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    if (step_row(q, &rc))
+        read_program(q, r);
+    else if (rc == 0)
+        rc = AFF_ENOTFOUND;
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* Runs a prepared list statement, reading each row into a caller-sized row buffer and
+ * handing it to cb. One generic loop for every list call. */
+static int run_list(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *), int (*cb)(void *, const void *),
+                    void *ud)
+{
+    int rc = 0;
+    while (step_row(q, &rc)) {
+        read(q, row);
+        int crc = cb(ud, row);
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static void read_program_v(sqlite3_stmt *q, void *r) { read_program(q, r); }
+
+static int sq_program_list(aff_store *st, const aff_list_query *lq, aff_program_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_PROGRAM_LIST);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    aff_program_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return AFF_ENOMEM;
+    int rc = run_list(q, row, read_program_v, (int (*)(void *, const void *))cb, ud);
+    free(row);
+    return rc;
+}
+
+static int sq_plan_insert(aff_store *st, int64_t program_id, int version, const char *plan_json, int64_t ms)
+{
+    sqlite3_stmt *q = stmt(st, S_PLAN_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int(q, 2, version);
+    bind_text(q, 3, plan_json);
+    sqlite3_bind_int64(q, 4, ms);
+    return exec_stmt(q);
+}
+
+/* ---- affiliates and keys ------------------------------------------------------- */
+
+static void read_affiliate(sqlite3_stmt *q, void *v)
+{
+    aff_affiliate_row *r = v;
+    r->id = col_i64(q, 0);
+    col_text(q, 1, r->name, sizeof(r->name));
+    col_text(q, 2, r->email, sizeof(r->email));
+    col_text(q, 3, r->status, sizeof(r->status));
+    r->parent_id = col_i64(q, 4);
+    r->created_ms = col_i64(q, 5);
+}
+
+static int sq_affiliate_insert(aff_store *st, aff_affiliate_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_AFFILIATE_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, r->name);
+    bind_text(q, 2, r->email);
+    bind_text(q, 3, r->status);
+    sqlite3_bind_int64(q, 4, r->parent_id);
+    sqlite3_bind_int64(q, 5, r->created_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    return rc;
+}
+
+static int sq_affiliate_update(aff_store *st, const aff_affiliate_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_AFFILIATE_UPDATE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->id);
+    bind_text(q, 2, r->name);
+    bind_text(q, 3, r->email);
+    bind_text(q, 4, r->status);
+    sqlite3_bind_int64(q, 5, r->parent_id);
+    int rc = exec_stmt(q);
+    if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
+        rc = AFF_ENOTFOUND;
+    return rc;
+}
+
+static int get_one(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *))
+{
+    int rc = 0;
+    if (step_row(q, &rc))
+        read(q, row);
+    else if (rc == 0)
+        rc = AFF_ENOTFOUND;
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int sq_affiliate_get(aff_store *st, int64_t id, aff_affiliate_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_AFFILIATE_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_affiliate);
+}
+
+static int sq_affiliate_list(aff_store *st, const aff_list_query *lq, aff_affiliate_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_AFFILIATE_LIST);
+    aff_affiliate_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    bind_opt_text(q, 3, lq->status);
+    if (lq->status == NULL || lq->status[0] == '\0')
+        sqlite3_bind_int(q, 3, 0);
+    return run_list(q, &row, read_affiliate, (int (*)(void *, const void *))cb, ud);
+}
+
+static int sq_key_insert(aff_store *st, const aff_key_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_KEY_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_blob(q, 1, r->hash, sizeof(r->hash), SQLITE_STATIC);
+    bind_text(q, 2, r->role);
+    sqlite3_bind_int64(q, 3, r->affiliate_id);
+    sqlite3_bind_int64(q, 4, 0);
+    return exec_stmt(q);
+}
+
+static int sq_key_count(aff_store *st, const char *role, int64_t *n)
+{
+    sqlite3_stmt *q = stmt(st, S_KEY_COUNT);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, role);
+    *n = step_row(q, &rc) ? col_i64(q, 0) : 0;
+    sqlite3_reset(q);
+    return rc;
+}
+
+static void read_key(sqlite3_stmt *q, void *v)
+{
+    aff_key_row *r = v;
+    memset(r->hash, 0, sizeof(r->hash));
+    if (sqlite3_column_bytes(q, 0) == (int)sizeof(r->hash))
+        memcpy(r->hash, sqlite3_column_blob(q, 0), sizeof(r->hash));
+    col_text(q, 1, r->role, sizeof(r->role));
+    r->affiliate_id = col_i64(q, 2);
+}
+
+static int sq_key_list(aff_store *st, aff_key_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_KEY_LIST);
+    aff_key_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    return run_list(q, &row, read_key, (int (*)(void *, const void *))cb, ud);
+}
+
+/* ---- links and coupons --------------------------------------------------------- */
+
+static void read_link(sqlite3_stmt *q, void *v)
+{
+    aff_link_row *r = v;
+    r->id = col_i64(q, 0);
+    col_text(q, 1, r->code, sizeof(r->code));
+    r->program_id = col_i64(q, 2);
+    r->affiliate_id = col_i64(q, 3);
+    col_text(q, 4, r->destination_url, sizeof(r->destination_url));
+    for (int i = 0; i < 5; i++)
+        col_text(q, 5 + i, r->sub[i], sizeof(r->sub[i]));
+    r->created_ms = col_i64(q, 10);
+}
+
+static int sq_link_insert(aff_store *st, aff_link_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_LINK_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, r->code);
+    sqlite3_bind_int64(q, 2, r->program_id);
+    sqlite3_bind_int64(q, 3, r->affiliate_id);
+    bind_text(q, 4, r->destination_url);
+    for (int i = 0; i < 5; i++)
+        bind_text(q, 5 + i, r->sub[i]);
+    sqlite3_bind_int64(q, 10, r->created_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    return rc;
+}
+
+static int sq_link_update(aff_store *st, const aff_link_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_LINK_UPDATE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->id);
+    bind_text(q, 2, r->destination_url);
+    for (int i = 0; i < 5; i++)
+        bind_text(q, 3 + i, r->sub[i]);
+    int rc = exec_stmt(q);
+    if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
+        rc = AFF_ENOTFOUND;
+    return rc;
+}
+
+static int sq_link_get(aff_store *st, int64_t id, aff_link_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_LINK_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_link);
+}
+
+static int sq_link_list(aff_store *st, const aff_list_query *lq, aff_link_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_LINK_LIST);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    aff_link_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return AFF_ENOMEM;
+    int rc = run_list(q, row, read_link, (int (*)(void *, const void *))cb, ud);
+    free(row);
+    return rc;
+}
+
+static void read_coupon(sqlite3_stmt *q, void *v)
+{
+    aff_coupon_row *r = v;
+    r->id = col_i64(q, 0);
+    col_text(q, 1, r->code, sizeof(r->code));
+    r->program_id = col_i64(q, 2);
+    r->affiliate_id = col_i64(q, 3);
+    r->created_ms = col_i64(q, 4);
+}
+
+static int sq_coupon_insert(aff_store *st, aff_coupon_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_COUPON_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, r->code);
+    sqlite3_bind_int64(q, 2, r->program_id);
+    sqlite3_bind_int64(q, 3, r->affiliate_id);
+    sqlite3_bind_int64(q, 4, r->created_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    return rc;
+}
+
+static int sq_coupon_update(aff_store *st, const aff_coupon_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_COUPON_UPDATE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->id);
+    sqlite3_bind_int64(q, 2, r->affiliate_id);
+    int rc = exec_stmt(q);
+    if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
+        rc = AFF_ENOTFOUND;
+    return rc;
+}
+
+static int sq_coupon_get(aff_store *st, int64_t id, aff_coupon_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_COUPON_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_coupon);
+}
+
+static int sq_coupon_list(aff_store *st, const aff_list_query *lq, aff_coupon_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_COUPON_LIST);
+    aff_coupon_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    return run_list(q, &row, read_coupon, (int (*)(void *, const void *))cb, ud);
+}
+
+/* ---- clicks -------------------------------------------------------------------- */
+
+static void read_click(sqlite3_stmt *q, void *v)
+{
+    aff_click_row *r = v;
+    col_text(q, 0, r->click_id, sizeof(r->click_id));
+    r->ts_ms = col_i64(q, 1);
+    r->program_id = col_i64(q, 2);
+    r->affiliate_id = col_i64(q, 3);
+    r->link_id = col_i64(q, 4);
+    col_text(q, 5, r->ip, sizeof(r->ip));
+    col_text(q, 6, r->user_agent, sizeof(r->user_agent));
+    col_text(q, 7, r->referer, sizeof(r->referer));
+    for (int i = 0; i < 5; i++)
+        col_text(q, 8 + i, r->sub[i], sizeof(r->sub[i]));
+    col_text(q, 13, r->source_id, sizeof(r->source_id));
+    r->flags = (unsigned)col_i64(q, 14);
+}
+
+static int sq_click_insert(aff_store *st, const aff_click_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_CLICK_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, r->click_id);
+    sqlite3_bind_int64(q, 2, r->ts_ms);
+    sqlite3_bind_int64(q, 3, r->program_id);
+    sqlite3_bind_int64(q, 4, r->affiliate_id);
+    sqlite3_bind_int64(q, 5, r->link_id);
+    bind_text(q, 6, r->ip);
+    bind_text(q, 7, r->user_agent);
+    bind_text(q, 8, r->referer);
+    for (int i = 0; i < 5; i++)
+        bind_text(q, 9 + i, r->sub[i]);
+    bind_text(q, 14, r->source_id);
+    sqlite3_bind_int64(q, 15, r->flags);
+    return exec_stmt(q);
+}
+
+static int sq_click_get(aff_store *st, const char *click_id, aff_click_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_CLICK_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, click_id);
+    return get_one(q, r, read_click);
+}
+
+static int sq_click_list(aff_store *st, const aff_list_query *lq, aff_click_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_CLICK_LIST);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, lq->after_click);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    sqlite3_bind_int64(q, 5, lq->link_id);
+    aff_click_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return AFF_ENOMEM;
+    int rc = run_list(q, row, read_click, (int (*)(void *, const void *))cb, ud);
+    free(row);
+    return rc;
+}
+
+static int sq_click_seen(aff_store *st, int64_t link_id, uint64_t fp, int64_t now_ms, int64_t window_ms, int *unique)
+{
+    sqlite3_stmt *q = stmt(st, S_CLICK_SEEN_GET);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, link_id);
+    sqlite3_bind_int64(q, 2, (int64_t)fp);
+    int64_t last = step_row(q, &rc) ? col_i64(q, 0) : 0;
+    sqlite3_reset(q);
+    if (rc != 0)
+        return rc;
+    *unique = last == 0 || now_ms - last >= window_ms;
+    if (!*unique)
+        return 0;
+    q = stmt(st, S_CLICK_SEEN_PUT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, link_id);
+    sqlite3_bind_int64(q, 2, (int64_t)fp);
+    sqlite3_bind_int64(q, 3, now_ms);
+    return exec_stmt(q);
+}
+
+/* ---- conversions and customers --------------------------------------------------- */
+
+static void read_conversion(sqlite3_stmt *q, void *v)
+{
+    aff_conversion_row *r = v;
+    r->id = col_i64(q, 0);
+    r->program_id = col_i64(q, 1);
+    col_text(q, 2, r->event, sizeof(r->event));
+    col_text(q, 3, r->order_id, sizeof(r->order_id));
+    r->amount_minor = col_i64(q, 4);
+    col_text(q, 5, r->currency, sizeof(r->currency));
+    col_text(q, 6, r->status, sizeof(r->status));
+    col_text(q, 7, r->method, sizeof(r->method));
+    col_text(q, 8, r->click_id, sizeof(r->click_id));
+    r->affiliate_id = col_i64(q, 9);
+    r->link_id = col_i64(q, 10);
+    r->coupon_id = col_i64(q, 11);
+    col_text(q, 12, r->coupon, sizeof(r->coupon));
+    col_text(q, 13, r->customer_id, sizeof(r->customer_id));
+    col_text(q, 14, r->email_hash, sizeof(r->email_hash));
+    r->test = (int)col_i64(q, 15);
+    r->refunded_minor = col_i64(q, 16);
+    col_text(q, 17, r->items_json, sizeof(r->items_json));
+    r->created_ms = col_i64(q, 18);
+}
+
+static int sq_conversion_find(aff_store *st, int64_t program_id, const char *event, const char *order_id,
+                              aff_conversion_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_CONV_FIND);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    bind_text(q, 2, event);
+    bind_text(q, 3, order_id);
+    return get_one(q, r, read_conversion);
+}
+
+static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_CONV_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->program_id);
+    bind_text(q, 2, r->event);
+    bind_text(q, 3, r->order_id);
+    sqlite3_bind_int64(q, 4, r->amount_minor);
+    bind_text(q, 5, r->currency);
+    bind_text(q, 6, r->status);
+    bind_text(q, 7, r->method);
+    bind_text(q, 8, r->click_id);
+    sqlite3_bind_int64(q, 9, r->affiliate_id);
+    sqlite3_bind_int64(q, 10, r->link_id);
+    sqlite3_bind_int64(q, 11, r->coupon_id);
+    bind_text(q, 12, r->coupon);
+    bind_text(q, 13, r->customer_id);
+    bind_text(q, 14, r->email_hash);
+    sqlite3_bind_int(q, 15, r->test);
+    sqlite3_bind_int64(q, 16, r->refunded_minor);
+    bind_text(q, 17, r->items_json);
+    sqlite3_bind_int64(q, 18, r->created_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    return rc;
+}
+
+static int sq_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_CONV_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_conversion);
+}
+
+static int sq_conversion_list(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_CONV_LIST);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    bind_opt_text(q, 5, lq->status);
+    aff_conversion_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return AFF_ENOMEM;
+    int rc = run_list(q, row, read_conversion, (int (*)(void *, const void *))cb, ud);
+    free(row);
+    return rc;
+}
+
+static int sq_conversion_set_refund(aff_store *st, int64_t id, int64_t refunded_minor, const char *status)
+{
+    sqlite3_stmt *q = stmt(st, S_CONV_REFUND);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, refunded_minor);
+    bind_text(q, 3, status);
+    return exec_stmt(q);
+}
+
+static int sq_customer_get(aff_store *st, int64_t program_id, const char *key, int64_t *affiliate_id, int64_t *link_id)
+{
+    sqlite3_stmt *q = stmt(st, S_CUSTOMER_GET);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    bind_text(q, 2, key);
+    if (step_row(q, &rc)) {
+        *affiliate_id = col_i64(q, 0);
+        *link_id = col_i64(q, 1);
+    } else if (rc == 0) {
+        rc = AFF_ENOTFOUND;
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int sq_customer_put(aff_store *st, int64_t program_id, const char *key, int64_t affiliate_id, int64_t link_id,
+                           int64_t ms)
+{
+    sqlite3_stmt *q = stmt(st, S_CUSTOMER_PUT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    bind_text(q, 2, key);
+    sqlite3_bind_int64(q, 3, affiliate_id);
+    sqlite3_bind_int64(q, 4, link_id);
+    sqlite3_bind_int64(q, 5, ms);
+    return exec_stmt(q);
+}
+
+/* ---- ledger and payouts ------------------------------------------------------------ */
+
+static void read_ledger(sqlite3_stmt *q, void *v)
+{
+    aff_ledger_row *r = v;
+    r->id = col_i64(q, 0);
+    r->conversion_id = col_i64(q, 1);
+    r->program_id = col_i64(q, 2);
+    r->affiliate_id = col_i64(q, 3);
+    r->amount_minor = col_i64(q, 4);
+    col_text(q, 5, r->currency, sizeof(r->currency));
+    col_text(q, 6, r->kind, sizeof(r->kind));
+    col_text(q, 7, r->rule, sizeof(r->rule));
+    r->plan_version = (int)col_i64(q, 8);
+    col_text(q, 9, r->status, sizeof(r->status));
+    r->payout_id = col_i64(q, 10);
+    r->created_ms = col_i64(q, 11);
+}
+
+static int sq_ledger_insert(aff_store *st, aff_ledger_row *r)
+{
+    sqlite3_stmt *q = stmt(st, S_LEDGER_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->conversion_id);
+    sqlite3_bind_int64(q, 2, r->program_id);
+    sqlite3_bind_int64(q, 3, r->affiliate_id);
+    sqlite3_bind_int64(q, 4, r->amount_minor);
+    bind_text(q, 5, r->currency);
+    bind_text(q, 6, r->kind);
+    bind_text(q, 7, r->rule);
+    sqlite3_bind_int(q, 8, r->plan_version);
+    bind_text(q, 9, r->status);
+    sqlite3_bind_int64(q, 10, r->payout_id);
+    sqlite3_bind_int64(q, 11, r->created_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    return rc;
+}
+
+static int sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_LEDGER_LIST);
+    aff_ledger_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    sqlite3_bind_int64(q, 5, lq->conversion_id);
+    bind_opt_text(q, 6, lq->status);
+    return run_list(q, &row, read_ledger, (int (*)(void *, const void *))cb, ud);
+}
+
+static void read_payout(sqlite3_stmt *q, void *v)
+{
+    aff_payout_row *r = v;
+    r->id = col_i64(q, 0);
+    r->affiliate_id = col_i64(q, 1);
+    r->program_id = col_i64(q, 2);
+    r->amount_minor = col_i64(q, 3);
+    col_text(q, 4, r->currency, sizeof(r->currency));
+    col_text(q, 5, r->status, sizeof(r->status));
+    r->created_ms = col_i64(q, 6);
+}
+
+static int sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb, void *ud)
+{
+    sqlite3_stmt *q = stmt(st, S_PAYOUT_LIST);
+    aff_payout_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    return run_list(q, &row, read_payout, (int (*)(void *, const void *))cb, ud);
+}
+
+/* ---- rollups, reports, verification ----------------------------------------------- */
+
+static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
+                         const aff_rollup_delta *d)
+{
+    sqlite3_stmt *q = stmt(st, S_ROLLUP_ADD);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, hour);
+    sqlite3_bind_int64(q, 2, program_id);
+    sqlite3_bind_int64(q, 3, affiliate_id);
+    sqlite3_bind_int64(q, 4, link_id);
+    const int64_t v[8] = {d->clicks,      d->unique_clicks,  d->bot_clicks,      d->rejected_clicks,
+                          d->conversions, d->revenue_minor,  d->commission_minor, d->refunds_minor};
+    for (int i = 0; i < 8; i++)
+        sqlite3_bind_int64(q, 5 + i, v[i]);
+    return exec_stmt(q);
+}
+
+#define METRIC_SUMS                                                                                           \
+    "sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(rejected_clicks), sum(conversions),"              \
+    " sum(revenue_minor), sum(commission_minor), sum(refunds_minor)"
+
+/* One statement per group shape (a subset of day/program/affiliate/link), built once. */
+static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask)
+{
+    sqlite_store *s = impl(st);
+    mask &= REPORT_SHAPES - 1;
+    if (s->report_stmt[mask] != NULL) {
+        sqlite3_reset(s->report_stmt[mask]);
+        sqlite3_clear_bindings(s->report_stmt[mask]);
+        return s->report_stmt[mask];
+    }
+    char cols[200], group[200], text[1200];
+    snprintf(cols, sizeof(cols), "%s, %s, %s, %s", mask & AFF_GROUP_DAY ? "hour / 24" : "0",
+             mask & AFF_GROUP_PROGRAM ? "program_id" : "0", mask & AFF_GROUP_AFFILIATE ? "affiliate_id" : "0",
+             mask & AFF_GROUP_LINK ? "link_id" : "0");
+    group[0] = '\0';
+    size_t n = 0;
+    const char *names[4] = {"hour / 24", "program_id", "affiliate_id", "link_id"};
+    for (int i = 0; i < 4; i++)
+        if (mask & (1u << i))
+            n += (size_t)snprintf(group + n, sizeof(group) - n, "%s%s", n ? ", " : "", names[i]);
+    snprintf(text, sizeof(text),
+             "SELECT %s, " METRIC_SUMS " FROM stats_hourly WHERE hour BETWEEN ?1 AND ?2" F("program_id", 3)
+                 F("affiliate_id", 4) F("link_id", 5) "%s%s%s%s",
+             cols, n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
+    if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->report_stmt[mask], NULL) != SQLITE_OK)
+        return NULL;
+    return s->report_stmt[mask];
+}
+
+static void read_metrics(sqlite3_stmt *q, int first, aff_rollup_delta *m)
+{
+    m->clicks = col_i64(q, first);
+    m->unique_clicks = col_i64(q, first + 1);
+    m->bot_clicks = col_i64(q, first + 2);
+    m->rejected_clicks = col_i64(q, first + 3);
+    m->conversions = col_i64(q, first + 4);
+    m->revenue_minor = col_i64(q, first + 5);
+    m->commission_minor = col_i64(q, first + 6);
+    m->refunds_minor = col_i64(q, first + 7);
+}
+
+static int sq_report(aff_store *st, const aff_report_query *rq, aff_report_cb cb, void *ud)
+{
+    sqlite3_stmt *q = report_stmt(st, rq->group_mask);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, rq->from_hour);
+    sqlite3_bind_int64(q, 2, rq->to_hour);
+    sqlite3_bind_int64(q, 3, rq->program_id);
+    sqlite3_bind_int64(q, 4, rq->affiliate_id);
+    sqlite3_bind_int64(q, 5, rq->link_id);
+    while (step_row(q, &rc)) {
+        if (rq->group_mask != 0 && sqlite3_column_type(q, 4) == SQLITE_NULL)
+            continue;
+        aff_report_row row = {.day_ms = col_i64(q, 0) * 86400000LL,
+                              .program_id = col_i64(q, 1),
+                              .affiliate_id = col_i64(q, 2),
+                              .link_id = col_i64(q, 3)};
+        read_metrics(q, 4, &row.m);
+        int crc = cb(ud, &row);
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int query_metrics(sqlite3 *db, const char *text, aff_rollup_delta *m)
+{
+    sqlite3_stmt *q;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    if (step_row(q, &rc))
+        read_metrics(q, 0, m);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int sq_verify(aff_store *st, aff_verify_counts *out)
+{
+    sqlite3 *db = impl(st)->db;
+    memset(out, 0, sizeof(*out));
+    int rc = query_metrics(db, "SELECT " METRIC_SUMS " FROM stats_hourly", &out->rollup);
+    if (rc != 0)
+        return rc;
+    /* The raw recount follows the report definitions in docs/api.md. */
+    return query_metrics(
+        db,
+        "SELECT (SELECT count(*) FROM click), (SELECT count(*) FROM click WHERE flags & 1), 0, 0,"
+        " (SELECT count(*) FROM conversion WHERE test = 0 AND status <> 'rejected'),"
+        " (SELECT coalesce(sum(amount_minor), 0) FROM conversion WHERE test = 0 AND status <> 'rejected'),"
+        " (SELECT coalesce(sum(amount_minor), 0) FROM ledger WHERE status NOT IN ('rejected')),"
+        " (SELECT coalesce(sum(refunded_minor), 0) FROM conversion WHERE test = 0 AND status <> 'rejected')",
+        &out->raw);
+}
+
+/* ---- open / close / migrate ---------------------------------------------------------- */
+
+static void sq_close(aff_store *st)
+{
+    sqlite_store *s = impl(st);
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(s->stmt[i]);
+    for (int i = 0; i < REPORT_SHAPES; i++)
+        sqlite3_finalize(s->report_stmt[i]);
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+static const aff_store_ops sqlite_ops = {
+    .close = sq_close, .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
+    .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to,
+    .meta_get = sq_meta_get, .meta_put = sq_meta_put,
+    .program_insert = sq_program_insert, .program_update = sq_program_update, .program_get = sq_program_get,
+    .program_list = sq_program_list, .plan_insert = sq_plan_insert,
+    .affiliate_insert = sq_affiliate_insert, .affiliate_update = sq_affiliate_update,
+    .affiliate_get = sq_affiliate_get, .affiliate_list = sq_affiliate_list,
+    .key_insert = sq_key_insert, .key_count = sq_key_count, .key_list = sq_key_list,
+    .link_insert = sq_link_insert, .link_update = sq_link_update, .link_get = sq_link_get, .link_list = sq_link_list,
+    .coupon_insert = sq_coupon_insert, .coupon_update = sq_coupon_update, .coupon_get = sq_coupon_get,
+    .coupon_list = sq_coupon_list,
+    .click_insert = sq_click_insert, .click_get = sq_click_get, .click_list = sq_click_list,
+    .click_seen = sq_click_seen,
+    .conversion_find = sq_conversion_find, .conversion_insert = sq_conversion_insert,
+    .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,
+    .conversion_set_refund = sq_conversion_set_refund,
+    .customer_get = sq_customer_get, .customer_put = sq_customer_put,
+    .ledger_insert = sq_ledger_insert, .ledger_list = sq_ledger_list, .payout_list = sq_payout_list,
+    .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
+};
+
+static int migrate(sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    const int n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    for (int i = version; i < n; i++) {
+        char setv[64];
+        snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", i + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            return AFF_ESTORE;
+        if (sqlite3_exec(db, migrations[i], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, setv, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return AFF_ESTORE;
+        }
+    }
+    return version > n ? AFF_ESTORE : 0; /* a newer store than this binary knows */
+}
+
+int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_store **out)
+{
+    char path[1200];
+    int rc = AFF_ESTORE;
+    if (role == AFF_STORE_WRITER && mkdir(dir, 0700) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return AFF_EIO;
+    }
+    if ((size_t)snprintf(path, sizeof(path), "%s/afftrack.db", dir) >= sizeof(path))
+        return AFF_ETOOBIG;
+    sqlite_store *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return AFF_ENOMEM;
+    s->base.ops = &sqlite_ops;
+    int flags = SQLITE_OPEN_NOMUTEX | (role == AFF_STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                                                : SQLITE_OPEN_READWRITE);
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
+        goto fail_db;
+    sqlite3_busy_timeout(s->db, 5000);
+    char pragmas[256];
+    snprintf(pragmas, sizeof(pragmas),
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;"
+             " PRAGMA cache_size=-65536;%s",
+             synchronous_full ? "FULL" : "NORMAL", role == AFF_STORE_READER ? " PRAGMA query_only=1;" : "");
+    if (sqlite3_exec(s->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+        goto fail_db;
+    if (role == AFF_STORE_WRITER && (rc = migrate(s->db)) != 0)
+        goto fail_db;
+    *out = &s->base;
+    return 0;
+
+fail_db:
+    sqlite3_close_v2(s->db);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * attribution.h - which affiliate earns a conversion (DESIGN.md section 7, docs/api.md
+ * "Attribution"). Owns the order of the methods and the window rule; pure except for
+ * the lookups it is handed, so the order itself is unit-tested without a store.
+ *
+ *   last_click (default): click_id, cookie, coupon, referral_code, customer
+ *   first_click:          customer, click_id, cookie, coupon, referral_code
+ *
+ * A click counts only inside the program's cookie window (now - click time <=
+ * cookie_days). An explicit click id that is not stored for the program is an error
+ * (the integrator sent garbage); a stale one is skipped.
+ */
+#ifndef AFF_TRACK_ATTRIBUTION_H
+#define AFF_TRACK_ATTRIBUTION_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef enum {
+    AFF_ATTR_CLICK_ID,
+    AFF_ATTR_COOKIE,
+    AFF_ATTR_COUPON,
+    AFF_ATTR_REFERRAL_CODE,
+    AFF_ATTR_CUSTOMER,
+    AFF_ATTR_NMETHODS
+} aff_attr_method;
+
+/* What one method found. found=0: the method had nothing (or was stale). */
+typedef struct aff_attr_candidate {
+    int found;
+    int error;        /* a lookup that must fail the conversion (unknown explicit click id) */
+    int64_t ts_ms;    /* click time, for click methods */
+    int64_t affiliate_id, link_id, coupon_id;
+} aff_attr_candidate;
+
+typedef int (*aff_attr_lookup_fn)(void *ud, aff_attr_method m, aff_attr_candidate *out);
+
+typedef struct aff_attr_result {
+    aff_attr_method method;
+    int64_t affiliate_id, link_id, coupon_id;
+} aff_attr_result;
+
+/* Run the methods in the program's order; the first fresh match wins.
+ * Returns 0, AFF_ENOATTR, the lookup's error, or AFF_EUNKNOWNCLICK (field click_id)
+ * for an unknown explicit click id. */
+int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_lookup_fn lookup, void *ud,
+                  aff_attr_result *out, aff_errinfo *err);
+
+/* "click_id", "cookie", "coupon", "referral_code", "customer". */
+const char *aff_attr_method_name(aff_attr_method m);
+
+#endif

@@ -1,0 +1,37 @@
+/* click.c - click recording; see click.h. */
+#include "track/click.h"
+
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+
+uint64_t aff_click_fingerprint(const char *ip, const char *user_agent)
+{
+    unsigned char buf[64 + 1 + AFF_UA_MAX], digest[AFF_SHA256_LEN];
+    size_t a = strnlen(ip, 64), b = strnlen(user_agent, AFF_UA_MAX);
+    memcpy(buf, ip, a);
+    buf[a] = 0;
+    memcpy(buf + a + 1, user_agent, b);
+    aff_sha256(buf, a + 1 + b, digest);
+    uint64_t fp = 0;
+    for (int i = 0; i < 8; i++)
+        fp = (fp << 8) | digest[i];
+    return fp;
+}
+
+int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)
+{
+    int unique = 0;
+    int64_t window_ms = (int64_t)ctx->cfg->unique_window_hours * AFF_MS_PER_HOUR;
+    int rc = aff_store_click_seen(ctx->st, row->link_id, fingerprint, row->ts_ms, window_ms, &unique);
+    if (rc != 0)
+        return rc;
+    if (unique)
+        row->flags |= AFF_CLICK_UNIQUE;
+    if ((rc = aff_store_click_insert(ctx->st, row)) != 0)
+        return rc;
+    aff_rollup_delta d = {.clicks = 1, .unique_clicks = unique ? 1 : 0};
+    return aff_store_rollup_add(ctx->st, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id,
+                                row->link_id, &d);
+}

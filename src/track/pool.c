@@ -1,0 +1,281 @@
+/* pool.c - the writer thread (group commit) and the reader threads; see pool.h. */
+#include "track/pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/log.h"
+
+typedef struct queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    aff_job *head, *tail;
+    size_t depth, limit;
+    int stopping;
+} queue;
+
+static void queue_init(queue *q, size_t limit)
+{
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    q->head = q->tail = NULL;
+    q->depth = 0;
+    q->limit = limit;
+    q->stopping = 0;
+}
+
+static int queue_push(queue *q, aff_job *job)
+{
+    int rc = 0;
+    job->next = NULL;
+    pthread_mutex_lock(&q->mu);
+    if (q->stopping)
+        rc = AFF_ESHUTDOWN;
+    else if (q->depth >= q->limit)
+        rc = AFF_EUNAVAIL;
+    else {
+        if (q->tail)
+            q->tail->next = job;
+        else
+            q->head = job;
+        q->tail = job;
+        q->depth++;
+        pthread_cond_signal(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
+/* Take up to max jobs; blocks while empty unless stopping. Returns NULL when stopping
+ * and empty. With linger_ms > 0 and no waited-on job in hand, waits up to that long for
+ * the batch to fill (async clicks only: nobody is waiting for them). */
+static aff_job *queue_take(queue *q, size_t max, int linger_ms, size_t *n)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->head == NULL && !q->stopping)
+        pthread_cond_wait(&q->cv, &q->mu);
+    if (linger_ms > 0 && q->head != NULL && q->depth < max && !q->stopping) {
+        int anyone_waiting = 0;
+        for (aff_job *j = q->head; j; j = j->next)
+            anyone_waiting |= j->waited_on;
+        if (!anyone_waiting) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += (long)linger_ms * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&q->cv, &q->mu, &until);
+        }
+    }
+    aff_job *first = q->head, *last = NULL;
+    size_t k = 0;
+    for (aff_job *j = q->head; j != NULL && k < max; j = j->next) {
+        last = j;
+        k++;
+    }
+    if (last != NULL) {
+        q->head = last->next;
+        if (q->head == NULL)
+            q->tail = NULL;
+        last->next = NULL;
+        q->depth -= k;
+    }
+    pthread_mutex_unlock(&q->mu);
+    *n = k;
+    return k ? first : NULL;
+}
+
+static void queue_stop(queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->stopping = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- writer ------------------------------------------------------------------------ */
+
+static struct {
+    queue q;
+    pthread_t thread;
+    aff_ctx ctx;
+    int started;
+    _Atomic uint64_t batches, jobs, commit_failures;
+} W;
+
+static void complete_all(aff_job *list)
+{
+    while (list != NULL) {
+        aff_job *next = list->next;
+        list->done(list);
+        list = next;
+    }
+}
+
+/* Apply one batch in one transaction; see the lifecycle in pool.h. */
+static void apply_batch(aff_job *batch, size_t n)
+{
+    aff_ctx *ctx = &W.ctx;
+    ctx->catalog_changed = 0;
+    ctx->snap = aff_snapshot_current();
+    int rc = aff_store_begin(ctx->st);
+    for (aff_job *j = batch; j != NULL; j = j->next) {
+        if (rc != 0) {
+            j->rc = AFF_ESTORE;
+            continue;
+        }
+        j->err.field = NULL;
+        j->err.msg[0] = '\0';
+        if (aff_store_savepoint(ctx->st) != 0) {
+            j->rc = AFF_ESTORE;
+            continue;
+        }
+        int changed_before = ctx->catalog_changed;
+        j->rc = j->run(j, ctx);
+        if (j->rc != 0) {
+            aff_store_rollback_to(ctx->st);
+            ctx->catalog_changed = changed_before;
+        }
+        aff_store_release(ctx->st);
+    }
+    if (rc == 0)
+        rc = aff_store_commit(ctx->st);
+    if (rc != 0) {
+        aff_store_rollback(ctx->st);
+        atomic_fetch_add(&W.commit_failures, 1);
+        AFF_LOG(AFF_LOG_ERROR, "writer: batch of %zu not committed: %s", n, aff_strerror(rc));
+        for (aff_job *j = batch; j != NULL; j = j->next)
+            j->rc = AFF_ESTORE;
+        ctx->catalog_changed = 0;
+    }
+    if (ctx->catalog_changed) {
+        aff_snapshot *s;
+        int brc = aff_snapshot_build(ctx->st, &s);
+        if (brc == 0)
+            aff_snapshot_publish(s);
+        else
+            AFF_LOG(AFF_LOG_ERROR, "writer: snapshot rebuild failed: %s", aff_strerror(brc));
+    } else {
+        aff_snapshot_reclaim();
+    }
+    atomic_fetch_add(&W.batches, 1);
+    atomic_fetch_add(&W.jobs, n);
+    complete_all(batch);
+}
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    size_t n;
+    aff_job *batch;
+    while ((batch = queue_take(&W.q, (size_t)W.ctx.cfg->max_batch, W.ctx.cfg->group_commit_ms, &n)) != NULL)
+        apply_batch(batch, n);
+    return NULL;
+}
+
+int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
+{
+    int rc = aff_store_sqlite_open(cfg->data_dir, AFF_STORE_WRITER, cfg->synchronous == AFF_SYNC_FULL, &W.ctx.st);
+    if (rc != 0)
+        return rc;
+    aff_snapshot *s;
+    if ((rc = aff_snapshot_build(W.ctx.st, &s)) != 0) {
+        aff_store_close(W.ctx.st);
+        return rc;
+    }
+    aff_snapshot_publish(s);
+    W.ctx.cfg = cfg;
+    W.ctx.key = key;
+    queue_init(&W.q, (size_t)cfg->queue_limit);
+    if (pthread_create(&W.thread, NULL, writer_main, NULL) != 0) {
+        aff_store_close(W.ctx.st);
+        return AFF_ENOMEM;
+    }
+    W.started = 1;
+    return 0;
+}
+
+int aff_writer_submit(aff_job *job)
+{
+    return queue_push(&W.q, job);
+}
+
+void aff_writer_stop(void)
+{
+    if (!W.started)
+        return;
+    queue_stop(&W.q);
+    pthread_join(W.thread, NULL);
+    aff_store_close(W.ctx.st);
+    W.started = 0;
+}
+
+void aff_writer_stats(aff_pool_stats *out)
+{
+    out->batches = atomic_load(&W.batches);
+    out->jobs = atomic_load(&W.jobs);
+    out->commit_failures = atomic_load(&W.commit_failures);
+    pthread_mutex_lock(&W.q.mu);
+    out->queue_depth = W.q.depth;
+    pthread_mutex_unlock(&W.q.mu);
+}
+
+/* ---- readers ------------------------------------------------------------------------ */
+
+#define MAX_READERS 64
+
+static struct {
+    queue q;
+    pthread_t threads[MAX_READERS];
+    aff_ctx ctx[MAX_READERS];
+    int n;
+} R;
+
+static void *reader_main(void *arg)
+{
+    aff_ctx *ctx = arg;
+    size_t n;
+    aff_job *job;
+    while ((job = queue_take(&R.q, 1, 0, &n)) != NULL) {
+        job->err.field = NULL;
+        job->err.msg[0] = '\0';
+        job->rc = job->run(job, ctx);
+        aff_store_rollback(ctx->st); /* end any read transaction the job left open */
+        job->done(job);
+    }
+    return NULL;
+}
+
+int aff_readers_start(const aff_config *cfg, const aff_click_id_key *key)
+{
+    queue_init(&R.q, (size_t)cfg->queue_limit);
+    for (int i = 0; i < cfg->read_threads && i < MAX_READERS; i++) {
+        aff_ctx *ctx = &R.ctx[i];
+        int rc = aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, cfg->synchronous == AFF_SYNC_FULL, &ctx->st);
+        if (rc != 0)
+            return rc;
+        ctx->cfg = cfg;
+        ctx->key = key;
+        if (pthread_create(&R.threads[i], NULL, reader_main, ctx) != 0)
+            return AFF_ENOMEM;
+        R.n++;
+    }
+    return 0;
+}
+
+int aff_readers_submit(aff_job *job)
+{
+    return queue_push(&R.q, job);
+}
+
+void aff_readers_stop(void)
+{
+    queue_stop(&R.q);
+    for (int i = 0; i < R.n; i++) {
+        pthread_join(R.threads[i], NULL);
+        aff_store_close(R.ctx[i].st);
+    }
+    R.n = 0;
+}

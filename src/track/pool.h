@@ -1,0 +1,66 @@
+/*
+ * pool.h - the threads behind the event loops: one writer and a pool of readers.
+ *
+ * Owns: the job queues, the writer's group commit and the reader threads, each with
+ * its own store connection. Does not own: what a job does (its run function) or how
+ * its result reaches a client (its done function; api/ and net/ supply both).
+ *
+ * Job lifecycle:
+ *   submitted (aff_writer_submit / aff_readers_submit, any thread)
+ *     -> queued -> run(job, ctx) on the writer inside the batch transaction, in its own
+ *        savepoint (a failing job is rolled back alone) / on a reader, outside
+ *     -> COMMIT of the whole batch (fsync) -> snapshot rebuilt if the batch changed the
+ *        catalog -> done(job) on the writer/reader thread.
+ *   done() is called exactly once per submitted job, with job->rc set: 0, the run's
+ *   error, or AFF_ESTORE when the commit failed (then no job of the batch took effect).
+ * Invariant: nothing is acknowledged before the commit that made it durable.
+ */
+#ifndef AFF_TRACK_POOL_H
+#define AFF_TRACK_POOL_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "core/id.h"
+#include "store/store.h"
+#include "track/snapshot.h"
+
+/* What a running job may use. */
+typedef struct aff_ctx {
+    aff_store *st;
+    aff_snapshot *snap; /* writer: the current snapshot; readers: NULL */
+    const aff_config *cfg;
+    const aff_click_id_key *key;
+    int catalog_changed; /* a writer job sets it after changing programs/affiliates/links/coupons/keys */
+} aff_ctx;
+
+typedef struct aff_job aff_job;
+struct aff_job {
+    aff_job *next;
+    int (*run)(aff_job *job, aff_ctx *ctx);
+    void (*done)(aff_job *job);
+    int rc;
+    int waited_on; /* 1 when a client waits for done (used to size batches) */
+    aff_errinfo err;
+};
+
+typedef struct aff_pool_stats {
+    uint64_t batches, jobs, queue_depth, commit_failures;
+} aff_pool_stats;
+
+/* Open the writer's store connection and start the writer thread. The snapshot is
+ * built and published before this returns. */
+int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key);
+/* Queue a job. Returns 0, AFF_EUNAVAIL when the queue is at queue_limit, or
+ * AFF_ESHUTDOWN after aff_writer_stop began. done() is not called on error. */
+int aff_writer_submit(aff_job *job);
+/* Run every queued job, commit, stop the thread, close the store. */
+void aff_writer_stop(void);
+void aff_writer_stats(aff_pool_stats *out);
+
+int aff_readers_start(const aff_config *cfg, const aff_click_id_key *key);
+int aff_readers_submit(aff_job *job);
+void aff_readers_stop(void);
+
+#endif

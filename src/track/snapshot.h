@@ -1,0 +1,97 @@
+/*
+ * snapshot.h - the immutable in-memory catalog the hot path reads: programs, links,
+ * coupons, affiliates and API keys, indexed for O(1) lookup.
+ *
+ * Owns: building a snapshot from the store, publishing it, and reclaiming old ones.
+ * Invariants:
+ *   - A published snapshot is never modified. The writer thread builds a new one after
+ *     it commits a catalog change and swaps the global pointer atomically.
+ *   - Readers (event-loop threads) take the current snapshot with aff_snapshot_acquire
+ *     on their own hazard slot and give it back with aff_snapshot_release before their
+ *     callback returns: no snapshot pointer outlives one callback. Copy what a pending
+ *     request needs.
+ *   - A retired snapshot is freed only when no hazard slot points at it (hazard
+ *     pointers, checked by the writer after each publish and periodically).
+ * Lifecycle: build (writer or main) -> publish (writer) -> retired -> freed (reclaim).
+ */
+#ifndef AFF_TRACK_SNAPSHOT_H
+#define AFF_TRACK_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/map.h"
+#include "core/mem.h"
+#include "store/store.h"
+#include "track/commission.h"
+
+#define AFF_SNAP_MAX_SLOTS 128
+
+enum { AFF_AFF_PENDING, AFF_AFF_APPROVED, AFF_AFF_SUSPENDED, AFF_AFF_REJECTED };
+
+typedef struct aff_snap_program {
+    int64_t id;
+    const char *name, *currency, *destination_url, *allowed_domains, *click_id_param, *postback_token;
+    int exponent;
+    int cookie_days;
+    int first_click;
+    int plan_version;
+    aff_plan plan;
+} aff_snap_program;
+
+typedef struct aff_snap_link {
+    int64_t id, program_id, affiliate_id;
+    const char *code;
+    const char *destination_url; /* NULL: the program's */
+    const char *sub[5];          /* never NULL; "" when unset */
+} aff_snap_link;
+
+typedef struct aff_snap_coupon {
+    int64_t id, program_id, affiliate_id;
+    const char *code; /* upper case */
+} aff_snap_coupon;
+
+typedef struct aff_snap_affiliate {
+    int64_t id, parent_id;
+    int status; /* AFF_AFF_* */
+} aff_snap_affiliate;
+
+typedef struct aff_snap_key {
+    unsigned char hash[32];
+    int admin;
+    int64_t affiliate_id;
+} aff_snap_key;
+
+typedef struct aff_snapshot {
+    aff_arena arena;
+    aff_map programs, program_tokens, links, coupons, affiliates, keys;
+    size_t nprograms, nlinks, ncoupons, naffiliates, nkeys;
+    struct aff_snapshot *retired_next;
+} aff_snapshot;
+
+/* Build a snapshot from st (blocking; writer or start-up only). */
+int aff_snapshot_build(aff_store *st, aff_snapshot **out);
+void aff_snapshot_free(aff_snapshot *s);
+
+/* Lookups (no allocation, thread-safe on a published snapshot). NULL when absent. */
+const aff_snap_program *aff_snap_program_get(const aff_snapshot *s, int64_t id);
+const aff_snap_program *aff_snap_program_by_token(const aff_snapshot *s, const char *token, size_t len);
+const aff_snap_link *aff_snap_link_get(const aff_snapshot *s, const char *code, size_t len);
+const aff_snap_coupon *aff_snap_coupon_get(const aff_snapshot *s, int64_t program_id, const char *upper_code);
+const aff_snap_affiliate *aff_snap_affiliate_get(const aff_snapshot *s, int64_t id);
+const aff_snap_key *aff_snap_key_get(const aff_snapshot *s, const unsigned char hash[32]);
+
+/* Publication. Slots 0..AFF_SNAP_MAX_SLOTS-1 are handed out with aff_snapshot_slot(). */
+int aff_snapshot_slot(void);
+const aff_snapshot *aff_snapshot_acquire(int slot);
+void aff_snapshot_release(int slot);
+/* Writer only: make s current; the previous one is retired. */
+void aff_snapshot_publish(aff_snapshot *s);
+/* Writer only: the current snapshot (the writer never needs a hazard slot). */
+aff_snapshot *aff_snapshot_current(void);
+/* Free retired snapshots that no hazard slot points at. Writer only. */
+void aff_snapshot_reclaim(void);
+/* At exit, after every reader stopped: free current and retired. */
+void aff_snapshot_shutdown(void);
+
+#endif
