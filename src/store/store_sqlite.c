@@ -92,7 +92,7 @@ static const char *const migrations[] = {
 #define F(col, n) " AND (?" #n " = 0 OR " col " = ?" #n ")"
 
 enum {
-    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_META_GET, S_META_PUT,
     S_PROGRAM_INSERT, S_PROGRAM_UPDATE, S_PROGRAM_GET, S_PROGRAM_LIST, S_PLAN_INSERT,
     S_AFFILIATE_INSERT, S_AFFILIATE_UPDATE, S_AFFILIATE_GET, S_AFFILIATE_LIST,
@@ -109,6 +109,7 @@ enum {
 
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_BEGIN_READ] = "BEGIN",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_SAVEPOINT] = "SAVEPOINT job",
@@ -188,6 +189,7 @@ typedef struct sqlite_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT];
     sqlite3_stmt *report_stmt[REPORT_SHAPES];
+    int reader;
 } sqlite_store;
 
 static sqlite_store *impl(aff_store *st)
@@ -279,7 +281,8 @@ static int list_limit(const aff_list_query *q)
 
 /* ---- transactions -------------------------------------------------------------- */
 
-static int sq_begin(aff_store *st) { return exec_stmt(stmt(st, S_BEGIN)); }
+/* Writers take the write lock up front; readers get a consistent snapshot. */
+static int sq_begin(aff_store *st) { return exec_stmt(stmt(st, impl(st)->reader ? S_BEGIN_READ : S_BEGIN)); }
 static int sq_commit(aff_store *st) { return exec_stmt(stmt(st, S_COMMIT)); }
 static int sq_savepoint(aff_store *st) { return exec_stmt(stmt(st, S_SAVEPOINT)); }
 static int sq_release(aff_store *st) { return exec_stmt(stmt(st, S_RELEASE)); }
@@ -1216,6 +1219,7 @@ int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_s
     if (s == NULL)
         return AFF_ENOMEM;
     s->base.ops = &sqlite_ops;
+    s->reader = role == AFF_STORE_READER;
     int flags = SQLITE_OPEN_NOMUTEX | (role == AFF_STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                                                 : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)

@@ -1,0 +1,132 @@
+/*
+ * api.h - what the api/ files share: the generic JSON job (work on the writer or a
+ * reader, answer with the JSON it built or the error it hit), body-field validation
+ * that names the field at fault, and rendering of store rows as JSON objects.
+ * api/ is the only place HTTP meets the domain (DESIGN.md section 3).
+ */
+#ifndef AFF_API_API_H
+#define AFF_API_API_H
+
+#include <jansson.h>
+
+#include "net/http.h"
+#include "net/router.h"
+#include "store/store.h"
+#include "track/conversion.h"
+
+/* ---- generic job ---- */
+typedef struct aff_api_job {
+    aff_pending base;
+    json_t *in;  /* request body (owned), may be NULL */
+    json_t *out; /* answer (owned), built by run */
+    int status;  /* HTTP status of a successful answer (default 200) */
+    int64_t id;  /* the path's id, if any */
+    char key[AFF_CLICK_ID_LEN + 1]; /* the path's string key (click id), if any */
+    int role;
+    int64_t affiliate_id; /* the caller, for affiliate keys */
+    aff_list_query q;
+    char status_filter[16];
+    char public_url[512];
+} aff_api_job;
+
+/* New job for h; run fills out (or returns an error with job->err). Answers 503 and
+ * returns NULL when out of memory. */
+aff_api_job *aff_api_job_new(aff_http *h, int (*run)(aff_job *, aff_ctx *));
+#define AFF_API_JOB(job) AFF_CONTAINER_OF(AFF_CONTAINER_OF(job, aff_pending, job), aff_api_job, base)
+
+/* Parse the path id argument i (a positive integer); answers 404 and returns
+ * AFF_ENOTFOUND otherwise. */
+int aff_api_path_id(aff_http *h, int i, int64_t *out);
+/* Read limit/after and the common filters from the query into q; answers 422 itself on
+ * bad input and returns its code. */
+int aff_api_list_params(aff_http *h, aff_api_job *j);
+
+/* The three handler shapes every resource uses:
+ *   body:  parse the JSON body, take path id 0 if with_id, run on the writer;
+ *   get:   take path id 0, run on a reader;
+ *   list:  read limit/after/filters from the query, run on a reader. */
+void aff_api_submit_body(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with_id);
+void aff_api_submit_get(aff_http *h, int (*run)(aff_job *, aff_ctx *));
+void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *));
+
+/* ---- body fields (all return 0 or AFF_EINVAL with err naming the field) ---- */
+/* Reject members other than the NULL-terminated allowed names. */
+int aff_field_only(json_t *obj, const char *const *allowed, aff_errinfo *err);
+/* String member: when absent, *present = 0 (error if required). Length 1..maxlen
+ * unless allow_empty; no control characters. */
+int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, size_t maxlen, char *out,
+                  size_t cap, int *present, aff_errinfo *err);
+/* Integer member within [min, max]. */
+int aff_field_int(json_t *obj, const char *name, int required, int64_t min, int64_t max, int64_t *out,
+                  int *present, aff_errinfo *err);
+/* String member that must be one of choices (NULL-terminated). */
+int aff_field_enum(json_t *obj, const char *name, const char *const *choices, char *out, size_t cap, int *present,
+                   aff_errinfo *err);
+/* Does s (len bytes) consist of [A-Za-z0-9_-] only, 1..AFF_CODE_MAX? */
+int aff_code_valid(const char *s, size_t len);
+
+/* ---- rendering ---- */
+json_t *aff_render_time(int64_t ms);
+json_t *aff_render_program(const aff_program_row *r);
+json_t *aff_render_affiliate(const aff_affiliate_row *r);
+json_t *aff_render_link(const aff_link_row *r, const char *public_url);
+json_t *aff_render_coupon(const aff_coupon_row *r);
+json_t *aff_render_click(const aff_click_row *r);
+json_t *aff_render_conversion(const aff_conversion_row *r);
+json_t *aff_render_ledger(const aff_ledger_row *r);
+json_t *aff_render_payout(const aff_payout_row *r);
+/* {conversion, commissions[]} as answered by conversion endpoints. */
+json_t *aff_render_conversion_result(const aff_conversion_result *r);
+/* Append a row to {"data": [...]} while respecting the page size; sets has_more. */
+int aff_render_list_add(json_t *list, json_t *item, int limit);
+json_t *aff_render_list_new(void);
+
+/* ---- handlers (one file per resource) ---- */
+void aff_api_programs_create(aff_http *h);
+void aff_api_programs_list(aff_http *h);
+void aff_api_programs_get(aff_http *h);
+void aff_api_programs_patch(aff_http *h);
+void aff_api_affiliates_create(aff_http *h);
+void aff_api_affiliates_list(aff_http *h);
+void aff_api_affiliates_get(aff_http *h);
+void aff_api_affiliates_patch(aff_http *h);
+void aff_api_links_create(aff_http *h);
+void aff_api_links_list(aff_http *h);
+void aff_api_links_get(aff_http *h);
+void aff_api_links_patch(aff_http *h);
+void aff_api_coupons_create(aff_http *h);
+void aff_api_coupons_list(aff_http *h);
+void aff_api_coupons_get(aff_http *h);
+void aff_api_coupons_patch(aff_http *h);
+void aff_api_redirect(aff_http *h);
+void aff_api_postback(aff_http *h);
+void aff_api_pixel(aff_http *h);
+void aff_api_conversions_create(aff_http *h);
+void aff_api_conversions_list(aff_http *h);
+void aff_api_conversions_get(aff_http *h);
+void aff_api_conversions_refund(aff_http *h);
+void aff_api_clicks_list(aff_http *h);
+void aff_api_clicks_get(aff_http *h);
+void aff_api_commissions_list(aff_http *h);
+void aff_api_payouts_list(aff_http *h);
+void aff_api_reports(aff_http *h);
+void aff_api_me(aff_http *h);
+void aff_api_me_links_list(aff_http *h);
+void aff_api_me_links_get(aff_http *h);
+void aff_api_me_links_create(aff_http *h);
+void aff_api_me_reports(aff_http *h);
+void aff_api_me_commissions(aff_http *h);
+void aff_api_me_payouts(aff_http *h);
+void aff_api_healthz(aff_http *h);
+void aff_api_metrics(aff_http *h);
+
+/* The route table (api/routes.c). */
+aff_routes *aff_api_routes(void);
+
+/* Counters shown by /metrics. */
+typedef struct aff_api_counters {
+    _Atomic uint64_t clicks, clicks_refused, conversions, conversion_errors, pixel_errors;
+} aff_api_counters;
+extern aff_api_counters aff_api_stats;
+
+#endif

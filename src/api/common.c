@@ -1,0 +1,426 @@
+/* common.c - the generic JSON job, field validation and row rendering; see api.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/money.h"
+
+aff_api_counters aff_api_stats;
+
+/* ---- generic job ----------------------------------------------------------------------- */
+
+static void job_respond(aff_pending *p, h2o_req_t *req)
+{
+    aff_api_job *j = AFF_CONTAINER_OF(p, aff_api_job, base);
+    if (p->job.rc != 0) {
+        aff_http_error(req, p->job.rc, &p->job.err);
+        return;
+    }
+    json_t *out = j->out;
+    j->out = NULL;
+    aff_http_json(req, j->status, out ? out : json_object());
+}
+
+static void job_cleanup(aff_pending *p)
+{
+    aff_api_job *j = AFF_CONTAINER_OF(p, aff_api_job, base);
+    json_decref(j->in);
+    json_decref(j->out);
+}
+
+aff_api_job *aff_api_job_new(aff_http *h, int (*run)(aff_job *, aff_ctx *))
+{
+    aff_api_job *j = aff_pending_new(h, sizeof(*j), run, job_respond);
+    if (j == NULL) {
+        aff_http_errorf(h->req, AFF_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    j->base.cleanup = job_cleanup;
+    j->status = 200;
+    j->role = h->role;
+    j->affiliate_id = h->affiliate_id;
+    snprintf(j->public_url, sizeof(j->public_url), "%s", aff_server.public_url);
+    return j;
+}
+
+static int parse_pos_id(const char *s, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 18)
+        return AFF_EINVAL;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return AFF_EINVAL;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v <= 0)
+        return AFF_EINVAL;
+    *out = v;
+    return 0;
+}
+
+int aff_api_path_id(aff_http *h, int i, int64_t *out)
+{
+    if (i >= h->nargs || parse_pos_id(h->path_args[i].base, h->path_args[i].len, out) != 0) {
+        aff_http_errorf(h->req, AFF_ENOTFOUND, NULL, "no such object");
+        return AFF_ENOTFOUND;
+    }
+    return 0;
+}
+
+static int query_id(aff_http *h, const aff_params *ps, const char *name, int64_t *out)
+{
+    const aff_param *p = aff_params_get1(ps, name);
+    if (p == NULL || p->value_len == 0)
+        return 0;
+    if (parse_pos_id(p->value, p->value_len, out) != 0) {
+        aff_http_errorf(h->req, AFF_EINVAL, name, "%s: expected a positive integer id", name);
+        return AFF_EINVAL;
+    }
+    return 0;
+}
+
+int aff_api_list_params(aff_http *h, aff_api_job *j)
+{
+    aff_params ps;
+    int rc = aff_http_params(h->req, 0, &ps);
+    if (rc != 0) {
+        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
+        return AFF_EINVAL;
+    }
+    j->q.limit = 100;
+    const aff_param *lim = aff_params_get1(&ps, "limit");
+    if (lim != NULL) {
+        int64_t v;
+        if (parse_pos_id(lim->value, lim->value_len, &v) != 0 || v > 500) {
+            aff_http_errorf(h->req, AFF_EINVAL, "limit", "limit: an integer from 1 to 500");
+            return AFF_EINVAL;
+        }
+        j->q.limit = (int)v;
+    }
+    const aff_param *after = aff_params_get1(&ps, "after");
+    if (after != NULL && after->value_len > 0) {
+        if (after->value_len <= AFF_CLICK_ID_LEN && parse_pos_id(after->value, after->value_len, &j->q.after) != 0)
+            memcpy(j->q.after_click, after->value, after->value_len + 1);
+        else if (after->value_len > AFF_CLICK_ID_LEN) {
+            aff_http_errorf(h->req, AFF_EINVAL, "after", "after: an id from the previous page");
+            return AFF_EINVAL;
+        }
+    }
+    if (query_id(h, &ps, "program_id", &j->q.program_id) || query_id(h, &ps, "affiliate_id", &j->q.affiliate_id) ||
+        query_id(h, &ps, "link_id", &j->q.link_id) || query_id(h, &ps, "conversion_id", &j->q.conversion_id))
+        return AFF_EINVAL;
+    if (h->role == AFF_ROLE_AFFILIATE && j->q.affiliate_id != 0 && j->q.affiliate_id != h->affiliate_id) {
+        aff_http_errorf(h->req, AFF_ENOTFOUND, NULL, "no such affiliate");
+        return AFF_ENOTFOUND;
+    }
+    const aff_param *st = aff_params_get1(&ps, "status");
+    if (st != NULL && st->value_len > 0) {
+        if (st->value_len >= sizeof(j->status_filter)) {
+            aff_http_errorf(h->req, AFF_EINVAL, "status", "status: unknown status");
+            return AFF_EINVAL;
+        }
+        memcpy(j->status_filter, st->value, st->value_len + 1);
+        j->q.status = j->status_filter;
+    }
+    return 0;
+}
+
+void aff_api_submit_body(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with_id)
+{
+    int64_t id = 0;
+    if (with_id && aff_api_path_id(h, 0, &id) != 0)
+        return;
+    json_t *in = aff_http_json_body(h->req);
+    if (in == NULL)
+        return;
+    aff_api_job *j = aff_api_job_new(h, run);
+    if (j == NULL) {
+        json_decref(in);
+        return;
+    }
+    j->in = in;
+    j->id = id;
+    aff_pending_submit(&j->base, 1);
+}
+
+void aff_api_submit_get(aff_http *h, int (*run)(aff_job *, aff_ctx *))
+{
+    int64_t id;
+    if (aff_api_path_id(h, 0, &id) != 0)
+        return;
+    aff_api_job *j = aff_api_job_new(h, run);
+    if (j == NULL)
+        return;
+    j->id = id;
+    aff_pending_submit(&j->base, 0);
+}
+
+void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *))
+{
+    aff_api_job *j = aff_api_job_new(h, run);
+    if (j == NULL)
+        return;
+    if (aff_api_list_params(h, j) != 0) {
+        aff_pending_discard(&j->base);
+        return;
+    }
+    aff_pending_submit(&j->base, 0);
+}
+
+/* ---- fields ------------------------------------------------------------------------------ */
+
+int aff_field_only(json_t *obj, const char *const *allowed, aff_errinfo *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        const char *const *a = allowed;
+        while (*a != NULL && strcmp(*a, key) != 0)
+            a++;
+        if (*a == NULL) {
+            static _Thread_local char field[64];
+            snprintf(field, sizeof(field), "%s", key);
+            return aff_fail(err, AFF_EINVAL, field, "unknown field \"%.60s\"", key);
+        }
+    }
+    return 0;
+}
+
+int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, size_t maxlen, char *out,
+                  size_t cap, int *present, aff_errinfo *err)
+{
+    json_t *v = json_object_get(obj, name);
+    if (present != NULL)
+        *present = 0;
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            return aff_fail(err, AFF_EINVAL, name, "%s is required", name);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return aff_fail(err, AFF_EINVAL, name, "%s: expected a string", name);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n == 0 && !allow_empty)
+        return aff_fail(err, AFF_EINVAL, name, "%s: must not be empty", name);
+    if (n > maxlen || n >= cap)
+        return aff_fail(err, AFF_EINVAL, name, "%s: longer than %zu bytes", name, maxlen);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return aff_fail(err, AFF_EINVAL, name, "%s: control characters are not allowed", name);
+    memcpy(out, s, n + 1);
+    if (present != NULL)
+        *present = 1;
+    return 0;
+}
+
+int aff_field_int(json_t *obj, const char *name, int required, int64_t min, int64_t max, int64_t *out,
+                  int *present, aff_errinfo *err)
+{
+    json_t *v = json_object_get(obj, name);
+    if (present != NULL)
+        *present = 0;
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            return aff_fail(err, AFF_EINVAL, name, "%s is required", name);
+        return 0;
+    }
+    if (!json_is_integer(v))
+        return aff_fail(err, AFF_EINVAL, name, "%s: expected an integer", name);
+    json_int_t n = json_integer_value(v);
+    if (n < min || n > max)
+        return aff_fail(err, AFF_EINVAL, name, "%s: must be between %lld and %lld", name, (long long)min,
+                        (long long)max);
+    *out = n;
+    if (present != NULL)
+        *present = 1;
+    return 0;
+}
+
+int aff_field_enum(json_t *obj, const char *name, const char *const *choices, char *out, size_t cap, int *present,
+                   aff_errinfo *err)
+{
+    char buf[64];
+    int here = 0;
+    int rc = aff_field_str(obj, name, 0, 0, sizeof(buf) - 1, buf, sizeof(buf), &here, err);
+    if (present != NULL)
+        *present = here;
+    if (rc != 0 || !here)
+        return rc;
+    for (const char *const *c = choices; *c != NULL; c++) {
+        if (strcmp(*c, buf) == 0) {
+            snprintf(out, cap, "%s", buf);
+            return 0;
+        }
+    }
+    return aff_fail(err, AFF_EINVAL, name, "%s: \"%s\" is not an allowed value", name, buf);
+}
+
+int aff_code_valid(const char *s, size_t len)
+{
+    if (len == 0 || len > AFF_CODE_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- rendering ------------------------------------------------------------------------------ */
+
+json_t *aff_render_time(int64_t ms)
+{
+    char buf[40];
+    aff_clock_format_iso(ms, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s[0] ? json_string(s) : json_null();
+}
+
+static json_t *id_or_null(int64_t id)
+{
+    return id ? json_integer(id) : json_null();
+}
+
+json_t *aff_render_program(const aff_program_row *r)
+{
+    json_t *domains = json_array();
+    const char *s = r->allowed_domains;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n)
+            json_array_append_new(domains, json_stringn(s, n));
+        s += n + (e ? 1 : 0);
+    }
+    json_error_t jerr;
+    json_t *plan = json_loads(r->plan_json[0] ? r->plan_json : "{}", 0, &jerr);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:s, s:o, s:i, s:i, s:I, s:s, s:o}", "id",
+                     (json_int_t)r->id, "name", r->name, "kind", r->kind, "currency", r->currency, "destination_url",
+                     r->destination_url, "allowed_domains", domains, "cookie_days", r->cookie_days, "attribution",
+                     r->attribution, "click_id_param", r->click_id_param, "commission", plan ? plan : json_object(),
+                     "commission_version", r->commission_version, "hold_days", r->hold_days, "min_payout_minor",
+                     (json_int_t)r->min_payout_minor, "postback_token", r->postback_token, "created_at",
+                     aff_render_time(r->created_ms));
+}
+
+json_t *aff_render_affiliate(const aff_affiliate_row *r)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)r->id, "name", r->name, "email", r->email,
+                     "status", r->status, "parent_id", id_or_null(r->parent_id), "created_at",
+                     aff_render_time(r->created_ms));
+}
+
+json_t *aff_render_link(const aff_link_row *r, const char *public_url)
+{
+    char url[700];
+    snprintf(url, sizeof(url), "%s/r/%s", public_url, r->code);
+    json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:o, s:s, s:o}", "id", (json_int_t)r->id, "code", r->code,
+                          "program_id", (json_int_t)r->program_id, "affiliate_id", (json_int_t)r->affiliate_id,
+                          "destination_url", str_or_null(r->destination_url), "url", url, "created_at",
+                          aff_render_time(r->created_ms));
+    for (int i = 0; i < 5; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "sub%d", i + 1);
+        json_object_set_new(o, name, str_or_null(r->sub[i]));
+    }
+    return o;
+}
+
+json_t *aff_render_coupon(const aff_coupon_row *r)
+{
+    return json_pack("{s:I, s:s, s:I, s:I, s:o}", "id", (json_int_t)r->id, "code", r->code, "program_id",
+                     (json_int_t)r->program_id, "affiliate_id", (json_int_t)r->affiliate_id, "created_at",
+                     aff_render_time(r->created_ms));
+}
+
+json_t *aff_render_click(const aff_click_row *r)
+{
+    json_t *o = json_pack("{s:s, s:o, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:b}", "click_id", r->click_id, "ts",
+                          aff_render_time(r->ts_ms), "program_id", (json_int_t)r->program_id, "affiliate_id",
+                          (json_int_t)r->affiliate_id, "link_id", (json_int_t)r->link_id, "ip", r->ip, "user_agent",
+                          r->user_agent, "referer", r->referer, "source_id", str_or_null(r->source_id), "unique",
+                          (r->flags & AFF_CLICK_UNIQUE) != 0);
+    for (int i = 0; i < 5; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "sub%d", i + 1);
+        json_object_set_new(o, name, str_or_null(r->sub[i]));
+    }
+    return o;
+}
+
+json_t *aff_render_conversion(const aff_conversion_row *r)
+{
+    char amount[48];
+    int exp = 2;
+    aff_currency_exponent(r->currency, &exp);
+    aff_money_format(r->amount_minor, exp, amount, sizeof(amount));
+    json_t *o = json_pack(
+        "{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:I, s:o}", "id",
+        (json_int_t)r->id, "program_id", (json_int_t)r->program_id, "event", r->event, "order_id", r->order_id,
+        "amount_minor", (json_int_t)r->amount_minor, "amount", amount, "currency", r->currency, "status", r->status,
+        "method", r->method, "click_id", str_or_null(r->click_id), "affiliate_id", id_or_null(r->affiliate_id),
+        "link_id", id_or_null(r->link_id), "coupon", str_or_null(r->coupon), "customer_id",
+        str_or_null(r->customer_id), "test", r->test, "refunded_minor", (json_int_t)r->refunded_minor, "created_at",
+        aff_render_time(r->created_ms));
+    json_error_t jerr;
+    json_t *items = r->items_json[0] ? json_loads(r->items_json, 0, &jerr) : NULL;
+    json_object_set_new(o, "items", items ? items : json_array());
+    return o;
+}
+
+json_t *aff_render_ledger(const aff_ledger_row *r)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o}", "id", (json_int_t)r->id,
+                     "conversion_id", (json_int_t)r->conversion_id, "program_id", (json_int_t)r->program_id,
+                     "affiliate_id", (json_int_t)r->affiliate_id, "amount_minor", (json_int_t)r->amount_minor,
+                     "currency", r->currency, "status", r->status, "kind", r->kind, "rule", r->rule, "plan_version",
+                     r->plan_version, "payout_id", id_or_null(r->payout_id), "created_at",
+                     aff_render_time(r->created_ms));
+}
+
+json_t *aff_render_payout(const aff_payout_row *r)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "id", (json_int_t)r->id, "affiliate_id",
+                     (json_int_t)r->affiliate_id, "program_id", (json_int_t)r->program_id, "amount_minor",
+                     (json_int_t)r->amount_minor, "currency", r->currency, "status", r->status, "created_at",
+                     aff_render_time(r->created_ms));
+}
+
+json_t *aff_render_conversion_result(const aff_conversion_result *r)
+{
+    json_t *lines = json_array();
+    for (int i = 0; i < r->nlines; i++)
+        json_array_append_new(lines, aff_render_ledger(&r->lines[i]));
+    json_t *conv = aff_render_conversion(&r->conv);
+    if (r->conv.test)
+        json_object_set_new(conv, "test_commission_minor", json_integer(r->test_commission));
+    return json_pack("{s:o, s:o}", "conversion", conv, "commissions", lines);
+}
+
+json_t *aff_render_list_new(void)
+{
+    return json_pack("{s:[], s:b}", "data", "has_more", 0);
+}
+
+int aff_render_list_add(json_t *list, json_t *item, int limit)
+{
+    json_t *data = json_object_get(list, "data");
+    if ((int)json_array_size(data) >= limit) {
+        json_decref(item);
+        json_object_set_new(list, "has_more", json_true());
+        return 1;
+    }
+    json_array_append_new(data, item);
+    return 0;
+}

@@ -1,0 +1,92 @@
+/* ledger.c - read-only listings of clicks, commission lines and payouts, for admins and
+ * (restricted to the caller) for affiliates under /v1/me. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+
+static int add_click(void *ud, const aff_click_row *row)
+{
+    aff_api_job *j = ud;
+    return aff_render_list_add(j->out, aff_render_click(row), j->q.limit);
+}
+
+static int run_clicks(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_list_query q = j->q;
+    q.limit++;
+    j->out = aff_render_list_new();
+    return aff_store_click_list(ctx->st, &q, add_click, j);
+}
+
+static int run_click_get(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_click_row *r = malloc(sizeof(*r));
+    int rc = r ? aff_store_click_get(ctx->st, j->key, r) : AFF_ENOMEM;
+    if (rc == AFF_ENOTFOUND)
+        aff_fail(&job->err, rc, NULL, "no such click");
+    if (rc == 0)
+        j->out = aff_render_click(r);
+    free(r);
+    return rc;
+}
+
+void aff_api_clicks_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_clicks);
+}
+
+void aff_api_clicks_get(aff_http *h)
+{
+    char canon[AFF_CLICK_ID_LEN + 1];
+    if (aff_click_id_check(aff_server.key, h->path_args[0].base, h->path_args[0].len, NULL, canon) != 0) {
+        aff_http_errorf(h->req, AFF_ENOTFOUND, NULL, "no such click");
+        return;
+    }
+    aff_api_job *j = aff_api_job_new(h, run_click_get);
+    if (j == NULL)
+        return;
+    memcpy(j->key, canon, sizeof(canon));
+    aff_pending_submit(&j->base, 0);
+}
+
+static int add_line(void *ud, const aff_ledger_row *row)
+{
+    aff_api_job *j = ud;
+    return aff_render_list_add(j->out, aff_render_ledger(row), j->q.limit);
+}
+
+static int run_commissions(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_list_query q = j->q;
+    q.limit++;
+    if (j->role == AFF_ROLE_AFFILIATE)
+        q.affiliate_id = j->affiliate_id;
+    j->out = aff_render_list_new();
+    return aff_store_ledger_list(ctx->st, &q, add_line, j);
+}
+
+static int add_payout(void *ud, const aff_payout_row *row)
+{
+    aff_api_job *j = ud;
+    return aff_render_list_add(j->out, aff_render_payout(row), j->q.limit);
+}
+
+static int run_payouts(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_list_query q = j->q;
+    q.limit++;
+    if (j->role == AFF_ROLE_AFFILIATE)
+        q.affiliate_id = j->affiliate_id;
+    j->out = aff_render_list_new();
+    return aff_store_payout_list(ctx->st, &q, add_payout, j);
+}
+
+void aff_api_commissions_list(aff_http *h) { aff_api_submit_list(h, run_commissions); }
+void aff_api_payouts_list(aff_http *h) { aff_api_submit_list(h, run_payouts); }
+void aff_api_me_commissions(aff_http *h) { aff_api_submit_list(h, run_commissions); }
+void aff_api_me_payouts(aff_http *h) { aff_api_submit_list(h, run_payouts); }

@@ -1,0 +1,209 @@
+/* programs.c - /v1/programs: validation of program fields and the CRUD jobs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/money.h"
+#include "core/url.h"
+#include "track/catalog.h"
+
+static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
+                                     "allowed_domains", "cookie_days", "attribution",     "click_id_param",
+                                     "commission",     "hold_days",  "min_payout_minor", NULL};
+
+static int valid_param_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static int apply_domains(json_t *in, aff_program_row *r, aff_errinfo *err)
+{
+    json_t *v = json_object_get(in, "allowed_domains");
+    if (v == NULL)
+        return 0;
+    if (!json_is_array(v))
+        return aff_fail(err, AFF_EINVAL, "allowed_domains", "allowed_domains: expected an array of host names");
+    char buf[AFF_DOMAINS_MAX + 1];
+    size_t n = 0, i;
+    json_t *d;
+    buf[0] = '\0';
+    json_array_foreach(v, i, d)
+    {
+        if (!json_is_string(d))
+            return aff_fail(err, AFF_EINVAL, "allowed_domains", "allowed_domains: expected strings");
+        int w = snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", json_string_value(d));
+        if (w < 0 || (size_t)w >= sizeof(buf) - n)
+            return aff_fail(err, AFF_EINVAL, "allowed_domains", "allowed_domains: longer than %d bytes in all",
+                            AFF_DOMAINS_MAX);
+        n += (size_t)w;
+    }
+    for (char *p = buf; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    if (aff_url_domains_validate(buf) != 0)
+        return aff_fail(err, AFF_EINVAL, "allowed_domains",
+                        "allowed_domains: each entry is a host name or *.host name (no scheme, path or port)");
+    memcpy(r->allowed_domains, buf, n + 1);
+    return 0;
+}
+
+/* Apply the body's fields to r. On create, r holds the defaults. */
+static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinfo *err)
+{
+    static const char *const kinds[] = {"affiliate", "referral", NULL};
+    static const char *const attributions[] = {"last_click", "first_click", NULL};
+    int rc, have_dest = 0, have_cur = 0;
+    int64_t v;
+    int present;
+    if ((rc = aff_field_only(in, fields, err)) != 0 ||
+        (rc = aff_field_str(in, "name", creating, 0, AFF_NAME_MAX, r->name, sizeof(r->name), NULL, err)) != 0 ||
+        (rc = aff_field_enum(in, "kind", kinds, r->kind, sizeof(r->kind), NULL, err)) != 0 ||
+        (rc = aff_field_enum(in, "attribution", attributions, r->attribution, sizeof(r->attribution), NULL, err)) != 0)
+        return rc;
+    char cur[8];
+    if ((rc = aff_field_str(in, "currency", creating, 0, 3, cur, sizeof(cur), &have_cur, err)) != 0)
+        return rc;
+    if (have_cur) {
+        int exp;
+        if (!creating && strcmp(cur, r->currency) != 0)
+            return aff_fail(err, AFF_EINVAL, "currency", "currency cannot be changed after creation");
+        if (aff_currency_exponent(cur, &exp) != 0)
+            return aff_fail(err, AFF_EINVAL, "currency", "currency: not an ISO 4217 code (upper case, e.g. USD)");
+        memcpy(r->currency, cur, 4);
+    }
+    if ((rc = aff_field_str(in, "destination_url", creating, 0, AFF_URL_MAX, r->destination_url,
+                            sizeof(r->destination_url), &have_dest, err)) != 0)
+        return rc;
+    aff_url u;
+    if (have_dest && aff_url_parse(r->destination_url, strlen(r->destination_url), &u) != 0)
+        return aff_fail(err, AFF_EINVAL, "destination_url", "destination_url: not an absolute http(s) URL");
+    if ((rc = apply_domains(in, r, err)) != 0)
+        return rc;
+    if (creating && json_object_get(in, "allowed_domains") == NULL)
+        snprintf(r->allowed_domains, sizeof(r->allowed_domains), "%s", u.host);
+    if ((rc = aff_field_int(in, "cookie_days", 0, 1, 3650, &v, &present, err)) != 0)
+        return rc;
+    if (present)
+        r->cookie_days = (int)v;
+    if ((rc = aff_field_int(in, "hold_days", 0, 0, 3650, &v, &present, err)) != 0)
+        return rc;
+    if (present)
+        r->hold_days = (int)v;
+    if ((rc = aff_field_int(in, "min_payout_minor", 0, 0, AFF_MONEY_MAX_MINOR, &r->min_payout_minor, NULL, err)) != 0 ||
+        (rc = aff_field_str(in, "click_id_param", 0, 0, 64, r->click_id_param, sizeof(r->click_id_param), &present,
+                            err)) != 0)
+        return rc;
+    if (present && !valid_param_name(r->click_id_param))
+        return aff_fail(err, AFF_EINVAL, "click_id_param", "click_id_param: letters, digits and _ only");
+    json_t *plan = json_object_get(in, "commission");
+    if (plan != NULL) {
+        if (!json_is_object(plan))
+            return aff_fail(err, AFF_EINVAL, "commission", "commission: expected an object of event -> rule");
+        char *text = json_dumps(plan, JSON_COMPACT);
+        aff_plan parsed;
+        rc = text ? aff_plan_parse(text, &parsed, r->plan_json, sizeof(r->plan_json), err) : AFF_ENOMEM;
+        free(text);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int run_create(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_program_row *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return AFF_ENOMEM;
+    snprintf(r->kind, sizeof(r->kind), "affiliate");
+    snprintf(r->attribution, sizeof(r->attribution), "last_click");
+    snprintf(r->click_id_param, sizeof(r->click_id_param), "click_id");
+    snprintf(r->plan_json, sizeof(r->plan_json), "{}");
+    r->cookie_days = 30;
+    r->hold_days = 30;
+    int rc = apply_fields(j->in, r, 1, &job->err);
+    if (rc == 0)
+        rc = aff_catalog_program_create(ctx, r, &job->err);
+    if (rc == 0) {
+        j->out = aff_render_program(r);
+        j->status = 201;
+    }
+    free(r);
+    return rc;
+}
+
+static int run_patch(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_program_row *prev = malloc(sizeof(*prev)), *next = malloc(sizeof(*next));
+    int rc = prev && next ? aff_store_program_get(ctx->st, j->id, prev) : AFF_ENOMEM;
+    if (rc == AFF_ENOTFOUND)
+        aff_fail(&job->err, rc, NULL, "no such program");
+    if (rc == 0) {
+        *next = *prev;
+        rc = apply_fields(j->in, next, 0, &job->err);
+    }
+    if (rc == 0)
+        rc = aff_catalog_program_update(ctx, prev, next, &job->err);
+    if (rc == 0)
+        j->out = aff_render_program(next);
+    free(prev);
+    free(next);
+    return rc;
+}
+
+static int run_get(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_program_row *r = malloc(sizeof(*r));
+    int rc = r ? aff_store_program_get(ctx->st, j->id, r) : AFF_ENOMEM;
+    if (rc == 0)
+        j->out = aff_render_program(r);
+    else if (rc == AFF_ENOTFOUND)
+        aff_fail(&job->err, rc, NULL, "no such program");
+    free(r);
+    return rc;
+}
+
+static int add_row(void *ud, const aff_program_row *row)
+{
+    aff_api_job *j = ud;
+    return aff_render_list_add(j->out, aff_render_program(row), j->q.limit);
+}
+
+static int run_list(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_list_query q = j->q;
+    q.limit++;
+    j->out = aff_render_list_new();
+    return aff_store_program_list(ctx->st, &q, add_row, j);
+}
+
+void aff_api_programs_create(aff_http *h)
+{
+    aff_api_submit_body(h, run_create, 0);
+}
+
+void aff_api_programs_patch(aff_http *h)
+{
+    aff_api_submit_body(h, run_patch, 1);
+}
+
+void aff_api_programs_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_get);
+}
+
+void aff_api_programs_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_list);
+}

@@ -1,0 +1,326 @@
+/*
+ * tracking.c - the unauthenticated tracking endpoints: GET /r/{code} (the click path),
+ * /postback and /px.gif. The click path resolves everything from the snapshot on the
+ * event loop and only hands the writer a finished click row, so the writer's work per
+ * click is one uniqueness lookup, one insert and one rollup upsert.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/conversions.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/url.h"
+#include "track/click.h"
+
+#define LOCATION_MAX (AFF_URL_MAX + 128)
+
+typedef struct click_job {
+    aff_pending base;
+    aff_click_row row;
+    uint64_t fingerprint;
+    int set_cookie;
+    int cookie_days;
+    int secure;
+    char location[LOCATION_MAX];
+    char fallback[AFF_URL_MAX + 1]; /* destination without click id, if recording fails */
+} click_job;
+
+static const char page_404[] = "<!doctype html><meta charset=utf-8><title>Link not found</title>"
+                               "<h1>Link not found</h1><p>This tracking link does not exist.</p>\n";
+static const char page_400[] = "<!doctype html><meta charset=utf-8><title>Bad link</title>"
+                               "<h1>Bad link</h1><p>This link's destination is not allowed.</p>\n";
+
+static void send_page(h2o_req_t *req, int status, const char *page, size_t len)
+{
+    aff_http_send(req, status, "text/html; charset=utf-8", page, len);
+}
+
+/* A 302 with our own headers. h2o_send_redirect would drop the Set-Cookie header (it
+ * resets res.headers); a known content length keeps the connection alive. */
+static void send_redirect(h2o_req_t *req, const char *location, const char *click_id, int cookie_days, int secure)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    static const char body[] = "Found\n";
+    req->res.status = 302;
+    req->res.reason = "Found";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, location, strlen(location));
+    if (click_id != NULL) {
+        char *cookie = h2o_mem_alloc_pool(&req->pool, 160);
+        int n = snprintf(cookie, 160, "afftrack_click=%s; Max-Age=%lld; Path=/; HttpOnly; SameSite=Lax%s", click_id,
+                         (long long)cookie_days * 86400, secure ? "; Secure" : "");
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, cookie, (size_t)n);
+    }
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("text/plain"));
+    req->res.content_length = sizeof(body) - 1;
+    h2o_start_response(req, &generator);
+    if (aff_http_method_is(req, "HEAD")) {
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+        return;
+    }
+    h2o_iovec_t buf = h2o_iovec_init(body, sizeof(body) - 1);
+    h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);
+}
+
+/* ---- click path -------------------------------------------------------------------------- */
+
+static int run_click(aff_job *job, aff_ctx *ctx)
+{
+    click_job *j = AFF_CONTAINER_OF(AFF_CONTAINER_OF(job, aff_pending, job), click_job, base);
+    return aff_click_record(ctx, &j->row, j->fingerprint);
+}
+
+static void respond_click(aff_pending *p, h2o_req_t *req)
+{
+    click_job *j = AFF_CONTAINER_OF(p, click_job, base);
+    if (p->job.rc != 0) {
+        /* The shopper still gets to the shop; the click is counted as refused. */
+        atomic_fetch_add(&aff_api_stats.clicks_refused, 1);
+        AFF_LOG(AFF_LOG_WARN, "click not recorded: %s", aff_strerror(p->job.rc));
+        send_redirect(req, j->fallback, NULL, 0, 0);
+        return;
+    }
+    atomic_fetch_add(&aff_api_stats.clicks, 1);
+    send_redirect(req, j->location, j->set_cookie ? j->row.click_id : NULL, j->cookie_days, j->secure);
+}
+
+/* Async mode: nobody waits for the writer; the job frees itself. */
+static void async_click_done(aff_job *job)
+{
+    click_job *j = AFF_CONTAINER_OF(AFF_CONTAINER_OF(job, aff_pending, job), click_job, base);
+    if (job->rc != 0)
+        atomic_fetch_add(&aff_api_stats.clicks_refused, 1);
+    free(j);
+}
+
+static int copy_param(const aff_params *ps, const char *const *names, char *out, size_t cap)
+{
+    const aff_param *p = aff_params_get(ps, names);
+    if (p == NULL)
+        return 0;
+    if (p->value_len >= cap)
+        return AFF_ETOOBIG;
+    memcpy(out, p->value, p->value_len + 1);
+    return 0;
+}
+
+static void copy_header(h2o_req_t *req, const h2o_token_t *token, char *out, size_t cap)
+{
+    ssize_t i = h2o_find_header(&req->headers, token, -1);
+    out[0] = '\0';
+    if (i < 0)
+        return;
+    size_t n = req->headers.entries[i].value.len;
+    if (n >= cap)
+        n = cap - 1; /* stored up to the column's limit (docs/api.md) */
+    memcpy(out, req->headers.entries[i].value.base, n);
+    out[n] = '\0';
+}
+
+/* Fill the click row's subs and source from the query. Returns 0 or AFF_ETOOBIG/EINVAL. */
+static int read_click_params(const aff_params *ps, const aff_snap_link *link, aff_click_row *row)
+{
+    static const char *const sub_names[5][3] = {{"sub1", "aff_sub", NULL},
+                                               {"sub2", "aff_sub2", NULL},
+                                               {"sub3", "aff_sub3", NULL},
+                                               {"sub4", "aff_sub4", NULL},
+                                               {"sub5", "aff_sub5", NULL}};
+    static const char *const source_names[] = {"source_id", "source", NULL};
+    for (int i = 0; i < 5; i++) {
+        snprintf(row->sub[i], sizeof(row->sub[i]), "%s", link->sub[i]);
+        if (copy_param(ps, sub_names[i], row->sub[i], sizeof(row->sub[i])) != 0)
+            return AFF_ETOOBIG;
+    }
+    return copy_param(ps, source_names, row->source_id, sizeof(row->source_id));
+}
+
+/* first_click keeps an existing, still valid click cookie. */
+static int keep_existing_cookie(h2o_req_t *req, const aff_snap_program *prog, int64_t now)
+{
+    char existing[AFF_CLICK_ID_LEN + 8];
+    int64_t ts;
+    if (!prog->first_click || !aff_http_cookie(req, "afftrack_click", existing, sizeof(existing)))
+        return 0;
+    if (aff_click_id_check(aff_server.key, existing, strlen(existing), &ts, NULL) != 0)
+        return 0;
+    return now - ts <= (int64_t)prog->cookie_days * AFF_MS_PER_DAY;
+}
+
+void aff_api_redirect(aff_http *h)
+{
+    h2o_req_t *req = h->req;
+    const aff_snap_link *link = aff_snap_link_get(h->snap, h->path_args[0].base, h->path_args[0].len);
+    const aff_snap_program *prog = link ? aff_snap_program_get(h->snap, link->program_id) : NULL;
+    if (prog == NULL) {
+        send_page(req, 404, page_404, sizeof(page_404) - 1);
+        return;
+    }
+    aff_params ps;
+    if (aff_http_params(req, 0, &ps) != 0) {
+        send_page(req, 400, page_400, sizeof(page_400) - 1);
+        return;
+    }
+    const char *dest = link->destination_url ? link->destination_url : prog->destination_url;
+    const aff_param *deep = aff_params_get1(&ps, "url");
+    if (deep != NULL) {
+        aff_url u;
+        if (aff_url_parse(deep->value, deep->value_len, &u) != 0 || !aff_url_host_allowed(u.host, prog->allowed_domains)) {
+            atomic_fetch_add(&aff_api_stats.clicks_refused, 1);
+            send_page(req, 400, page_400, sizeof(page_400) - 1);
+            return;
+        }
+        dest = deep->value;
+    }
+    if (aff_http_method_is(req, "HEAD")) {
+        send_redirect(req, dest, NULL, 0, 0);
+        return;
+    }
+    int async = aff_server.cfg->click_durability == AFF_DURABILITY_ASYNC;
+    click_job *j = async ? calloc(1, sizeof(*j)) : aff_pending_new(h, sizeof(*j), run_click, respond_click);
+    if (j == NULL) {
+        send_redirect(req, dest, NULL, 0, 0);
+        return;
+    }
+    aff_click_row *row = &j->row;
+    if (read_click_params(&ps, link, row) != 0) {
+        send_page(req, 400, page_400, sizeof(page_400) - 1);
+        goto discard;
+    }
+    int64_t now = aff_clock_now_ms();
+    row->ts_ms = now;
+    row->program_id = prog->id;
+    row->affiliate_id = link->affiliate_id;
+    row->link_id = link->id;
+    aff_http_client_ip(req, row->ip, sizeof(row->ip), &j->secure);
+    copy_header(req, H2O_TOKEN_USER_AGENT, row->user_agent, sizeof(row->user_agent));
+    copy_header(req, H2O_TOKEN_REFERER, row->referer, sizeof(row->referer));
+    if (aff_click_id_new(aff_server.key, now, row->click_id) != 0 ||
+        aff_url_append_param(dest, strlen(dest), prog->click_id_param, row->click_id, j->location,
+                             sizeof(j->location)) < 0) {
+        send_redirect(req, dest, NULL, 0, 0);
+        goto discard;
+    }
+    snprintf(j->fallback, sizeof(j->fallback), "%s", dest);
+    j->fingerprint = aff_click_fingerprint(row->ip, row->user_agent);
+    j->set_cookie = !keep_existing_cookie(req, prog, now);
+    j->cookie_days = prog->cookie_days;
+    if (!async) {
+        aff_pending_submit(&j->base, 1);
+        return;
+    }
+    j->base.job.run = run_click;
+    j->base.job.done = async_click_done;
+    if (aff_writer_submit(&j->base.job) != 0) {
+        atomic_fetch_add(&aff_api_stats.clicks_refused, 1);
+        send_redirect(req, dest, NULL, 0, 0);
+        free(j);
+        return;
+    }
+    atomic_fetch_add(&aff_api_stats.clicks, 1);
+    send_redirect(req, j->location, j->set_cookie ? row->click_id : NULL, j->cookie_days, j->secure);
+    return;
+
+discard:
+    if (async)
+        free(j);
+    else
+        aff_pending_discard(&j->base);
+}
+
+/* ---- postback and pixel ----------------------------------------------------------------- */
+
+static aff_str param_str(const aff_params *ps, const char *const *names)
+{
+    const aff_param *p = aff_params_get(ps, names);
+    aff_str s = {p ? p->value : NULL, p ? p->value_len : 0};
+    return s;
+}
+
+static void read_conv_params(const aff_params *ps, aff_conv_fields *f)
+{
+    static const char *const click[] = {"click_id", "transaction_id", "clickid", "subid", "cid", NULL};
+    static const char *const order[] = {"order_id", "txid", "tid", NULL};
+    static const char *const amount[] = {"amount", NULL}, *const currency[] = {"currency", NULL};
+    static const char *const event[] = {"event", NULL}, *const status[] = {"status", NULL};
+    static const char *const coupon[] = {"coupon", NULL}, *const customer[] = {"customer_id", NULL};
+    static const char *const email[] = {"email", NULL}, *const referral[] = {"referral_code", NULL};
+    memset(f, 0, sizeof(*f));
+    f->click_id = param_str(ps, click);
+    f->order_id = param_str(ps, order);
+    f->amount = param_str(ps, amount);
+    f->currency = param_str(ps, currency);
+    f->event = param_str(ps, event);
+    f->status = param_str(ps, status);
+    f->coupon = param_str(ps, coupon);
+    f->customer_id = param_str(ps, customer);
+    f->email = param_str(ps, email);
+    f->referral_code = param_str(ps, referral);
+    const aff_param *test = aff_params_get1(ps, "test");
+    f->test = test != NULL && (strcmp(test->value, "1") == 0 || strcmp(test->value, "true") == 0);
+}
+
+static int is_form(h2o_req_t *req)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    static const char form[] = "application/x-www-form-urlencoded";
+    return i >= 0 && req->headers.entries[i].value.len >= sizeof(form) - 1 &&
+           strncasecmp(req->headers.entries[i].value.base, form, sizeof(form) - 1) == 0;
+}
+
+void aff_api_postback(aff_http *h)
+{
+    aff_params ps;
+    int rc = aff_http_params(h->req, aff_http_method_is(h->req, "POST") && is_form(h->req), &ps);
+    if (rc != 0) {
+        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string or form body");
+        return;
+    }
+    const aff_param *token = aff_params_get1(&ps, "token");
+    const aff_snap_program *p = token ? aff_snap_program_by_token(h->snap, token->value, token->value_len) : NULL;
+    if (p == NULL) {
+        aff_http_errorf(h->req, AFF_EAUTH, "token", "token: missing or not a program's postback token");
+        return;
+    }
+    aff_conv_fields f;
+    read_conv_params(&ps, &f);
+    aff_api_conversion_submit(h, p, &f, 0);
+}
+
+void aff_api_pixel(aff_http *h)
+{
+    aff_params ps;
+    if (aff_http_params(h->req, 0, &ps) != 0) {
+        atomic_fetch_add(&aff_api_stats.pixel_errors, 1);
+        aff_api_send_gif(h->req);
+        return;
+    }
+    const aff_param *token = aff_params_get1(&ps, "token");
+    const aff_param *pid = aff_params_get1(&ps, "program_id");
+    const aff_snap_program *p = NULL;
+    if (token != NULL)
+        p = aff_snap_program_by_token(h->snap, token->value, token->value_len);
+    else if (pid != NULL) {
+        char *end;
+        long long id = strtoll(pid->value, &end, 10);
+        if (*end == '\0' && end != pid->value)
+            p = aff_snap_program_get(h->snap, id);
+    }
+    if (p == NULL) {
+        atomic_fetch_add(&aff_api_stats.pixel_errors, 1);
+        aff_api_send_gif(h->req);
+        return;
+    }
+    aff_conv_fields f;
+    read_conv_params(&ps, &f);
+    if (token == NULL) { /* without the secret, only the browser's own click counts */
+        f.coupon.p = f.referral_code.p = f.customer_id.p = f.email.p = NULL;
+    }
+    char cookie[AFF_CLICK_ID_LEN + 8];
+    if (aff_http_cookie(h->req, "afftrack_click", cookie, sizeof(cookie))) {
+        f.cookie_click_id.p = cookie;
+        f.cookie_click_id.len = strlen(cookie);
+    }
+    aff_api_conversion_submit(h, p, &f, 1);
+}

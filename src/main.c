@@ -1,0 +1,489 @@
+/*
+ * main.c - argv -> config -> subcommand. `serve` starts the writer, the readers and the
+ * HTTP loops and runs until SIGTERM; `init` prepares a store and prints an admin key;
+ * `demo` seeds demo data into an empty store; `verify` recounts raw events against the
+ * rollups and the ledger. Every subcommand explains itself with --help.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/map.h"
+#include "net/proxy.h"
+#include "net/server.h"
+#include "track/catalog.h"
+#include "track/click.h"
+#include "track/conversion.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: afftrack COMMAND [options]\n\n"
+                 "commands:\n"
+                 "  serve    run the tracking server (afftrack serve --listen HOST:PORT --data DIR [--config FILE])\n"
+                 "  init     create the store in --data DIR and print a new admin API key\n"
+                 "  demo     seed an empty store in --data DIR with a demo program, affiliates, links and traffic\n"
+                 "  verify   recount raw events against rollups and the ledger; exit 1 on any mismatch\n"
+                 "  config   print an example configuration file with every key (--markdown: a table)\n"
+                 "  help     this text; `afftrack COMMAND --help` explains a command\n");
+}
+
+static void command_help(const char *cmd)
+{
+    if (strcmp(cmd, "serve") == 0) {
+        printf("usage: afftrack serve [--config FILE] [--KEY VALUE ...]\n\n"
+               "Serves the HTTP API of docs/api.md. Settings come from the defaults, then FILE, then flags.\n"
+               "Environment: AFFTRACK_BOOTSTRAP_ADMIN_KEY - when the store has no admin key yet, this key\n"
+               "becomes the first one. SIGTERM/SIGINT drain accepted work, commit it and exit 0.\n\nflags:\n");
+        aff_config_print_flags(stdout);
+    } else if (strcmp(cmd, "init") == 0) {
+        printf("usage: afftrack init --data DIR\n\nCreates the store if needed and prints a new admin API key "
+               "(shown once; only its SHA-256 is kept).\n");
+    } else if (strcmp(cmd, "demo") == 0) {
+        printf("usage: afftrack demo --data DIR\n\nWhen the store has no program yet: creates a demo program, three "
+               "affiliates, links, a coupon\nand two weeks of clicks and conversions, and an admin key saved in "
+               "DIR/admin.key (demo only).\nPrints the admin key and example URLs either way.\n");
+    } else if (strcmp(cmd, "verify") == 0) {
+        printf("usage: afftrack verify --data DIR\n\nRecounts clicks, conversions, revenue, refunds and commission "
+               "from the raw tables, compares\nthem with the hourly rollups and checks every conversion's ledger "
+               "lines. Prints one JSON object;\nexit status 0 when everything agrees, 1 otherwise.\n");
+    } else {
+        usage(stdout);
+    }
+}
+
+/* Parse [--config FILE] [--key value]... into cfg. Returns 0, 1 for --help, or -1. */
+static int parse_args(int argc, char **argv, aff_config *cfg, const char *cmd)
+{
+    char err[512];
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            command_help(cmd);
+            return 1;
+        }
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            if (aff_config_load_file(cfg, argv[++i], err, sizeof(err)) != 0) {
+                fprintf(stderr, "afftrack: %s\n", err);
+                return -1;
+            }
+            continue;
+        }
+        if (strcmp(argv[i], "--markdown") == 0)
+            continue;
+        if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc || !aff_config_has_key(argv[i] + 2)) {
+            fprintf(stderr, "afftrack %s: unknown or incomplete option \"%s\" (see afftrack %s --help)\n", cmd, argv[i],
+                    cmd);
+            return -1;
+        }
+        if (aff_config_set(cfg, argv[i] + 2, argv[i + 1], err, sizeof(err)) != 0) {
+            fprintf(stderr, "afftrack: --%s\n", err);
+            return -1;
+        }
+        i++;
+    }
+    aff_log_level = cfg->log_level;
+    return 0;
+}
+
+/* Load (or create on first use) the click-id secret, and apply the bootstrap admin key. */
+static int prepare_store(const aff_config *cfg, aff_click_id_key *key)
+{
+    aff_store *st;
+    int rc = aff_store_sqlite_open(cfg->data_dir, AFF_STORE_WRITER, cfg->synchronous == AFF_SYNC_FULL, &st);
+    if (rc != 0) {
+        fprintf(stderr, "afftrack: cannot open the store in %s: %s\n", cfg->data_dir, aff_strerror(rc));
+        return rc;
+    }
+    size_t len = 0;
+    key->node_id = (unsigned)cfg->node_id;
+    rc = aff_store_meta_get(st, "click_secret", key->secret, sizeof(key->secret), &len);
+    if (rc == AFF_ENOTFOUND || (rc == 0 && len != sizeof(key->secret))) {
+        if ((rc = aff_random_bytes(key->secret, sizeof(key->secret))) == 0)
+            rc = aff_store_meta_put(st, "click_secret", key->secret, sizeof(key->secret));
+    }
+    const char *boot = getenv("AFFTRACK_BOOTSTRAP_ADMIN_KEY");
+    int64_t admins = 0;
+    if (rc == 0 && boot != NULL && boot[0] != '\0' && (rc = aff_store_key_count(st, "admin", &admins)) == 0 &&
+        admins == 0) {
+        aff_key_row k = {.affiliate_id = 0};
+        aff_sha256(boot, strlen(boot), k.hash);
+        snprintf(k.role, sizeof(k.role), "admin");
+        rc = aff_store_key_insert(st, &k);
+    }
+    aff_store_close(st);
+    if (rc != 0)
+        fprintf(stderr, "afftrack: preparing the store failed: %s\n", aff_strerror(rc));
+    return rc;
+}
+
+static void default_public_url(const aff_config *cfg, int port, char *out, size_t cap)
+{
+    if (cfg->public_url[0]) {
+        snprintf(out, cap, "%s", cfg->public_url);
+        size_t n = strlen(out);
+        if (n > 0 && out[n - 1] == '/')
+            out[n - 1] = '\0';
+        return;
+    }
+    char host[256];
+    snprintf(host, sizeof(host), "%s", cfg->listen);
+    char *colon = strrchr(host, ':');
+    if (colon != NULL)
+        *colon = '\0';
+    if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+        snprintf(host, sizeof(host), "127.0.0.1");
+    snprintf(out, cap, "http://%s:%d", host, port);
+}
+
+/* The public URL needs the bound port (--listen HOST:0): filled before serving starts. */
+static void on_bound(int port)
+{
+    default_public_url(aff_server.cfg, port, aff_server.public_url, sizeof(aff_server.public_url));
+}
+
+static int cmd_serve(aff_config *cfg)
+{
+    static aff_click_id_key key;
+    char err[256];
+    if (aff_proxy_configure(cfg->trusted_proxies, err, sizeof(err)) != 0) {
+        fprintf(stderr, "afftrack: %s\n", err);
+        return 2;
+    }
+    if (prepare_store(cfg, &key) != 0)
+        return 1;
+    aff_server.cfg = cfg;
+    aff_server.key = &key;
+    int rc = aff_writer_start(cfg, &key);
+    if (rc == 0)
+        rc = aff_readers_start(cfg, &key);
+    if (rc != 0) {
+        fprintf(stderr, "afftrack: cannot start: %s\n", aff_strerror(rc));
+        return 1;
+    }
+    rc = aff_server_run(cfg, aff_api_routes(), on_bound);
+    return rc == 0 ? 0 : 1;
+}
+
+static int cmd_init(aff_config *cfg)
+{
+    aff_click_id_key key;
+    if (prepare_store(cfg, &key) != 0)
+        return 1;
+    aff_store *st;
+    char admin[AFF_API_KEY_LEN];
+    int rc = aff_store_sqlite_open(cfg->data_dir, AFF_STORE_WRITER, 1, &st);
+    if (rc != 0)
+        return 1;
+    aff_ctx ctx = {.st = st, .cfg = cfg, .key = &key};
+    if ((rc = aff_catalog_new_key(admin)) == 0)
+        rc = aff_catalog_key_add(&ctx, admin, "admin", 0);
+    aff_store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "afftrack: init failed: %s\n", aff_strerror(rc));
+        return 1;
+    }
+    printf("store ready in %s\nadmin API key (shown once): %s\n", cfg->data_dir, admin);
+    return 0;
+}
+
+/* ---- demo ------------------------------------------------------------------------------ */
+
+static uint64_t demo_rng = 0x2545F4914F6CDD1DULL;
+static uint32_t demo_rand(uint32_t n)
+{
+    demo_rng ^= demo_rng << 13;
+    demo_rng ^= demo_rng >> 7;
+    demo_rng ^= demo_rng << 17;
+    return (uint32_t)(demo_rng % n);
+}
+
+static int rebuild(aff_ctx *ctx)
+{
+    aff_snapshot *s;
+    int rc = aff_snapshot_build(ctx->st, &s);
+    if (rc == 0) {
+        aff_snapshot_free(ctx->snap);
+        ctx->snap = s;
+    }
+    return rc;
+}
+
+static int count_program(void *ud, const aff_program_row *row)
+{
+    (void)row;
+    (*(int *)ud)++;
+    return 1;
+}
+
+static int seed_catalog(aff_ctx *ctx, int64_t link_ids[3])
+{
+    static const char *const names[3] = {"Alice Blogs", "Bob Deals", "Carol Video"};
+    static const char *const codes[3] = {"alice", "bob", "carol"};
+    aff_errinfo err = {0};
+    aff_program_row *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return AFF_ENOMEM;
+    snprintf(p->name, sizeof(p->name), "Demo Shop");
+    snprintf(p->kind, sizeof(p->kind), "affiliate");
+    snprintf(p->currency, sizeof(p->currency), "USD");
+    snprintf(p->destination_url, sizeof(p->destination_url), "https://shop.example.com/");
+    snprintf(p->allowed_domains, sizeof(p->allowed_domains), "shop.example.com,*.shop.example.com");
+    p->cookie_days = 30;
+    snprintf(p->attribution, sizeof(p->attribution), "last_click");
+    snprintf(p->click_id_param, sizeof(p->click_id_param), "click_id");
+    p->hold_days = 30;
+    aff_plan plan;
+    int rc = aff_plan_parse("{\"sale\":{\"percent\":\"10\"},\"lead\":{\"flat_minor\":200}}", &plan, p->plan_json,
+                            sizeof(p->plan_json), &err);
+    if (rc == 0)
+        rc = aff_catalog_program_create(ctx, p, &err);
+    int64_t program_id = p->id;
+    free(p);
+    if (rc != 0 || (rc = rebuild(ctx)) != 0)
+        return rc;
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        aff_affiliate_row a = {0};
+        char key[AFF_API_KEY_LEN];
+        snprintf(a.name, sizeof(a.name), "%s", names[i]);
+        snprintf(a.email, sizeof(a.email), "%s@example.com", codes[i]);
+        snprintf(a.status, sizeof(a.status), "approved");
+        if ((rc = aff_catalog_affiliate_create(ctx, &a, key, &err)) != 0 || (rc = rebuild(ctx)) != 0)
+            break;
+        aff_link_row *l = calloc(1, sizeof(*l));
+        if (l == NULL)
+            return AFF_ENOMEM;
+        l->program_id = program_id;
+        l->affiliate_id = a.id;
+        snprintf(l->code, sizeof(l->code), "%s", codes[i]);
+        rc = aff_catalog_link_create(ctx, l, &err);
+        link_ids[i] = l->id;
+        free(l);
+        if (rc == 0 && i == 0) {
+            aff_coupon_row c = {.program_id = program_id, .affiliate_id = a.id};
+            snprintf(c.code, sizeof(c.code), "ALICE10");
+            rc = aff_catalog_coupon_create(ctx, &c, &err);
+        }
+        printf("  affiliate %-12s API key: %s\n", names[i], key);
+    }
+    return rc == 0 ? rebuild(ctx) : rc;
+}
+
+static int seed_traffic(aff_ctx *ctx)
+{
+    static const char *const agents[] = {
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15"};
+    int64_t now = aff_clock_now_ms();
+    aff_click_row *row = malloc(sizeof(*row));
+    aff_conversion_input *in = malloc(sizeof(*in));
+    aff_conversion_result *out = malloc(sizeof(*out));
+    int rc = row && in && out ? 0 : AFF_ENOMEM, orders = 0;
+    static const char *const codes[3] = {"alice", "bob", "carol"};
+    for (int day = 13; day >= 0 && rc == 0; day--) {
+        for (int li = 0; li < 3 && rc == 0; li++) {
+            const aff_snap_link *link = aff_snap_link_get(ctx->snap, codes[li], strlen(codes[li]));
+            int clicks = 5 + (int)demo_rand(25) / (li + 1);
+            for (int c = 0; c < clicks && rc == 0; c++) {
+                memset(row, 0, sizeof(*row));
+                row->ts_ms = now - day * AFF_MS_PER_DAY - (int64_t)demo_rand(20 * 3600) * 1000;
+                row->program_id = link->program_id;
+                row->affiliate_id = link->affiliate_id;
+                row->link_id = link->id;
+                snprintf(row->ip, sizeof(row->ip), "198.51.100.%u", demo_rand(200) + 1);
+                snprintf(row->user_agent, sizeof(row->user_agent), "%s", agents[demo_rand(3)]);
+                snprintf(row->sub[0], sizeof(row->sub[0]), "%s", demo_rand(2) ? "newsletter" : "sidebar");
+                if ((rc = aff_click_id_new(ctx->key, row->ts_ms, row->click_id)) != 0 ||
+                    (rc = aff_click_record(ctx, row, aff_click_fingerprint(row->ip, row->user_agent))) != 0)
+                    break;
+                if (demo_rand(100) >= 12)
+                    continue;
+                aff_errinfo err = {0};
+                memset(in, 0, sizeof(*in));
+                in->program_id = link->program_id;
+                snprintf(in->event, sizeof(in->event), "sale");
+                snprintf(in->order_id, sizeof(in->order_id), "DEMO-%05d", ++orders);
+                in->amount_minor = 1500 + (int64_t)demo_rand(18000);
+                snprintf(in->currency, sizeof(in->currency), "USD");
+                memcpy(in->click_id, row->click_id, sizeof(in->click_id));
+                in->now_ms = row->ts_ms + (int64_t)demo_rand(3600) * 1000;
+                rc = aff_conversion_record(ctx, in, out, &err);
+            }
+        }
+    }
+    free(row);
+    free(in);
+    free(out);
+    return rc;
+}
+
+static int cmd_demo(aff_config *cfg)
+{
+    aff_click_id_key key;
+    if (prepare_store(cfg, &key) != 0)
+        return 1;
+    aff_store *st;
+    if (aff_store_sqlite_open(cfg->data_dir, AFF_STORE_WRITER, 1, &st) != 0)
+        return 1;
+    aff_ctx ctx = {.st = st, .cfg = cfg, .key = &key};
+    char path[1200], admin[AFF_API_KEY_LEN] = "";
+    snprintf(path, sizeof(path), "%s/admin.key", cfg->data_dir);
+    int programs = 0;
+    aff_list_query all = {.limit = 1};
+    int rc = aff_store_program_list(st, &all, count_program, &programs);
+    if (rc == 0 && programs == 0) {
+        printf("seeding demo data into %s\n", cfg->data_dir);
+        int64_t links[3];
+        if ((rc = aff_store_begin(st)) == 0 && (rc = rebuild(&ctx)) == 0 && (rc = seed_catalog(&ctx, links)) == 0 &&
+            (rc = seed_traffic(&ctx)) == 0 && (rc = aff_catalog_new_key(admin)) == 0 &&
+            (rc = aff_catalog_key_add(&ctx, admin, "admin", 0)) == 0)
+            rc = aff_store_commit(st);
+        if (rc != 0)
+            aff_store_rollback(st);
+        if (rc == 0) {
+            int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            if (fd < 0 || write(fd, admin, strlen(admin)) != (ssize_t)strlen(admin))
+                rc = AFF_EIO;
+            if (fd >= 0)
+                close(fd);
+        }
+    } else if (rc == 0) {
+        FILE *f = fopen(path, "r");
+        if (f != NULL) {
+            if (fgets(admin, sizeof(admin), f) == NULL)
+                admin[0] = '\0';
+            fclose(f);
+        }
+    }
+    aff_snapshot_free(ctx.snap);
+    aff_store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "afftrack: demo seeding failed: %s\n", aff_strerror(rc));
+        return 1;
+    }
+    const char *base = "http://127.0.0.1:8080";
+    printf("\nadmin API key: %s\n", admin[0] ? admin : "(not from the demo: use the one `afftrack init` printed)");
+    printf("try:\n  curl -i %s/r/alice?sub1=hello\n"
+           "  curl -H 'Authorization: Bearer %s' '%s/v1/reports?group_by=day,affiliate'\n"
+           "  curl -H 'Authorization: Bearer %s' %s/v1/programs\n\n",
+           base, admin, base, admin, base);
+    return 0;
+}
+
+/* ---- verify ----------------------------------------------------------------------------- */
+
+typedef struct verify_ctx {
+    aff_store *st;
+    int64_t checked, bad;
+    aff_conversion_result r;
+} verify_ctx;
+
+static int check_conversion(void *ud, const aff_conversion_row *row)
+{
+    verify_ctx *v = ud;
+    int rc = aff_conversion_load(v->st, row->id, &v->r);
+    if (rc != 0)
+        return rc;
+    v->checked++;
+    if (!aff_conversion_check_ledger(&v->r)) {
+        v->bad++;
+        if (v->bad <= 10)
+            fprintf(stderr, "verify: conversion %lld: ledger lines do not match its refunds\n", (long long)row->id);
+    }
+    return 0;
+}
+
+static int cmd_verify(aff_config *cfg)
+{
+    aff_store *st, *st2;
+    if (aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, 1, &st) != 0 ||
+        aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, 1, &st2) != 0) {
+        fprintf(stderr, "afftrack: cannot open the store in %s\n", cfg->data_dir);
+        return 2;
+    }
+    aff_verify_counts c;
+    verify_ctx *v = calloc(1, sizeof(*v));
+    int rc = v ? aff_store_begin(st) : AFF_ENOMEM;
+    if (rc == 0)
+        rc = aff_store_verify(st, &c);
+    if (rc == 0) {
+        v->st = st2;
+        aff_list_query all = {0};
+        rc = aff_store_conversion_list(st, &all, check_conversion, v);
+    }
+    aff_store_rollback(st);
+    if (rc != 0) {
+        fprintf(stderr, "afftrack: verify failed: %s\n", aff_strerror(rc));
+        return 2;
+    }
+    json_t *problems = json_array();
+    const char *names[] = {"clicks", "unique_clicks", "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
+    int64_t raw[] = {c.raw.clicks, c.raw.unique_clicks, c.raw.conversions, c.raw.revenue_minor, c.raw.commission_minor,
+                     c.raw.refunds_minor};
+    int64_t roll[] = {c.rollup.clicks,        c.rollup.unique_clicks,    c.rollup.conversions,
+                      c.rollup.revenue_minor, c.rollup.commission_minor, c.rollup.refunds_minor};
+    json_t *out = json_object();
+    for (int i = 0; i < 6; i++) {
+        json_object_set_new(out, names[i], json_integer(raw[i]));
+        if (raw[i] != roll[i])
+            json_array_append_new(problems, json_pack("{s:s, s:I, s:I}", "metric", names[i], "raw", (json_int_t)raw[i],
+                                                      "rollup", (json_int_t)roll[i]));
+    }
+    if (v->bad > 0)
+        json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "ledger", "conversions", (json_int_t)v->bad));
+    int ok = json_array_size(problems) == 0;
+    json_object_set_new(out, "conversions_checked", json_integer(v->checked));
+    json_object_set_new(out, "problems", problems);
+    json_object_set_new(out, "ok", json_boolean(ok));
+    char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    json_decref(out);
+    free(v);
+    aff_store_close(st);
+    aff_store_close(st2);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    aff_config cfg;
+    aff_config_defaults(&cfg);
+    uint64_t seed;
+    if (aff_random_bytes(&seed, sizeof(seed)) == 0)
+        aff_hash_seed(seed);
+    if (strcmp(cmd, "config") == 0) {
+        if (argc > 2 && strcmp(argv[2], "--markdown") == 0)
+            aff_config_print_markdown(stdout);
+        else
+            aff_config_print_example(stdout);
+        return 0;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(aff_config *);
+    } commands[] = {{"serve", cmd_serve}, {"init", cmd_init}, {"demo", cmd_demo}, {"verify", cmd_verify}};
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(cmd, commands[i].name) != 0)
+            continue;
+        int rc = parse_args(argc, argv, &cfg, cmd);
+        if (rc != 0)
+            return rc > 0 ? 0 : 2;
+        return commands[i].fn(&cfg);
+    }
+    fprintf(stderr, "afftrack: unknown command \"%s\"\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

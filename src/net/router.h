@@ -1,0 +1,45 @@
+/*
+ * router.h - the route table's shape and its matcher. The table itself is api/'s
+ * (api/routes.c); net/ only matches "METHOD /path/:arg" patterns against a request and
+ * enforces the route's auth requirement before calling its handler.
+ */
+#ifndef AFF_NET_ROUTER_H
+#define AFF_NET_ROUTER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "net/http.h"
+
+enum {
+    AFF_AUTH_NONE,             /* tracking endpoints, health */
+    AFF_AUTH_ADMIN,            /* admin key */
+    AFF_AUTH_AFFILIATE,        /* affiliate key */
+    AFF_AUTH_ADMIN_OR_PROGRAM, /* admin key or a program's postback token */
+};
+
+typedef void (*aff_handler_fn)(aff_http *h);
+
+typedef struct aff_route {
+    const char *method;  /* "GET", "POST", "PATCH"; GET routes also answer HEAD */
+    const char *pattern; /* "/v1/programs/:id"; at most 2 ":" arguments */
+    int auth;            /* AFF_AUTH_* */
+    aff_handler_fn fn;
+    const char *name;    /* metrics label */
+    _Atomic uint64_t hits;
+} aff_route;
+
+typedef struct aff_routes {
+    aff_route *routes;
+    size_t n;
+} aff_routes;
+
+/* Find the route for req. Returns the route, or NULL with *status set to 404 (no path
+ * matches) or 405 (the path matches with another method). Fills h->path_args. */
+aff_route *aff_route_match(const aff_routes *t, h2o_req_t *req, aff_http *h, int *status);
+
+/* Authenticate per route->auth from the Authorization header against h->snap; fills
+ * h->role and ids. Returns 0, AFF_EAUTH or AFF_EFORBIDDEN. */
+int aff_route_authorize(const aff_route *route, aff_http *h);
+
+#endif
