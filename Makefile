@@ -55,7 +55,7 @@ test: deps
 run: deps
 	$(MAKE) all
 	$(BUILD)/afftrack demo --data ./data
-	AFFTRACK_DEMO=1 $(BUILD)/afftrack serve --listen 127.0.0.1:8080 --data ./data
+	$(BUILD)/afftrack serve --listen 127.0.0.1:8080 --data ./data
 
 format:
 	clang-format -i $(SRC) src/main.c $(UNIT_SRC) tests/unit/*.h src/*/*.h
