@@ -102,7 +102,7 @@ async function startServer(opts = {}) {
     exited,
     stderr: () => stderr,
     running: () => exitInfo === null,
-    api: (method, p, o = {}) => api(url, method, p, { key: adminKey, ...o }),
+    api: (method, p, o = {}) => api(url, method, p, { key: srv.adminKey, ...o }),
     raw: (method, p, o = {}) => rawRequest(url, method, p, o),
     /** SIGTERM and wait; returns {code, signal}. SIGKILLs after timeoutMs and throws. */
     async stop(timeoutMs = 10000) {
@@ -160,7 +160,7 @@ async function api(baseUrl, method, p, o = {}) {
     payload = JSON.stringify(o.body);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const res = await fetch(baseUrl + p, { method, headers, body: payload, redirect: 'manual' });
+  const res = await fetch(baseUrl + p, { method, headers, body: payload, redirect: 'manual', signal: o.signal });
   const text = await res.text();
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
