@@ -381,13 +381,14 @@ json_t *aff_render_conversion(const aff_conversion_row *r)
 
 json_t *aff_render_ledger(const aff_ledger_row *r)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o}", "id", (json_int_t)r->id,
+    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o}", "id", id_or_null(r->id),
                      "conversion_id", (json_int_t)r->conversion_id, "program_id", (json_int_t)r->program_id,
                      "affiliate_id", (json_int_t)r->affiliate_id, "amount_minor", (json_int_t)r->amount_minor,
                      "currency", r->currency, "status", r->status, "kind", r->kind, "rule", r->rule, "plan_version",
                      r->plan_version, "payout_id", id_or_null(r->payout_id), "created_at",
                      aff_render_time(r->created_ms));
 }
+
 
 json_t *aff_render_payout(const aff_payout_row *r)
 {
@@ -403,8 +404,6 @@ json_t *aff_render_conversion_result(const aff_conversion_result *r)
     for (int i = 0; i < r->nlines; i++)
         json_array_append_new(lines, aff_render_ledger(&r->lines[i]));
     json_t *conv = aff_render_conversion(&r->conv);
-    if (r->conv.test)
-        json_object_set_new(conv, "test_commission_minor", json_integer(r->test_commission));
     return json_pack("{s:o, s:o}", "conversion", conv, "commissions", lines);
 }
 

@@ -261,7 +261,9 @@ static void report(aff_http *h, int own)
     }
     j->csv = fmt != NULL && strcmp(fmt->value, "csv") == 0;
     if (own) {
-        if (j->q.affiliate_id != 0 && j->q.affiliate_id != h->affiliate_id) {
+        const aff_snap_link *l = j->q.link_id ? aff_snap_link_by_id(h->snap, j->q.link_id) : NULL;
+        if ((j->q.affiliate_id != 0 && j->q.affiliate_id != h->affiliate_id) ||
+            (j->q.link_id != 0 && (l == NULL || l->affiliate_id != h->affiliate_id))) {
             aff_http_errorf(req, AFF_ENOTFOUND, NULL, "no such affiliate");
             goto discard;
         }

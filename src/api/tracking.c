@@ -22,6 +22,7 @@ typedef struct click_job {
     aff_click_row row;
     uint64_t fingerprint;
     int set_cookie;
+    int first_click;
     int cookie_days;
     int secure;
     char location[LOCATION_MAX];
@@ -40,6 +41,16 @@ static void send_page(h2o_req_t *req, int status, const char *page, size_t len)
 
 /* A 302 with our own headers. h2o_send_redirect would drop the Set-Cookie header (it
  * resets res.headers); a known content length keeps the connection alive. */
+/* first_click programs also set afftrack_fc<program id>=1, so that a later click on the
+ * same program knows the click cookie is its own (docs/api.md). */
+static void add_first_click_marker(h2o_req_t *req, int64_t program_id, int cookie_days, int secure)
+{
+    char *cookie = h2o_mem_alloc_pool(&req->pool, 128);
+    int n = snprintf(cookie, 128, "afftrack_fc%lld=1; Max-Age=%lld; Path=/; HttpOnly; SameSite=Lax%s",
+                     (long long)program_id, (long long)cookie_days * 86400, secure ? "; Secure" : "");
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, cookie, (size_t)n);
+}
+
 static void send_redirect(h2o_req_t *req, const char *location, const char *click_id, int cookie_days, int secure)
 {
     static h2o_generator_t generator = {NULL, NULL};
@@ -83,6 +94,8 @@ static void respond_click(aff_pending *p, h2o_req_t *req)
         return;
     }
     atomic_fetch_add(&aff_api_stats.clicks, 1);
+    if (j->set_cookie && j->first_click)
+        add_first_click_marker(req, j->row.program_id, j->cookie_days, j->secure);
     send_redirect(req, j->location, j->set_cookie ? j->row.click_id : NULL, j->cookie_days, j->secure);
 }
 
@@ -136,12 +149,14 @@ static int read_click_params(const aff_params *ps, const aff_snap_link *link, af
     return copy_param(ps, source_names, row->source_id, sizeof(row->source_id));
 }
 
-/* first_click keeps an existing, still valid click cookie. */
+/* first_click keeps an existing, still valid click cookie of the same program. */
 static int keep_existing_cookie(h2o_req_t *req, const aff_snap_program *prog, int64_t now)
 {
-    char existing[AFF_CLICK_ID_LEN + 8];
+    char existing[AFF_CLICK_ID_LEN + 8], marker[32], one[4];
     int64_t ts;
-    if (!prog->first_click || !aff_http_cookie(req, "afftrack_click", existing, sizeof(existing)))
+    snprintf(marker, sizeof(marker), "afftrack_fc%lld", (long long)prog->id);
+    if (!prog->first_click || !aff_http_cookie(req, marker, one, sizeof(one)) ||
+        !aff_http_cookie(req, "afftrack_click", existing, sizeof(existing)))
         return 0;
     if (aff_click_id_check(aff_server.key, existing, strlen(existing), &ts, NULL) != 0)
         return 0;
@@ -206,6 +221,7 @@ void aff_api_redirect(aff_http *h)
     j->fingerprint = aff_click_fingerprint(row->ip, row->user_agent);
     j->set_cookie = !keep_existing_cookie(req, prog, now);
     j->cookie_days = prog->cookie_days;
+    j->first_click = prog->first_click;
     if (!async) {
         aff_pending_submit(&j->base, 1);
         return;
@@ -219,6 +235,8 @@ void aff_api_redirect(aff_http *h)
         return;
     }
     atomic_fetch_add(&aff_api_stats.clicks, 1);
+    if (j->set_cookie && j->first_click)
+        add_first_click_marker(req, row->program_id, j->cookie_days, j->secure);
     send_redirect(req, j->location, j->set_cookie ? row->click_id : NULL, j->cookie_days, j->secure);
     return;
 

@@ -22,7 +22,6 @@
     X(EFORBIDDEN, -9, "forbidden", "not allowed")                                            \
     X(EUNAVAIL, -10, "unavailable", "temporarily unavailable")                               \
     X(ERANGE, -11, "out_of_range", "value out of range")                                     \
-    X(EUNPROCESSABLE, -12, "unprocessable", "well-formed but cannot be processed")           \
     X(EIO, -13, "io_error", "input/output error")                                            \
     X(EBADID, -14, "invalid_click_id", "click id is malformed or forged")                    \
     X(ENOATTR, -15, "not_attributed", "no click, cookie, coupon or customer matched")        \

@@ -167,8 +167,7 @@ json_t *aff_http_json_body(h2o_req_t *req)
         return NULL;
     }
     json_error_t jerr;
-    json_t *j = req->entity.len == 0 ? json_object()
-                                     : json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *j = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
         aff_errinfo info = {0};
         snprintf(info.msg, sizeof(info.msg), "body is not valid JSON: %s at line %d column %d", jerr.text, jerr.line,

@@ -164,17 +164,13 @@ static int write_commission(aff_ctx *ctx, const aff_snap_program *p, aff_convers
     int rc = aff_commission_compute(rule, conv->amount_minor, &line.amount_minor, line.rule);
     if (rc != 0)
         return rc;
-    if (conv->test) {
-        out->test_commission = line.amount_minor;
-        snprintf(out->test_rule, sizeof(out->test_rule), "%s", line.rule);
-        return 0;
-    }
     memcpy(line.currency, conv->currency, sizeof(line.currency));
     snprintf(line.kind, sizeof(line.kind), "commission");
     snprintf(line.status, sizeof(line.status), "%s", strcmp(conv->status, "approved") == 0   ? "approved"
                                                      : strcmp(conv->status, "rejected") == 0 ? "rejected"
                                                                                              : "pending");
-    if ((rc = aff_store_ledger_insert(ctx->st, &line)) != 0)
+    /* A test conversion shows the line it would earn (id 0), and stores none. */
+    if (!conv->test && (rc = aff_store_ledger_insert(ctx->st, &line)) != 0)
         return rc;
     out->lines[out->nlines++] = line;
     return 0;
@@ -197,13 +193,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         out->replayed = 1;
         if ((rc = load_lines(ctx->st, out)) != 0)
             return rc;
-        if (out->conv.test) {
-            const aff_snap_program *p = aff_snap_program_get(ctx->snap, in->program_id);
-            const aff_plan_rule *rule = p ? aff_plan_rule_for(&p->plan, out->conv.event) : NULL;
-            if (rule != NULL)
-                aff_commission_compute(rule, out->conv.amount_minor, &out->test_commission, out->test_rule);
-        }
-        return 0;
+        const aff_snap_program *p = aff_snap_program_get(ctx->snap, in->program_id);
+        return out->conv.test && p != NULL ? write_commission(ctx, p, out) : 0;
     }
     if (rc != AFF_ENOTFOUND)
         return rc;
@@ -261,19 +252,19 @@ int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_
         return rc;
     aff_conversion_row *c = &out->conv;
     if (c->test)
-        return aff_fail(err, AFF_EUNPROCESSABLE, NULL, "a test conversion cannot be refunded");
+        return aff_fail(err, AFF_EINVAL, NULL, "a test conversion cannot be refunded");
     if (strcmp(c->status, "rejected") == 0)
-        return aff_fail(err, AFF_EUNPROCESSABLE, NULL, "a rejected conversion earned nothing to refund");
+        return aff_fail(err, AFF_EINVAL, NULL, "a rejected conversion earned nothing to refund");
     if (strcmp(c->status, "reversed") == 0)
         return aff_fail(err, AFF_ECONFLICT, NULL, "the conversion is already fully refunded");
     int64_t remaining = c->amount_minor - c->refunded_minor;
     if (amount_minor < 0)
         amount_minor = remaining;
     if (amount_minor > remaining)
-        return aff_fail(err, AFF_EUNPROCESSABLE, "amount_minor", "refund of %lld exceeds the %lld that remains",
+        return aff_fail(err, AFF_EINVAL, "amount_minor", "refund of %lld exceeds the %lld that remains",
                         (long long)amount_minor, (long long)remaining);
     if (amount_minor == 0 && c->amount_minor != 0)
-        return aff_fail(err, AFF_EUNPROCESSABLE, "amount_minor", "a refund must be greater than zero");
+        return aff_fail(err, AFF_EINVAL, "amount_minor", "a refund must be greater than zero");
 
     int64_t refunded = c->refunded_minor + amount_minor;
     int64_t earned = 0, current = 0;

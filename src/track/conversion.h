@@ -48,10 +48,8 @@ typedef struct aff_conversion_input {
 typedef struct aff_conversion_result {
     aff_conversion_row conv;
     int nlines;
-    aff_ledger_row lines[AFF_CONV_MAX_LINES];
-    int replayed;              /* 1: an earlier conversion with the same key was returned */
-    int64_t test_commission;   /* what a test conversion would have earned */
-    char test_rule[64];
+    aff_ledger_row lines[AFF_CONV_MAX_LINES]; /* for a test conversion: the unstored line it would earn (id 0) */
+    int replayed; /* 1: an earlier conversion with the same key was returned */
 } aff_conversion_result;
 
 /* Record a conversion. Errors (with err filled): AFF_ENOTFOUND (program),
@@ -60,7 +58,7 @@ typedef struct aff_conversion_result {
 int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conversion_result *out, aff_errinfo *err);
 
 /* Refund amount_minor (-1: all that remains) of conversion id at now_ms. Errors:
- * AFF_ENOTFOUND, AFF_ECONFLICT (already fully refunded), AFF_EUNPROCESSABLE (test or
+ * AFF_ENOTFOUND, AFF_ECONFLICT (already fully refunded), AFF_EINVAL (test or
  * rejected conversion; amount above what remains, field "amount_minor"). */
 int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_t now_ms, aff_conversion_result *out,
                           aff_errinfo *err);

@@ -64,6 +64,8 @@ static int add_link(void *ud, const aff_link_row *r)
         if ((l->sub[i] = dup(s, r->sub[i])) == NULL)
             return AFF_ENOMEM;
     s->nlinks++;
+    if (aff_map_put(&s->link_ids, aff_hash_u64((uint64_t)l->id), l) != 0)
+        return AFF_ENOMEM;
     return aff_map_put(&s->links, aff_hash_bytes(l->code, strlen(l->code)), l);
 }
 
@@ -122,7 +124,7 @@ int aff_snapshot_build(aff_store *st, aff_snapshot **out)
     if (s == NULL)
         return AFF_ENOMEM;
     aff_arena_init(&s->arena, 1 << 16);
-    if (aff_map_init(&s->programs, 16) || aff_map_init(&s->program_tokens, 16) || aff_map_init(&s->links, 64) ||
+    if (aff_map_init(&s->programs, 16) || aff_map_init(&s->program_tokens, 16) || aff_map_init(&s->links, 64) || aff_map_init(&s->link_ids, 64) ||
         aff_map_init(&s->coupons, 16) || aff_map_init(&s->affiliates, 64) || aff_map_init(&s->keys, 64))
         goto fail;
     aff_list_query all = {0};
@@ -146,6 +148,7 @@ void aff_snapshot_free(aff_snapshot *s)
     aff_map_free(&s->programs);
     aff_map_free(&s->program_tokens);
     aff_map_free(&s->links);
+    aff_map_free(&s->link_ids);
     aff_map_free(&s->coupons);
     aff_map_free(&s->affiliates);
     aff_map_free(&s->keys);
@@ -194,6 +197,16 @@ const aff_snap_link *aff_snap_link_get(const aff_snapshot *s, const char *code, 
 {
     str_key k = {code, len};
     return aff_map_find(&s->links, aff_hash_bytes(code, len), eq_link_code, &k);
+}
+
+static int eq_link_id(const void *v, const void *key)
+{
+    return ((const aff_snap_link *)v)->id == *(const int64_t *)key;
+}
+
+const aff_snap_link *aff_snap_link_by_id(const aff_snapshot *s, int64_t id)
+{
+    return aff_map_find(&s->link_ids, aff_hash_u64((uint64_t)id), eq_link_id, &id);
 }
 
 typedef struct coupon_key {

@@ -64,7 +64,7 @@ typedef struct aff_snap_key {
 
 typedef struct aff_snapshot {
     aff_arena arena;
-    aff_map programs, program_tokens, links, coupons, affiliates, keys;
+    aff_map programs, program_tokens, links, link_ids, coupons, affiliates, keys;
     size_t nprograms, nlinks, ncoupons, naffiliates, nkeys;
     struct aff_snapshot *retired_next;
 } aff_snapshot;
@@ -77,6 +77,7 @@ void aff_snapshot_free(aff_snapshot *s);
 const aff_snap_program *aff_snap_program_get(const aff_snapshot *s, int64_t id);
 const aff_snap_program *aff_snap_program_by_token(const aff_snapshot *s, const char *token, size_t len);
 const aff_snap_link *aff_snap_link_get(const aff_snapshot *s, const char *code, size_t len);
+const aff_snap_link *aff_snap_link_by_id(const aff_snapshot *s, int64_t id);
 const aff_snap_coupon *aff_snap_coupon_get(const aff_snapshot *s, int64_t program_id, const char *upper_code);
 const aff_snap_affiliate *aff_snap_affiliate_get(const aff_snapshot *s, int64_t id);
 const aff_snap_key *aff_snap_key_get(const aff_snapshot *s, const unsigned char hash[32]);
