@@ -22,6 +22,7 @@
 #include "track/catalog.h"
 #include "track/click.h"
 #include "track/conversion.h"
+#include "track/verify.h"
 
 static void usage(FILE *out)
 {
@@ -379,76 +380,48 @@ static int cmd_demo(aff_config *cfg)
 
 /* ---- verify ----------------------------------------------------------------------------- */
 
-typedef struct verify_ctx {
-    aff_store *st;
-    int64_t checked, bad;
-    aff_conversion_result r;
-} verify_ctx;
-
-static int check_conversion(void *ud, const aff_conversion_row *row)
-{
-    verify_ctx *v = ud;
-    int rc = aff_conversion_load(v->st, row->id, &v->r);
-    if (rc != 0)
-        return rc;
-    v->checked++;
-    if (!aff_conversion_check_ledger(&v->r)) {
-        v->bad++;
-        if (v->bad <= 10)
-            fprintf(stderr, "verify: conversion %lld: ledger lines do not match its refunds\n", (long long)row->id);
-    }
-    return 0;
-}
-
 static int cmd_verify(aff_config *cfg)
 {
-    aff_store *st, *st2;
-    if (aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, 1, &st) != 0 ||
-        aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, 1, &st2) != 0) {
+    aff_store *st;
+    if (aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, 1, &st) != 0) {
         fprintf(stderr, "afftrack: cannot open the store in %s\n", cfg->data_dir);
         return 2;
     }
-    aff_verify_counts c;
-    verify_ctx *v = calloc(1, sizeof(*v));
-    int rc = v ? aff_store_begin(st) : AFF_ENOMEM;
-    if (rc == 0)
-        rc = aff_store_verify(st, &c);
-    if (rc == 0) {
-        v->st = st2;
-        aff_list_query all = {0};
-        rc = aff_store_conversion_list(st, &all, check_conversion, v);
-    }
-    aff_store_rollback(st);
+    aff_verify_report v;
+    int rc = aff_verify_run(st, &v);
+    aff_store_close(st);
     if (rc != 0) {
         fprintf(stderr, "afftrack: verify failed: %s\n", aff_strerror(rc));
         return 2;
     }
-    json_t *problems = json_array();
+    const aff_verify_counts *c = &v.counts;
+    json_t *problems = json_array(), *out = json_object();
     const char *names[] = {"clicks", "unique_clicks", "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
-    int64_t raw[] = {c.raw.clicks, c.raw.unique_clicks, c.raw.conversions, c.raw.revenue_minor, c.raw.commission_minor,
-                     c.raw.refunds_minor};
-    int64_t roll[] = {c.rollup.clicks,        c.rollup.unique_clicks,    c.rollup.conversions,
-                      c.rollup.revenue_minor, c.rollup.commission_minor, c.rollup.refunds_minor};
-    json_t *out = json_object();
+    int64_t raw[] = {c->raw.clicks, c->raw.unique_clicks, c->raw.conversions, c->raw.revenue_minor,
+                     c->raw.commission_minor, c->raw.refunds_minor};
+    int64_t roll[] = {c->rollup.clicks,        c->rollup.unique_clicks,    c->rollup.conversions,
+                      c->rollup.revenue_minor, c->rollup.commission_minor, c->rollup.refunds_minor};
     for (int i = 0; i < 6; i++) {
         json_object_set_new(out, names[i], json_integer(raw[i]));
         if (raw[i] != roll[i])
             json_array_append_new(problems, json_pack("{s:s, s:I, s:I}", "metric", names[i], "raw", (json_int_t)raw[i],
                                                       "rollup", (json_int_t)roll[i]));
     }
-    if (v->bad > 0)
-        json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "ledger", "conversions", (json_int_t)v->bad));
-    int ok = json_array_size(problems) == 0;
-    json_object_set_new(out, "conversions_checked", json_integer(v->checked));
+    if (v.ledger_mismatches > 0) {
+        json_t *ids = json_array();
+        for (int64_t i = 0; i < v.ledger_mismatches && i < AFF_VERIFY_LIST_MAX; i++)
+            json_array_append_new(ids, json_integer(v.bad_ids[i]));
+        json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "ledger", "conversions",
+                                                  (json_int_t)v.ledger_mismatches, "first_ids", ids));
+    }
+    int ok = aff_verify_ok(&v);
+    json_object_set_new(out, "conversions_checked", json_integer(v.conversions_checked));
     json_object_set_new(out, "problems", problems);
     json_object_set_new(out, "ok", json_boolean(ok));
     char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
     printf("%s\n", text ? text : "{}");
     free(text);
     json_decref(out);
-    free(v);
-    aff_store_close(st);
-    aff_store_close(st2);
     return ok ? 0 : 1;
 }
 

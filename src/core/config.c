@@ -84,7 +84,8 @@ static int apply(aff_config *c, const setting *s, const char *value, char *err, 
         char *end;
         errno = 0;
         long v = strtol(value, &end, 10);
-        if (errno != 0 || end == value || *end != '\0') {
+        int digits = (value[0] >= '0' && value[0] <= '9') || (value[0] == '-' && value[1] >= '0' && value[1] <= '9');
+        if (!digits || errno != 0 || end == value || *end != '\0') {
             snprintf(err, errcap, "%s: not an integer: \"%s\"", s->name, value);
             return AFF_EINVAL;
         }

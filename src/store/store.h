@@ -176,10 +176,9 @@ typedef struct aff_report_row {
     aff_rollup_delta m;
 } aff_report_row;
 
-/* Raw recount against rollups, for `afftrack verify`. */
+/* Raw recount against rollups (track/verify.c adds the ledger checks). */
 typedef struct aff_verify_counts {
     aff_rollup_delta raw, rollup;
-    int64_t ledger_mismatches; /* conversions whose ledger sum disagrees with the rule */
 } aff_verify_counts;
 
 typedef int (*aff_program_cb)(void *ud, const aff_program_row *row);
@@ -236,8 +235,9 @@ typedef struct aff_store_ops {
     int (*click_insert)(aff_store *st, const aff_click_row *row);
     int (*click_get)(aff_store *st, const char *click_id, aff_click_row *row);
     int (*click_list)(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud);
-    /* Record that (link, fingerprint) was seen at now_ms; *seen_ms gets the previous time
-     * it was counted unique (0 if never). The row keeps the time of the last unique click. */
+    /* A click on link by fingerprint at now_ms: *unique = 1 when no unique click of the
+     * same (link, fingerprint) happened within window_ms before it, and then now_ms is
+     * remembered as the last unique click. */
     int (*click_seen)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms, int64_t window_ms,
                       int *unique);
 

@@ -905,7 +905,10 @@ static int sq_conversion_set_refund(aff_store *st, int64_t id, int64_t refunded_
     sqlite3_bind_int64(q, 1, id);
     sqlite3_bind_int64(q, 2, refunded_minor);
     bind_text(q, 3, status);
-    return exec_stmt(q);
+    int rc = exec_stmt(q);
+    if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
+        rc = AFF_ENOTFOUND;
+    return rc;
 }
 
 static int sq_customer_get(aff_store *st, int64_t program_id, const char *key, int64_t *affiliate_id, int64_t *link_id)

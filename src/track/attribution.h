@@ -8,7 +8,8 @@
  *
  * A click counts only inside the program's cookie window (now - click time <=
  * cookie_days). An explicit click id that is not stored for the program is an error
- * (the integrator sent garbage); a stale one is skipped.
+ * (the integrator sent garbage) when the search reaches it; with first_click a known
+ * customer wins before the click id is looked at. A stale click is skipped.
  */
 #ifndef AFF_TRACK_ATTRIBUTION_H
 #define AFF_TRACK_ATTRIBUTION_H

@@ -230,7 +230,7 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     c->created_ms = in->now_ms;
     if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
         return rc;
-    if (!in->test && (rc = remember_customer(ctx, in, &a)) != 0)
+    if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = remember_customer(ctx, in, &a)) != 0)
         return rc;
     if ((rc = write_commission(ctx, p, out)) != 0)
         return rc;
@@ -281,7 +281,8 @@ int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_
     int64_t delta = target - current;
     if (delta != 0 && model != NULL) {
         if (out->nlines == AFF_CONV_MAX_LINES)
-            return aff_fail(err, AFF_ECONFLICT, NULL, "too many refunds on one conversion");
+            return aff_fail(err, AFF_ECONFLICT, NULL, "a conversion takes at most %d refunds",
+                            AFF_CONV_MAX_LINES - 1);
         aff_ledger_row line = *model;
         line.id = 0;
         line.amount_minor = delta;
@@ -291,11 +292,11 @@ int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_
             return rc;
         out->lines[out->nlines++] = line;
     }
-    const char *status = refunded >= c->amount_minor ? "reversed" : c->status;
-    if ((rc = aff_store_conversion_set_refund(ctx->st, c->id, refunded, status)) != 0)
+    if (refunded >= c->amount_minor)
+        snprintf(c->status, sizeof(c->status), "reversed");
+    if ((rc = aff_store_conversion_set_refund(ctx->st, c->id, refunded, c->status)) != 0)
         return rc;
     c->refunded_minor = refunded;
-    snprintf(c->status, sizeof(c->status), "%s", status);
     aff_rollup_delta d = {.refunds_minor = amount_minor, .commission_minor = model != NULL ? delta : 0};
     return aff_store_rollup_add(ctx->st, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
 }

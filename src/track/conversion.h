@@ -25,7 +25,10 @@
 
 #include "track/pool.h"
 
-#define AFF_CONV_MAX_LINES 8
+/* Lines one conversion can hold: its commission line and up to 255 refunds (a 256th
+ * refund is refused with AFF_ECONFLICT; the final full refund is always possible
+ * before that limit). */
+#define AFF_CONV_MAX_LINES 256
 
 typedef struct aff_conversion_input {
     int64_t program_id;
@@ -58,7 +61,8 @@ typedef struct aff_conversion_result {
 int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conversion_result *out, aff_errinfo *err);
 
 /* Refund amount_minor (-1: all that remains) of conversion id at now_ms. Errors:
- * AFF_ENOTFOUND, AFF_ECONFLICT (already fully refunded), AFF_EINVAL (test or
+ * AFF_ENOTFOUND, AFF_ECONFLICT (already fully refunded, or AFF_CONV_MAX_LINES reached),
+ * AFF_EINVAL (test or
  * rejected conversion; amount above what remains, field "amount_minor"). */
 int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_t now_ms, aff_conversion_result *out,
                           aff_errinfo *err);
