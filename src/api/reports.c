@@ -76,14 +76,14 @@ static void dim_value(const aff_report_row *r, unsigned dim, char *buf, size_t c
     case AFF_GROUP_DAY:
         aff_clock_format_day(r->day_ms, buf, cap);
         break;
-    case AFF_GROUP_PROGRAM:
-        snprintf(buf, cap, "%lld", (long long)r->program_id);
-        break;
-    case AFF_GROUP_AFFILIATE:
-        snprintf(buf, cap, "%lld", (long long)r->affiliate_id);
-        break;
-    default:
-        snprintf(buf, cap, "%lld", (long long)r->link_id);
+    default: {
+        /* 0 (no link: a coupon or customer conversion) is an empty cell, as JSON's null */
+        int64_t id = dim == AFF_GROUP_PROGRAM ? r->program_id : dim == AFF_GROUP_AFFILIATE ? r->affiliate_id : r->link_id;
+        if (id == 0)
+            buf[0] = '\0';
+        else
+            snprintf(buf, cap, "%lld", (long long)id);
+    }
     }
 }
 

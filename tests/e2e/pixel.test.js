@@ -74,17 +74,30 @@ describe('pixel /px.gif', () => {
     assert.equal(conv2.affiliate_id, aff2.id);
   });
 
-  it('a bad cookie is never an error: coupon attribution follows', async () => {
+  it('with the token, a bad cookie is never an error: coupon attribution follows', async () => {
     const cp = await h.createCoupon(srv, prog.id, aff2.id, h.uniq('PX'));
     const foreign = await h.clickOk(srv, otherLink.code);
     for (const cookie of [h.forgeClickId(foreign.clickId), foreign.clickId, 'garbage']) {
       const order = h.uniq('px');
-      await pixel({ program_id: prog.id, order_id: order, amount: '8', coupon: cp.code }, cookie);
+      await pixel({ token: prog.postback_token, order_id: order, amount: '8', coupon: cp.code }, cookie);
       const [conv] = await convByOrder(order);
       assert.ok(conv, `conversion stored with cookie ${cookie}`);
       assert.equal(conv.method, 'coupon');
       assert.equal(conv.affiliate_id, aff2.id);
     }
+  });
+
+  it('with program_id instead of the token, only the click id and cookie attribute (no coupon, no customer)', async () => {
+    const cp = await h.createCoupon(srv, prog.id, aff2.id, h.uniq('PY'));
+    const cust = h.uniq('cust');
+    const c = await h.clickOk(srv, link.code);
+    await pixel({ program_id: prog.id, order_id: h.uniq('px'), amount: '2', customer_id: cust }, c.cookie);
+    const coupOrder = h.uniq('px');
+    await pixel({ program_id: prog.id, order_id: coupOrder, amount: '8', coupon: cp.code });
+    assert.equal((await convByOrder(coupOrder)).length, 0, 'coupon ignored without the token');
+    const custOrder = h.uniq('px');
+    await pixel({ program_id: prog.id, order_id: custOrder, amount: '8', customer_id: cust });
+    assert.equal((await convByOrder(custOrder)).length, 0, 'customer ignored without the token');
   });
 
   it('failures still answer the GIF, store nothing and are counted', async () => {

@@ -239,21 +239,70 @@ describe('redirect /r/{code}', () => {
     assert.equal(c2.cookie, c2.clickId, 'cookie overwritten with the new click');
   });
 
-  it('first_click: a valid cookie of the same program is kept; the click is still recorded', async () => {
+  // A browser's cookie jar for one host: applies Set-Cookie lines, sends them back.
+  function jar() {
+    const cookies = new Map();
+    return {
+      header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      apply(setCookie) {
+        for (const line of setCookie) {
+          const [nv, ...attrs] = line.split(';');
+          const i = nv.indexOf('=');
+          const name = nv.slice(0, i).trim();
+          const maxAge = attrs.map((a) => a.trim().toLowerCase()).find((a) => a.startsWith('max-age='));
+          if (maxAge && Number(maxAge.slice(8)) <= 0) cookies.delete(name); else cookies.set(name, nv.slice(i + 1).trim());
+        }
+      },
+      get: (name) => cookies.get(name),
+    };
+  }
+
+  it('first_click: a browser keeps its first click cookie of the program; the click is still recorded', async () => {
+    const p = await h.createProgram(srv, { attribution: 'first_click' });
+    const l = await h.createLink(srv, p.id, aff.id);
+    const j = jar();
+    const first = await h.clickOk(srv, l.code);
+    assert.equal(first.cookie, first.clickId, 'first click sets the cookie');
+    j.apply(first.setCookie);
+    const second = await h.clickOk(srv, l.code, { headers: { cookie: j.header() } });
+    assert.notEqual(second.clickId, first.clickId, 'redirect carries the new click id');
+    assert.equal(second.cookie, null, `afftrack_click not overwritten: ${JSON.stringify(second.setCookie)}`);
+    j.apply(second.setCookie);
+    assert.equal(j.get('afftrack_click'), first.clickId);
+    h.expectStatus(await srv.api('GET', `/v1/clicks/${second.clickId}`), 200, 'second click recorded');
+    // the pixel then credits the first click
+    const order = h.uniq('fc');
+    const px = await srv.raw('GET', `/px.gif${h.qs({ program_id: p.id, order_id: order, amount: '5' })}`, { headers: { cookie: j.header() } });
+    assert.equal(px.status, 200);
+    const conv = (await h.listAll(srv, `/v1/conversions?program_id=${p.id}`)).find((c) => c.order_id === order);
+    assert.ok(conv, 'pixel conversion stored');
+    assert.equal(conv.click_id, first.clickId);
+  });
+
+  it('first_click: a valid afftrack_click cookie of the same program alone is not overwritten', async () => {
     const p = await h.createProgram(srv, { attribution: 'first_click' });
     const l = await h.createLink(srv, p.id, aff.id);
     const first = await h.clickOk(srv, l.code);
-    assert.equal(first.cookie, first.clickId, 'first click sets the cookie');
     const second = await h.clickOk(srv, l.code, { headers: { cookie: `afftrack_click=${first.clickId}` } });
-    assert.notEqual(second.clickId, first.clickId, 'redirect carries the new click id');
+    assert.notEqual(second.clickId, first.clickId);
     assert.equal(second.cookie, null, `cookie not overwritten: ${JSON.stringify(second.setCookie)}`);
-    h.expectStatus(await srv.api('GET', `/v1/clicks/${second.clickId}`), 200, 'second click recorded');
-    // a cookie of another program, or a forged one, does not count
-    const other = await h.clickOk(srv, link.code);
-    const third = await h.clickOk(srv, l.code, { headers: { cookie: `afftrack_click=${other.clickId}` } });
-    assert.equal(third.cookie, third.clickId, 'cookie of another program is replaced');
-    const fourth = await h.clickOk(srv, l.code, { headers: { cookie: `afftrack_click=${h.forgeClickId(first.clickId)}` } });
-    assert.equal(fourth.cookie, fourth.clickId, 'forged cookie is replaced');
+  });
+
+  it('first_click: a cookie of another program, or a forged one, is replaced', async () => {
+    const p = await h.createProgram(srv, { attribution: 'first_click' });
+    const l = await h.createLink(srv, p.id, aff.id);
+    const j = jar();
+    j.apply((await h.clickOk(srv, l.code)).setCookie);
+    // the same browser then clicks a last_click program's link: its cookie replaces ours
+    const other = await h.clickOk(srv, link.code, { headers: { cookie: j.header() } });
+    j.apply(other.setCookie);
+    assert.equal(j.get('afftrack_click'), other.clickId);
+    const third = await h.clickOk(srv, l.code, { headers: { cookie: j.header() } });
+    assert.equal(third.cookie, third.clickId, `a cookie of another program is replaced: sent ${j.header()}, got ${JSON.stringify(third.setCookie)}`);
+    j.apply(third.setCookie);
+    const forged = h.forgeClickId(third.clickId);
+    const fourth = await h.clickOk(srv, l.code, { headers: { cookie: j.header().replace(third.clickId, forged) } });
+    assert.equal(fourth.cookie, fourth.clickId, 'a forged cookie is replaced');
   });
 
   it('without trusted proxies the stored ip is the peer and X-Forwarded-* are ignored', async () => {
@@ -287,7 +336,7 @@ describe('redirect /r/{code}', () => {
 describe('redirect behind a trusted proxy', () => {
   let srv; let link;
   before(async () => {
-    srv = await h.startServer({ args: ['--trusted-proxies', '127.0.0.1,10.0.0.0/8'] });
+    srv = await h.startServer({ args: ['--trusted-proxies', '127.0.0.1,10.0.0.0/8', '--unique-window-hours', '24'] });
     ({ link } = await h.setup(srv));
   });
   after(async () => { if (srv) await srv.cleanup(); });
