@@ -21,8 +21,7 @@ typedef struct click_job {
     aff_pending base;
     aff_click_row row;
     uint64_t fingerprint;
-    int set_cookie;
-    int first_click;
+    int set_first_click; /* a first_click program without its own valid cookie yet */
     int cookie_days;
     int secure;
     char location[LOCATION_MAX];
@@ -41,13 +40,22 @@ static void send_page(h2o_req_t *req, int status, const char *page, size_t len)
 
 /* A 302 with our own headers. h2o_send_redirect would drop the Set-Cookie header (it
  * resets res.headers); a known content length keeps the connection alive. */
-/* first_click programs also set afftrack_fc<program id>=1, so that a later click on the
- * same program knows the click cookie is its own (docs/api.md). */
-static void add_first_click_marker(h2o_req_t *req, int64_t program_id, int cookie_days, int secure)
+/* A first_click program keeps its first click in a cookie of its own,
+ * afftrack_fc<program id>=<click id>, while afftrack_click always holds the latest click
+ * of any program (docs/api.md). The pixel prefers the program's own cookie. */
+static void first_click_cookie_name(int64_t program_id, char *out, size_t cap)
 {
-    char *cookie = h2o_mem_alloc_pool(&req->pool, 128);
-    int n = snprintf(cookie, 128, "afftrack_fc%lld=1; Max-Age=%lld; Path=/; HttpOnly; SameSite=Lax%s",
-                     (long long)program_id, (long long)cookie_days * 86400, secure ? "; Secure" : "");
+    snprintf(out, cap, "afftrack_fc%lld", (long long)program_id);
+}
+
+static void add_first_click_cookie(h2o_req_t *req, int64_t program_id, const char *click_id, int cookie_days,
+                                   int secure)
+{
+    char name[32];
+    first_click_cookie_name(program_id, name, sizeof(name));
+    char *cookie = h2o_mem_alloc_pool(&req->pool, 160);
+    int n = snprintf(cookie, 160, "%s=%s; Max-Age=%lld; Path=/; HttpOnly; SameSite=Lax%s", name, click_id,
+                     (long long)cookie_days * 86400, secure ? "; Secure" : "");
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, cookie, (size_t)n);
 }
 
@@ -94,9 +102,9 @@ static void respond_click(aff_pending *p, h2o_req_t *req)
         return;
     }
     atomic_fetch_add(&aff_api_stats.clicks, 1);
-    if (j->set_cookie && j->first_click)
-        add_first_click_marker(req, j->row.program_id, j->cookie_days, j->secure);
-    send_redirect(req, j->location, j->set_cookie ? j->row.click_id : NULL, j->cookie_days, j->secure);
+    if (j->set_first_click)
+        add_first_click_cookie(req, j->row.program_id, j->row.click_id, j->cookie_days, j->secure);
+    send_redirect(req, j->location, j->row.click_id, j->cookie_days, j->secure);
 }
 
 /* Async mode: nobody waits for the writer; the job frees itself. */
@@ -149,16 +157,14 @@ static int read_click_params(const aff_params *ps, const aff_snap_link *link, af
     return copy_param(ps, source_names, row->source_id, sizeof(row->source_id));
 }
 
-/* first_click keeps an existing, still valid click cookie of the same program. */
-static int keep_existing_cookie(h2o_req_t *req, const aff_snap_program *prog, int64_t now)
+/* Does the request carry this first_click program's own, still valid first-click cookie? */
+static int has_first_click(h2o_req_t *req, const aff_snap_program *prog, int64_t now)
 {
-    char existing[AFF_CLICK_ID_LEN + 8], marker[32], one[4];
+    char name[32], existing[AFF_CLICK_ID_LEN + 8];
     int64_t ts;
-    snprintf(marker, sizeof(marker), "afftrack_fc%lld", (long long)prog->id);
-    if (!prog->first_click || !aff_http_cookie(req, marker, one, sizeof(one)) ||
-        !aff_http_cookie(req, "afftrack_click", existing, sizeof(existing)))
-        return 0;
-    if (aff_click_id_check(aff_server.key, existing, strlen(existing), &ts, NULL) != 0)
+    first_click_cookie_name(prog->id, name, sizeof(name));
+    if (!aff_http_cookie(req, name, existing, sizeof(existing)) ||
+        aff_click_id_check(aff_server.key, existing, strlen(existing), &ts, NULL) != 0)
         return 0;
     return now - ts <= (int64_t)prog->cookie_days * AFF_MS_PER_DAY;
 }
@@ -219,9 +225,8 @@ void aff_api_redirect(aff_http *h)
     }
     snprintf(j->fallback, sizeof(j->fallback), "%s", dest);
     j->fingerprint = aff_click_fingerprint(row->ip, row->user_agent);
-    j->set_cookie = !keep_existing_cookie(req, prog, now);
+    j->set_first_click = prog->first_click && !has_first_click(req, prog, now);
     j->cookie_days = prog->cookie_days;
-    j->first_click = prog->first_click;
     if (!async) {
         aff_pending_submit(&j->base, 1);
         return;
@@ -235,9 +240,9 @@ void aff_api_redirect(aff_http *h)
         return;
     }
     atomic_fetch_add(&aff_api_stats.clicks, 1);
-    if (j->set_cookie && j->first_click)
-        add_first_click_marker(req, row->program_id, j->cookie_days, j->secure);
-    send_redirect(req, j->location, j->set_cookie ? row->click_id : NULL, j->cookie_days, j->secure);
+    if (j->set_first_click)
+        add_first_click_cookie(req, row->program_id, row->click_id, j->cookie_days, j->secure);
+    send_redirect(req, j->location, row->click_id, j->cookie_days, j->secure);
     return;
 
 discard:
@@ -335,8 +340,10 @@ void aff_api_pixel(aff_http *h)
     if (token == NULL) { /* without the secret, only the browser's own click counts */
         f.coupon.p = f.referral_code.p = f.customer_id.p = f.email.p = NULL;
     }
-    char cookie[AFF_CLICK_ID_LEN + 8];
-    if (aff_http_cookie(h->req, "afftrack_click", cookie, sizeof(cookie))) {
+    char cookie[AFF_CLICK_ID_LEN + 8], own[32];
+    first_click_cookie_name(p->id, own, sizeof(own));
+    if ((p->first_click && aff_http_cookie(h->req, own, cookie, sizeof(cookie))) ||
+        aff_http_cookie(h->req, "afftrack_click", cookie, sizeof(cookie))) {
         f.cookie_click_id.p = cookie;
         f.cookie_click_id.len = strlen(cookie);
     }

@@ -257,52 +257,62 @@ describe('redirect /r/{code}', () => {
     };
   }
 
-  it('first_click: a browser keeps its first click cookie of the program; the click is still recorded', async () => {
+  it('first_click: the program keeps its first click in its own cookie; afftrack_click follows the latest', async () => {
     const p = await h.createProgram(srv, { attribution: 'first_click' });
     const l = await h.createLink(srv, p.id, aff.id);
+    const own = `afftrack_fc${p.id}`;
     const j = jar();
     const first = await h.clickOk(srv, l.code);
-    assert.equal(first.cookie, first.clickId, 'first click sets the cookie');
+    assert.equal(first.cookie, first.clickId, 'first click sets afftrack_click');
     j.apply(first.setCookie);
+    assert.equal(j.get(own), first.clickId, `first click sets ${own}`);
     const second = await h.clickOk(srv, l.code, { headers: { cookie: j.header() } });
     assert.notEqual(second.clickId, first.clickId, 'redirect carries the new click id');
-    assert.equal(second.cookie, null, `afftrack_click not overwritten: ${JSON.stringify(second.setCookie)}`);
+    assert.ok(!second.setCookie.some((c) => c.startsWith(`${own}=`)), `${own} not overwritten: ${JSON.stringify(second.setCookie)}`);
     j.apply(second.setCookie);
-    assert.equal(j.get('afftrack_click'), first.clickId);
+    assert.equal(j.get('afftrack_click'), second.clickId, 'afftrack_click holds the latest click');
+    assert.equal(j.get(own), first.clickId);
     h.expectStatus(await srv.api('GET', `/v1/clicks/${second.clickId}`), 200, 'second click recorded');
-    // the pixel then credits the first click
+    // the pixel credits the first click
     const order = h.uniq('fc');
     const px = await srv.raw('GET', `/px.gif${h.qs({ program_id: p.id, order_id: order, amount: '5' })}`, { headers: { cookie: j.header() } });
     assert.equal(px.status, 200);
     const conv = (await h.listAll(srv, `/v1/conversions?program_id=${p.id}`)).find((c) => c.order_id === order);
     assert.ok(conv, 'pixel conversion stored');
+    assert.equal(conv.method, 'cookie');
     assert.equal(conv.click_id, first.clickId);
   });
 
-  it('first_click: a valid afftrack_click cookie of the same program alone is not overwritten', async () => {
+  it('first_click: clicks on other programs do not displace the first click', async () => {
     const p = await h.createProgram(srv, { attribution: 'first_click' });
     const l = await h.createLink(srv, p.id, aff.id);
-    const first = await h.clickOk(srv, l.code);
-    const second = await h.clickOk(srv, l.code, { headers: { cookie: `afftrack_click=${first.clickId}` } });
-    assert.notEqual(second.clickId, first.clickId);
-    assert.equal(second.cookie, null, `cookie not overwritten: ${JSON.stringify(second.setCookie)}`);
-  });
-
-  it('first_click: a cookie of another program, or a forged one, is replaced', async () => {
-    const p = await h.createProgram(srv, { attribution: 'first_click' });
-    const l = await h.createLink(srv, p.id, aff.id);
+    const own = `afftrack_fc${p.id}`;
     const j = jar();
-    j.apply((await h.clickOk(srv, l.code)).setCookie);
-    // the same browser then clicks a last_click program's link: its cookie replaces ours
+    const first = await h.clickOk(srv, l.code);
+    j.apply(first.setCookie);
+    // the same browser then clicks a last_click program's link: afftrack_click changes, ours stays
     const other = await h.clickOk(srv, link.code, { headers: { cookie: j.header() } });
     j.apply(other.setCookie);
     assert.equal(j.get('afftrack_click'), other.clickId);
-    const third = await h.clickOk(srv, l.code, { headers: { cookie: j.header() } });
-    assert.equal(third.cookie, third.clickId, `a cookie of another program is replaced: sent ${j.header()}, got ${JSON.stringify(third.setCookie)}`);
-    j.apply(third.setCookie);
-    const forged = h.forgeClickId(third.clickId);
-    const fourth = await h.clickOk(srv, l.code, { headers: { cookie: j.header().replace(third.clickId, forged) } });
-    assert.equal(fourth.cookie, fourth.clickId, 'a forged cookie is replaced');
+    assert.equal(j.get(own), first.clickId);
+    const order = h.uniq('fc2');
+    await srv.raw('GET', `/px.gif${h.qs({ program_id: p.id, order_id: order, amount: '5' })}`, { headers: { cookie: j.header() } });
+    const conv = (await h.listAll(srv, `/v1/conversions?program_id=${p.id}`)).find((c) => c.order_id === order);
+    assert.ok(conv, 'pixel conversion stored from the program\'s own cookie');
+    assert.equal(conv.click_id, first.clickId);
+  });
+
+  it('first_click: a forged or foreign first-click cookie is replaced', async () => {
+    const p = await h.createProgram(srv, { attribution: 'first_click' });
+    const l = await h.createLink(srv, p.id, aff.id);
+    const own = `afftrack_fc${p.id}`;
+    const first = await h.clickOk(srv, l.code);
+    for (const bad of [h.forgeClickId(first.clickId), 'garbage']) {
+      const next = await h.clickOk(srv, l.code, { headers: { cookie: `${own}=${bad}` } });
+      const set = next.setCookie.find((c) => c.startsWith(`${own}=`));
+      assert.ok(set, `${own}=${bad} is replaced: ${JSON.stringify(next.setCookie)}`);
+      assert.equal(set.split(';')[0], `${own}=${next.clickId}`);
+    }
   });
 
   it('without trusted proxies the stored ip is the peer and X-Forwarded-* are ignored', async () => {
