@@ -8,12 +8,15 @@ SANITIZE ?=
 PKGS      = libh2o-evloop jansson sqlite3 libcrypto libssl
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers \
+# `override` keeps the project's flags when CFLAGS is given on the command line.
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers \
            -Isrc -DH2O_USE_LIBUV=0 -pthread -fno-strict-aliasing
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lh2o-evloop -ljansson -lsqlite3 -lssl -lcrypto) -lz -lpthread -lm
 ifneq ($(SANITIZE),)
-CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
+export LSAN_OPTIONS = suppressions=$(abspath tests/lsan.supp)
+export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 endif
 
 SRC       := $(sort $(wildcard src/*/*.c))

@@ -330,7 +330,7 @@ json_t *aff_render_link(const aff_link_row *r, const char *public_url)
                           "destination_url", str_or_null(r->destination_url), "url", url, "created_at",
                           aff_render_time(r->created_ms));
     for (int i = 0; i < 5; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "sub%d", i + 1);
         json_object_set_new(o, name, str_or_null(r->sub[i]));
     }
@@ -352,7 +352,7 @@ json_t *aff_render_click(const aff_click_row *r)
                           r->user_agent, "referer", r->referer, "source_id", str_or_null(r->source_id), "unique",
                           (r->flags & AFF_CLICK_UNIQUE) != 0);
     for (int i = 0; i < 5; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "sub%d", i + 1);
         json_object_set_new(o, name, str_or_null(r->sub[i]));
     }

@@ -51,6 +51,8 @@ static inline void aff_test_rm_tree(const char *path)
 static inline int aff_test_mkdtemp(char *buf, size_t cap)
 {
     const char *tmp = getenv("TMPDIR");
+    if (buf == NULL || cap < 32)
+        return -1;
     snprintf(buf, cap, "%s/afftrack-unit-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
     return mkdtemp(buf) != NULL ? 0 : -1;
 }
