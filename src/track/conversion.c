@@ -79,15 +79,25 @@ static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, 
     return rc;
 }
 
+/* The keys a customer is known by in the customer table: "c:<customer_id>" and
+ * "e:<sha256 of the e-mail>", in that order of preference. Returns how many. */
+#define CUSTOMER_KEY_MAX (AFF_ORDER_ID_MAX + 8)
+static int customer_keys(const aff_conversion_input *in, char keys[2][CUSTOMER_KEY_MAX])
+{
+    int n = 0;
+    if (in->customer_id[0] != '\0')
+        snprintf(keys[n++], CUSTOMER_KEY_MAX, "c:%s", in->customer_id);
+    if (in->email_hash[0] != '\0')
+        snprintf(keys[n++], CUSTOMER_KEY_MAX, "e:%s", in->email_hash);
+    return n;
+}
+
 static int lookup_customer(aff_ctx *ctx, const aff_conversion_input *in, aff_attr_candidate *c)
 {
-    char key[AFF_ORDER_ID_MAX + 8];
-    const char *kinds[2] = {"c:", "e:"}, *vals[2] = {in->customer_id, in->email_hash};
-    for (int i = 0; i < 2; i++) {
-        if (vals[i][0] == '\0')
-            continue;
-        snprintf(key, sizeof(key), "%s%s", kinds[i], vals[i]);
-        int rc = aff_store_customer_get(ctx->st, in->program_id, key, &c->affiliate_id, &c->link_id);
+    char keys[2][CUSTOMER_KEY_MAX];
+    int n = customer_keys(in, keys);
+    for (int i = 0; i < n; i++) {
+        int rc = aff_store_customer_get(ctx->st, in->program_id, keys[i], &c->affiliate_id, &c->link_id);
         if (rc == 0) {
             c->found = 1;
             return 0;
@@ -137,13 +147,10 @@ static int attr_lookup(void *ud, aff_attr_method m, aff_attr_candidate *c)
 
 static int remember_customer(aff_ctx *ctx, const aff_conversion_input *in, const aff_attr_result *a)
 {
-    char key[AFF_ORDER_ID_MAX + 8];
-    const char *kinds[2] = {"c:", "e:"}, *vals[2] = {in->customer_id, in->email_hash};
-    for (int i = 0; i < 2; i++) {
-        if (vals[i][0] == '\0')
-            continue;
-        snprintf(key, sizeof(key), "%s%s", kinds[i], vals[i]);
-        int rc = aff_store_customer_put(ctx->st, in->program_id, key, a->affiliate_id, a->link_id, in->now_ms);
+    char keys[2][CUSTOMER_KEY_MAX];
+    int n = customer_keys(in, keys);
+    for (int i = 0; i < n; i++) {
+        int rc = aff_store_customer_put(ctx->st, in->program_id, keys[i], a->affiliate_id, a->link_id, in->now_ms);
         if (rc != 0)
             return rc;
     }
