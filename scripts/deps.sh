@@ -2,7 +2,7 @@
 # Installs what building and testing afftrack needs, from Debian packages only, and only
 # what is missing (so it is quick when everything is there). Safe to run repeatedly.
 set -euo pipefail
-need=(build-essential pkg-config libh2o-evloop-dev libjansson-dev libsqlite3-dev libssl-dev zlib1g-dev sqlite3 nodejs)
+need=(build-essential pkg-config libh2o-evloop-dev libjansson-dev libsqlite3-dev libssl-dev libsodium-dev zlib1g-dev sqlite3 nodejs)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -302,7 +302,7 @@ static int seed_traffic(aff_ctx *ctx)
                 snprintf(row->user_agent, sizeof(row->user_agent), "%s", agents[demo_rand(3)]);
                 snprintf(row->sub[0], sizeof(row->sub[0]), "%s", demo_rand(2) ? "newsletter" : "sidebar");
                 if ((rc = aff_click_id_new(ctx->key, row->ts_ms, row->click_id)) != 0 ||
-                    (rc = aff_click_record(ctx, row, aff_click_fingerprint(row->ip, row->user_agent))) != 0)
+                    (rc = aff_click_record(ctx, row, aff_click_fingerprint(ctx->key, row->ip, row->user_agent))) != 0)
                     break;
                 if (demo_rand(100) >= 12)
                     continue;

@@ -38,6 +38,7 @@ aff_api_job *aff_api_job_new(aff_http *h, int (*run)(aff_job *, aff_ctx *))
         aff_http_errorf(h->req, AFF_ENOMEM, NULL, "out of memory");
         return NULL;
     }
+    memset((char *)j + sizeof(j->base), 0, sizeof(*j) - sizeof(j->base));
     j->base.cleanup = job_cleanup;
     j->status = 200;
     j->role = h->role;

@@ -149,7 +149,7 @@ int aff_api_conversion_input(const aff_snap_program *p, const aff_click_id_key *
 {
     static const char *const statuses[] = {"pending", "approved", "rejected"};
     int rc;
-    memset(in, 0, sizeof(*in));
+    aff_conversion_input_clear(in);
     in->program_id = p->id;
     in->now_ms = aff_clock_now_ms();
     if (f->order_id.p == NULL || f->order_id.len == 0)
@@ -242,7 +242,7 @@ void aff_api_conversion_submit(aff_http *h, const aff_snap_program *p, const aff
             aff_http_errorf(h->req, AFF_ENOMEM, NULL, "out of memory");
         return;
     }
-    j->pixel = pixel;
+    j->pixel = pixel; /* in is filled by aff_api_conversion_input, out by the writer */
     aff_errinfo err = {0};
     int rc = aff_api_conversion_input(p, aff_server.key, f, &j->in, &err);
     if (rc != 0) {

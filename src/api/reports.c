@@ -234,6 +234,7 @@ static void report(aff_http *h, int own)
         aff_http_errorf(req, AFF_ENOMEM, NULL, "out of memory");
         return;
     }
+    memset((char *)j + sizeof(j->base), 0, sizeof(*j) - sizeof(j->base));
     j->base.cleanup = cleanup_report;
     int64_t today = aff_clock_now_ms() / AFF_MS_PER_DAY * AFF_MS_PER_DAY;
     aff_errinfo err = {0};

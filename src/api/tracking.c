@@ -15,17 +15,16 @@
 #include "core/url.h"
 #include "track/click.h"
 
-#define LOCATION_MAX (AFF_URL_MAX + 128)
-
 typedef struct click_job {
     aff_pending base;
-    aff_click_row row;
     uint64_t fingerprint;
     int set_first_click; /* a first_click program without its own valid cookie yet */
     int cookie_days;
     int secure;
-    char location[LOCATION_MAX];
-    char fallback[AFF_URL_MAX + 1]; /* destination without click id, if recording fails */
+    /* In the request's pool: read only while the request lives (respond is called only
+     * then). fallback is the destination without click id, if recording fails. */
+    const char *location, *fallback;
+    aff_click_row row; /* last: only the bytes written are touched */
 } click_job;
 
 static const char page_404[] = "<!doctype html><meta charset=utf-8><title>Link not found</title>"
@@ -199,12 +198,16 @@ void aff_api_redirect(aff_http *h)
         return;
     }
     int async = aff_server.cfg->click_durability == AFF_DURABILITY_ASYNC;
-    click_job *j = async ? calloc(1, sizeof(*j)) : aff_pending_new(h, sizeof(*j), run_click, respond_click);
+    click_job *j = async ? malloc(sizeof(*j)) : aff_pending_new(h, sizeof(*j), run_click, respond_click);
     if (j == NULL) {
         send_redirect(req, dest, NULL, 0, 0);
         return;
     }
+    if (async)
+        memset(&j->base, 0, sizeof(j->base));
     aff_click_row *row = &j->row;
+    row->flags = 0;
+    row->source_id[0] = '\0';
     if (read_click_params(&ps, link, row) != 0) {
         send_page(req, 400, page_400, sizeof(page_400) - 1);
         goto discard;
@@ -217,14 +220,16 @@ void aff_api_redirect(aff_http *h)
     aff_http_client_ip(req, row->ip, sizeof(row->ip), &j->secure);
     copy_header(req, H2O_TOKEN_USER_AGENT, row->user_agent, sizeof(row->user_agent));
     copy_header(req, H2O_TOKEN_REFERER, row->referer, sizeof(row->referer));
+    size_t dest_len = strlen(dest), cap = dest_len + strlen(prog->click_id_param) + AFF_CLICK_ID_LEN + 3;
+    char *location = h2o_mem_alloc_pool(&req->pool, cap);
     if (aff_click_id_new(aff_server.key, now, row->click_id) != 0 ||
-        aff_url_append_param(dest, strlen(dest), prog->click_id_param, row->click_id, j->location,
-                             sizeof(j->location)) < 0) {
+        aff_url_append_param(dest, dest_len, prog->click_id_param, row->click_id, location, cap) < 0) {
         send_redirect(req, dest, NULL, 0, 0);
         goto discard;
     }
-    snprintf(j->fallback, sizeof(j->fallback), "%s", dest);
-    j->fingerprint = aff_click_fingerprint(row->ip, row->user_agent);
+    j->location = location;
+    j->fallback = h2o_strdup(&req->pool, dest, dest_len).base;
+    j->fingerprint = aff_click_fingerprint(aff_server.key, row->ip, row->user_agent);
     j->set_first_click = prog->first_click && !has_first_click(req, prog, now);
     j->cookie_days = prog->cookie_days;
     if (!async) {

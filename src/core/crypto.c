@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <sodium.h>
 
 #include "core/err.h"
 
@@ -56,6 +57,36 @@ void aff_hmac_sha256(const void *key, size_t key_len, const void *data, size_t l
         abort();
     if (HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &out_len) == NULL || out_len != AFF_SHA256_LEN)
         abort();
+}
+
+#define RANDOM_POOL 4096
+
+int aff_random_small(void *buf, size_t n)
+{
+    static _Thread_local unsigned char pool[RANDOM_POOL];
+    static _Thread_local size_t left;
+    if (n > 64)
+        return AFF_EINVAL;
+    if (left < n) {
+        if (RAND_bytes(pool, RANDOM_POOL) != 1)
+            return AFF_EIO;
+        left = RANDOM_POOL;
+    }
+    unsigned char *src = pool + RANDOM_POOL - left;
+    memcpy(buf, src, n);
+    OPENSSL_cleanse(src, n);
+    left -= n;
+    return AFF_OK;
+}
+
+uint64_t aff_siphash(const unsigned char key[AFF_SIPHASH_KEY_LEN], const void *data, size_t len)
+{
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, data, len, key);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | out[i];
+    return v;
 }
 
 int aff_random_bytes(void *buf, size_t n)

@@ -204,9 +204,10 @@ static void pending_done(aff_job *job)
 
 void *aff_pending_new(aff_http *h, size_t size, int (*run)(aff_job *, aff_ctx *), aff_respond_fn respond)
 {
-    aff_pending *p = calloc(1, size);
+    aff_pending *p = malloc(size);
     if (p == NULL)
         return NULL;
+    memset(p, 0, sizeof(*p));
     p->job.run = run;
     p->job.done = pending_done;
     p->job.waited_on = 1;

@@ -6,18 +6,14 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 
-uint64_t aff_click_fingerprint(const char *ip, const char *user_agent)
+uint64_t aff_click_fingerprint(const aff_click_id_key *key, const char *ip, const char *user_agent)
 {
-    unsigned char buf[64 + 1 + AFF_UA_MAX], digest[AFF_SHA256_LEN];
+    unsigned char buf[64 + 1 + AFF_UA_MAX];
     size_t a = strnlen(ip, 64), b = strnlen(user_agent, AFF_UA_MAX);
     memcpy(buf, ip, a);
     buf[a] = 0;
     memcpy(buf + a + 1, user_agent, b);
-    aff_sha256(buf, a + 1 + b, digest);
-    uint64_t fp = 0;
-    for (int i = 0; i < 8; i++)
-        fp = (fp << 8) | digest[i];
-    return fp;
+    return aff_siphash(key->secret + AFF_SIPHASH_KEY_LEN, buf, a + 1 + b);
 }
 
 int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)

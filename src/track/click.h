@@ -12,9 +12,10 @@
 
 #include "track/pool.h"
 
-/* A visitor fingerprint stable across restarts: the first 8 bytes of
- * SHA-256(ip NUL user_agent). Pure; callable from any thread. */
-uint64_t aff_click_fingerprint(const char *ip, const char *user_agent);
+/* A visitor fingerprint stable across restarts: SipHash-2-4 of (ip NUL user_agent) keyed
+ * with the second half of the store's secret, so nobody can aim two visitors at one
+ * fingerprint. Pure; callable from any thread. */
+uint64_t aff_click_fingerprint(const aff_click_id_key *key, const char *ip, const char *user_agent);
 
 /* Store row (its flags get AFF_CLICK_UNIQUE when it is unique) and add it to the rollup.
  * Writer thread only, inside the batch transaction. */

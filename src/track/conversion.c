@@ -1,6 +1,7 @@
 /* conversion.c - conversions, their commission lines and refunds; see conversion.h. */
 #include "track/conversion.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,9 +193,16 @@ static int64_t counted_commission(const aff_conversion_result *r)
     return sum;
 }
 
+void aff_conversion_input_clear(aff_conversion_input *in)
+{
+    memset(in, 0, offsetof(aff_conversion_input, items_json) + 1);
+}
+
 int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conversion_result *out, aff_errinfo *err)
 {
-    memset(out, 0, sizeof(*out));
+    /* out is large (its lines and items): set what is read instead of zeroing it all. */
+    out->nlines = 0;
+    out->replayed = 0;
     int rc = aff_store_conversion_find(ctx->st, in->program_id, in->event, in->order_id, &out->conv);
     if (rc == 0) {
         out->replayed = 1;
@@ -222,6 +230,7 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     memcpy(c->currency, p->currency, 4);
     snprintf(c->status, sizeof(c->status), "%s", in->status[0] ? in->status : "pending");
     snprintf(c->method, sizeof(c->method), "%s", aff_attr_method_name(a.method));
+    c->click_id[0] = '\0';
     if (a.method == AFF_ATTR_CLICK_ID)
         memcpy(c->click_id, in->click_id, sizeof(c->click_id));
     else if (a.method == AFF_ATTR_COOKIE)
@@ -233,7 +242,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     memcpy(c->customer_id, in->customer_id, sizeof(c->customer_id));
     memcpy(c->email_hash, in->email_hash, sizeof(c->email_hash));
     c->test = in->test;
-    memcpy(c->items_json, in->items_json, sizeof(c->items_json));
+    c->refunded_minor = 0;
+    snprintf(c->items_json, sizeof(c->items_json), "%s", in->items_json);
     c->created_ms = in->now_ms;
     if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
         return rc;

@@ -44,9 +44,12 @@ typedef struct aff_conversion_input {
     char customer_id[AFF_ORDER_ID_MAX + 1];
     char email_hash[65];
     int test;
-    char items_json[AFF_ITEMS_MAX + 1]; /* validated JSON array or "" */
     int64_t now_ms;
+    char items_json[AFF_ITEMS_MAX + 1]; /* validated JSON array or ""; last, see aff_conversion_input_clear */
 } aff_conversion_input;
+
+/* Reset every field of in to empty/zero without touching the unused tail of items_json. */
+void aff_conversion_input_clear(aff_conversion_input *in);
 
 typedef struct aff_conversion_result {
     aff_conversion_row conv;

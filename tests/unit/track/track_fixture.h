@@ -162,7 +162,7 @@ static inline int fx_click(fx *f, int64_t program, int64_t affiliate, int64_t li
     snprintf(c->ip, sizeof(c->ip), "%s", ip);
     snprintf(c->user_agent, sizeof(c->user_agent), "Mozilla/5.0 (unit test)");
     if (rc == 0)
-        rc = aff_click_record(&f->ctx, c, aff_click_fingerprint(c->ip, c->user_agent));
+        rc = aff_click_record(&f->ctx, c, aff_click_fingerprint(f->ctx.key, c->ip, c->user_agent));
     AFF_CHECK_INT(rc, AFF_OK);
     memcpy(click_id, c->click_id, AFF_CLICK_ID_LEN + 1);
     free(c);
