@@ -65,3 +65,12 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# Benchmarks B1-B4 against nginx, PostgreSQL and SQLite references measured in the same run
+# (docs/benchmarks.md): installs what is missing, builds build/release, prints a table of
+# figures and ratios and rewrites this mode's results section of docs/benchmarks.md.
+bench:
+	bash bench/run.sh full
+
+bench-quick:
+	bash bench/run.sh quick

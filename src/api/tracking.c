@@ -37,6 +37,24 @@ static void send_page(h2o_req_t *req, int status, const char *page, size_t len)
     aff_http_send(req, status, "text/html; charset=utf-8", page, len);
 }
 
+/* "NAME=ID; Max-Age=S; Path=/; HttpOnly; SameSite=Lax[; Secure]" in the request pool,
+ * assembled with h2o_concat (snprintf was a visible share of the click path). */
+static h2o_iovec_t click_cookie(h2o_req_t *req, const char *name, const char *click_id, int cookie_days, int secure)
+{
+    char age[24];
+    size_t n = sizeof(age);
+    uint64_t v = (uint64_t)cookie_days * 86400;
+    do {
+        age[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return h2o_concat(&req->pool, h2o_iovec_init(name, strlen(name)), h2o_iovec_init(H2O_STRLIT("=")),
+                      h2o_iovec_init(click_id, strlen(click_id)), h2o_iovec_init(H2O_STRLIT("; Max-Age=")),
+                      h2o_iovec_init(age + n, sizeof(age) - n),
+                      h2o_iovec_init(H2O_STRLIT("; Path=/; HttpOnly; SameSite=Lax")),
+                      secure ? h2o_iovec_init(H2O_STRLIT("; Secure")) : h2o_iovec_init("", 0));
+}
+
 /* A 302 with our own headers. h2o_send_redirect would drop the Set-Cookie header (it
  * resets res.headers); a known content length keeps the connection alive. */
 /* A first_click program keeps its first click in a cookie of its own,
@@ -52,10 +70,8 @@ static void add_first_click_cookie(h2o_req_t *req, int64_t program_id, const cha
 {
     char name[32];
     first_click_cookie_name(program_id, name, sizeof(name));
-    char *cookie = h2o_mem_alloc_pool(&req->pool, 160);
-    int n = snprintf(cookie, 160, "%s=%s; Max-Age=%lld; Path=/; HttpOnly; SameSite=Lax%s", name, click_id,
-                     (long long)cookie_days * 86400, secure ? "; Secure" : "");
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, cookie, (size_t)n);
+    h2o_iovec_t cookie = click_cookie(req, name, click_id, cookie_days, secure);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, cookie.base, cookie.len);
 }
 
 static void send_redirect(h2o_req_t *req, const char *location, const char *click_id, int cookie_days, int secure)
@@ -66,10 +82,8 @@ static void send_redirect(h2o_req_t *req, const char *location, const char *clic
     req->res.reason = "Found";
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL, location, strlen(location));
     if (click_id != NULL) {
-        char *cookie = h2o_mem_alloc_pool(&req->pool, 160);
-        int n = snprintf(cookie, 160, "afftrack_click=%s; Max-Age=%lld; Path=/; HttpOnly; SameSite=Lax%s", click_id,
-                         (long long)cookie_days * 86400, secure ? "; Secure" : "");
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, cookie, (size_t)n);
+        h2o_iovec_t cookie = click_cookie(req, "afftrack_click", click_id, cookie_days, secure);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE, NULL, cookie.base, cookie.len);
     }
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("text/plain"));
     req->res.content_length = sizeof(body) - 1;
@@ -149,7 +163,9 @@ static int read_click_params(const aff_params *ps, const aff_snap_link *link, af
                                                {"sub5", "aff_sub5", NULL}};
     static const char *const source_names[] = {"source_id", "source", NULL};
     for (int i = 0; i < 5; i++) {
-        snprintf(row->sub[i], sizeof(row->sub[i]), "%s", link->sub[i]);
+        size_t n = strnlen(link->sub[i], AFF_SUB_MAX); /* link defaults were bounded on write */
+        memcpy(row->sub[i], link->sub[i], n);
+        row->sub[i][n] = '\0';
         if (copy_param(ps, sub_names[i], row->sub[i], sizeof(row->sub[i])) != 0)
             return AFF_ETOOBIG;
     }

@@ -125,10 +125,25 @@ void aff_proxy_addr_text(const struct sockaddr *sa, char *out, size_t cap)
         return;
     sa_to16(sa, a);
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (memcmp(a, mapped, 12) == 0)
-        inet_ntop(AF_INET, a + 12, out, (socklen_t)cap);
-    else
+    if (memcmp(a, mapped, 12) != 0) {
         inet_ntop(AF_INET6, a, out, (socklen_t)cap);
+        return;
+    }
+    /* Dotted quad by hand: inet_ntop formats IPv4 with sprintf, which showed up on the
+     * click path's profile. */
+    char buf[16];
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[12 + i];
+        if (v >= 100)
+            buf[n++] = (char)('0' + v / 100);
+        if (v >= 10)
+            buf[n++] = (char)('0' + v / 10 % 10);
+        buf[n++] = (char)('0' + v % 10);
+        buf[n++] = i < 3 ? '.' : '\0';
+    }
+    if (cap >= n)
+        memcpy(out, buf, n);
 }
 
 void aff_proxy_client_from_xff(const char *xff, size_t len, char *out, size_t cap)

@@ -5,6 +5,8 @@
 
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "track/rollup.h"
+#include "track/seen.h"
 
 uint64_t aff_click_fingerprint(const aff_click_id_key *key, const char *ip, const char *user_agent)
 {
@@ -19,8 +21,7 @@ uint64_t aff_click_fingerprint(const aff_click_id_key *key, const char *ip, cons
 int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)
 {
     int unique = 0;
-    int64_t window_ms = (int64_t)ctx->cfg->unique_window_hours * AFF_MS_PER_HOUR;
-    int rc = aff_store_click_seen(ctx->st, row->link_id, fingerprint, row->ts_ms, window_ms, &unique);
+    int rc = aff_seen_click(ctx, row->link_id, fingerprint, row->ts_ms, &unique);
     if (rc != 0)
         return rc;
     if (unique)
@@ -28,6 +29,5 @@ int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)
     if ((rc = aff_store_click_insert(ctx->st, row)) != 0)
         return rc;
     aff_rollup_delta d = {.clicks = 1, .unique_clicks = unique ? 1 : 0};
-    return aff_store_rollup_add(ctx->st, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id,
-                                row->link_id, &d);
+    return aff_rollup_add(ctx, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id, row->link_id, &d);
 }

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "track/attribution.h"
 #include "track/commission.h"
+#include "track/rollup.h"
 
 /* ---- loading ------------------------------------------------------------------------ */
 
@@ -254,7 +255,7 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     if (in->test || strcmp(c->status, "rejected") == 0)
         return 0;
     aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor, .commission_minor = counted_commission(out)};
-    return aff_store_rollup_add(ctx->st, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
+    return aff_rollup_add(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
 }
 
 /* ---- refunds ------------------------------------------------------------------------- */
@@ -315,5 +316,5 @@ int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_
         return rc;
     c->refunded_minor = refunded;
     aff_rollup_delta d = {.refunds_minor = amount_minor, .commission_minor = model != NULL ? delta : 0};
-    return aff_store_rollup_add(ctx->st, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
+    return aff_rollup_add(ctx, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
 }

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "track/rollup.h"
+#include "track/seen.h"
 
 typedef struct queue {
     pthread_mutex_t mu;
@@ -134,14 +137,24 @@ static void apply_batch(aff_job *batch, size_t n)
         }
         int changed_before = ctx->catalog_changed;
         j->rc = j->run(j, ctx);
+        if (j->rc == 0)
+            j->rc = aff_rollup_job_keep(ctx->rollups);
+        else
+            aff_rollup_job_drop(ctx->rollups);
         if (j->rc != 0) {
             aff_store_rollback_to(ctx->st);
+            aff_seen_job_failed(ctx->seen);
             ctx->catalog_changed = changed_before;
         }
         aff_store_release(ctx->st);
     }
     if (rc == 0)
+        rc = aff_rollup_flush(ctx->rollups, ctx->st);
+    else
+        aff_rollup_reset(ctx->rollups);
+    if (rc == 0)
         rc = aff_store_commit(ctx->st);
+    aff_seen_batch_end(ctx->seen, rc == 0);
     if (rc != 0) {
         aff_store_rollback(ctx->st);
         atomic_fetch_add(&W.commit_failures, 1);
@@ -188,6 +201,15 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
     aff_snapshot_publish(s);
     W.ctx.cfg = cfg;
     W.ctx.key = key;
+    W.ctx.rollups = aff_rollups_new();
+    rc = W.ctx.rollups ? aff_seen_open(W.ctx.st, aff_clock_now_ms(),
+                                       (int64_t)cfg->unique_window_hours * AFF_MS_PER_HOUR, &W.ctx.seen)
+                       : AFF_ENOMEM;
+    if (rc != 0) {
+        aff_rollups_free(W.ctx.rollups);
+        aff_store_close(W.ctx.st);
+        return rc;
+    }
     queue_init(&W.q, (size_t)cfg->queue_limit);
     if (pthread_create(&W.thread, NULL, writer_main, NULL) != 0) {
         aff_store_close(W.ctx.st);
@@ -208,6 +230,8 @@ void aff_writer_stop(void)
         return;
     queue_stop(&W.q);
     pthread_join(W.thread, NULL);
+    aff_seen_free(W.ctx.seen);
+    aff_rollups_free(W.ctx.rollups);
     aff_store_close(W.ctx.st);
     W.started = 0;
 }

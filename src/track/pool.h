@@ -27,8 +27,13 @@
 #include "track/snapshot.h"
 
 /* What a running job may use. */
+struct aff_rollups;
+struct aff_seen;
+
 typedef struct aff_ctx {
     aff_store *st;
+    struct aff_rollups *rollups; /* writer: per-batch rollup aggregation (track/rollup.h); else NULL */
+    struct aff_seen *seen;       /* writer: the uniqueness window in memory (track/seen.h); else NULL */
     aff_snapshot *snap; /* writer: the current snapshot; readers: NULL */
     const aff_config *cfg;
     const aff_click_id_key *key;
