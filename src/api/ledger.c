@@ -17,7 +17,10 @@ static int run_clicks(aff_job *job, aff_ctx *ctx)
     aff_list_query q = j->q;
     q.limit++;
     j->out = aff_render_list_new();
-    return aff_store_click_list(ctx->st, &q, add_click, j);
+    int rc = aff_store_click_list(ctx->st, &q, add_click, j);
+    if (rc == AFF_EINVAL)
+        aff_fail(&job->err, rc, "after", "after: a click id from the previous page");
+    return rc;
 }
 
 static int run_click_get(aff_job *job, aff_ctx *ctx)

@@ -124,12 +124,20 @@ static size_t base32_len(size_t n)
 }
 
 /* Value of a base32 character (either case), or -1 when outside the alphabet. */
+/* Value + 1 of each alphabet character, upper or lower case; 0 marks anything else. */
+static const unsigned char base32_values[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
+    ['9'] = 10, ['a'] = 11, ['A'] = 11, ['b'] = 12, ['B'] = 12, ['c'] = 13, ['C'] = 13, ['d'] = 14,
+    ['D'] = 14, ['e'] = 15, ['E'] = 15, ['f'] = 16, ['F'] = 16, ['g'] = 17, ['G'] = 17, ['h'] = 18,
+    ['H'] = 18, ['j'] = 19, ['J'] = 19, ['k'] = 20, ['K'] = 20, ['m'] = 21, ['M'] = 21, ['n'] = 22,
+    ['N'] = 22, ['p'] = 23, ['P'] = 23, ['q'] = 24, ['Q'] = 24, ['r'] = 25, ['R'] = 25, ['s'] = 26,
+    ['S'] = 26, ['t'] = 27, ['T'] = 27, ['v'] = 28, ['V'] = 28, ['w'] = 29, ['W'] = 29, ['x'] = 30,
+    ['X'] = 30, ['y'] = 31, ['Y'] = 31, ['z'] = 32, ['Z'] = 32,
+};
+
 static int base32_value(char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        c = (char)(c - 'A' + 'a');
-    const char *hit = c != '\0' ? memchr(base32_alphabet, c, sizeof(base32_alphabet) - 1) : NULL;
-    return hit != NULL ? (int)(hit - base32_alphabet) : -1;
+    return (int)base32_values[(unsigned char)c] - 1;
 }
 
 size_t aff_base32_encode(const unsigned char *data, size_t n, char *out)

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/crypto.h"
 #include "core/err.h"
+#include "core/map.h"
 #include "store/store.h"
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -40,10 +42,13 @@ static const char *const migrations[] = {
     "CREATE INDEX link_affiliate ON link(affiliate_id, id);"
     "CREATE TABLE coupon(id INTEGER PRIMARY KEY, code TEXT NOT NULL, program_id INTEGER NOT NULL,"
     " affiliate_id INTEGER NOT NULL, created_ms INTEGER NOT NULL, UNIQUE(program_id, code));"
-    "CREATE TABLE click(click_id TEXT PRIMARY KEY, ts_ms INTEGER NOT NULL, program_id INTEGER NOT NULL,"
-    " affiliate_id INTEGER NOT NULL, link_id INTEGER NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL,"
+    /* click_id: the 20 raw bytes of the id (core/id.h), whose time prefix keeps inserts
+     * append-mostly; user agents are interned in user_agent. */
+    "CREATE TABLE click(click_id BLOB PRIMARY KEY, ts_ms INTEGER NOT NULL, program_id INTEGER NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, link_id INTEGER NOT NULL, ip TEXT NOT NULL, ua_id INTEGER NOT NULL,"
     " referer TEXT NOT NULL, sub1 TEXT NOT NULL, sub2 TEXT NOT NULL, sub3 TEXT NOT NULL, sub4 TEXT NOT NULL,"
     " sub5 TEXT NOT NULL, source_id TEXT NOT NULL, flags INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE user_agent(id INTEGER PRIMARY KEY, ua TEXT NOT NULL UNIQUE);"
     "CREATE TABLE click_seen(link_id INTEGER NOT NULL, fp INTEGER NOT NULL, unique_ms INTEGER NOT NULL,"
     " PRIMARY KEY(link_id, fp)) WITHOUT ROWID;"
     "CREATE TABLE conversion(id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL, event TEXT NOT NULL,"
@@ -79,9 +84,9 @@ static const char *const migrations[] = {
     " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
     " p.created_ms FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
 #define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
-#define CLICK_COLS                                                                                               \
-    "click_id, ts_ms, program_id, affiliate_id, link_id, ip, user_agent, referer, sub1, sub2, sub3, sub4, sub5," \
-    " source_id, flags FROM click"
+#define CLICK_COLS                                                                                                  \
+    "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1,"   \
+    " c.sub2, c.sub3, c.sub4, c.sub5, c.source_id, c.flags FROM click c LEFT JOIN user_agent u ON u.id = c.ua_id"
 #define CONV_COLS                                                                                               \
     "id, program_id, event, order_id, amount_minor, currency, status, method, click_id, affiliate_id, link_id," \
     " coupon_id, coupon, customer_id, email_hash, test, refunded_minor, items, created_ms FROM conversion"
@@ -99,7 +104,7 @@ enum {
     S_KEY_INSERT, S_KEY_COUNT, S_KEY_LIST,
     S_LINK_INSERT, S_LINK_UPDATE, S_LINK_GET, S_LINK_LIST,
     S_COUPON_INSERT, S_COUPON_UPDATE, S_COUPON_GET, S_COUPON_LIST,
-    S_CLICK_INSERT, S_CLICK_GET, S_CLICK_LIST, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT, S_CLICK_SEEN_SCAN, S_CLICK_SEEN_PRUNE,
+    S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_LIST, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT, S_CLICK_SEEN_SCAN, S_CLICK_SEEN_PRUNE,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_LIST, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
     S_LEDGER_INSERT, S_LEDGER_LIST, S_PAYOUT_LIST,
@@ -144,12 +149,14 @@ static const char *const sql[S_COUNT] = {
     [S_COUPON_GET] = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon WHERE id = ?1",
     [S_COUPON_LIST] = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon WHERE id > ?1"
                       F("program_id", 3) F("affiliate_id", 4) " ORDER BY id LIMIT ?2",
-    [S_CLICK_INSERT] = "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, user_agent, referer,"
+    [S_CLICK_INSERT] = "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, ua_id, referer,"
                        " sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
                        "?13,?14,?15)",
-    [S_CLICK_GET] = "SELECT " CLICK_COLS " WHERE click_id = ?1",
-    [S_CLICK_LIST] = "SELECT " CLICK_COLS " WHERE click_id > ?1" F("program_id", 3) F("affiliate_id", 4)
-                     F("link_id", 5) " ORDER BY click_id LIMIT ?2",
+    [S_CLICK_GET] = "SELECT " CLICK_COLS " WHERE c.click_id = ?1",
+    [S_CLICK_LIST] = "SELECT " CLICK_COLS " WHERE c.click_id > ?1" F("c.program_id", 3) F("c.affiliate_id", 4)
+                     F("c.link_id", 5) " ORDER BY c.click_id LIMIT ?2",
+    [S_UA_FIND] = "SELECT id FROM user_agent WHERE ua = ?1",
+    [S_UA_INSERT] = "INSERT INTO user_agent(ua) VALUES(?1)",
     [S_CLICK_SEEN_GET] = "SELECT unique_ms FROM click_seen WHERE link_id = ?1 AND fp = ?2",
     [S_CLICK_SEEN_PUT] = "INSERT INTO click_seen(link_id, fp, unique_ms) VALUES(?1,?2,?3)"
                          " ON CONFLICT(link_id, fp) DO UPDATE SET unique_ms = excluded.unique_ms",
@@ -186,17 +193,60 @@ static const char *const sql[S_COUNT] = {
 
 #define REPORT_SHAPES 16
 
+/* The writer's cache of interned user agents: a few thousand distinct agents make most
+ * traffic, so an insert usually needs no lookup. Cleared when full; rolled-back rows are
+ * never cached (see ua_cache_reset_batch). */
+#define UA_CACHE_SLOTS 8192
+typedef struct ua_slot {
+    uint64_t hash;
+    int64_t id;
+    char *ua;
+    int batch; /* added by the running transaction */
+} ua_slot;
+typedef struct ua_cache {
+    ua_slot *slots;
+    size_t count;
+} ua_cache;
+
 typedef struct sqlite_store {
     aff_store base;
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT];
     sqlite3_stmt *report_stmt[REPORT_SHAPES];
     int reader;
+    ua_cache uas;
 } sqlite_store;
 
 static sqlite_store *impl(aff_store *st)
 {
     return (sqlite_store *)st;
+}
+
+#define CLICK_ID_RAW 20
+
+static void ua_cache_clear(ua_cache *c)
+{
+    for (size_t i = 0; c->slots != NULL && i < UA_CACHE_SLOTS; i++) {
+        free(c->slots[i].ua);
+        c->slots[i] = (ua_slot){0};
+    }
+    c->count = 0;
+}
+
+/* Drop what the rolled-back transaction added (those ids no longer exist). */
+static void ua_cache_forget_batch(ua_cache *c)
+{
+    for (size_t i = 0; c->slots != NULL && i < UA_CACHE_SLOTS; i++)
+        if (c->slots[i].batch) {
+            ua_cache_clear(c); /* rare: simplest correct answer is to start over */
+            return;
+        }
+}
+
+static void ua_cache_commit_batch(ua_cache *c)
+{
+    for (size_t i = 0; c->slots != NULL && i < UA_CACHE_SLOTS; i++)
+        c->slots[i].batch = 0;
 }
 
 /* The statement for id, prepared on first use and reset for reuse. NULL on failure. */
@@ -285,15 +335,26 @@ static int list_limit(const aff_list_query *q)
 
 /* Writers take the write lock up front; readers get a consistent snapshot. */
 static int sq_begin(aff_store *st) { return exec_stmt(stmt(st, impl(st)->reader ? S_BEGIN_READ : S_BEGIN)); }
-static int sq_commit(aff_store *st) { return exec_stmt(stmt(st, S_COMMIT)); }
+static int sq_commit(aff_store *st)
+{
+    int rc = exec_stmt(stmt(st, S_COMMIT));
+    if (rc == 0)
+        ua_cache_commit_batch(&impl(st)->uas);
+    return rc;
+}
 static int sq_savepoint(aff_store *st) { return exec_stmt(stmt(st, S_SAVEPOINT)); }
 static int sq_release(aff_store *st) { return exec_stmt(stmt(st, S_RELEASE)); }
-static int sq_rollback_to(aff_store *st) { return exec_stmt(stmt(st, S_ROLLBACK_TO)); }
+static int sq_rollback_to(aff_store *st)
+{
+    ua_cache_forget_batch(&impl(st)->uas); /* a job's new agents may be among the undone rows */
+    return exec_stmt(stmt(st, S_ROLLBACK_TO));
+}
 
 static int sq_rollback(aff_store *st)
 {
     if (sqlite3_get_autocommit(impl(st)->db))
         return 0;
+    ua_cache_forget_batch(&impl(st)->uas);
     return exec_stmt(stmt(st, S_ROLLBACK));
 }
 
@@ -717,10 +778,72 @@ static int sq_coupon_list(aff_store *st, const aff_list_query *lq, aff_coupon_cb
 
 /* ---- clicks -------------------------------------------------------------------- */
 
+/* The id of user agent ua, inserting it when new. */
+static int intern_ua(aff_store *st, const char *ua, int64_t *id)
+{
+    sqlite_store *s = impl(st);
+    ua_cache *c = &s->uas;
+    size_t len = strlen(ua);
+    uint64_t h = aff_hash_bytes(ua, len);
+    if (c->slots == NULL && (c->slots = calloc(UA_CACHE_SLOTS, sizeof(*c->slots))) == NULL)
+        return AFF_ENOMEM;
+    size_t j = h & (UA_CACHE_SLOTS - 1);
+    for (; c->slots[j].ua != NULL; j = (j + 1) & (UA_CACHE_SLOTS - 1)) {
+        if (c->slots[j].hash == h && strcmp(c->slots[j].ua, ua) == 0) {
+            *id = c->slots[j].id;
+            return 0;
+        }
+    }
+    int rc = 0, batch = 0;
+    sqlite3_stmt *q = stmt(st, S_UA_FIND);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, ua);
+    if (step_row(q, &rc))
+        *id = col_i64(q, 0);
+    else if (rc == 0) {
+        sqlite3_reset(q);
+        if ((q = stmt(st, S_UA_INSERT)) == NULL)
+            return AFF_ESTORE;
+        bind_text(q, 1, ua);
+        if ((rc = exec_stmt(q)) != 0)
+            return rc;
+        *id = sqlite3_last_insert_rowid(s->db);
+        batch = 1;
+    }
+    sqlite3_reset(q);
+    if (rc != 0)
+        return rc;
+    if (c->count * 2 >= UA_CACHE_SLOTS) {
+        if (batch || c->count == 0)
+            return 0; /* keep the invariant simple: never evict within a batch */
+        ua_cache_clear(c);
+        j = h & (UA_CACHE_SLOTS - 1);
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return 0; /* caching is optional */
+    memcpy(copy, ua, len + 1);
+    c->slots[j] = (ua_slot){h, *id, copy, batch};
+    c->count++;
+    return 0;
+}
+
+static int bind_click_id(sqlite3_stmt *q, int i, const char *text, unsigned char raw[CLICK_ID_RAW])
+{
+    if (aff_base32_decode(text, strlen(text), raw, CLICK_ID_RAW) != 0)
+        return AFF_EINVAL;
+    sqlite3_bind_blob(q, i, raw, CLICK_ID_RAW, SQLITE_STATIC);
+    return 0;
+}
+
 static void read_click(sqlite3_stmt *q, void *v)
 {
     aff_click_row *r = v;
-    col_text(q, 0, r->click_id, sizeof(r->click_id));
+    if (sqlite3_column_bytes(q, 0) == CLICK_ID_RAW)
+        aff_base32_encode(sqlite3_column_blob(q, 0), CLICK_ID_RAW, r->click_id);
+    else
+        r->click_id[0] = '\0';
     r->ts_ms = col_i64(q, 1);
     r->program_id = col_i64(q, 2);
     r->affiliate_id = col_i64(q, 3);
@@ -736,16 +859,22 @@ static void read_click(sqlite3_stmt *q, void *v)
 
 static int sq_click_insert(aff_store *st, const aff_click_row *r)
 {
+    unsigned char raw[CLICK_ID_RAW];
+    int64_t ua_id;
+    int rc = intern_ua(st, r->user_agent, &ua_id);
+    if (rc != 0)
+        return rc;
     sqlite3_stmt *q = stmt(st, S_CLICK_INSERT);
     if (q == NULL)
         return AFF_ESTORE;
-    bind_text(q, 1, r->click_id);
+    if (bind_click_id(q, 1, r->click_id, raw) != 0)
+        return AFF_EINVAL;
     sqlite3_bind_int64(q, 2, r->ts_ms);
     sqlite3_bind_int64(q, 3, r->program_id);
     sqlite3_bind_int64(q, 4, r->affiliate_id);
     sqlite3_bind_int64(q, 5, r->link_id);
     bind_text(q, 6, r->ip);
-    bind_text(q, 7, r->user_agent);
+    sqlite3_bind_int64(q, 7, ua_id);
     bind_text(q, 8, r->referer);
     for (int i = 0; i < 5; i++)
         bind_text(q, 9 + i, r->sub[i]);
@@ -756,19 +885,25 @@ static int sq_click_insert(aff_store *st, const aff_click_row *r)
 
 static int sq_click_get(aff_store *st, const char *click_id, aff_click_row *r)
 {
+    unsigned char raw[CLICK_ID_RAW];
     sqlite3_stmt *q = stmt(st, S_CLICK_GET);
     if (q == NULL)
         return AFF_ESTORE;
-    bind_text(q, 1, click_id);
+    if (bind_click_id(q, 1, click_id, raw) != 0)
+        return AFF_ENOTFOUND;
     return get_one(q, r, read_click);
 }
 
 static int sq_click_list(aff_store *st, const aff_list_query *lq, aff_click_cb cb, void *ud)
 {
+    unsigned char raw[CLICK_ID_RAW];
     sqlite3_stmt *q = stmt(st, S_CLICK_LIST);
     if (q == NULL)
         return AFF_ESTORE;
-    bind_text(q, 1, lq->after_click);
+    if (lq->after_click[0] == '\0')
+        sqlite3_bind_blob(q, 1, "", 0, SQLITE_STATIC);
+    else if (bind_click_id(q, 1, lq->after_click, raw) != 0)
+        return AFF_EINVAL;
     sqlite3_bind_int(q, 2, list_limit(lq));
     sqlite3_bind_int64(q, 3, lq->program_id);
     sqlite3_bind_int64(q, 4, lq->affiliate_id);
@@ -1191,6 +1326,8 @@ static void sq_close(aff_store *st)
         sqlite3_finalize(s->stmt[i]);
     for (int i = 0; i < REPORT_SHAPES; i++)
         sqlite3_finalize(s->report_stmt[i]);
+    ua_cache_clear(&s->uas);
+    free(s->uas.slots);
     sqlite3_close_v2(s->db);
     free(s);
 }
