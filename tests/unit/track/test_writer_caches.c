@@ -1,0 +1,194 @@
+/* test_writer_caches.c - the writer's per-batch rollup aggregation (track/rollup.c) and
+ * its in-memory uniqueness window (track/seen.c): each must give exactly what the
+ * direct store path gives, including when jobs or whole batches are rolled back. */
+#include <stdlib.h>
+
+#include "track/click.h"
+#include "track/rollup.h"
+#include "track/seen.h"
+#include "track_fixture.h"
+
+/* Sum of the rollup rows of the whole store. */
+static aff_rollup_delta rollup_totals(aff_store *st)
+{
+    aff_verify_counts v;
+    AFF_CHECK_INT(aff_store_verify(st, &v), AFF_OK);
+    return v.rollup;
+}
+
+static int sum_clicks(void *ud, const aff_report_row *row)
+{
+    *(int64_t *)ud += row->m.clicks;
+    return 0;
+}
+
+/* Clicks of the rollup rows of one hour. */
+static int64_t hour_clicks(aff_store *st, int64_t hour)
+{
+    aff_report_query q = {.from_hour = hour, .to_hour = hour};
+    int64_t n = 0;
+    AFF_CHECK_INT(aff_store_report(st, &q, sum_clicks, &n), AFF_OK);
+    return n;
+}
+
+AFF_TEST(rollup_batch_aggregates_and_drops_failed_jobs)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    aff_rollups *r = aff_rollups_new();
+    AFF_CHECK(r != NULL);
+    f.ctx.rollups = r;
+    aff_rollup_delta click = {.clicks = 1, .unique_clicks = 1}, sale = {.conversions = 1, .revenue_minor = 999};
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    /* job 1: three clicks on one row and one on another hour */
+    for (int i = 0; i < 3; i++)
+        AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &click), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 101, 1, 2, 3, &click), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
+    /* job 2 fails: its deltas must vanish */
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &sale), AFF_OK);
+    aff_rollup_job_drop(r);
+    /* job 3: a sale on the first row */
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &sale), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
+    /* nothing reaches the store before the flush */
+    AFF_CHECK_INT(rollup_totals(f.ts.st).clicks, 0);
+    AFF_CHECK_INT(aff_rollup_flush(r, f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
+    aff_rollup_delta t = rollup_totals(f.ts.st);
+    AFF_CHECK_INT(t.clicks, 4);
+    AFF_CHECK_INT(t.unique_clicks, 4);
+    AFF_CHECK_INT(t.conversions, 1);
+    AFF_CHECK_INT(t.revenue_minor, 999);
+    /* per row: hour 100 has 3 clicks and the sale, hour 101 one click */
+    AFF_CHECK_INT(hour_clicks(f.ts.st, 100), 3);
+    AFF_CHECK_INT(hour_clicks(f.ts.st, 101), 1);
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    /* a second batch on the same row adds to it after the flush emptied the aggregate */
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &click), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_flush(r, f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(rollup_totals(f.ts.st).clicks, 5);
+    AFF_CHECK_INT(hour_clicks(f.ts.st, 100), 4);
+    aff_rollups_free(r);
+    f.ctx.rollups = NULL;
+    fx_close(&f);
+}
+
+AFF_TEST(rollup_many_keys_grow_the_table)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    aff_rollups *r = aff_rollups_new();
+    f.ctx.rollups = r;
+    aff_rollup_delta one = {.clicks = 1};
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    /* 5000 distinct rows, each hit twice, in jobs of one add */
+    for (int pass = 0; pass < 2; pass++)
+        for (int link = 1; link <= 5000; link++) {
+            AFF_CHECK_INT(aff_rollup_add(&f.ctx, 7, 1, 1, link, &one), AFF_OK);
+            AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
+        }
+    AFF_CHECK_INT(aff_rollup_flush(r, f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(rollup_totals(f.ts.st).clicks, 10000);
+    aff_rollups_free(r);
+    f.ctx.rollups = NULL;
+    fx_close(&f);
+}
+
+/* Decide uniqueness of a click on link by fp at ts through ctx. */
+static int seen(fx *f, int64_t link, uint64_t fp, int64_t ts)
+{
+    int unique = -1;
+    AFF_CHECK_INT(aff_seen_click(&f->ctx, link, fp, ts, &unique), AFF_OK);
+    return unique;
+}
+
+AFF_TEST(seen_window_matches_the_store_path)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    int64_t window = (int64_t)f.cfg.unique_window_hours * FX_HOUR;
+    aff_seen *s = NULL;
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0, window, &s), AFF_OK);
+    f.ctx.seen = s;
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0), 1);
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + 1000), 0);           /* same visitor, same link */
+    AFF_CHECK_INT(seen(&f, 2, 42, FX_T0 + 1000), 1);           /* another link */
+    AFF_CHECK_INT(seen(&f, 1, 43, FX_T0 + 1000), 1);           /* another visitor */
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window - 1), 0);     /* still inside the window */
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window), 1);         /* the window has passed */
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window + 5), 0);     /* counted from the last unique */
+    aff_seen_batch_end(s, 1);
+    aff_seen_free(s);
+    /* A fresh open (a restart) reloads the same decisions from click_seen. */
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0 + window + 1000, window, &s), AFF_OK);
+    f.ctx.seen = s;
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window + 1000), 0); /* unique at T0 + window */
+    AFF_CHECK_INT(seen(&f, 2, 42, FX_T0 + window + 999), 0);  /* unique at T0 + 1000 ... */
+    AFF_CHECK_INT(seen(&f, 2, 42, FX_T0 + window + 1000), 1); /* ... exactly a window ago */
+    aff_seen_free(s);
+    f.ctx.seen = NULL;
+    fx_close(&f);
+}
+
+AFF_TEST(seen_forgets_rolled_back_work)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    int64_t window = (int64_t)f.cfg.unique_window_hours * FX_HOUR;
+    aff_seen *s = NULL;
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0, window, &s), AFF_OK);
+    f.ctx.seen = s;
+    /* a batch: job A commits its pair, job B is rolled back to its savepoint */
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_savepoint(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(seen(&f, 1, 1, FX_T0), 1);
+    AFF_CHECK_INT(aff_store_release(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_savepoint(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(seen(&f, 1, 2, FX_T0), 1);
+    AFF_CHECK_INT(aff_store_rollback_to(f.ts.st), AFF_OK);
+    aff_seen_job_failed(s);
+    AFF_CHECK_INT(aff_store_release(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(seen(&f, 1, 2, FX_T0 + 1), 1); /* B's pair is unknown again */
+    AFF_CHECK_INT(seen(&f, 1, 1, FX_T0 + 1), 0); /* A's is kept */
+    /* the whole batch is rolled back: nothing of it remains */
+    AFF_CHECK_INT(aff_store_rollback(f.ts.st), AFF_OK);
+    aff_seen_batch_end(s, 0);
+    AFF_CHECK_INT(seen(&f, 1, 1, FX_T0 + 2), 1);
+    aff_seen_free(s);
+    f.ctx.seen = NULL;
+    fx_close(&f);
+}
+
+AFF_TEST(seen_click_record_counts_unique_through_the_cache)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    int64_t window = (int64_t)f.cfg.unique_window_hours * FX_HOUR;
+    int64_t p = fx_program(&f, "P", "USD", "last_click", 30, "{}");
+    int64_t a = fx_affiliate(&f, "A", 0);
+    int64_t l = fx_link(&f, "seen-link", p, a);
+    aff_seen *s = NULL;
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0, window, &s), AFF_OK);
+    f.ctx.seen = s;
+    char id[AFF_CLICK_ID_LEN + 1];
+    fx_click(&f, p, a, l, FX_T0, "192.0.2.1", id);
+    fx_click(&f, p, a, l, FX_T0 + 10, "192.0.2.1", id);
+    fx_click(&f, p, a, l, FX_T0 + 20, "192.0.2.2", id);
+    aff_verify_counts v;
+    AFF_CHECK_INT(aff_store_verify(f.ts.st, &v), AFF_OK);
+    AFF_CHECK_INT(v.raw.clicks, 3);
+    AFF_CHECK_INT(v.raw.unique_clicks, 2);
+    AFF_CHECK_INT(v.rollup.unique_clicks, 2);
+    aff_seen_free(s);
+    f.ctx.seen = NULL;
+    fx_close(&f);
+}
