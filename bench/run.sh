@@ -23,6 +23,7 @@
 #   BENCH_B3_SIZES="..."  click counts for B3 (quick 1000000; full 1000000 10000000 100000000)
 #   BENCH_DOCS=0          do not touch docs/benchmarks.md
 #   BENCH_CONNS=64        wrk connections for B1; BENCH_B2_CONNS=8 for B2 (pgbench uses the same)
+#   BENCH_BIN=PATH        benchmark this afftrack binary instead of building build/release
 set -uo pipefail
 
 MODE=${1:-quick}
@@ -36,7 +37,7 @@ esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 2
-BENCH_DIR=$ROOT/bench
+BENCH_DIR=bench # relative: the recorded commands read as typed in the repository
 
 if [ "$MODE" = quick ]; then
     RUNS=${BENCH_RUNS:-1}
@@ -83,6 +84,8 @@ median() {
 # Ratio a/b with 2 decimals, or "-" when either is missing or b is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
 fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { if (v == "") print "-"; else printf "%.*f\n", d, v }'; }
+ms() { awk -v v="$1" 'BEGIN { if (v == "") print "-"; else printf "%.2f ms\n", v * 1000 }'; } # seconds -> "x.xx ms"
+size_label() { awk -v n="$1" 'BEGIN { e = int(log(n) / log(10) + 0.5); if (10 ^ e == n) printf "10^%d\n", e; else print n }'; }
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -1; }
 
 CHECKS_OK=0
@@ -111,8 +114,16 @@ record_cmd() { # record_cmd KIND COMMAND...
     shift
     [ -n "${CMD_SEEN[$kind]:-}" ] && return
     CMD_SEEN[$kind]=1
-    local q
-    q=$(printf '%q ' "$@")
+    local q="" a
+    for a in "$@"; do
+        [ -n "${ADMIN_KEY:-}" ] && a=${a//$ADMIN_KEY/ADMIN_KEY}
+        if [[ $a =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then
+            q+="$a "
+        else
+            local esc=${a//\'/\'\\\'\'}
+            q+="'$esc' "
+        fi
+    done
     CMDS+=("$kind: ${q% }")
 }
 
@@ -135,6 +146,7 @@ cleanup() {
     if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
         as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1
     fi
+    [ -n "${POLICY_RC:-}" ] && rm -f "$POLICY_RC"
     [ -n "$TMP" ] && [ -d "$TMP" ] && rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -217,12 +229,10 @@ fi
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 need_pkgs=()
-pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
 command -v h2load >/dev/null 2>&1 || need_pkgs+=(nghttp2-client)
-compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_pkgs+=(postgresql)
-command -v pgbench >/dev/null 2>&1 || pkg_installed postgresql-contrib || need_pkgs+=(postgresql-contrib)
+compgen -G '/usr/lib/postgresql/*/bin/pgbench' >/dev/null || need_pkgs+=(postgresql) # initdb, pg_ctl, pgbench
 command -v sqlite3 >/dev/null 2>&1 || need_pkgs+=(sqlite3)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
@@ -231,13 +241,22 @@ command -v ss >/dev/null 2>&1 || need_pkgs+=(iproute2)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "installing ${need_pkgs[*]}"
     $SUDO apt-get update -qq || die "apt-get update failed"
-    # policy-rc.d-less containers: do not let the postgresql package start its own cluster.
-    DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null ||
-        die "apt-get install ${need_pkgs[*]} failed"
+    # The nginx and postgresql packages start system services on install (port 80, a cluster
+    # on 5432); the benchmark runs its own. A temporary policy-rc.d (the usual container way)
+    # keeps them from starting, and goes away right after.
+    POLICY_RC=""
+    if [ ! -e /usr/sbin/policy-rc.d ] && [ "$(id -u)" -eq 0 ]; then
+        POLICY_RC=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC" && chmod 755 "$POLICY_RC"
+    fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+    rc=$?
+    [ -n "$POLICY_RC" ] && rm -f "$POLICY_RC"
+    [ "$rc" -eq 0 ] || die "apt-get install ${need_pkgs[*]} failed"
 fi
 bash scripts/deps.sh >&2 || die "scripts/deps.sh failed"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)")
 PGBENCH=$PG_BIN/pgbench
 [ -x "$PGBENCH" ] || PGBENCH=$(command -v pgbench)
 
@@ -245,15 +264,21 @@ TMP=$(mktemp -d /tmp/afftrack-bench.XXXXXX) || die "mktemp failed"
 chmod 755 "$TMP" # the postgres user must reach its cluster dir inside
 
 BUILD_DIR=build/release
-log "building the release binary (make BUILD=$BUILD_DIR CFLAGS=-O2)"
-if ! make -j"$NPROC" BUILD="$BUILD_DIR" CFLAGS=-O2 "$BUILD_DIR/afftrack" >"$TMP/build.log" 2>&1; then
-    tail -30 "$TMP/build.log" >&2
-    die "release build failed (src/ may be mid-edit: rerun later)"
-fi
-record_cmd build make -j"$NPROC" BUILD="$BUILD_DIR" CFLAGS=-O2 "$BUILD_DIR/afftrack"
-# Run a private copy: a `make clean` elsewhere during the run cannot pull it away.
 BIN=$TMP/afftrack
-cp "$BUILD_DIR/afftrack" "$BIN"
+if [ -n "${BENCH_BIN:-}" ]; then
+    log "using BENCH_BIN=$BENCH_BIN instead of building"
+    note "binary given by BENCH_BIN=$BENCH_BIN, not built here"
+    cp "$BENCH_BIN" "$BIN" || die "cannot copy $BENCH_BIN"
+else
+    log "building the release binary (make BUILD=$BUILD_DIR CFLAGS=-O2)"
+    if ! make -j"$NPROC" BUILD="$BUILD_DIR" CFLAGS=-O2 "$BUILD_DIR/afftrack" >"$TMP/build.log" 2>&1; then
+        tail -30 "$TMP/build.log" >&2
+        die "release build failed (src/ may be mid-edit: rerun later)"
+    fi
+    record_cmd build make -j"$NPROC" BUILD="$BUILD_DIR" CFLAGS=-O2 "$BUILD_DIR/afftrack"
+    # Run a private copy: a `make clean` elsewhere during the run cannot pull it away.
+    cp "$BUILD_DIR/afftrack" "$BIN"
+fi
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src Makefile 2>/dev/null || GIT_REV="$GIT_REV+uncommitted changes in src/"
 
@@ -263,9 +288,6 @@ TEMPLATE=$TMP/demo-template
 ADMIN_KEY=$(cat "$TEMPLATE/admin.key")
 BASE_JSON=$("$BIN" verify --data "$TEMPLATE") || die "afftrack verify of the demo store failed: $BASE_JSON"
 BASE_CLICKS=$(jq -r .clicks <<<"$BASE_JSON")
-# Stored click ids the B2 conversions name (within the program's 30 cookie days).
-sqlite3 -readonly "$TEMPLATE/afftrack.db" \
-    "SELECT click_id FROM click WHERE ts_ms > (strftime('%s','now') - 25*86400) * 1000" >"$TMP/click_ids.txt"
 
 # ---- servers ---------------------------------------------------------------------------------
 # start_aff DATA_DIR DURABILITY: sets AFF_PID, AFF_PORT, AFF_START_MS, AFF_RSS_START.
@@ -415,7 +437,7 @@ b1_one() { # b1_one TARGET CONNMODE RUN
         else
             check "$name" FAIL "stored $stored, 302s $s302 (with a click cookie: $cookie)"
         fi
-        [ "$(jq -r .ok <<<"$json" 2>/dev/null)" = true ] && check "B1 afftrack $target $mode run $run: verify ok" OK "" ||
+        [ "$(jq -r .ok <<<"$json" 2>/dev/null)" = true ] && check "B1 afftrack $target $mode run $run: verify ok" OK "ok" ||
             check "B1 afftrack $target $mode run $run: verify ok" FAIL "$json"
         rm -rf "$data"
         ;;
@@ -499,6 +521,7 @@ start_pg() {
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
     PG_PORT=$(free_port)
+    record_cmd "postgresql initdb (as user postgres)" "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres
     as_pg "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres >"$TMP/pg-initdb.log" 2>&1 ||
         die "initdb failed: $(tail -3 "$TMP/pg-initdb.log")"
     PG_DATA=$dir/data
@@ -506,10 +529,10 @@ start_pg() {
         -o "-p $PG_PORT -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on")
     record_cmd "postgresql (throwaway cluster, initdb -A trust)" "${cmd[@]}"
     as_pg "${cmd[@]}" start >/dev/null 2>&1 || die "pg_ctl start failed: $(tail -5 "$dir/log" 2>/dev/null)"
-    psql -q -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -c \
-        "CREATE SEQUENCE ord; CREATE TABLE conv(id bigserial PRIMARY KEY, program_id int NOT NULL,
-         order_id text NOT NULL UNIQUE, amount numeric(12,2) NOT NULL, coupon text NOT NULL,
-         created_at timestamptz NOT NULL DEFAULT now())" || die "creating the pgbench table failed"
+    local ddl="CREATE SEQUENCE ord; CREATE TABLE conv(id bigserial PRIMARY KEY, program_id int NOT NULL, order_id text NOT NULL UNIQUE, amount numeric(12,2) NOT NULL, coupon text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+    record_cmd "postgresql table" psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "$ddl"
+    psql -q -X -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$ddl" ||
+        die "creating the pgbench table failed"
     cat >"$TMP/insert.sql" <<'EOF'
 INSERT INTO conv(program_id, order_id, amount, coupon) VALUES (1, 'pg-' || :client_id || '-' || nextval('ord'), 10.00, 'ALICE10');
 EOF
@@ -574,6 +597,10 @@ b2_one() { # RUN
     cmd=(taskset -c "$GEN_CPU" wrk -t1 -c"$B2_CONNS" -d"${SECS}s" --timeout 10s --latency -s "$BENCH_DIR/conversion.lua"
         "http://127.0.0.1:$AFF_PORT" -- "$prefix" "$ADMIN_KEY" "$conv_secs" "$TMP/click_ids.txt")
     record_cmd "wrk B2" "${cmd[@]}"
+    # Stored click ids (the demo's, all within the program's 30 cookie days) for the conversions.
+    curl -s -H "Authorization: Bearer $ADMIN_KEY" "http://127.0.0.1:$AFF_PORT/v1/clicks?limit=500" |
+        jq -r '.data[].click_id' >"$TMP/click_ids.txt" 2>/dev/null
+    [ -s "$TMP/click_ids.txt" ] || note "B2 run $run: GET /v1/clicks gave no click ids; conversions are attributed by coupon"
     local conv_before conv_after
     conv_before=$(report_conversions)
     "${cmd[@]}" >"$TMP/wrk2.out" 2>&1
@@ -587,7 +614,11 @@ b2_one() { # RUN
     fi
     stored=$((${conv_after:-0} - ${conv_before:-0}))
     dup=$(sqlite3 -readonly "$data/afftrack.db" \
-        "SELECT count(*) || ' ' || count(DISTINCT order_id) || ' ' || sum(method = 'click_id') FROM conversion WHERE order_id LIKE '$prefix-%'")
+        "SELECT count(*) || ' ' || count(DISTINCT order_id) || ' ' || coalesce(sum(method = 'click_id'), 0) FROM conversion WHERE order_id LIKE '$prefix-%'" 2>&1)
+    [[ $dup =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] || {
+        note "B2 run $run: the duplicate check in sqlite3 failed (schema changed?): $dup"
+        dup="? ? ?"
+    }
     local s201 s2xx replays other
     s201=$(kv "$line" s201)
     s2xx=$(kv "$line" s2xx)
@@ -630,7 +661,7 @@ day_of() { date -u -d "@$(($1 / 1000))" +%F; }
 
 b3_size() { # N
     local n=$1 data=$TMP/b3-$n label
-    label=$(awk -v n="$n" 'BEGIN { e = int(log(n) / log(10) + 0.5); if (10 ^ e == n) printf "10^%d\n", e; else print n }')
+    label=$(size_label "$n")
     # disk: ~BPC bytes a click (measured on the previous size when there was one), 30% margin
     local avail need
     avail=$(df -B1 --output=avail "$TMP" | tail -1 | tr -d ' ')
@@ -785,11 +816,11 @@ if want B2; then
 fi
 if want B3; then
     for n in "${B3_SIZES_DONE[@]}"; do
-        label=$(awk -v n="$n" 'BEGIN { e = int(log(n) / log(10) + 0.5); if (10 ^ e == n) printf "10^%d\n", e; else print n }')
+        label=$(size_label "$n")
         gen="generated in $(median b3.$n.gen_s) s, $(($(median b3.$n.bytes) / 1000000)) MB"
-        row "B3 report 30d by day,affiliate @ $label clicks" "sqlite3 GROUP BY $(median b3.$n.sql30) s" "$(median b3.$n.api30) s" \
+        row "B3 report 30d by day,affiliate @ $label clicks" "sqlite3 GROUP BY $(ms "$(median b3.$n.sql30)")" "$(ms "$(median b3.$n.api30)")" \
             "$(ratio "$(median b3.$n.api30)" "$(median b3.$n.sql30)")" "lower is better; $gen"
-        row "B3 report 1 affiliate, 1 day @ $label clicks" "sqlite3 count $(median b3.$n.sql1) s" "$(median b3.$n.api1) s" \
+        row "B3 report 1 affiliate, 1 day @ $label clicks" "sqlite3 count $(ms "$(median b3.$n.sql1)")" "$(ms "$(median b3.$n.api1)")" \
             "$(ratio "$(median b3.$n.api1)" "$(median b3.$n.sql1)")" "lower is better"
     done
 fi
@@ -804,7 +835,8 @@ if want B4 || want B1; then
     g=$(median b4.nginx.rss_after)
     [ -n "$a" ] && row "B4 RSS after a B1 run" "nginx ${g:--} kB" "$a kB" "$(ratio "$a" "$g")" "median over the B1 runs"
     for n in "${B3_SIZES_DONE[@]}"; do
-        row "B4 start / RSS with $n generated clicks" "-" "$(median b4.b3.$n.start_ms) ms / $(median b4.b3.$n.rss_start) kB" "-" \
+        label=$(size_label "$n")
+        row "B4 start / RSS with $label generated clicks" "-" "$(median b4.b3.$n.start_ms) ms / $(median b4.b3.$n.rss_start) kB" "-" \
             "RSS after the B3 reports $(median b4.b3.$n.rss_after) kB"
     done
 fi
@@ -831,7 +863,7 @@ echo
 print_table
 echo
 echo "checks: $CHECKS_OK passed, $CHECKS_FAIL failed"
-for l in "${CHECK_LINES[@]}"; do [[ $l == FAIL* ]] && echo "  $l"; done
+for l in "${CHECK_LINES[@]}"; do echo "  $l"; done
 for n in "${NOTES[@]}"; do echo "note: $n"; done
 echo "total time: ${T_TOTAL}s"
 
@@ -849,7 +881,7 @@ write_docs() {
         echo "* Machine: $NPROC CPUs, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB\n", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
         echo "* loadavg at start: $LOADAVG"
         echo "* afftrack rev $GIT_REV; $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'),"
-        echo "  $(h2load --version 2>&1 | head -1), PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $NF}'), sqlite3 $(sqlite3 --version | awk '{print $1}')"
+        echo "  $(h2load --version 2>&1 | head -1), PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}'), sqlite3 $(sqlite3 --version | awk '{print $1}')"
         echo "* $RUNS run(s) of ${SECS}s per figure, median; total ${T_TOTAL}s"
         echo
         echo "| benchmark | reference | afftrack | ratio | notes |"

@@ -22,6 +22,7 @@
 #include "track/catalog.h"
 #include "track/click.h"
 #include "track/conversion.h"
+#include "track/generate.h"
 #include "track/verify.h"
 
 static void usage(FILE *out)
@@ -32,6 +33,7 @@ static void usage(FILE *out)
                  "  init     create the store in --data DIR and print a new admin API key\n"
                  "  demo     seed an empty store in --data DIR with a demo program, affiliates, links and traffic\n"
                  "  verify   recount raw events against rollups and the ledger; exit 1 on any mismatch\n"
+                 "  generate add synthetic clicks and conversions to --data DIR (benchmarks)\n"
                  "  config   print an example configuration file with every key (--markdown: a table)\n"
                  "  help     this text; `afftrack COMMAND --help` explains a command\n");
 }
@@ -51,6 +53,13 @@ static void command_help(const char *cmd)
         printf("usage: afftrack demo --data DIR\n\nWhen the store has no program yet: creates a demo program, three "
                "affiliates, links, a coupon\nand two weeks of clicks and conversions, and an admin key saved in "
                "DIR/admin.key (demo only).\nPrints the admin key and example URLs either way.\n");
+    } else if (strcmp(cmd, "generate") == 0) {
+        printf("usage: afftrack generate --data DIR --clicks N [--days 30] [--affiliates 100] [--links 5]\n"
+               "                         [--conversion-permille 20] [--seed 1]\n\n"
+               "Adds N clicks spread over the last D days, and conversions on about P per 1000 of them,\n"
+               "through the same code the server's writer runs (rollups, uniqueness, commissions), in\n"
+               "transactions of 20,000 clicks. Creates a program with A affiliates of K links each when the\n"
+               "store has no program. Run it while no server writes to DIR. Shows progress on a terminal.\n");
     } else if (strcmp(cmd, "verify") == 0) {
         printf("usage: afftrack verify --data DIR\n\nRecounts clicks, conversions, revenue, refunds and commission "
                "from the raw tables, compares\nthem with the hourly rollups and checks every conversion's ledger "
@@ -425,6 +434,118 @@ static int cmd_verify(aff_config *cfg)
     return ok ? 0 : 1;
 }
 
+/* ---- generate ------------------------------------------------------------------------- */
+
+typedef struct progress_state {
+    int tty;
+    int64_t started_ms;
+    int last_decile;
+} progress_state;
+
+static void show_progress(void *ud, int64_t done, int64_t total)
+{
+    progress_state *ps = ud;
+    int64_t elapsed = aff_clock_now_ms() - ps->started_ms;
+    long long rate = elapsed > 0 ? (long long)(done * 1000 / elapsed) : 0;
+    int pct = total > 0 ? (int)(done * 100 / total) : 100;
+    if (ps->tty) {
+        char bar[41];
+        int filled = pct * 40 / 100;
+        for (int i = 0; i < 40; i++)
+            bar[i] = i < filled ? '#' : '.';
+        bar[40] = '\0';
+        fprintf(stderr, "\r[%s] %3d%% %lld/%lld clicks, %lld/s", bar, pct, (long long)done, (long long)total, rate);
+        if (done == total)
+            fputc('\n', stderr);
+    } else if (pct / 10 != ps->last_decile || done == total) {
+        ps->last_decile = pct / 10;
+        fprintf(stderr, "generate: %d%% %lld/%lld clicks, %lld/s\n", pct, (long long)done, (long long)total, rate);
+    }
+}
+
+static int parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || s[0] == '+' || v < min || v > max)
+        return AFF_EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int cmd_generate(int argc, char **argv, aff_config *cfg)
+{
+    static const struct {
+        const char *flag;
+        int64_t min, max;
+    } flags[] = {{"--clicks", 0, 10000000000LL}, {"--days", 1, 3650},       {"--affiliates", 1, 100000},
+                 {"--links", 1, 1000},         {"--conversion-permille", 0, 1000}, {"--seed", 0, INT64_MAX}};
+    int64_t v[6] = {-1, 30, 100, 5, 20, 1};
+    char err[512];
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            command_help("generate");
+            return 0;
+        }
+        size_t k;
+        for (k = 0; k < 6; k++)
+            if (strcmp(argv[i], flags[k].flag) == 0)
+                break;
+        if (i + 1 >= argc) {
+            fprintf(stderr, "afftrack generate: %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (k < 6) {
+            if (parse_count(argv[++i], flags[k].min, flags[k].max, &v[k]) != 0) {
+                fprintf(stderr, "afftrack generate: %s: an integer from %lld to %lld\n", flags[k].flag,
+                        (long long)flags[k].min, (long long)flags[k].max);
+                return 2;
+            }
+        } else if (strncmp(argv[i], "--", 2) == 0 && aff_config_has_key(argv[i] + 2)) {
+            if (aff_config_set(cfg, argv[i] + 2, argv[i + 1], err, sizeof(err)) != 0) {
+                fprintf(stderr, "afftrack: --%s\n", err);
+                return 2;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "afftrack generate: unknown option \"%s\" (see afftrack generate --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (v[0] < 0) {
+        fprintf(stderr, "afftrack generate: --clicks is required\n");
+        return 2;
+    }
+    aff_click_id_key key;
+    if (prepare_store(cfg, &key) != 0)
+        return 1;
+    aff_store *st;
+    if (aff_store_sqlite_open(cfg->data_dir, AFF_STORE_WRITER, cfg->synchronous == AFF_SYNC_FULL, &st) != 0)
+        return 1;
+    progress_state ps = {.tty = isatty(2), .started_ms = aff_clock_now_ms(), .last_decile = -1};
+    aff_generate_opts o = {.clicks = v[0],
+                           .days = (int)v[1],
+                           .affiliates = (int)v[2],
+                           .links_per_affiliate = (int)v[3],
+                           .conversion_permille = (int)v[4],
+                           .seed = (uint64_t)v[5],
+                           .progress = show_progress,
+                           .ud = &ps};
+    aff_ctx ctx = {.st = st, .cfg = cfg, .key = &key};
+    aff_generate_stats stats;
+    int rc = aff_generate(&ctx, &o, &stats);
+    aff_store_close(st);
+    int64_t ms = aff_clock_now_ms() - ps.started_ms;
+    if (rc != 0) {
+        fprintf(stderr, "afftrack generate: stopped after %lld clicks: %s\n", (long long)stats.clicks, aff_strerror(rc));
+        return 1;
+    }
+    printf("{\"clicks\":%lld,\"conversions\":%lld,\"program_id\":%lld,\"seconds\":%.1f}\n", (long long)stats.clicks,
+           (long long)stats.conversions, (long long)stats.program_id, (double)ms / 1000.0);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -444,6 +565,8 @@ int main(int argc, char **argv)
             aff_config_print_example(stdout);
         return 0;
     }
+    if (strcmp(cmd, "generate") == 0)
+        return cmd_generate(argc, argv, &cfg);
     static const struct {
         const char *name;
         int (*fn)(aff_config *);

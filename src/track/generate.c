@@ -1,0 +1,226 @@
+/* generate.c - synthetic traffic through the writer's own functions; see generate.h. */
+#include "track/generate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "track/catalog.h"
+#include "track/click.h"
+#include "track/conversion.h"
+#include "track/rollup.h"
+#include "track/seen.h"
+
+#define BATCH 20000
+
+static const char *const agents[] = {
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+};
+static const char *const sources[] = {"newsletter", "sidebar", "review", "social", "search", "video"};
+
+typedef struct gen {
+    aff_ctx *ctx;
+    uint64_t rng;
+    int64_t *links, *link_affiliates;
+    size_t nlinks, cap;
+    int64_t program_id;
+} gen;
+
+static uint64_t next(gen *g)
+{
+    g->rng ^= g->rng << 13;
+    g->rng ^= g->rng >> 7;
+    g->rng ^= g->rng << 17;
+    return g->rng;
+}
+
+static int rebuild(aff_ctx *ctx)
+{
+    aff_snapshot *s;
+    int rc = aff_snapshot_build(ctx->st, &s);
+    if (rc == 0) {
+        aff_snapshot_free(ctx->snap);
+        ctx->snap = s;
+    }
+    return rc;
+}
+
+static int first_program(void *ud, const aff_program_row *row)
+{
+    *(int64_t *)ud = row->id;
+    return 1;
+}
+
+static int collect_link(void *ud, const aff_link_row *row)
+{
+    gen *g = ud;
+    if (g->nlinks == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 256;
+        int64_t *a = realloc(g->links, cap * sizeof(*a)), *b = a ? realloc(g->link_affiliates, cap * sizeof(*b)) : NULL;
+        if (a != NULL)
+            g->links = a;
+        if (b == NULL)
+            return AFF_ENOMEM;
+        g->link_affiliates = b;
+        g->cap = cap;
+    }
+    g->links[g->nlinks] = row->id;
+    g->link_affiliates[g->nlinks++] = row->affiliate_id;
+    return 0;
+}
+
+/* A program with affiliates and links, unless the store already has a program. */
+static int ensure_catalog(gen *g, const aff_generate_opts *o)
+{
+    aff_ctx *ctx = g->ctx;
+    aff_list_query one = {.limit = 1};
+    int rc = aff_store_program_list(ctx->st, &one, first_program, &g->program_id);
+    if (rc != 0 || g->program_id != 0)
+        return rc;
+    aff_errinfo err = {0};
+    aff_program_row *p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        return AFF_ENOMEM;
+    snprintf(p->name, sizeof(p->name), "Generated Shop");
+    snprintf(p->kind, sizeof(p->kind), "affiliate");
+    snprintf(p->currency, sizeof(p->currency), "USD");
+    snprintf(p->destination_url, sizeof(p->destination_url), "https://shop.example.com/");
+    snprintf(p->allowed_domains, sizeof(p->allowed_domains), "shop.example.com");
+    snprintf(p->attribution, sizeof(p->attribution), "last_click");
+    snprintf(p->click_id_param, sizeof(p->click_id_param), "click_id");
+    p->cookie_days = 30;
+    p->hold_days = 30;
+    aff_plan plan;
+    if ((rc = aff_plan_parse("{\"sale\":{\"percent\":\"10\"}}", &plan, p->plan_json, sizeof(p->plan_json), &err)) ==
+            0 &&
+        (rc = aff_store_begin(ctx->st)) == 0 && (rc = rebuild(ctx)) == 0)
+        rc = aff_catalog_program_create(ctx, p, &err);
+    g->program_id = p->id;
+    free(p);
+    if (rc == 0)
+        rc = rebuild(ctx);
+    for (int a = 0; a < o->affiliates && rc == 0; a++) {
+        aff_affiliate_row aff = {0};
+        char key[AFF_API_KEY_LEN];
+        snprintf(aff.name, sizeof(aff.name), "Affiliate %d", a + 1);
+        snprintf(aff.email, sizeof(aff.email), "affiliate%d@example.com", a + 1);
+        snprintf(aff.status, sizeof(aff.status), "approved");
+        if ((rc = aff_catalog_affiliate_create(ctx, &aff, key, &err)) != 0 || (rc = rebuild(ctx)) != 0)
+            break;
+        for (int l = 0; l < o->links_per_affiliate && rc == 0; l++) {
+            aff_link_row *row = calloc(1, sizeof(*row));
+            if (row == NULL)
+                return AFF_ENOMEM;
+            row->program_id = g->program_id;
+            row->affiliate_id = aff.id;
+            snprintf(row->code, sizeof(row->code), "g%d-%d", a + 1, l + 1);
+            rc = aff_catalog_link_create(ctx, row, &err);
+            free(row);
+        }
+    }
+    if (rc == 0)
+        rc = aff_store_commit(ctx->st);
+    else
+        aff_store_rollback(ctx->st);
+    return rc;
+}
+
+static int one_click(gen *g, int64_t ts, aff_click_row *row, aff_conversion_input *in, aff_conversion_result *out,
+                     const aff_generate_opts *o, int64_t *conversions)
+{
+    /* Skewed towards the first links: a few partners bring most of the traffic. */
+    uint64_t r = next(g) % (g->nlinks * g->nlinks);
+    size_t li = g->nlinks - 1 - (size_t)(r / g->nlinks > r % g->nlinks ? r / g->nlinks : r % g->nlinks);
+    uint32_t ip = (uint32_t)(next(g) % 1000003);
+    row->ts_ms = ts;
+    row->program_id = g->program_id;
+    row->affiliate_id = g->link_affiliates[li];
+    row->link_id = g->links[li];
+    row->flags = 0;
+    snprintf(row->ip, sizeof(row->ip), "10.%u.%u.%u", (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    snprintf(row->user_agent, sizeof(row->user_agent), "%s", agents[ip % (sizeof(agents) / sizeof(agents[0]))]);
+    snprintf(row->referer, sizeof(row->referer), "https://blog%u.example.org/post", (unsigned)(li % 97));
+    snprintf(row->sub[0], sizeof(row->sub[0]), "%s", sources[next(g) % 6]);
+    for (int i = 1; i < 5; i++)
+        row->sub[i][0] = '\0';
+    row->source_id[0] = '\0';
+    int rc = aff_click_id_new(g->ctx->key, ts, row->click_id);
+    if (rc == 0)
+        rc = aff_click_record(g->ctx, row, aff_click_fingerprint(g->ctx->key, row->ip, row->user_agent));
+    if (rc != 0 || (int)(next(g) % 1000) >= o->conversion_permille)
+        return rc;
+    aff_errinfo err = {0};
+    aff_conversion_input_clear(in);
+    in->program_id = g->program_id;
+    snprintf(in->event, sizeof(in->event), "sale");
+    snprintf(in->order_id, sizeof(in->order_id), "GEN-%s", row->click_id);
+    in->amount_minor = 1000 + (int64_t)(next(g) % 29000);
+    snprintf(in->currency, sizeof(in->currency), "USD");
+    memcpy(in->click_id, row->click_id, sizeof(in->click_id));
+    in->now_ms = ts + (int64_t)(next(g) % 3600) * 1000;
+    rc = aff_conversion_record(g->ctx, in, out, &err);
+    *conversions += rc == 0;
+    return rc;
+}
+
+int aff_generate(aff_ctx *ctx, const aff_generate_opts *o, aff_generate_stats *out)
+{
+    gen g = {.ctx = ctx, .rng = o->seed | 1};
+    int64_t now = aff_clock_now_ms(), span = (int64_t)o->days * AFF_MS_PER_DAY;
+    aff_click_row *row = malloc(sizeof(*row));
+    aff_conversion_input *in = malloc(sizeof(*in));
+    aff_conversion_result *res = malloc(sizeof(*res));
+    int rc = row && in && res ? 0 : AFF_ENOMEM;
+    memset(out, 0, sizeof(*out));
+    if (rc == 0)
+        rc = ensure_catalog(&g, o);
+    aff_list_query lq = {.program_id = g.program_id};
+    if (rc == 0 && (rc = aff_store_link_list(ctx->st, &lq, collect_link, &g)) == 0 && g.nlinks == 0)
+        rc = AFF_ENOTFOUND;
+    if (rc == 0 && (rc = rebuild(ctx)) == 0 && (ctx->rollups = aff_rollups_new()) == NULL)
+        rc = AFF_ENOMEM;
+    if (rc == 0)
+        rc = aff_seen_open(ctx->st, now - span, (int64_t)ctx->cfg->unique_window_hours * AFF_MS_PER_HOUR, &ctx->seen);
+    for (int64_t done = 0; rc == 0 && done < o->clicks;) {
+        int64_t n = o->clicks - done < BATCH ? o->clicks - done : BATCH;
+        if ((rc = aff_store_begin(ctx->st)) != 0)
+            break;
+        for (int64_t i = 0; i < n && rc == 0; i++) {
+            int64_t ts = now - span + (span * (done + i)) / (o->clicks > 0 ? o->clicks : 1);
+            rc = one_click(&g, ts, row, in, res, o, &out->conversions);
+            if (rc == 0)
+                rc = aff_rollup_job_keep(ctx->rollups);
+        }
+        if (rc == 0 && (rc = aff_rollup_flush(ctx->rollups, ctx->st)) == 0)
+            rc = aff_store_commit(ctx->st);
+        aff_seen_batch_end(ctx->seen, rc == 0);
+        if (rc != 0) {
+            aff_rollup_reset(ctx->rollups);
+            aff_store_rollback(ctx->st);
+            break;
+        }
+        done += n;
+        out->clicks = done;
+        if (o->progress != NULL)
+            o->progress(o->ud, done, o->clicks);
+    }
+    out->program_id = g.program_id;
+    aff_seen_free(ctx->seen);
+    aff_rollups_free(ctx->rollups);
+    ctx->seen = NULL;
+    ctx->rollups = NULL;
+    aff_snapshot_free(ctx->snap);
+    ctx->snap = NULL;
+    free(g.links);
+    free(g.link_affiliates);
+    free(row);
+    free(in);
+    free(res);
+    return rc;
+}
