@@ -410,11 +410,14 @@ static int cmd_verify(aff_config *cfg)
                      c->raw.commission_minor, c->raw.refunds_minor};
     int64_t roll[] = {c->rollup.clicks,        c->rollup.unique_clicks,    c->rollup.conversions,
                       c->rollup.revenue_minor, c->rollup.commission_minor, c->rollup.refunds_minor};
+    int64_t daily[] = {c->daily.clicks,        c->daily.unique_clicks,    c->daily.conversions,
+                       c->daily.revenue_minor, c->daily.commission_minor, c->daily.refunds_minor};
     for (int i = 0; i < 6; i++) {
         json_object_set_new(out, names[i], json_integer(raw[i]));
-        if (raw[i] != roll[i])
-            json_array_append_new(problems, json_pack("{s:s, s:I, s:I}", "metric", names[i], "raw", (json_int_t)raw[i],
-                                                      "rollup", (json_int_t)roll[i]));
+        if (raw[i] != roll[i] || roll[i] != daily[i])
+            json_array_append_new(problems, json_pack("{s:s, s:I, s:I, s:I}", "metric", names[i], "raw",
+                                                      (json_int_t)raw[i], "rollup", (json_int_t)roll[i], "daily",
+                                                      (json_int_t)daily[i]));
     }
     if (v.ledger_mismatches > 0) {
         json_t *ids = json_array();

@@ -178,7 +178,7 @@ typedef struct aff_report_row {
 
 /* Raw recount against rollups (track/verify.c adds the ledger checks). */
 typedef struct aff_verify_counts {
-    aff_rollup_delta raw, rollup;
+    aff_rollup_delta raw, rollup, daily; /* raw events, stats_hourly, stats_daily */
 } aff_verify_counts;
 
 typedef int (*aff_program_cb)(void *ud, const aff_program_row *row);

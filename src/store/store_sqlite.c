@@ -74,7 +74,15 @@ static const char *const migrations[] = {
     " bot_clicks INTEGER NOT NULL DEFAULT 0, rejected_clicks INTEGER NOT NULL DEFAULT 0,"
     " conversions INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,"
     " commission_minor INTEGER NOT NULL DEFAULT 0, refunds_minor INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY(hour, program_id, affiliate_id, link_id)) WITHOUT ROWID;",
+    " PRIMARY KEY(hour, program_id, affiliate_id, link_id)) WITHOUT ROWID;"
+    /* The same counters per UTC day, kept in the same statement as the hourly rows:
+     * reports cover whole days, and a 30-day report then reads 30 rows per link, not 720. */
+    "CREATE TABLE stats_daily(day INTEGER NOT NULL, program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL,"
+    " link_id INTEGER NOT NULL, clicks INTEGER NOT NULL DEFAULT 0, unique_clicks INTEGER NOT NULL DEFAULT 0,"
+    " bot_clicks INTEGER NOT NULL DEFAULT 0, rejected_clicks INTEGER NOT NULL DEFAULT 0,"
+    " conversions INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,"
+    " commission_minor INTEGER NOT NULL DEFAULT 0, refunds_minor INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(day, program_id, affiliate_id, link_id)) WITHOUT ROWID;",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -108,7 +116,7 @@ enum {
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_LIST, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
     S_LEDGER_INSERT, S_LEDGER_LIST, S_PAYOUT_LIST,
-    S_ROLLUP_ADD,
+    S_ROLLUP_ADD, S_ROLLUP_DAY_ADD,
     S_COUNT
 };
 
@@ -189,9 +197,20 @@ static const char *const sql[S_COUNT] = {
                      " conversions = conversions + excluded.conversions, revenue_minor = revenue_minor + excluded.revenue_minor,"
                      " commission_minor = commission_minor + excluded.commission_minor,"
                      " refunds_minor = refunds_minor + excluded.refunds_minor",
+    [S_ROLLUP_DAY_ADD] = "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, clicks, unique_clicks,"
+                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
+                         " VALUES(?1 / 24,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(day, program_id, affiliate_id,"
+                         " link_id) DO UPDATE SET clicks = clicks + excluded.clicks,"
+                         " unique_clicks = unique_clicks + excluded.unique_clicks,"
+                         " bot_clicks = bot_clicks + excluded.bot_clicks,"
+                         " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
+                         " conversions = conversions + excluded.conversions,"
+                         " revenue_minor = revenue_minor + excluded.revenue_minor,"
+                         " commission_minor = commission_minor + excluded.commission_minor,"
+                         " refunds_minor = refunds_minor + excluded.refunds_minor",
 };
 
-#define REPORT_SHAPES 16
+#define REPORT_SHAPES 32 /* 16 group masks x (hourly, daily) */
 
 /* The writer's cache of interned user agents: a few thousand distinct agents make most
  * traffic, so an insert usually needs no lookup. Cleared when full; rolled-back rows are
@@ -1199,51 +1218,58 @@ static int sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb
 static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                          const aff_rollup_delta *d)
 {
-    sqlite3_stmt *q = stmt(st, S_ROLLUP_ADD);
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, hour);
-    sqlite3_bind_int64(q, 2, program_id);
-    sqlite3_bind_int64(q, 3, affiliate_id);
-    sqlite3_bind_int64(q, 4, link_id);
     const int64_t v[8] = {d->clicks,      d->unique_clicks,  d->bot_clicks,      d->rejected_clicks,
                           d->conversions, d->revenue_minor,  d->commission_minor, d->refunds_minor};
-    for (int i = 0; i < 8; i++)
-        sqlite3_bind_int64(q, 5 + i, v[i]);
-    return exec_stmt(q);
+    int rc = 0;
+    for (int s = 0; s < 2 && rc == 0; s++) { /* the hourly row, then its day's row */
+        sqlite3_stmt *q = stmt(st, s == 0 ? S_ROLLUP_ADD : S_ROLLUP_DAY_ADD);
+        if (q == NULL)
+            return AFF_ESTORE;
+        sqlite3_bind_int64(q, 1, hour);
+        sqlite3_bind_int64(q, 2, program_id);
+        sqlite3_bind_int64(q, 3, affiliate_id);
+        sqlite3_bind_int64(q, 4, link_id);
+        for (int i = 0; i < 8; i++)
+            sqlite3_bind_int64(q, 5 + i, v[i]);
+        rc = exec_stmt(q);
+    }
+    return rc;
 }
 
 #define METRIC_SUMS                                                                                           \
     "sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(rejected_clicks), sum(conversions),"              \
     " sum(revenue_minor), sum(commission_minor), sum(refunds_minor)"
 
-/* One statement per group shape (a subset of day/program/affiliate/link), built once. */
-static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask)
+/* One statement per group shape (a subset of day/program/affiliate/link) and table,
+ * built once. Whole-day ranges read stats_daily, anything else stats_hourly. */
+static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask, int daily)
 {
     sqlite_store *s = impl(st);
-    mask &= REPORT_SHAPES - 1;
-    if (s->report_stmt[mask] != NULL) {
-        sqlite3_reset(s->report_stmt[mask]);
-        sqlite3_clear_bindings(s->report_stmt[mask]);
-        return s->report_stmt[mask];
+    mask &= 15;
+    int slot = (int)mask + (daily ? 16 : 0);
+    if (s->report_stmt[slot] != NULL) {
+        sqlite3_reset(s->report_stmt[slot]);
+        sqlite3_clear_bindings(s->report_stmt[slot]);
+        return s->report_stmt[slot];
     }
+    const char *day = daily ? "day" : "hour / 24", *time = daily ? "day" : "hour", *table = daily ? "stats_daily" : "stats_hourly";
     char cols[200], group[200], text[1200];
-    snprintf(cols, sizeof(cols), "%s, %s, %s, %s", mask & AFF_GROUP_DAY ? "hour / 24" : "0",
+    snprintf(cols, sizeof(cols), "%s, %s, %s, %s", mask & AFF_GROUP_DAY ? day : "0",
              mask & AFF_GROUP_PROGRAM ? "program_id" : "0", mask & AFF_GROUP_AFFILIATE ? "affiliate_id" : "0",
              mask & AFF_GROUP_LINK ? "link_id" : "0");
     group[0] = '\0';
     size_t n = 0;
-    const char *names[4] = {"hour / 24", "program_id", "affiliate_id", "link_id"};
+    const char *names[4] = {day, "program_id", "affiliate_id", "link_id"};
     for (int i = 0; i < 4; i++)
         if (mask & (1u << i))
             n += (size_t)snprintf(group + n, sizeof(group) - n, "%s%s", n ? ", " : "", names[i]);
     snprintf(text, sizeof(text),
-             "SELECT %s, " METRIC_SUMS " FROM stats_hourly WHERE hour BETWEEN ?1 AND ?2" F("program_id", 3)
-                 F("affiliate_id", 4) F("link_id", 5) "%s%s%s%s",
-             cols, n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
-    if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->report_stmt[mask], NULL) != SQLITE_OK)
+             "SELECT %s, " METRIC_SUMS " FROM %s WHERE %s BETWEEN ?1 AND ?2" F("program_id", 3) F("affiliate_id", 4)
+                 F("link_id", 5) "%s%s%s%s",
+             cols, table, time, n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
+    if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->report_stmt[slot], NULL) != SQLITE_OK)
         return NULL;
-    return s->report_stmt[mask];
+    return s->report_stmt[slot];
 }
 
 static void read_metrics(sqlite3_stmt *q, int first, aff_rollup_delta *m)
@@ -1260,12 +1286,13 @@ static void read_metrics(sqlite3_stmt *q, int first, aff_rollup_delta *m)
 
 static int sq_report(aff_store *st, const aff_report_query *rq, aff_report_cb cb, void *ud)
 {
-    sqlite3_stmt *q = report_stmt(st, rq->group_mask);
+    int daily = rq->from_hour % 24 == 0 && (rq->to_hour + 1) % 24 == 0 && rq->from_hour >= 0;
+    sqlite3_stmt *q = report_stmt(st, rq->group_mask, daily);
     int rc = 0;
     if (q == NULL)
         return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, rq->from_hour);
-    sqlite3_bind_int64(q, 2, rq->to_hour);
+    sqlite3_bind_int64(q, 1, daily ? rq->from_hour / 24 : rq->from_hour);
+    sqlite3_bind_int64(q, 2, daily ? (rq->to_hour + 1) / 24 - 1 : rq->to_hour);
     sqlite3_bind_int64(q, 3, rq->program_id);
     sqlite3_bind_int64(q, 4, rq->affiliate_id);
     sqlite3_bind_int64(q, 5, rq->link_id);
@@ -1304,6 +1331,8 @@ static int sq_verify(aff_store *st, aff_verify_counts *out)
     sqlite3 *db = impl(st)->db;
     memset(out, 0, sizeof(*out));
     int rc = query_metrics(db, "SELECT " METRIC_SUMS " FROM stats_hourly", &out->rollup);
+    if (rc == 0)
+        rc = query_metrics(db, "SELECT " METRIC_SUMS " FROM stats_daily", &out->daily);
     if (rc != 0)
         return rc;
     /* The raw recount follows the report definitions in docs/api.md. */

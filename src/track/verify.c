@@ -47,5 +47,6 @@ int aff_verify_run(aff_store *st, aff_verify_report *out)
 
 int aff_verify_ok(const aff_verify_report *r)
 {
-    return memcmp(&r->counts.raw, &r->counts.rollup, sizeof(r->counts.raw)) == 0 && r->ledger_mismatches == 0;
+    return memcmp(&r->counts.raw, &r->counts.rollup, sizeof(r->counts.raw)) == 0 &&
+           memcmp(&r->counts.rollup, &r->counts.daily, sizeof(r->counts.raw)) == 0 && r->ledger_mismatches == 0;
 }
