@@ -252,6 +252,12 @@ void aff_api_redirect(aff_http *h)
         aff_pending_submit(&j->base, 1);
         return;
     }
+    /* Once submitted, the job belongs to the writer, which frees it when done: copy what
+     * the answer needs first. */
+    char click_id[AFF_CLICK_ID_LEN + 1];
+    memcpy(click_id, row->click_id, sizeof(click_id));
+    int set_first_click = j->set_first_click, cookie_days = j->cookie_days, secure = j->secure;
+    int64_t program_id = row->program_id;
     j->base.job.run = run_click;
     j->base.job.done = async_click_done;
     if (aff_writer_submit(&j->base.job) != 0) {
@@ -260,10 +266,11 @@ void aff_api_redirect(aff_http *h)
         free(j);
         return;
     }
+    j = NULL;
     atomic_fetch_add(&aff_api_stats.clicks, 1);
-    if (j->set_first_click)
-        add_first_click_cookie(req, row->program_id, row->click_id, j->cookie_days, j->secure);
-    send_redirect(req, j->location, row->click_id, j->cookie_days, j->secure);
+    if (set_first_click)
+        add_first_click_cookie(req, program_id, click_id, cookie_days, secure);
+    send_redirect(req, location, click_id, cookie_days, secure);
     return;
 
 discard:
