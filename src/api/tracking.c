@@ -221,6 +221,7 @@ void aff_api_redirect(aff_http *h)
     }
     if (async)
         memset(&j->base, 0, sizeof(j->base));
+    j->base.job.buffered = 1; /* aff_click_record only stages: see track/click.h */
     aff_click_row *row = &j->row;
     row->flags = 0;
     row->source_id[0] = '\0';

@@ -233,6 +233,8 @@ typedef struct aff_store_ops {
     int (*coupon_list)(aff_store *st, const aff_list_query *q, aff_coupon_cb cb, void *ud);
 
     int (*click_insert)(aff_store *st, const aff_click_row *row);
+    /* Insert n clicks (multi-row statements): all or, on error, the caller rolls back. */
+    int (*click_insert_many)(aff_store *st, const aff_click_row *const *rows, size_t n);
     int (*click_get)(aff_store *st, const char *click_id, aff_click_row *row);
     int (*click_list)(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud);
     /* A click on link by fingerprint at now_ms: *unique = 1 when no unique click of the
@@ -240,6 +242,8 @@ typedef struct aff_store_ops {
      * remembered as the last unique click. */
     int (*click_seen)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms, int64_t window_ms,
                       int *unique);
+    /* The time of the last unique click of (link, fingerprint): AFF_ENOTFOUND if none. */
+    int (*click_seen_get)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t *unique_ms);
     /* Remember now_ms as the last unique click of (link, fingerprint), without reading. */
     int (*click_seen_put)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms);
     /* Every pair whose last unique click is at or after since_ms; then delete the older ones. */
@@ -310,6 +314,8 @@ static inline int aff_store_coupon_update(aff_store *st, const aff_coupon_row *r
 static inline int aff_store_coupon_get(aff_store *st, int64_t id, aff_coupon_row *r) { return st->ops->coupon_get(st, id, r); }
 static inline int aff_store_coupon_list(aff_store *st, const aff_list_query *q, aff_coupon_cb cb, void *ud) { return st->ops->coupon_list(st, q, cb, ud); }
 static inline int aff_store_click_insert(aff_store *st, const aff_click_row *r) { return st->ops->click_insert(st, r); }
+static inline int aff_store_click_insert_many(aff_store *st, const aff_click_row *const *r, size_t n) { return st->ops->click_insert_many(st, r, n); }
+static inline int aff_store_click_seen_get(aff_store *st, int64_t link, uint64_t fp, int64_t *ms) { return st->ops->click_seen_get(st, link, fp, ms); }
 static inline int aff_store_click_get(aff_store *st, const char *id, aff_click_row *r) { return st->ops->click_get(st, id, r); }
 static inline int aff_store_click_list(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud) { return st->ops->click_list(st, q, cb, ud); }
 static inline int aff_store_click_seen(aff_store *st, int64_t link, uint64_t fp, int64_t now, int64_t win, int *uniq) { return st->ops->click_seen(st, link, fp, now, win, uniq); }

@@ -232,6 +232,7 @@ typedef struct sqlite_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT];
     sqlite3_stmt *report_stmt[REPORT_SHAPES];
+    sqlite3_stmt *click_many; /* INSERT of CLICK_MANY rows */
     int reader;
     ua_cache uas;
 } sqlite_store;
@@ -876,30 +877,80 @@ static void read_click(sqlite3_stmt *q, void *v)
     r->flags = (unsigned)col_i64(q, 14);
 }
 
-static int sq_click_insert(aff_store *st, const aff_click_row *r)
+#define CLICK_COLS_N 15
+#define CLICK_MANY 32
+
+/* Bind row r to the 15 parameters starting at first (1-based). */
+static int bind_click(aff_store *st, sqlite3_stmt *q, int first, const aff_click_row *r, unsigned char raw[CLICK_ID_RAW])
 {
-    unsigned char raw[CLICK_ID_RAW];
     int64_t ua_id;
     int rc = intern_ua(st, r->user_agent, &ua_id);
     if (rc != 0)
         return rc;
+    if (bind_click_id(q, first, r->click_id, raw) != 0)
+        return AFF_EINVAL;
+    sqlite3_bind_int64(q, first + 1, r->ts_ms);
+    sqlite3_bind_int64(q, first + 2, r->program_id);
+    sqlite3_bind_int64(q, first + 3, r->affiliate_id);
+    sqlite3_bind_int64(q, first + 4, r->link_id);
+    bind_text(q, first + 5, r->ip);
+    sqlite3_bind_int64(q, first + 6, ua_id);
+    bind_text(q, first + 7, r->referer);
+    for (int i = 0; i < 5; i++)
+        bind_text(q, first + 8 + i, r->sub[i]);
+    bind_text(q, first + 13, r->source_id);
+    sqlite3_bind_int64(q, first + 14, r->flags);
+    return 0;
+}
+
+static int sq_click_insert(aff_store *st, const aff_click_row *r)
+{
+    unsigned char raw[CLICK_ID_RAW];
     sqlite3_stmt *q = stmt(st, S_CLICK_INSERT);
     if (q == NULL)
         return AFF_ESTORE;
-    if (bind_click_id(q, 1, r->click_id, raw) != 0)
-        return AFF_EINVAL;
-    sqlite3_bind_int64(q, 2, r->ts_ms);
-    sqlite3_bind_int64(q, 3, r->program_id);
-    sqlite3_bind_int64(q, 4, r->affiliate_id);
-    sqlite3_bind_int64(q, 5, r->link_id);
-    bind_text(q, 6, r->ip);
-    sqlite3_bind_int64(q, 7, ua_id);
-    bind_text(q, 8, r->referer);
-    for (int i = 0; i < 5; i++)
-        bind_text(q, 9 + i, r->sub[i]);
-    bind_text(q, 14, r->source_id);
-    sqlite3_bind_int64(q, 15, r->flags);
-    return exec_stmt(q);
+    int rc = bind_click(st, q, 1, r, raw);
+    return rc != 0 ? rc : exec_stmt(q);
+}
+
+/* The multi-row insert: one statement runs CLICK_MANY rows, which saves most of the
+ * per-statement work (cursor set-up, step/reset, transaction checks) per click. */
+static sqlite3_stmt *click_many_stmt(aff_store *st)
+{
+    sqlite_store *s = impl(st);
+    if (s->click_many != NULL) {
+        sqlite3_reset(s->click_many);
+        return s->click_many;
+    }
+    char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof(text),
+                                "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, ua_id,"
+                                " referer, sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES");
+    for (int i = 0; i < CLICK_MANY && n < sizeof(text); i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", i ? "," : "");
+    if (n >= sizeof(text) ||
+        sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->click_many, NULL) != SQLITE_OK)
+        return NULL;
+    return s->click_many;
+}
+
+static int sq_click_insert_many(aff_store *st, const aff_click_row *const *rows, size_t n)
+{
+    unsigned char raw[CLICK_MANY][CLICK_ID_RAW];
+    size_t i = 0;
+    int rc = 0;
+    for (; rc == 0 && n - i >= CLICK_MANY; i += CLICK_MANY) {
+        sqlite3_stmt *q = click_many_stmt(st);
+        if (q == NULL)
+            return AFF_ESTORE;
+        for (int k = 0; k < CLICK_MANY && rc == 0; k++)
+            rc = bind_click(st, q, 1 + k * CLICK_COLS_N, rows[i + (size_t)k], raw[k]);
+        if (rc == 0)
+            rc = exec_stmt(q);
+    }
+    for (; rc == 0 && i < n; i++)
+        rc = sq_click_insert(st, rows[i]);
+    return rc;
 }
 
 static int sq_click_get(aff_store *st, const char *click_id, aff_click_row *r)
@@ -957,6 +1008,22 @@ static int sq_click_seen(aff_store *st, int64_t link_id, uint64_t fp, int64_t no
     sqlite3_bind_int64(q, 2, (int64_t)fp);
     sqlite3_bind_int64(q, 3, now_ms);
     return exec_stmt(q);
+}
+
+static int sq_click_seen_get(aff_store *st, int64_t link_id, uint64_t fp, int64_t *unique_ms)
+{
+    sqlite3_stmt *q = stmt(st, S_CLICK_SEEN_GET);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, link_id);
+    sqlite3_bind_int64(q, 2, (int64_t)fp);
+    if (step_row(q, &rc))
+        *unique_ms = col_i64(q, 0);
+    else if (rc == 0)
+        rc = AFF_ENOTFOUND;
+    sqlite3_reset(q);
+    return rc;
 }
 
 static int sq_click_seen_put(aff_store *st, int64_t link_id, uint64_t fp, int64_t now_ms)
@@ -1355,6 +1422,7 @@ static void sq_close(aff_store *st)
         sqlite3_finalize(s->stmt[i]);
     for (int i = 0; i < REPORT_SHAPES; i++)
         sqlite3_finalize(s->report_stmt[i]);
+    sqlite3_finalize(s->click_many);
     ua_cache_clear(&s->uas);
     free(s->uas.slots);
     sqlite3_close_v2(s->db);
@@ -1373,7 +1441,7 @@ static const aff_store_ops sqlite_ops = {
     .link_insert = sq_link_insert, .link_update = sq_link_update, .link_get = sq_link_get, .link_list = sq_link_list,
     .coupon_insert = sq_coupon_insert, .coupon_update = sq_coupon_update, .coupon_get = sq_coupon_get,
     .coupon_list = sq_coupon_list,
-    .click_insert = sq_click_insert, .click_get = sq_click_get, .click_list = sq_click_list,
+    .click_insert = sq_click_insert, .click_insert_many = sq_click_insert_many, .click_seen_get = sq_click_seen_get, .click_get = sq_click_get, .click_list = sq_click_list,
     .click_seen = sq_click_seen, .click_seen_put = sq_click_seen_put, .click_seen_load = sq_click_seen_load,
     .conversion_find = sq_conversion_find, .conversion_insert = sq_conversion_insert,
     .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,

@@ -1,6 +1,7 @@
 /* click.c - click recording; see click.h. */
 #include "track/click.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -18,16 +19,89 @@ uint64_t aff_click_fingerprint(const aff_click_id_key *key, const char *ip, cons
     return aff_siphash(key->secret + AFF_SIPHASH_KEY_LEN, buf, a + 1 + b);
 }
 
+typedef struct buffered {
+    const aff_click_row *row;
+    uint64_t fingerprint;
+} buffered;
+
+struct aff_click_buffer {
+    buffered *items;
+    const aff_click_row **rows; /* the same rows, as aff_store_click_insert_many wants them */
+    size_t n, cap;
+};
+
+aff_click_buffer *aff_click_buffer_new(void)
+{
+    return calloc(1, sizeof(aff_click_buffer));
+}
+
+void aff_click_buffer_free(aff_click_buffer *b)
+{
+    if (b != NULL) {
+        free(b->items);
+        free(b->rows);
+    }
+    free(b);
+}
+
+void aff_click_buffer_reset(aff_click_buffer *b)
+{
+    if (b != NULL)
+        b->n = 0;
+}
+
+static int buffer_push(aff_click_buffer *b, const aff_click_row *row, uint64_t fingerprint)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        buffered *items = realloc(b->items, cap * sizeof(*items));
+        if (items != NULL)
+            b->items = items;
+        const aff_click_row **rows = items ? realloc(b->rows, cap * sizeof(*rows)) : NULL;
+        if (rows == NULL)
+            return AFF_ENOMEM;
+        b->rows = rows;
+        b->cap = cap;
+    }
+    b->items[b->n] = (buffered){row, fingerprint};
+    b->rows[b->n++] = row;
+    return 0;
+}
+
 int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)
 {
     int unique = 0;
-    int rc = aff_seen_click(ctx, row->link_id, fingerprint, row->ts_ms, &unique);
+    int rc = aff_seen_decide(ctx, row->link_id, fingerprint, row->ts_ms, &unique);
     if (rc != 0)
         return rc;
     if (unique)
         row->flags |= AFF_CLICK_UNIQUE;
-    if ((rc = aff_store_click_insert(ctx->st, row)) != 0)
-        return rc;
     aff_rollup_delta d = {.clicks = 1, .unique_clicks = unique ? 1 : 0};
-    return aff_rollup_add(ctx, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id, row->link_id, &d);
+    rc = aff_rollup_add(ctx, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id, row->link_id, &d);
+    if (rc != 0)
+        return rc;
+    /* Buffering needs the in-memory window: it remembers this batch's unique clicks
+     * before their click_seen rows are written. */
+    if (ctx->clicks != NULL && ctx->seen != NULL)
+        return buffer_push(ctx->clicks, row, fingerprint);
+    if (unique && (rc = aff_store_click_seen_put(ctx->st, row->link_id, fingerprint, row->ts_ms)) != 0)
+        return rc;
+    return aff_store_click_insert(ctx->st, row);
+}
+
+int aff_click_flush(aff_ctx *ctx)
+{
+    aff_click_buffer *b = ctx->clicks;
+    if (b == NULL || b->n == 0)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; i < b->n && rc == 0; i++) {
+        const buffered *it = &b->items[i];
+        if (it->row->flags & AFF_CLICK_UNIQUE)
+            rc = aff_store_click_seen_put(ctx->st, it->row->link_id, it->fingerprint, it->row->ts_ms);
+    }
+    if (rc == 0)
+        rc = aff_store_click_insert_many(ctx->st, b->rows, b->n);
+    b->n = 0;
+    return rc;
 }

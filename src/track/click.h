@@ -17,8 +17,22 @@
  * fingerprint. Pure; callable from any thread. */
 uint64_t aff_click_fingerprint(const aff_click_id_key *key, const char *ip, const char *user_agent);
 
-/* Store row (its flags get AFF_CLICK_UNIQUE when it is unique) and add it to the rollup.
+/* Record a click: decide uniqueness (row->flags gets AFF_CLICK_UNIQUE), stage its rollup
+ * delta, and store the row and, when unique, its click_seen row. With a click buffer and
+ * the uniqueness window (ctx->clicks and ctx->seen, the writer's), the rows are only
+ * queued: row must stay valid until the
+ * next aff_click_flush, and nothing is written to the store by this call, so a batch of
+ * buffered clicks needs no savepoints. Without one, they are written at once.
  * Writer thread only, inside the batch transaction. */
 int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint);
+
+typedef struct aff_click_buffer aff_click_buffer;
+aff_click_buffer *aff_click_buffer_new(void);
+void aff_click_buffer_free(aff_click_buffer *b);
+/* Write the buffered clicks (multi-row inserts) and their click_seen rows, then empty
+ * the buffer. On error the batch must be rolled back. No-op without a buffer. */
+int aff_click_flush(aff_ctx *ctx);
+/* Forget the buffered clicks (their batch is being rolled back). */
+void aff_click_buffer_reset(aff_click_buffer *b);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "track/click.h"
 #include "track/rollup.h"
 #include "track/seen.h"
 
@@ -131,6 +132,24 @@ static void apply_batch(aff_job *batch, size_t n)
         }
         j->err.field = NULL;
         j->err.msg[0] = '\0';
+        if (j->buffered) {
+            /* Stages only: no savepoint; a failure drops what it staged. */
+            j->rc = j->run(j, ctx);
+            if (j->rc == 0)
+                j->rc = aff_rollup_job_keep(ctx->rollups);
+            else
+                aff_rollup_job_drop(ctx->rollups);
+            if (j->rc != 0) { /* its uniqueness decision may be in memory: resync from the store */
+                rc = aff_click_flush(ctx);
+                aff_seen_job_failed(ctx->seen);
+            }
+            continue;
+        }
+        /* Other jobs may read clicks: write the buffered ones first. */
+        if ((rc = aff_click_flush(ctx)) != 0) {
+            j->rc = AFF_ESTORE;
+            continue;
+        }
         if (aff_store_savepoint(ctx->st) != 0) {
             j->rc = AFF_ESTORE;
             continue;
@@ -149,9 +168,12 @@ static void apply_batch(aff_job *batch, size_t n)
         aff_store_release(ctx->st);
     }
     if (rc == 0)
+        rc = aff_click_flush(ctx);
+    if (rc == 0)
         rc = aff_rollup_flush(ctx->rollups, ctx->st);
     else
         aff_rollup_reset(ctx->rollups);
+    aff_click_buffer_reset(ctx->clicks);
     if (rc == 0)
         rc = aff_store_commit(ctx->st);
     aff_seen_batch_end(ctx->seen, rc == 0);
@@ -202,11 +224,13 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
     W.ctx.cfg = cfg;
     W.ctx.key = key;
     W.ctx.rollups = aff_rollups_new();
-    rc = W.ctx.rollups ? aff_seen_open(W.ctx.st, aff_clock_now_ms(),
+    W.ctx.clicks = aff_click_buffer_new();
+    rc = W.ctx.rollups && W.ctx.clicks ? aff_seen_open(W.ctx.st, aff_clock_now_ms(),
                                        (int64_t)cfg->unique_window_hours * AFF_MS_PER_HOUR, &W.ctx.seen)
                        : AFF_ENOMEM;
     if (rc != 0) {
         aff_rollups_free(W.ctx.rollups);
+        aff_click_buffer_free(W.ctx.clicks);
         aff_store_close(W.ctx.st);
         return rc;
     }
@@ -232,6 +256,7 @@ void aff_writer_stop(void)
     pthread_join(W.thread, NULL);
     aff_seen_free(W.ctx.seen);
     aff_rollups_free(W.ctx.rollups);
+    aff_click_buffer_free(W.ctx.clicks);
     aff_store_close(W.ctx.st);
     W.started = 0;
 }

@@ -29,11 +29,13 @@
 /* What a running job may use. */
 struct aff_rollups;
 struct aff_seen;
+struct aff_click_buffer;
 
 typedef struct aff_ctx {
     aff_store *st;
     struct aff_rollups *rollups; /* writer: per-batch rollup aggregation (track/rollup.h); else NULL */
     struct aff_seen *seen;       /* writer: the uniqueness window in memory (track/seen.h); else NULL */
+    struct aff_click_buffer *clicks; /* writer: clicks waiting for the batch's multi-row insert */
     aff_snapshot *snap; /* writer: the current snapshot; readers: NULL */
     const aff_config *cfg;
     const aff_click_id_key *key;
@@ -47,6 +49,8 @@ struct aff_job {
     void (*done)(aff_job *job);
     int rc;
     int waited_on; /* 1 when a client waits for done (used to size batches) */
+    int buffered;  /* 1: run only stages (ctx->clicks, rollups), writing nothing to the
+                      store, so it needs no savepoint (track/click.h) */
     aff_errinfo err;
 };
 

@@ -114,30 +114,10 @@ void aff_seen_free(aff_seen *s)
     free(s);
 }
 
-int aff_seen_click(aff_ctx *ctx, int64_t link_id, uint64_t fp, int64_t now_ms, int *unique)
+/* Remember now_ms as (link, fp)'s last unique click in memory. */
+static void remember(aff_seen *s, int64_t link_id, uint64_t fp, int64_t now_ms)
 {
-    aff_seen *s = ctx->seen;
-    int64_t window_ms = (int64_t)ctx->cfg->unique_window_hours * AFF_MS_PER_HOUR;
-    if (s == NULL)
-        return aff_store_click_seen(ctx->st, link_id, fp, now_ms, window_ms, unique);
     seen_entry *e = find(s, link_id, fp);
-    if (e->unique_ms == 0 && !s->authoritative) {
-        int rc = aff_store_click_seen(ctx->st, link_id, fp, now_ms, window_ms, unique);
-        if (rc == 0 && *unique) {
-            make_room(s, now_ms);
-            e = find(s, link_id, fp);
-            s->count += e->unique_ms == 0;
-            *e = (seen_entry){link_id, fp, now_ms};
-            s->dirty = 1;
-        }
-        return rc;
-    }
-    *unique = e->unique_ms == 0 || now_ms - e->unique_ms >= window_ms;
-    if (!*unique)
-        return 0;
-    int rc = aff_store_click_seen_put(ctx->st, link_id, fp, now_ms);
-    if (rc != 0)
-        return rc;
     if (e->unique_ms == 0) {
         make_room(s, now_ms);
         e = find(s, link_id, fp); /* make_room may have moved it */
@@ -145,6 +125,26 @@ int aff_seen_click(aff_ctx *ctx, int64_t link_id, uint64_t fp, int64_t now_ms, i
     }
     *e = (seen_entry){link_id, fp, now_ms};
     s->dirty = 1;
+}
+
+int aff_seen_decide(aff_ctx *ctx, int64_t link_id, uint64_t fp, int64_t now_ms, int *unique)
+{
+    aff_seen *s = ctx->seen;
+    int64_t window_ms = (int64_t)ctx->cfg->unique_window_hours * AFF_MS_PER_HOUR;
+    int64_t last = 0;
+    seen_entry *e = s != NULL ? find(s, link_id, fp) : NULL;
+    if (e != NULL && (e->unique_ms != 0 || s->authoritative)) {
+        last = e->unique_ms;
+    } else {
+        int rc = aff_store_click_seen_get(ctx->st, link_id, fp, &last);
+        if (rc == AFF_ENOTFOUND)
+            last = 0;
+        else if (rc != 0)
+            return rc;
+    }
+    *unique = last == 0 || now_ms - last >= window_ms;
+    if (*unique && s != NULL)
+        remember(s, link_id, fp, now_ms);
     return 0;
 }
 

@@ -28,9 +28,10 @@ typedef struct aff_seen aff_seen;
 int aff_seen_open(aff_store *st, int64_t now_ms, int64_t window_ms, aff_seen **out);
 void aff_seen_free(aff_seen *s);
 
-/* Decide uniqueness of a click at now_ms and, when unique, record it (memory + store).
- * Falls back to aff_store_click_seen when ctx->seen is NULL or not authoritative. */
-int aff_seen_click(aff_ctx *ctx, int64_t link_id, uint64_t fingerprint, int64_t now_ms, int *unique);
+/* Decide uniqueness of a click at now_ms and, when unique, remember it in memory. Reads
+ * the store when ctx->seen is NULL or not authoritative; never writes it: the caller
+ * writes the click_seen row of a unique click (track/click.c) in the same transaction. */
+int aff_seen_decide(aff_ctx *ctx, int64_t link_id, uint64_t fingerprint, int64_t now_ms, int *unique);
 
 /* A job was rolled back to its savepoint: reload from the store (which no longer holds
  * that job's rows) if the batch changed anything. */

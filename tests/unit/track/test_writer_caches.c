@@ -104,7 +104,9 @@ AFF_TEST(rollup_many_keys_grow_the_table)
 static int seen(fx *f, int64_t link, uint64_t fp, int64_t ts)
 {
     int unique = -1;
-    AFF_CHECK_INT(aff_seen_click(&f->ctx, link, fp, ts, &unique), AFF_OK);
+    AFF_CHECK_INT(aff_seen_decide(&f->ctx, link, fp, ts, &unique), AFF_OK);
+    if (unique == 1) /* the caller writes the durable row (track/click.c) */
+        AFF_CHECK_INT(aff_store_click_seen_put(f->ts.st, link, fp, ts), AFF_OK);
     return unique;
 }
 
@@ -190,5 +192,73 @@ AFF_TEST(seen_click_record_counts_unique_through_the_cache)
     AFF_CHECK_INT(v.rollup.unique_clicks, 2);
     aff_seen_free(s);
     f.ctx.seen = NULL;
+    fx_close(&f);
+}
+
+AFF_TEST(click_buffer_writes_nothing_until_flush_then_everything)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    int64_t p = fx_program(&f, "P", "USD", "last_click", 30, "{}");
+    int64_t a = fx_affiliate(&f, "A", 0);
+    int64_t l = fx_link(&f, "buf-link", p, a);
+    enum { N = 70 }; /* two 32-row statements and 6 single rows */
+    aff_click_row *rows = calloc(N, sizeof(*rows));
+    f.ctx.clicks = aff_click_buffer_new();
+    f.ctx.rollups = aff_rollups_new();
+    aff_seen *s = NULL;
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0, (int64_t)f.cfg.unique_window_hours * FX_HOUR, &s), AFF_OK);
+    f.ctx.seen = s;
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    for (int i = 0; i < N; i++) {
+        aff_click_row *c = &rows[i];
+        AFF_CHECK_INT(aff_click_id_new(&f.key, FX_T0 + i, c->click_id), AFF_OK);
+        c->ts_ms = FX_T0 + i;
+        c->program_id = p;
+        c->affiliate_id = a;
+        c->link_id = l;
+        snprintf(c->ip, sizeof(c->ip), "192.0.2.%d", i % 10); /* 10 visitors: 10 unique clicks */
+        snprintf(c->user_agent, sizeof(c->user_agent), "UA 1");
+        snprintf(c->sub[0], sizeof(c->sub[0]), "s%d", i);
+        AFF_CHECK_INT(aff_click_record(&f.ctx, c, aff_click_fingerprint(&f.key, c->ip, c->user_agent)), AFF_OK);
+        AFF_CHECK_INT(aff_rollup_job_keep(f.ctx.rollups), AFF_OK);
+    }
+    aff_click_row got;
+    AFF_CHECK_INT(aff_store_click_get(f.ts.st, rows[0].click_id, &got), AFF_ENOTFOUND); /* only staged */
+    AFF_CHECK_INT(aff_click_flush(&f.ctx), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_flush(f.ctx.rollups, f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
+    for (int i = 0; i < N; i += 13) {
+        AFF_CHECK_INT(aff_store_click_get(f.ts.st, rows[i].click_id, &got), AFF_OK);
+        AFF_CHECK_INT(got.ts_ms, FX_T0 + i);
+        AFF_CHECK_STR(got.ip, rows[i].ip);
+        AFF_CHECK_STR(got.user_agent, "UA 1");
+        AFF_CHECK_STR(got.sub[0], rows[i].sub[0]);
+        AFF_CHECK_INT((got.flags & AFF_CLICK_UNIQUE) != 0, i < 10);
+    }
+    aff_verify_counts v;
+    AFF_CHECK_INT(aff_store_verify(f.ts.st, &v), AFF_OK);
+    AFF_CHECK_INT(v.raw.clicks, N);
+    AFF_CHECK_INT(v.raw.unique_clicks, 10);
+    AFF_CHECK_INT(v.rollup.clicks, N);
+    AFF_CHECK_INT(v.rollup.unique_clicks, 10);
+    /* a second flush with nothing buffered writes nothing */
+    AFF_CHECK_INT(aff_click_flush(&f.ctx), AFF_OK);
+    /* the window's decisions were made durable: a restart sees the same 10 pairs */
+    aff_seen_free(s);
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0 + N, (int64_t)f.cfg.unique_window_hours * FX_HOUR, &s), AFF_OK);
+    f.ctx.seen = s;
+    int unique = -1;
+    AFF_CHECK_INT(aff_seen_decide(&f.ctx, l, aff_click_fingerprint(&f.key, "192.0.2.3", "UA 1"), FX_T0 + N, &unique),
+                  AFF_OK);
+    AFF_CHECK_INT(unique, 0);
+    aff_seen_free(s);
+    f.ctx.seen = NULL;
+    aff_click_buffer_free(f.ctx.clicks);
+    aff_rollups_free(f.ctx.rollups);
+    f.ctx.clicks = NULL;
+    f.ctx.rollups = NULL;
+    free(rows);
     fx_close(&f);
 }
