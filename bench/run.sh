@@ -21,6 +21,7 @@
 #   BENCH_SECS=S          seconds per load run (quick 3, full 10)
 #   BENCH_ONLY="B1 B2"    run only these benchmarks (B4 figures come from B1-B3's servers)
 #   BENCH_B3_SIZES="..."  click counts for B3 (quick 1000000; full 1000000 10000000 100000000)
+#   BENCH_B4_LINKS=N      B4 also starts on a store with N links (quick 0 = not at all; full 1000000)
 #   BENCH_DOCS=0          do not touch docs/benchmarks.md
 #   BENCH_CONNS=64        wrk connections for B1; BENCH_B2_CONNS=8 for B2 (pgbench uses the same)
 #   BENCH_BIN=PATH        benchmark this afftrack binary instead of building build/release
@@ -43,11 +44,13 @@ if [ "$MODE" = quick ]; then
     RUNS=${BENCH_RUNS:-1}
     SECS=${BENCH_SECS:-3}
     B3_SIZES=${BENCH_B3_SIZES:-1000000}
+    B4_LINKS=${BENCH_B4_LINKS:-0}
     DD_COUNT=500
 else
     RUNS=${BENCH_RUNS:-3}
     SECS=${BENCH_SECS:-10}
     B3_SIZES=${BENCH_B3_SIZES:-1000000 10000000 100000000}
+    B4_LINKS=${BENCH_B4_LINKS:-1000000}
     DD_COUNT=2000
 fi
 ONLY=${BENCH_ONLY:-B1 B2 B3 B4}
@@ -129,6 +132,7 @@ record_cmd() { # record_cmd KIND COMMAND...
 
 # ---- processes, ports, temp dir -----------------------------------------------------------
 PIDS=()
+AFF_DIED=0
 PG_DATA=""
 PG_BIN=""
 TMP=""
@@ -310,6 +314,7 @@ start_aff() {
 stop_aff() {
     local alive=1
     kill -0 "$AFF_PID" 2>/dev/null || alive=0
+    AFF_DIED=$((1 - alive))
     stop_pid "$AFF_PID" TERM
     if [ "$alive" = 0 ]; then
         check "afftrack ($1) stays up under load" FAIL "it died during the run, exit status $STOP_RC"
@@ -446,6 +451,10 @@ b1_one() { # b1_one TARGET CONNMODE RUN
         check "B1 $target $mode run $run: wrk ran" FAIL "see output above"
         return
     fi
+    if [[ $target != nginx* ]] && [ "$AFF_DIED" = 1 ]; then
+        note "B1 $target $mode run $run: the server died during the run; its figures are left out of the medians"
+        return
+    fi
     local other errs
     other=$(kv "$line" other)
     errs=$(($(kv "$line" errors_connect) + $(kv "$line" errors_read) + $(kv "$line" errors_write) + $(kv "$line" errors_timeout)))
@@ -479,6 +488,10 @@ b1_latency_one() { # TARGET RUN RATE
     esac
     if [ -n "$(kv "$out" failed)" ]; then
         check "B1 h2load $target run $run ran" FAIL "$(tail -5 "$TMP/h2load.out")"
+        return
+    fi
+    if [ "$target" != nginx ] && [ "$AFF_DIED" = 1 ]; then
+        note "B1 latency $target run $run: the server died during the run; its figures are left out of the medians"
         return
     fi
     [ "$(kv "$out" bad)" = 0 ] || note "B1 latency $target run $run: $(kv "$out" bad) answers were not 302"
@@ -633,6 +646,11 @@ b2_one() { # RUN
         check "$name" FAIL "stored $stored (rows $rows, distinct $distinct), 201s $s201, other 2xx $s2xx, replays $replays"
     fi
     [ "$other" = 0 ] || note "B2 afftrack run $run: $other non-2xx answers"
+    if [ "$AFF_DIED" = 1 ]; then
+        note "B2 afftrack run $run: the server died during the run; its figures are left out of the medians"
+        rm -rf "$data"
+        return
+    fi
     add b2.aff "$(kv "$line" rps)"
     add b2.aff.p50 "$(kv "$line" p50_ms)"
     add b2.aff.p99 "$(kv "$line" p99_ms)"
@@ -653,69 +671,75 @@ B3_SIZES_DONE=()
 curl_time() { # URL -> "code seconds"
     taskset -c "$GEN_CPU" curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $B3_KEY" "$1"
 }
-sqlite_time() { # DB SQL -> seconds (real)
-    printf '.timer on\n.output /dev/null\n%s\n' "$2" | taskset -c "$SRV_CPU" sqlite3 -readonly "$1" 2>&1 |
+sqlite_time() { # DB SQL -> seconds (real); the rows go to $TMP/sqlite.out
+    printf '.timer on\n.output %s\n%s\n' "$TMP/sqlite.out" "$2" | taskset -c "$SRV_CPU" sqlite3 -readonly "$1" 2>&1 |
         sed -n 's/^Run Time: real \([0-9.]*\).*/\1/p' | tail -1
 }
 day_of() { date -u -d "@$(($1 / 1000))" +%F; }
 
+# B3 grows one store: each size adds the clicks it lacks (generate appends), so 10^8 costs
+# the generation of 10^8 clicks, not 1.11 * 10^8.
+B3_DATA=""
+B3_HAVE=0
 b3_size() { # N
-    local n=$1 data=$TMP/b3-$n label
+    local n=$1 label add_n
     label=$(size_label "$n")
+    add_n=$((n - B3_HAVE))
     # disk: ~BPC bytes a click (measured on the previous size when there was one), 30% margin
     local avail need
     avail=$(df -B1 --output=avail "$TMP" | tail -1 | tr -d ' ')
-    need=$(awk -v n="$n" -v b="${B3_BPC:-350}" 'BEGIN { printf "%.0f\n", n * b * 1.3 }')
+    need=$(awk -v n="$add_n" -v b="${B3_BPC:-300}" 'BEGIN { printf "%.0f\n", n * b * 1.3 }')
     if [ "$avail" -lt "$need" ]; then
-        note "B3 $label skipped: needs ~$((need / 1000000000)) GB free in $TMP, $((avail / 1000000000)) GB available"
-        return
+        note "B3 $label skipped: needs ~$((need / 1000000000)) GB more free in $TMP, $((avail / 1000000000)) GB available"
+        return 1
     fi
-    log "B3 $label: generating $n clicks (needs ~$((need / 1000000000 + 1)) GB)"
-    local cmd=("$BIN" generate --data "$data" --clicks "$n")
-    record_cmd "afftrack generate" "${cmd[@]}"
+    log "B3 $label: generating $add_n more clicks (needs ~$((need / 1000000000 + 1)) GB)"
+    local cmd=("$BIN" generate --data "$B3_DATA" --clicks "$add_n")
+    record_cmd "afftrack generate (appends; sizes are grown one after the other)" "${cmd[@]}"
     local t0=$EPOCHREALTIME
-    if ! "${cmd[@]}" >"$TMP/generate.log" 2>&1; then
+    if ! "${cmd[@]}" </dev/null >"$TMP/generate.log" 2>&1; then
         check "B3 $label: afftrack generate" FAIL "$(tail -3 "$TMP/generate.log")"
-        rm -rf "$data"
-        return
+        return 1
     fi
-    local gen_s
+    local gen_s bytes
     gen_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", b - a }')
-    local bytes
-    bytes=$(du -sb "$data" | cut -f1)
+    B3_HAVE=$n
+    bytes=$(du -sb "$B3_DATA" | cut -f1)
     B3_BPC=$(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.0f\n", b / n }')
     add "b3.$n.gen_s" "$gen_s"
+    add "b3.$n.gen_n" "$add_n"
     add "b3.$n.bytes" "$bytes"
-    log "B3 $label: generated in $gen_s s, $((bytes / 1000000)) MB ($B3_BPC bytes a click)"
+    log "B3 $label: $add_n clicks generated in $gen_s s; store $((bytes / 1000000)) MB ($B3_BPC bytes a click)"
 
-    B3_KEY=$("$BIN" init --data "$data" 2>/dev/null | sed -n 's/.*admin API key (shown once): *//p')
-    [ -n "$B3_KEY" ] || {
-        check "B3 $label: afftrack init (admin key)" FAIL "no key printed"
-        rm -rf "$data"
-        return
-    }
+    if [ -z "${B3_KEY:-}" ]; then
+        B3_KEY=$("$BIN" init --data "$B3_DATA" 2>/dev/null | sed -n 's/.*admin API key (shown once): *//p')
+        [ -n "$B3_KEY" ] || {
+            check "B3 $label: afftrack init (admin key)" FAIL "no key printed"
+            return 1
+        }
+    fi
     # The report window: the 30 days ending on the last day with data (from the rollups).
     local last_hour
-    last_hour=$(sqlite3 -readonly "$data/afftrack.db" "SELECT max(hour) FROM stats_hourly")
-    [ -n "$last_hour" ] || last_hour=$(($(date +%s) / 3600))
+    last_hour=$(sqlite3 -readonly "$B3_DATA/afftrack.db" "SELECT max(hour) FROM stats_hourly" 2>/dev/null)
+    [[ $last_hour =~ ^[0-9]+$ ]] || last_hour=$(($(date +%s) / 3600))
     local to_ms=$(((last_hour / 24) * 86400000)) # start of the last day
     local from_ms=$((to_ms - 29 * 86400000))
-    local day_ms=$((to_ms - 86400000))             # a full day before the last (maybe partial) one
+    local day_ms=$((to_ms - 86400000)) # a full day before the last (maybe partial) one
     local from to day
     from=$(day_of "$from_ms")
     to=$(day_of "$to_ms")
     day=$(day_of "$day_ms")
 
-    start_aff "$data" commit
+    start_aff "$B3_DATA" commit
     add "b4.b3.$n.start_ms" "$AFF_START_MS"
     add "b4.b3.$n.rss_start" "$AFF_RSS_START"
     local base="http://127.0.0.1:$AFF_PORT/v1/reports"
     local u30="$base?from=$from&to=$to&group_by=day,affiliate" u1="$base?affiliate_id=1&from=$day&to=$day"
     record_cmd "B3 report 30 days (median of $REPORT_REPS)" taskset -c "$GEN_CPU" curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer KEY" "$u30"
     record_cmd "B3 report one affiliate, one day" taskset -c "$GEN_CPU" curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer KEY" "$u1"
-    local i r clicks30
-    clicks30=$(curl -s -H "Authorization: Bearer $B3_KEY" "$u30" | jq -r '.totals.clicks // empty')
-    [ -n "$clicks30" ] && [ "$clicks30" -gt 0 ] || note "B3 $label: the 30-day report $from..$to holds no clicks (answer: $(curl -s -H "Authorization: Bearer $B3_KEY" "$u30" | head -c 200))"
+    local i r api30 api1
+    api30=$(curl -s -H "Authorization: Bearer $B3_KEY" "$u30" | jq -r '.totals.clicks // empty' 2>/dev/null)
+    api1=$(curl -s -H "Authorization: Bearer $B3_KEY" "$u1" | jq -r '.totals.clicks // empty' 2>/dev/null)
     for i in $(seq "$REPORT_REPS"); do
         r=$(curl_time "$u30")
         [ "${r%% *}" = 200 ] && add "b3.$n.api30" "${r#* }" || note "B3 $label 30-day report answered ${r%% *}"
@@ -725,7 +749,7 @@ b3_size() { # N
     add "b4.b3.$n.rss_after" "$(rss_kb "$AFF_PID")"
     stop_aff "B3 $label"
 
-    # SQLite reference: the same GROUP BY over the raw click table (no index on ts_ms).
+    # SQLite reference: the same questions over the raw click table (no index on ts_ms).
     local end_ms=$((to_ms + 86400000 - 1))
     local q30="SELECT ts_ms / 86400000 AS day, affiliate_id, count(*) FROM click WHERE ts_ms BETWEEN $from_ms AND $end_ms GROUP BY 1, 2;"
     local q1="SELECT count(*) FROM click WHERE affiliate_id = 1 AND ts_ms BETWEEN $day_ms AND $((day_ms + 86400000 - 1));"
@@ -733,14 +757,23 @@ b3_size() { # N
     record_cmd "B3 sqlite3 reference (one affiliate, one day)" sh -c "printf '.timer on\n.output /dev/null\n$q1\n' | taskset -c $SRV_CPU sqlite3 -readonly DATA/afftrack.db"
     local reps=$REPORT_REPS
     [ "$n" -ge 100000000 ] && reps=1
+    # The reports' click totals must equal the raw clicks of the same window (sqlite3's rows).
+    local raw30 raw1
     for i in $(seq "$reps"); do
-        add "b3.$n.sql30" "$(sqlite_time "$data/afftrack.db" "$q30")"
-        add "b3.$n.sql1" "$(sqlite_time "$data/afftrack.db" "$q1")"
+        add "b3.$n.sql30" "$(sqlite_time "$B3_DATA/afftrack.db" "$q30")"
+        raw30=$(awk -F'|' '{ s += $3 } END { print s + 0 }' "$TMP/sqlite.out")
+        add "b3.$n.sql1" "$(sqlite_time "$B3_DATA/afftrack.db" "$q1")"
+        raw1=$(awk '{ s += $1 } END { print s + 0 }' "$TMP/sqlite.out")
     done
     [ "$reps" -lt "$REPORT_REPS" ] && note "B3 $label: the sqlite3 reference ran once (a full scan of $((bytes / 1000000000)) GB)"
+    local name="B3 $label: report clicks == raw clicks (30 days; one affiliate, one day)"
+    if [ "$api30" = "$raw30" ] && [ "$api1" = "$raw1" ] && [ "${raw30:-0}" -gt 0 ]; then
+        check "$name" OK "$api30; $api1"
+    else
+        check "$name" FAIL "API $api30 and $api1, raw $raw30 and $raw1 ($from..$to, $day)"
+    fi
     B3_SIZES_DONE+=("$n")
     log "B3 $label: API 30d $(median "b3.$n.api30") s, 1d $(median "b3.$n.api1") s; sqlite3 30d $(median "b3.$n.sql30") s, 1d $(median "b3.$n.sql1") s"
-    rm -rf "$data"
 }
 
 run_b3() {
@@ -748,8 +781,16 @@ run_b3() {
         note "B3 skipped: this build has no \`afftrack generate\` (the click generator); rerun when it lands"
         return
     fi
+    B3_DATA=$TMP/b3
     local n
-    for n in $B3_SIZES; do b3_size "$n"; done
+    for n in $B3_SIZES; do
+        if [ "$n" -le "$B3_HAVE" ]; then
+            note "B3: sizes must grow ($n after $B3_HAVE): $n skipped"
+            continue
+        fi
+        b3_size "$n" || break
+    done
+    rm -rf "$B3_DATA"
 }
 
 # ---- B4: memory and start-up (the demo store) -----------------------------------------------------
@@ -772,12 +813,51 @@ run_b4_standalone() {
     done
 }
 
+# B4 with many links: a store with B4_LINKS links (1000 per affiliate) and a few clicks.
+run_b4_links() {
+    local n=$B4_LINKS data=$TMP/b4-links label
+    [ "$n" -gt 0 ] || return
+    label=$(size_label "$n")
+    if ! "$BIN" generate --help >/dev/null 2>&1; then
+        note "B4 with $label links skipped: no \`afftrack generate\`"
+        return
+    fi
+    local per=1000 aff=$(((n + 999) / 1000))
+    local cmd=(timeout 900 "$BIN" generate --data "$data" --clicks 1000 --affiliates "$aff" --links "$per")
+    record_cmd "B4 store with $label links" "${cmd[@]}"
+    log "B4: generating a store with $((aff * per)) links (at most 15 minutes)"
+    local t0=$EPOCHREALTIME rc
+    "${cmd[@]}" </dev/null >"$TMP/generate-links.log" 2>&1
+    rc=$?
+    local gen_s
+    gen_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", b - a }')
+    if [ "$rc" = 124 ]; then
+        note "B4 with $label links skipped: afftrack generate did not finish in 900 s"
+        rm -rf "$data"
+        return
+    elif [ "$rc" != 0 ]; then
+        check "B4: afftrack generate with $label links" FAIL "$(tail -3 "$TMP/generate-links.log")"
+        rm -rf "$data"
+        return
+    fi
+    B4_LINKS_GEN_S=$gen_s
+    local run
+    for run in $(seq "$RUNS"); do
+        start_aff "$data" commit
+        add b4.links.start_ms "$AFF_START_MS"
+        add b4.links.rss_start "$AFF_RSS_START"
+        stop_aff "B4 $label links run $run"
+    done
+    rm -rf "$data"
+}
+
 # ---- run -----------------------------------------------------------------------------------------
 T_BEGIN=$EPOCHREALTIME
 want B1 && run_b1
 want B2 && run_b2
 want B3 && run_b3
 want B4 && ! want B1 && run_b4_standalone
+want B4 && run_b4_links
 T_TOTAL=$(awk -v a="$T_BEGIN" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", b - a }')
 
 # ---- table ---------------------------------------------------------------------------------------
@@ -817,7 +897,7 @@ fi
 if want B3; then
     for n in "${B3_SIZES_DONE[@]}"; do
         label=$(size_label "$n")
-        gen="generated in $(median b3.$n.gen_s) s, $(($(median b3.$n.bytes) / 1000000)) MB"
+        gen="$(median b3.$n.gen_n) clicks generated in $(median b3.$n.gen_s) s; store $(($(median b3.$n.bytes) / 1000000)) MB"
         row "B3 report 30d by day,affiliate @ $label clicks" "sqlite3 GROUP BY $(ms "$(median b3.$n.sql30)")" "$(ms "$(median b3.$n.api30)")" \
             "$(ratio "$(median b3.$n.api30)" "$(median b3.$n.sql30)")" "lower is better; $gen"
         row "B3 report 1 affiliate, 1 day @ $label clicks" "sqlite3 count $(ms "$(median b3.$n.sql1)")" "$(ms "$(median b3.$n.api1)")" \
@@ -834,6 +914,9 @@ if want B4 || want B1; then
     a=$(median b4.aff.rss_after)
     g=$(median b4.nginx.rss_after)
     [ -n "$a" ] && row "B4 RSS after a B1 run" "nginx ${g:--} kB" "$a kB" "$(ratio "$a" "$g")" "median over the B1 runs"
+    a=$(median b4.links.start_ms)
+    [ -n "$a" ] && row "B4 start / RSS with $(size_label "$B4_LINKS") links" "-" "$a ms / $(median b4.links.rss_start) kB" "-" \
+        "store generated in ${B4_LINKS_GEN_S}s"
     for n in "${B3_SIZES_DONE[@]}"; do
         label=$(size_label "$n")
         row "B4 start / RSS with $label generated clicks" "-" "$(median b4.b3.$n.start_ms) ms / $(median b4.b3.$n.rss_start) kB" "-" \
