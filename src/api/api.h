@@ -73,6 +73,10 @@ json_t *aff_render_link(const aff_link_row *r, const char *public_url);
 json_t *aff_render_coupon(const aff_coupon_row *r);
 json_t *aff_render_click(const aff_click_row *r);
 json_t *aff_render_conversion(const aff_conversion_row *r);
+struct aff_jw;
+void aff_render_conversion_jw(struct aff_jw *w, const aff_conversion_row *r);
+void aff_render_ledger_jw(struct aff_jw *w, const aff_ledger_row *r);
+void aff_render_conversion_result_jw(struct aff_jw *w, const aff_conversion_result *r);
 json_t *aff_render_ledger(const aff_ledger_row *r);
 json_t *aff_render_payout(const aff_payout_row *r);
 /* {conversion, commissions[]} as answered by conversion endpoints. */

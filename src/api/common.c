@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/jsonw.h"
 
 aff_api_counters aff_api_stats;
 
@@ -360,36 +361,103 @@ json_t *aff_render_click(const aff_click_row *r)
     return o;
 }
 
-json_t *aff_render_conversion(const aff_conversion_row *r)
+/* Conversions and ledger lines are written as text (they are on the hot path of every
+ * conversion answer); their json_t forms for listings are parsed from that text, so the
+ * shape is defined once. */
+void aff_render_conversion_jw(aff_jw *w, const aff_conversion_row *r)
 {
-    char amount[48];
+    char amount[48], ts[40];
     int exp = 2;
     aff_currency_exponent(r->currency, &exp);
     aff_money_format(r->amount_minor, exp, amount, sizeof(amount));
-    json_t *o = json_pack(
-        "{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:I, s:o}", "id",
-        (json_int_t)r->id, "program_id", (json_int_t)r->program_id, "event", r->event, "order_id", r->order_id,
-        "amount_minor", (json_int_t)r->amount_minor, "amount", amount, "currency", r->currency, "status", r->status,
-        "method", r->method, "click_id", str_or_null(r->click_id), "affiliate_id", id_or_null(r->affiliate_id),
-        "link_id", id_or_null(r->link_id), "coupon", str_or_null(r->coupon), "customer_id",
-        str_or_null(r->customer_id), "test", r->test, "refunded_minor", (json_int_t)r->refunded_minor, "created_at",
-        aff_render_time(r->created_ms));
+    aff_clock_format_iso(r->created_ms, ts, sizeof(ts));
+    aff_jw_begin_object(w);
+    aff_jw_key(w, "id"), aff_jw_int(w, r->id);
+    aff_jw_key(w, "program_id"), aff_jw_int(w, r->program_id);
+    aff_jw_key(w, "event"), aff_jw_string(w, r->event);
+    aff_jw_key(w, "order_id"), aff_jw_string(w, r->order_id);
+    aff_jw_key(w, "amount_minor"), aff_jw_int(w, r->amount_minor);
+    aff_jw_key(w, "amount"), aff_jw_string(w, amount);
+    aff_jw_key(w, "currency"), aff_jw_string(w, r->currency);
+    aff_jw_key(w, "status"), aff_jw_string(w, r->status);
+    aff_jw_key(w, "method"), aff_jw_string(w, r->method);
+    aff_jw_key(w, "click_id"), aff_jw_string_or_null(w, r->click_id);
+    aff_jw_key(w, "affiliate_id"), aff_jw_id(w, r->affiliate_id);
+    aff_jw_key(w, "link_id"), aff_jw_id(w, r->link_id);
+    aff_jw_key(w, "coupon"), aff_jw_string_or_null(w, r->coupon);
+    aff_jw_key(w, "customer_id"), aff_jw_string_or_null(w, r->customer_id);
+    aff_jw_key(w, "test"), aff_jw_bool(w, r->test);
+    aff_jw_key(w, "refunded_minor"), aff_jw_int(w, r->refunded_minor);
+    aff_jw_key(w, "created_at"), aff_jw_string(w, ts);
+    aff_jw_key(w, "items"), aff_jw_raw(w, r->items_json[0] ? r->items_json : "[]"); /* validated on the way in */
+    aff_jw_end_object(w);
+}
+
+void aff_render_ledger_jw(aff_jw *w, const aff_ledger_row *r)
+{
+    char ts[40];
+    aff_clock_format_iso(r->created_ms, ts, sizeof(ts));
+    aff_jw_begin_object(w);
+    aff_jw_key(w, "id"), aff_jw_id(w, r->id);
+    aff_jw_key(w, "conversion_id"), aff_jw_int(w, r->conversion_id);
+    aff_jw_key(w, "program_id"), aff_jw_int(w, r->program_id);
+    aff_jw_key(w, "affiliate_id"), aff_jw_int(w, r->affiliate_id);
+    aff_jw_key(w, "amount_minor"), aff_jw_int(w, r->amount_minor);
+    aff_jw_key(w, "currency"), aff_jw_string(w, r->currency);
+    aff_jw_key(w, "status"), aff_jw_string(w, r->status);
+    aff_jw_key(w, "kind"), aff_jw_string(w, r->kind);
+    aff_jw_key(w, "rule"), aff_jw_string(w, r->rule);
+    aff_jw_key(w, "plan_version"), aff_jw_int(w, r->plan_version);
+    aff_jw_key(w, "payout_id"), aff_jw_id(w, r->payout_id);
+    aff_jw_key(w, "created_at"), aff_jw_string(w, ts);
+    aff_jw_end_object(w);
+}
+
+void aff_render_conversion_result_jw(aff_jw *w, const aff_conversion_result *r)
+{
+    aff_jw_begin_object(w);
+    aff_jw_key(w, "conversion");
+    aff_render_conversion_jw(w, &r->conv);
+    aff_jw_key(w, "commissions");
+    aff_jw_begin_array(w);
+    for (int i = 0; i < r->nlines; i++)
+        aff_render_ledger_jw(w, &r->lines[i]);
+    aff_jw_end_array(w);
+    aff_jw_end_object(w);
+}
+
+/* The json_t form of text written by one of the renderers above. */
+static json_t *from_jw(aff_jw *w)
+{
     json_error_t jerr;
-    json_t *items = r->items_json[0] ? json_loads(r->items_json, 0, &jerr) : NULL;
-    json_object_set_new(o, "items", items ? items : json_array());
-    return o;
+    json_t *j = aff_jw_finish(w) == 0 ? json_loadb(w->buf, w->len, 0, &jerr) : NULL;
+    aff_jw_free(w);
+    return j != NULL ? j : json_null();
+}
+
+json_t *aff_render_conversion(const aff_conversion_row *r)
+{
+    aff_jw w;
+    aff_jw_init(&w);
+    aff_render_conversion_jw(&w, r);
+    return from_jw(&w);
 }
 
 json_t *aff_render_ledger(const aff_ledger_row *r)
 {
-    return json_pack("{s:o, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o}", "id", id_or_null(r->id),
-                     "conversion_id", (json_int_t)r->conversion_id, "program_id", (json_int_t)r->program_id,
-                     "affiliate_id", (json_int_t)r->affiliate_id, "amount_minor", (json_int_t)r->amount_minor,
-                     "currency", r->currency, "status", r->status, "kind", r->kind, "rule", r->rule, "plan_version",
-                     r->plan_version, "payout_id", id_or_null(r->payout_id), "created_at",
-                     aff_render_time(r->created_ms));
+    aff_jw w;
+    aff_jw_init(&w);
+    aff_render_ledger_jw(&w, r);
+    return from_jw(&w);
 }
 
+json_t *aff_render_conversion_result(const aff_conversion_result *r)
+{
+    aff_jw w;
+    aff_jw_init(&w);
+    aff_render_conversion_result_jw(&w, r);
+    return from_jw(&w);
+}
 
 json_t *aff_render_payout(const aff_payout_row *r)
 {
@@ -397,15 +465,6 @@ json_t *aff_render_payout(const aff_payout_row *r)
                      (json_int_t)r->affiliate_id, "program_id", (json_int_t)r->program_id, "amount_minor",
                      (json_int_t)r->amount_minor, "currency", r->currency, "status", r->status, "created_at",
                      aff_render_time(r->created_ms));
-}
-
-json_t *aff_render_conversion_result(const aff_conversion_result *r)
-{
-    json_t *lines = json_array();
-    for (int i = 0; i < r->nlines; i++)
-        json_array_append_new(lines, aff_render_ledger(&r->lines[i]));
-    json_t *conv = aff_render_conversion(&r->conv);
-    return json_pack("{s:o, s:o}", "conversion", conv, "commissions", lines);
 }
 
 json_t *aff_render_list_new(void)

@@ -11,6 +11,7 @@
 #include "api/conversions.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/jsonw.h"
 #include "core/money.h"
 
 typedef struct conv_job {
@@ -229,7 +230,14 @@ static void respond_record(aff_pending *p, h2o_req_t *req)
     if (j->out.replayed)
         h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("idempotent-replayed"), 0, NULL,
                               H2O_STRLIT("true"));
-    aff_http_json(req, j->out.replayed ? 200 : 201, aff_render_conversion_result(&j->out));
+    aff_jw w;
+    aff_jw_init(&w);
+    aff_render_conversion_result_jw(&w, &j->out);
+    if (aff_jw_finish(&w) == 0)
+        aff_http_send(req, j->out.replayed ? 200 : 201, "application/json", w.buf, w.len);
+    else
+        aff_http_errorf(req, AFF_ENOMEM, NULL, "out of memory");
+    aff_jw_free(&w);
 }
 
 void aff_api_conversion_submit(aff_http *h, const aff_snap_program *p, const aff_conv_fields *f, int pixel)
