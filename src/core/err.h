@@ -27,7 +27,8 @@
     X(ENOATTR, -15, "not_attributed", "no click, cookie, coupon or customer matched")        \
     X(ECURRENCY, -16, "currency_mismatch", "currency is not the program's currency")        \
     X(ESHUTDOWN, -17, "shutting_down", "server is shutting down")                            \
-    X(EUNKNOWNCLICK, -18, "unknown_click_id", "click id is not a stored click of this program")
+    X(EUNKNOWNCLICK, -18, "unknown_click_id", "click id is not a stored click of this program") \
+    X(EAGAIN, -19, "retry", "try again")
 
 enum {
     AFF_OK = 0,

@@ -370,6 +370,11 @@ static int sq_rollback_to(aff_store *st)
     return exec_stmt(stmt(st, S_ROLLBACK_TO));
 }
 
+static int64_t sq_changes(aff_store *st)
+{
+    return sqlite3_total_changes64(impl(st)->db);
+}
+
 static int sq_rollback(aff_store *st)
 {
     if (sqlite3_get_autocommit(impl(st)->db))
@@ -1431,7 +1436,7 @@ static void sq_close(aff_store *st)
 
 static const aff_store_ops sqlite_ops = {
     .close = sq_close, .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
-    .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to,
+    .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to, .changes = sq_changes,
     .meta_get = sq_meta_get, .meta_put = sq_meta_put,
     .program_insert = sq_program_insert, .program_update = sq_program_update, .program_get = sq_program_get,
     .program_list = sq_program_list, .plan_insert = sq_plan_insert,

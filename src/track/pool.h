@@ -7,8 +7,9 @@
  *
  * Job lifecycle:
  *   submitted (aff_writer_submit / aff_readers_submit, any thread)
- *     -> queued -> run(job, ctx) on the writer inside the batch transaction, in its own
- *        savepoint (a failing job is rolled back alone) / on a reader, outside
+ *     -> queued -> run(job, ctx) on the writer inside the batch transaction (a failing
+ *        job is undone alone: see run_job in pool.c for how without a savepoint per job)
+ *        / on a reader, outside
  *     -> COMMIT of the whole batch (fsync) -> snapshot rebuilt if the batch changed the
  *        catalog -> done(job) on the writer/reader thread.
  *   done() is called exactly once per submitted job, with job->rc set: 0, the run's

@@ -1,0 +1,101 @@
+/* test_pool.c - track/pool.c: the writer thread's batches. A job that fails after it
+ * wrote must leave nothing behind (the fast path replays the batch with savepoints),
+ * the other jobs of its batch must still commit, and every job gets exactly one done(). */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "track/pool.h"
+#include "../store/store_fixture.h"
+#include "../test.h"
+
+typedef struct test_job {
+    aff_job job;
+    const char *key; /* meta key to write, or NULL */
+    int fail;        /* return AFF_EINVAL after writing */
+    int done_count;
+} test_job;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int finished;
+
+static int run_test_job(aff_job *job, aff_ctx *ctx)
+{
+    test_job *t = (test_job *)job;
+    if (t->key != NULL) {
+        int rc = aff_store_meta_put(ctx->st, t->key, "1", 1);
+        if (rc != 0)
+            return rc;
+    }
+    return t->fail ? AFF_EINVAL : 0;
+}
+
+static void done_test_job(aff_job *job)
+{
+    test_job *t = (test_job *)job;
+    pthread_mutex_lock(&mu);
+    t->done_count++;
+    finished++;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static int has_key(const char *dir, const char *key)
+{
+    aff_store *st;
+    char buf[8];
+    size_t len;
+    AFF_CHECK_INT(aff_store_sqlite_open(dir, AFF_STORE_READER, 1, &st), AFF_OK);
+    int rc = aff_store_meta_get(st, key, buf, sizeof(buf), &len);
+    aff_store_close(st);
+    return rc == 0;
+}
+
+AFF_TEST(pool_failed_job_leaves_nothing_and_others_commit)
+{
+    char dir[256], data[300];
+    if (aff_test_mkdtemp(dir, sizeof(dir)) != 0)
+        return;
+    snprintf(data, sizeof(data), "%s/data", dir);
+    static aff_config cfg;
+    aff_config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", data);
+    cfg.group_commit_ms = 50; /* async-style jobs linger so that they share batches */
+    static aff_click_id_key key = {.node_id = 1};
+    AFF_CHECK_INT(aff_writer_start(&cfg, &key), AFF_OK);
+    enum { ROUNDS = 20 };
+    static test_job jobs[ROUNDS][4];
+    char names[ROUNDS][4][16];
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int k = 0; k < 4; k++) {
+            snprintf(names[r][k], sizeof(names[r][k]), "k%d-%d", r, k);
+            test_job *t = &jobs[r][k];
+            t->job.run = run_test_job;
+            t->job.done = done_test_job;
+            t->key = k == 2 ? NULL : names[r][k]; /* job 2 fails without writing */
+            t->fail = k == 0 || k == 2;           /* job 0 writes, then fails */
+        }
+        for (int k = 0; k < 4; k++)
+            AFF_CHECK_INT(aff_writer_submit(&jobs[r][k].job), AFF_OK);
+    }
+    pthread_mutex_lock(&mu);
+    while (finished < ROUNDS * 4)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    aff_pool_stats st;
+    aff_writer_stats(&st);
+    AFF_CHECK(st.batches < (uint64_t)ROUNDS * 4); /* some jobs did share a batch */
+    aff_writer_stop();
+    for (int r = 0; r < ROUNDS; r++) {
+        AFF_CHECK_INT(jobs[r][0].job.rc, AFF_EINVAL);
+        AFF_CHECK_INT(jobs[r][1].job.rc, AFF_OK);
+        AFF_CHECK_INT(jobs[r][2].job.rc, AFF_EINVAL);
+        AFF_CHECK_INT(jobs[r][3].job.rc, AFF_OK);
+        for (int k = 0; k < 4; k++)
+            AFF_CHECK_INT(jobs[r][k].done_count, 1);
+        AFF_CHECK(!has_key(data, names[r][0])); /* written, then undone */
+        AFF_CHECK(has_key(data, names[r][1]));
+        AFF_CHECK(has_key(data, names[r][3]));
+    }
+    aff_test_rm_tree(dir);
+}
