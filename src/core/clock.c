@@ -55,6 +55,14 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+/* Write v as exactly width decimal digits (v < 10^width). */
+static void digits(char *out, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+}
+
+/* By hand rather than snprintf: it is on the path of every conversion answer. */
 int aff_clock_format_iso(int64_t ms, char *buf, size_t cap)
 {
     int64_t days = floor_div(ms, AFF_MS_PER_DAY);
@@ -62,9 +70,29 @@ int aff_clock_format_iso(int64_t ms, char *buf, size_t cap)
     int y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(buf, cap, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600000),
-                     (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
-    return n < 0 || (size_t)n >= cap ? AFF_ETOOBIG : n;
+    if (y < 0 || y > 9999) {
+        int n = snprintf(buf, cap, "%d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, (int)(rem / 3600000),
+                         (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
+        return n < 0 || (size_t)n >= cap ? AFF_ETOOBIG : n;
+    }
+    if (cap < 25)
+        return AFF_ETOOBIG;
+    digits(buf, (unsigned)y, 4);
+    buf[4] = '-';
+    digits(buf + 5, m, 2);
+    buf[7] = '-';
+    digits(buf + 8, d, 2);
+    buf[10] = 'T';
+    digits(buf + 11, (unsigned)(rem / 3600000), 2);
+    buf[13] = ':';
+    digits(buf + 14, (unsigned)(rem / 60000 % 60), 2);
+    buf[16] = ':';
+    digits(buf + 17, (unsigned)(rem / 1000 % 60), 2);
+    buf[19] = '.';
+    digits(buf + 20, (unsigned)(rem % 1000), 3);
+    buf[23] = 'Z';
+    buf[24] = '\0';
+    return 24;
 }
 
 int aff_clock_format_day(int64_t ms, char *buf, size_t cap)

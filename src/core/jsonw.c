@@ -98,9 +98,19 @@ static void put_escaped(aff_jw *w, const char *s)
 
 void aff_jw_key(aff_jw *w, const char *name)
 {
+    char buf[64];
+    size_t n = strlen(name);
     value_sep(w);
-    put_escaped(w, name);
-    put(w, ":", 1);
+    if (n + 3 > sizeof(buf)) {
+        put_escaped(w, name);
+        put(w, ":", 1);
+    } else { /* one append for "name": */
+        buf[0] = '"';
+        memcpy(buf + 1, name, n);
+        buf[n + 1] = '"';
+        buf[n + 2] = ':';
+        put(w, buf, n + 3);
+    }
     if (w->depth > 0)
         w->first[w->depth - 1] = 2; /* the value that follows takes no comma */
 }

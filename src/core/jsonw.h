@@ -28,7 +28,8 @@ void aff_jw_begin_object(aff_jw *w);
 void aff_jw_end_object(aff_jw *w);
 void aff_jw_begin_array(aff_jw *w);
 void aff_jw_end_array(aff_jw *w);
-/* A member name inside an object; the value call follows. */
+/* A member name inside an object; the value call follows. name is chosen by the code
+ * (a plain identifier such as "order_id"): it is written as is, without escaping. */
 void aff_jw_key(aff_jw *w, const char *name);
 void aff_jw_string(aff_jw *w, const char *s);
 /* s, or null when s is NULL or empty. */
