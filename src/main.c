@@ -205,24 +205,9 @@ static int cmd_init(aff_config *cfg)
 
 /* ---- demo ------------------------------------------------------------------------------ */
 
-static uint64_t demo_rng = 0x2545F4914F6CDD1DULL;
-static uint32_t demo_rand(uint32_t n)
-{
-    demo_rng ^= demo_rng << 13;
-    demo_rng ^= demo_rng >> 7;
-    demo_rng ^= demo_rng << 17;
-    return (uint32_t)(demo_rng % n);
-}
-
 static int rebuild(aff_ctx *ctx)
 {
-    aff_snapshot *s;
-    int rc = aff_snapshot_build(ctx->st, &s);
-    if (rc == 0) {
-        aff_snapshot_free(ctx->snap);
-        ctx->snap = s;
-    }
-    return rc;
+    return aff_snapshot_refresh(ctx->st, &ctx->snap);
 }
 
 static int count_program(void *ud, const aff_program_row *row)
@@ -285,55 +270,6 @@ static int seed_catalog(aff_ctx *ctx, int64_t link_ids[3])
     return rc == 0 ? rebuild(ctx) : rc;
 }
 
-static int seed_traffic(aff_ctx *ctx)
-{
-    static const char *const agents[] = {
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15"};
-    int64_t now = aff_clock_now_ms();
-    aff_click_row *row = malloc(sizeof(*row));
-    aff_conversion_input *in = malloc(sizeof(*in));
-    aff_conversion_result *out = malloc(sizeof(*out));
-    int rc = row && in && out ? 0 : AFF_ENOMEM, orders = 0;
-    static const char *const codes[3] = {"alice", "bob", "carol"};
-    for (int day = 13; day >= 0 && rc == 0; day--) {
-        for (int li = 0; li < 3 && rc == 0; li++) {
-            const aff_snap_link *link = aff_snap_link_get(ctx->snap, codes[li], strlen(codes[li]));
-            int clicks = 5 + (int)demo_rand(25) / (li + 1);
-            for (int c = 0; c < clicks && rc == 0; c++) {
-                memset(row, 0, sizeof(*row));
-                row->ts_ms = now - day * AFF_MS_PER_DAY - (int64_t)demo_rand(20 * 3600) * 1000;
-                row->program_id = link->program_id;
-                row->affiliate_id = link->affiliate_id;
-                row->link_id = link->id;
-                snprintf(row->ip, sizeof(row->ip), "198.51.100.%u", demo_rand(200) + 1);
-                snprintf(row->user_agent, sizeof(row->user_agent), "%s", agents[demo_rand(3)]);
-                snprintf(row->sub[0], sizeof(row->sub[0]), "%s", demo_rand(2) ? "newsletter" : "sidebar");
-                if ((rc = aff_click_id_new(ctx->key, row->ts_ms, row->click_id)) != 0 ||
-                    (rc = aff_click_record(ctx, row, aff_click_fingerprint(ctx->key, row->ip, row->user_agent))) != 0)
-                    break;
-                if (demo_rand(100) >= 12)
-                    continue;
-                aff_errinfo err = {0};
-                memset(in, 0, sizeof(*in));
-                in->program_id = link->program_id;
-                snprintf(in->event, sizeof(in->event), "sale");
-                snprintf(in->order_id, sizeof(in->order_id), "DEMO-%05d", ++orders);
-                in->amount_minor = 1500 + (int64_t)demo_rand(18000);
-                snprintf(in->currency, sizeof(in->currency), "USD");
-                memcpy(in->click_id, row->click_id, sizeof(in->click_id));
-                in->now_ms = row->ts_ms + (int64_t)demo_rand(3600) * 1000;
-                rc = aff_conversion_record(ctx, in, out, &err);
-            }
-        }
-    }
-    free(row);
-    free(in);
-    free(out);
-    return rc;
-}
-
 static int cmd_demo(aff_config *cfg)
 {
     aff_click_id_key key;
@@ -352,11 +288,17 @@ static int cmd_demo(aff_config *cfg)
         printf("seeding demo data into %s\n", cfg->data_dir);
         int64_t links[3];
         if ((rc = aff_store_begin(st)) == 0 && (rc = rebuild(&ctx)) == 0 && (rc = seed_catalog(&ctx, links)) == 0 &&
-            (rc = seed_traffic(&ctx)) == 0 && (rc = aff_catalog_new_key(admin)) == 0 &&
-            (rc = aff_catalog_key_add(&ctx, admin, "admin", 0)) == 0)
+            (rc = aff_catalog_new_key(admin)) == 0 && (rc = aff_catalog_key_add(&ctx, admin, "admin", 0)) == 0)
             rc = aff_store_commit(st);
         if (rc != 0)
             aff_store_rollback(st);
+        /* two weeks of traffic on those links, through the writer's own code */
+        aff_generate_opts traffic = {.clicks = 600, .days = 14, .conversion_permille = 120, .seed = 42};
+        aff_generate_stats made;
+        aff_snapshot_free(ctx.snap);
+        ctx.snap = NULL;
+        if (rc == 0)
+            rc = aff_generate(&ctx, &traffic, &made);
         if (rc == 0) {
             int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
             if (fd < 0 || write(fd, admin, strlen(admin)) != (ssize_t)strlen(admin))

@@ -42,13 +42,7 @@ static uint64_t next(gen *g)
 
 static int rebuild(aff_ctx *ctx)
 {
-    aff_snapshot *s;
-    int rc = aff_snapshot_build(ctx->st, &s);
-    if (rc == 0) {
-        aff_snapshot_free(ctx->snap);
-        ctx->snap = s;
-    }
-    return rc;
+    return aff_snapshot_refresh(ctx->st, &ctx->snap);
 }
 
 static int first_program(void *ud, const aff_program_row *row)

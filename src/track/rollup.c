@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/map.h"
+#include "track/report.h"
 
 #define STAGE_MAX 16
 #define TABLE_MIN 256
@@ -96,16 +97,7 @@ static int merge(aff_rollups *r, const rollup_entry *e)
         r->used[r->count++] = j;
         return 0;
     }
-    aff_rollup_delta *a = &t->d;
-    const aff_rollup_delta *b = &e->d;
-    a->clicks += b->clicks;
-    a->unique_clicks += b->unique_clicks;
-    a->bot_clicks += b->bot_clicks;
-    a->rejected_clicks += b->rejected_clicks;
-    a->conversions += b->conversions;
-    a->revenue_minor += b->revenue_minor;
-    a->commission_minor += b->commission_minor;
-    a->refunds_minor += b->refunds_minor;
+    aff_report_add(&t->d, &e->d);
     return 0;
 }
 

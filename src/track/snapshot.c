@@ -141,6 +141,17 @@ fail:
     return rc;
 }
 
+int aff_snapshot_refresh(aff_store *st, aff_snapshot **snap)
+{
+    aff_snapshot *s;
+    int rc = aff_snapshot_build(st, &s);
+    if (rc == 0) {
+        aff_snapshot_free(*snap);
+        *snap = s;
+    }
+    return rc;
+}
+
 void aff_snapshot_free(aff_snapshot *s)
 {
     if (s == NULL)

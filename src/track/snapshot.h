@@ -71,6 +71,9 @@ typedef struct aff_snapshot {
 
 /* Build a snapshot from st (blocking; writer or start-up only). */
 int aff_snapshot_build(aff_store *st, aff_snapshot **out);
+/* For single-threaded tools: replace *snap (which may be NULL) with a fresh build from
+ * st, freeing the old one. On error *snap is unchanged. */
+int aff_snapshot_refresh(aff_store *st, aff_snapshot **snap);
 void aff_snapshot_free(aff_snapshot *s);
 
 /* Lookups (no allocation, thread-safe on a published snapshot). NULL when absent. */
