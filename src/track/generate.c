@@ -99,25 +99,34 @@ static int ensure_catalog(gen *g, const aff_generate_opts *o)
     free(p);
     if (rc == 0)
         rc = rebuild(ctx);
+    /* All affiliates, then one snapshot (links check their owners in it), then all
+     * links: a rebuild per affiliate would make 10^5 affiliates quadratic. */
+    int64_t first_affiliate = 0;
     for (int a = 0; a < o->affiliates && rc == 0; a++) {
         aff_affiliate_row aff = {0};
         char key[AFF_API_KEY_LEN];
         snprintf(aff.name, sizeof(aff.name), "Affiliate %d", a + 1);
         snprintf(aff.email, sizeof(aff.email), "affiliate%d@example.com", a + 1);
         snprintf(aff.status, sizeof(aff.status), "approved");
-        if ((rc = aff_catalog_affiliate_create(ctx, &aff, key, &err)) != 0 || (rc = rebuild(ctx)) != 0)
-            break;
+        rc = aff_catalog_affiliate_create(ctx, &aff, key, &err);
+        if (a == 0)
+            first_affiliate = aff.id;
+    }
+    if (rc == 0)
+        rc = rebuild(ctx);
+    aff_link_row *row = rc == 0 ? calloc(1, sizeof(*row)) : NULL;
+    if (rc == 0 && row == NULL)
+        rc = AFF_ENOMEM;
+    for (int a = 0; a < o->affiliates && rc == 0; a++) {
         for (int l = 0; l < o->links_per_affiliate && rc == 0; l++) {
-            aff_link_row *row = calloc(1, sizeof(*row));
-            if (row == NULL)
-                return AFF_ENOMEM;
+            memset(row, 0, sizeof(*row));
             row->program_id = g->program_id;
-            row->affiliate_id = aff.id;
+            row->affiliate_id = first_affiliate + a;
             snprintf(row->code, sizeof(row->code), "g%d-%d", a + 1, l + 1);
             rc = aff_catalog_link_create(ctx, row, &err);
-            free(row);
         }
     }
+    free(row);
     if (rc == 0)
         rc = aff_store_commit(ctx->st);
     else
