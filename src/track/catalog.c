@@ -8,11 +8,20 @@
 #include "core/crypto.h"
 #include "core/url.h"
 
-static int changed(aff_ctx *ctx, int rc)
+/* Note a changed catalog row (when rc says it changed) for the next snapshot. */
+static int changed(aff_ctx *ctx, int rc, int kind, int64_t id, const aff_key_row *key)
 {
-    if (rc == 0)
-        ctx->catalog_changed = 1;
-    return rc;
+    if (rc != 0)
+        return rc;
+    if (ctx->changes != NULL && ctx->catalog_changed < AFF_CATALOG_LOG_MAX) {
+        aff_catalog_change *c = &ctx->changes[ctx->catalog_changed];
+        c->kind = kind;
+        c->id = id;
+        if (key != NULL)
+            c->key = *key;
+    }
+    ctx->catalog_changed++;
+    return 0;
 }
 
 int aff_catalog_new_key(char key[AFF_API_KEY_LEN])
@@ -25,7 +34,7 @@ int aff_catalog_key_add(aff_ctx *ctx, const char *key, const char *role, int64_t
     aff_key_row k = {.affiliate_id = affiliate_id};
     aff_sha256(key, strlen(key), k.hash);
     snprintf(k.role, sizeof(k.role), "%s", role);
-    return changed(ctx, aff_store_key_insert(ctx->st, &k));
+    return changed(ctx, aff_store_key_insert(ctx->st, &k), AFF_CHANGE_KEY, 0, &k);
 }
 
 /* ---- programs ---------------------------------------------------------------------- */
@@ -40,7 +49,7 @@ int aff_catalog_program_create(aff_ctx *ctx, aff_program_row *row, aff_errinfo *
     if ((rc = aff_store_program_insert(ctx->st, row)) != 0)
         return rc;
     rc = aff_store_plan_insert(ctx->st, row->id, 1, row->plan_json, row->created_ms);
-    return changed(ctx, rc);
+    return changed(ctx, rc, AFF_CHANGE_PROGRAM, row->id, NULL);
 }
 
 int aff_catalog_program_update(aff_ctx *ctx, const aff_program_row *prev, aff_program_row *next, aff_errinfo *err)
@@ -57,7 +66,7 @@ int aff_catalog_program_update(aff_ctx *ctx, const aff_program_row *prev, aff_pr
         if (rc != 0)
             return rc;
     }
-    return changed(ctx, aff_store_program_update(ctx->st, next));
+    return changed(ctx, aff_store_program_update(ctx->st, next), AFF_CHANGE_PROGRAM, next->id, NULL);
 }
 
 /* ---- affiliates ---------------------------------------------------------------------- */
@@ -84,7 +93,8 @@ int aff_catalog_affiliate_create(aff_ctx *ctx, aff_affiliate_row *row, char api_
     if (rc != 0)
         return rc;
     row->created_ms = aff_clock_now_ms();
-    if ((rc = aff_store_affiliate_insert(ctx->st, row)) != 0)
+    rc = aff_store_affiliate_insert(ctx->st, row); /* sets row->id: call before reading it */
+    if ((rc = changed(ctx, rc, AFF_CHANGE_AFFILIATE, row->id, NULL)) != 0)
         return rc;
     if ((rc = aff_catalog_new_key(api_key)) != 0)
         return rc;
@@ -94,7 +104,7 @@ int aff_catalog_affiliate_create(aff_ctx *ctx, aff_affiliate_row *row, char api_
 int aff_catalog_affiliate_update(aff_ctx *ctx, aff_affiliate_row *next, aff_errinfo *err)
 {
     int rc = check_parent(ctx, next->id, next->parent_id, err);
-    return rc != 0 ? rc : changed(ctx, aff_store_affiliate_update(ctx->st, next));
+    return rc != 0 ? rc : changed(ctx, aff_store_affiliate_update(ctx->st, next), AFF_CHANGE_AFFILIATE, next->id, NULL);
 }
 
 /* ---- links and coupons ----------------------------------------------------------------- */
@@ -144,7 +154,7 @@ int aff_catalog_link_create(aff_ctx *ctx, aff_link_row *row, aff_errinfo *err)
     }
     if (rc == AFF_EEXIST)
         return aff_fail(err, AFF_EEXIST, "code", "link code \"%s\" is taken", row->code);
-    return changed(ctx, rc);
+    return changed(ctx, rc, AFF_CHANGE_LINK, row->id, NULL);
 }
 
 int aff_catalog_link_update(aff_ctx *ctx, aff_link_row *next, aff_errinfo *err)
@@ -152,7 +162,7 @@ int aff_catalog_link_update(aff_ctx *ctx, aff_link_row *next, aff_errinfo *err)
     const aff_snap_program *p = aff_snap_program_get(ctx->snap, next->program_id);
     int rc = p == NULL ? aff_fail(err, AFF_ENOTFOUND, "program_id", "no such program")
                        : check_destination(p, next->destination_url, err);
-    return rc != 0 ? rc : changed(ctx, aff_store_link_update(ctx->st, next));
+    return rc != 0 ? rc : changed(ctx, aff_store_link_update(ctx->st, next), AFF_CHANGE_LINK, next->id, NULL);
 }
 
 int aff_catalog_coupon_create(aff_ctx *ctx, aff_coupon_row *row, aff_errinfo *err)
@@ -165,12 +175,12 @@ int aff_catalog_coupon_create(aff_ctx *ctx, aff_coupon_row *row, aff_errinfo *er
     rc = aff_store_coupon_insert(ctx->st, row);
     if (rc == AFF_EEXIST)
         return aff_fail(err, rc, "code", "coupon code \"%s\" exists in this program", row->code);
-    return changed(ctx, rc);
+    return changed(ctx, rc, AFF_CHANGE_COUPON, row->id, NULL);
 }
 
 int aff_catalog_coupon_update(aff_ctx *ctx, aff_coupon_row *next, aff_errinfo *err)
 {
     const aff_snap_program *p;
     int rc = check_owner(ctx, next->program_id, next->affiliate_id, &p, err);
-    return rc != 0 ? rc : changed(ctx, aff_store_coupon_update(ctx->st, next));
+    return rc != 0 ? rc : changed(ctx, aff_store_coupon_update(ctx->st, next), AFF_CHANGE_COUPON, next->id, NULL);
 }

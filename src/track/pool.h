@@ -40,8 +40,13 @@ typedef struct aff_ctx {
     aff_snapshot *snap; /* writer: the current snapshot; readers: NULL */
     const aff_config *cfg;
     const aff_click_id_key *key;
-    int catalog_changed; /* a writer job sets it after changing programs/affiliates/links/coupons/keys */
+    /* Catalog rows (programs, affiliates, links, coupons, keys) changed by the batch so
+     * far: a count, and with a log (the writer's) their first AFF_CATALOG_LOG_MAX ids. */
+    int catalog_changed;
+    aff_catalog_change *changes;
 } aff_ctx;
+
+#define AFF_CATALOG_LOG_MAX 1024
 
 typedef struct aff_job aff_job;
 struct aff_job {

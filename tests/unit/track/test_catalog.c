@@ -102,8 +102,16 @@ AFF_TEST(catalog_affiliate_create_and_key)
     memset(key, 0, sizeof(key));
     aff_errinfo err = {0};
     f.ctx.catalog_changed = 0;
+    aff_catalog_change log[4];
+    f.ctx.changes = log;
     AFF_CHECK_INT(aff_catalog_affiliate_create(&f.ctx, &a, key, &err), AFF_OK);
-    AFF_CHECK_INT(f.ctx.catalog_changed, 1);
+    /* two catalog rows changed: the affiliate (by id) and its API key */
+    AFF_CHECK_INT(f.ctx.catalog_changed, 2);
+    AFF_CHECK_INT(log[0].kind, AFF_CHANGE_AFFILIATE);
+    AFF_CHECK_INT(log[0].id, a.id);
+    AFF_CHECK_INT(log[1].kind, AFF_CHANGE_KEY);
+    AFF_CHECK_INT(log[1].key.affiliate_id, a.id);
+    f.ctx.changes = NULL;
     AFF_CHECK(a.id > 0);
     AFF_CHECK_INT(a.created_ms, FX_T0);
     AFF_CHECK(strncmp(key, "ak_", 3) == 0);
