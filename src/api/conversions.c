@@ -13,6 +13,7 @@
 #include "core/crypto.h"
 #include "core/jsonw.h"
 #include "core/money.h"
+#include "core/str.h"
 
 typedef struct conv_job {
     aff_pending base;
@@ -159,7 +160,12 @@ int aff_api_conversion_input(const aff_snap_program *p, const aff_click_id_key *
         return rc;
     if (f->event.p != NULL && !valid_event(&f->event))
         return aff_fail(err, AFF_EINVAL, "event", "event: 1 to 32 of a-z 0-9 _");
-    snprintf(in->event, sizeof(in->event), "%.*s", f->event.p ? (int)f->event.len : 4, f->event.p ? f->event.p : "sale");
+    if (f->event.p != NULL) { /* validated: at most AFF_EVENT_MAX bytes */
+        memcpy(in->event, f->event.p, f->event.len);
+        in->event[f->event.len] = '\0';
+    } else {
+        aff_str_copy(in->event, sizeof(in->event), "sale");
+    }
     if ((rc = set_amount(f, p, in, err)) != 0)
         return rc;
     if (f->currency.p != NULL && (f->currency.len != 3 || strncasecmp(f->currency.p, p->currency, 3) != 0))
@@ -172,7 +178,7 @@ int aff_api_conversion_input(const aff_snap_program *p, const aff_click_id_key *
                 break;
         if (k == 3)
             return aff_fail(err, AFF_EINVAL, "status", "status: pending, approved or rejected");
-        snprintf(in->status, sizeof(in->status), "%s", statuses[k]);
+        aff_str_copy(in->status, sizeof(in->status), statuses[k]);
     }
     if (f->click_id.p != NULL && f->click_id.len > 0 &&
         aff_click_id_check(key, f->click_id.p, f->click_id.len, NULL, in->click_id) != 0)

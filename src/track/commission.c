@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/money.h"
+#include "core/str.h"
 
 typedef struct rule_kind {
     const char *key;  /* the JSON member naming the kind */
@@ -160,7 +161,10 @@ int aff_commission_compute(const aff_plan_rule *rule, int64_t amount_minor, int6
     for (size_t k = 0; k < NKINDS; k++) {
         if (kinds[k].kind != rule->kind)
             continue;
-        snprintf(rule_name, 64, "%s:%s", rule->event, kinds[k].key);
+        size_t n = strnlen(rule->event, AFF_EVENT_MAX);
+        memcpy(rule_name, rule->event, n); /* "event:kind", both bounded well below 64 */
+        rule_name[n] = ':';
+        aff_str_copy(rule_name + n + 1, (size_t)(64 - n - 1), kinds[k].key);
         return kinds[k].compute(rule->value, amount_minor, out);
     }
     return AFF_EINVAL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/str.h"
 #include "track/attribution.h"
 #include "track/commission.h"
 #include "track/rollup.h"
@@ -88,9 +89,9 @@ static int customer_keys(const aff_conversion_input *in, char keys[2][CUSTOMER_K
 {
     int n = 0;
     if (in->customer_id[0] != '\0')
-        snprintf(keys[n++], CUSTOMER_KEY_MAX, "c:%s", in->customer_id);
+        aff_str_concat2(keys[n++], CUSTOMER_KEY_MAX, "c:", in->customer_id);
     if (in->email_hash[0] != '\0')
-        snprintf(keys[n++], CUSTOMER_KEY_MAX, "e:%s", in->email_hash);
+        aff_str_concat2(keys[n++], CUSTOMER_KEY_MAX, "e:", in->email_hash);
     return n;
 }
 
@@ -174,8 +175,8 @@ static int write_commission(aff_ctx *ctx, const aff_snap_program *p, aff_convers
     if (rc != 0)
         return rc;
     memcpy(line.currency, conv->currency, sizeof(line.currency));
-    snprintf(line.kind, sizeof(line.kind), "commission");
-    snprintf(line.status, sizeof(line.status), "%s", strcmp(conv->status, "approved") == 0   ? "approved"
+    aff_str_copy(line.kind, sizeof(line.kind), "commission");
+    aff_str_copy(line.status, sizeof(line.status), strcmp(conv->status, "approved") == 0   ? "approved"
                                                      : strcmp(conv->status, "rejected") == 0 ? "rejected"
                                                                                              : "pending");
     /* A test conversion shows the line it would earn (id 0), and stores none. */
@@ -229,8 +230,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     memcpy(c->order_id, in->order_id, sizeof(c->order_id));
     c->amount_minor = in->amount_minor;
     memcpy(c->currency, p->currency, 4);
-    snprintf(c->status, sizeof(c->status), "%s", in->status[0] ? in->status : "pending");
-    snprintf(c->method, sizeof(c->method), "%s", aff_attr_method_name(a.method));
+    aff_str_copy(c->status, sizeof(c->status), in->status[0] ? in->status : "pending");
+    aff_str_copy(c->method, sizeof(c->method), aff_attr_method_name(a.method));
     c->click_id[0] = '\0';
     if (a.method == AFF_ATTR_CLICK_ID)
         memcpy(c->click_id, in->click_id, sizeof(c->click_id));
@@ -244,7 +245,7 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     memcpy(c->email_hash, in->email_hash, sizeof(c->email_hash));
     c->test = in->test;
     c->refunded_minor = 0;
-    snprintf(c->items_json, sizeof(c->items_json), "%s", in->items_json);
+    aff_str_copy(c->items_json, sizeof(c->items_json), in->items_json);
     c->created_ms = in->now_ms;
     if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
         return rc;
@@ -304,14 +305,14 @@ int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_
         aff_ledger_row line = *model;
         line.id = 0;
         line.amount_minor = delta;
-        snprintf(line.kind, sizeof(line.kind), "reversal");
+        aff_str_copy(line.kind, sizeof(line.kind), "reversal");
         line.created_ms = now_ms;
         if ((rc = aff_store_ledger_insert(ctx->st, &line)) != 0)
             return rc;
         out->lines[out->nlines++] = line;
     }
     if (refunded >= c->amount_minor)
-        snprintf(c->status, sizeof(c->status), "reversed");
+        aff_str_copy(c->status, sizeof(c->status), "reversed");
     if ((rc = aff_store_conversion_set_refund(ctx->st, c->id, refunded, c->status)) != 0)
         return rc;
     c->refunded_minor = refunded;
