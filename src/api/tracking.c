@@ -213,7 +213,11 @@ void aff_api_redirect(aff_http *h)
         send_redirect(req, dest, NULL, 0, 0);
         return;
     }
-    int async = aff_server.cfg->click_durability == AFF_DURABILITY_ASYNC;
+    /* Async answers before the commit, but only while the writer keeps up: more than a
+     * batch behind, a click waits for its commit as in commit mode. Without this the loop
+     * (sharing a core with the writer) outruns it and the queue grows to queue_limit. */
+    int async = aff_server.cfg->click_durability == AFF_DURABILITY_ASYNC &&
+                aff_writer_backlog() < (size_t)aff_server.cfg->max_batch;
     click_job *j = async ? malloc(sizeof(*j)) : aff_pending_new(h, sizeof(*j), run_click, respond_click);
     if (j == NULL) {
         send_redirect(req, dest, NULL, 0, 0);

@@ -34,7 +34,8 @@ static const setting settings[] = {
     {"workers", T_INT, OFF(workers), 0, "1", 1, 64, {0}, "HTTP event loops (threads), one per core is the most useful"},
     {"read_threads", T_INT, OFF(read_threads), 0, "2", 1, 64, {0}, "threads answering reports and listings"},
     {"click_durability", T_ENUM, OFF(click_durability), 0, "commit", 0, 0, {"commit", "async"},
-     "commit: answer a click after it is committed; async: answer first, commit within group_commit_ms"},
+     "commit: answer a click after it is committed; async: answer first and commit within group_commit_ms,"
+     " while the writer is less than max_batch events behind (then clicks wait for their commit)"},
     {"group_commit_ms", T_INT, OFF(group_commit_ms), 0, "2", 0, 1000, {0},
      "longest the writer waits to fill a batch when nobody is waiting for it"},
     {"max_batch", T_INT, OFF(max_batch), 0, "1024", 1, 100000, {0}, "most events applied in one transaction"},

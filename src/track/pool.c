@@ -16,7 +16,8 @@ typedef struct queue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     aff_job *head, *tail;
-    size_t depth, limit;
+    _Atomic size_t depth; /* written under mu; read without it by aff_writer_backlog */
+    size_t limit;
     int stopping;
 } queue;
 
@@ -285,6 +286,11 @@ void aff_writer_stop(void)
     free(W.ctx.changes);
     aff_store_close(W.ctx.st);
     W.started = 0;
+}
+
+size_t aff_writer_backlog(void)
+{
+    return atomic_load_explicit(&W.q.depth, memory_order_relaxed);
 }
 
 void aff_writer_stats(aff_pool_stats *out)

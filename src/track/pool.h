@@ -73,6 +73,8 @@ int aff_writer_submit(aff_job *job);
 /* Run every queued job, commit, stop the thread, close the store. */
 void aff_writer_stop(void);
 void aff_writer_stats(aff_pool_stats *out);
+/* Jobs waiting for the writer right now (a racy but cheap read, for backpressure). */
+size_t aff_writer_backlog(void);
 
 int aff_readers_start(const aff_config *cfg, const aff_click_id_key *key);
 int aff_readers_submit(aff_job *job);
