@@ -27,6 +27,7 @@ typedef struct aff_api_job {
     aff_list_query q;
     char status_filter[16];
     char public_url[512];
+    int (*run_inner)(aff_job *job, aff_ctx *ctx); /* the resource's run; see aff_api_job_new */
 } aff_api_job;
 
 /* New job for h; run fills out (or returns an error with job->err). Answers 503 and

@@ -32,15 +32,27 @@ static void job_cleanup(aff_pending *p)
     json_decref(j->out);
 }
 
+/* The writer may run a job twice (a batch replayed with savepoints, track/pool.c):
+ * start every run from an empty answer. */
+static int job_run(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    json_decref(j->out);
+    j->out = NULL;
+    j->status = 200;
+    return j->run_inner(job, ctx);
+}
+
 aff_api_job *aff_api_job_new(aff_http *h, int (*run)(aff_job *, aff_ctx *))
 {
-    aff_api_job *j = aff_pending_new(h, sizeof(*j), run, job_respond);
+    aff_api_job *j = aff_pending_new(h, sizeof(*j), job_run, job_respond);
     if (j == NULL) {
         aff_http_errorf(h->req, AFF_ENOMEM, NULL, "out of memory");
         return NULL;
     }
     memset((char *)j + sizeof(j->base), 0, sizeof(*j) - sizeof(j->base));
     j->base.cleanup = job_cleanup;
+    j->run_inner = run;
     j->status = 200;
     j->role = h->role;
     j->affiliate_id = h->affiliate_id;

@@ -74,8 +74,8 @@ int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)
     int rc = aff_seen_decide(ctx, row->link_id, fingerprint, row->ts_ms, &unique);
     if (rc != 0)
         return rc;
-    if (unique)
-        row->flags |= AFF_CLICK_UNIQUE;
+    /* Set, not OR: a batch may be replayed (pool.c) and decide differently. */
+    row->flags = (row->flags & ~(unsigned)AFF_CLICK_UNIQUE) | (unique ? AFF_CLICK_UNIQUE : 0u);
     aff_rollup_delta d = {.clicks = 1, .unique_clicks = unique ? 1 : 0};
     rc = aff_rollup_add(ctx, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id, row->link_id, &d);
     if (rc != 0)

@@ -14,6 +14,8 @@
  *        catalog -> done(job) on the writer/reader thread.
  *   done() is called exactly once per submitted job, with job->rc set: 0, the run's
  *   error, or AFF_ESTORE when the commit failed (then no job of the batch took effect).
+ *   run() may be called twice for one job (a batch replayed with savepoints): it must
+ *   start from its inputs each time and overwrite, not accumulate, its outputs.
  * Invariant: nothing is acknowledged before the commit that made it durable.
  */
 #ifndef AFF_TRACK_POOL_H
