@@ -50,6 +50,27 @@ void aff_api_submit_body(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with
 void aff_api_submit_get(aff_http *h, int (*run)(aff_job *, aff_ctx *));
 void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *));
 
+/* Define `static int name(aff_job *, aff_ctx *)`, the reader-side run of a list
+ * endpoint: it calls store_list with the job's filters and one row more than the page
+ * (to know has_more), renders each row with render(row, public_url) and, for an
+ * affiliate key, restricts the query to the caller. One definition for every listing. */
+#define AFF_API_LISTER(name, row_type, store_list, render)                                   \
+    static int name##_add(void *ud, const row_type *row)                                    \
+    {                                                                                        \
+        aff_api_job *j_ = ud;                                                                \
+        return aff_render_list_add(j_->out, render(row, j_->public_url), j_->q.limit);       \
+    }                                                                                        \
+    static int name(aff_job *job, aff_ctx *ctx)                                              \
+    {                                                                                        \
+        aff_api_job *j_ = AFF_API_JOB(job);                                                  \
+        aff_list_query q_ = j_->q;                                                           \
+        q_.limit++;                                                                          \
+        if (j_->role == AFF_ROLE_AFFILIATE)                                                  \
+            q_.affiliate_id = j_->affiliate_id;                                              \
+        j_->out = aff_render_list_new();                                                     \
+        return store_list(ctx->st, &q_, name##_add, j_);                                     \
+    }
+
 /* ---- body fields (all return 0 or AFF_EINVAL with err naming the field) ---- */
 /* Reject members other than the NULL-terminated allowed names. */
 int aff_field_only(json_t *obj, const char *const *allowed, aff_errinfo *err);
@@ -66,7 +87,14 @@ int aff_field_enum(json_t *obj, const char *name, const char *const *choices, ch
 /* Does s (len bytes) consist of [A-Za-z0-9_-] only, 1..AFF_CODE_MAX? */
 int aff_code_valid(const char *s, size_t len);
 
-/* ---- rendering ---- */
+/* ---- rendering ---- (the _u forms take the public URL too, for AFF_API_LISTER) */
+#define aff_render_program_u(r, u) aff_render_program(r)
+#define aff_render_affiliate_u(r, u) aff_render_affiliate(r)
+#define aff_render_coupon_u(r, u) aff_render_coupon(r)
+#define aff_render_click_u(r, u) aff_render_click(r)
+#define aff_render_conversion_u(r, u) aff_render_conversion(r)
+#define aff_render_ledger_u(r, u) aff_render_ledger(r)
+#define aff_render_payout_u(r, u) aff_render_payout(r)
 json_t *aff_render_time(int64_t ms);
 json_t *aff_render_program(const aff_program_row *r);
 json_t *aff_render_affiliate(const aff_affiliate_row *r);

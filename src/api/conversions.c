@@ -390,20 +390,7 @@ static int run_get(aff_job *job, aff_ctx *ctx)
     return rc;
 }
 
-static int add_row(void *ud, const aff_conversion_row *row)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, aff_render_conversion(row), j->q.limit);
-}
-
-static int run_list(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    j->out = aff_render_list_new();
-    return aff_store_conversion_list(ctx->st, &q, add_row, j);
-}
+AFF_API_LISTER(run_list, aff_conversion_row, aff_store_conversion_list, aff_render_conversion_u)
 
 void aff_api_conversions_refund(aff_http *h) { aff_api_submit_body(h, run_refund, 1); }
 void aff_api_conversions_get(aff_http *h) { aff_api_submit_get(h, run_get); }

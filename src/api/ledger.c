@@ -5,20 +5,12 @@
 
 #include "api/api.h"
 
-static int add_click(void *ud, const aff_click_row *row)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, aff_render_click(row), j->q.limit);
-}
+AFF_API_LISTER(list_clicks, aff_click_row, aff_store_click_list, aff_render_click_u)
 
 static int run_clicks(aff_job *job, aff_ctx *ctx)
 {
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    j->out = aff_render_list_new();
-    int rc = aff_store_click_list(ctx->st, &q, add_click, j);
-    if (rc == AFF_EINVAL)
+    int rc = list_clicks(job, ctx);
+    if (rc == AFF_EINVAL) /* the store could not read the after cursor */
         aff_fail(&job->err, rc, "after", "after: a click id from the previous page");
     return rc;
 }
@@ -55,39 +47,8 @@ void aff_api_clicks_get(aff_http *h)
     aff_pending_submit(&j->base, 0);
 }
 
-static int add_line(void *ud, const aff_ledger_row *row)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, aff_render_ledger(row), j->q.limit);
-}
-
-static int run_commissions(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    if (j->role == AFF_ROLE_AFFILIATE)
-        q.affiliate_id = j->affiliate_id;
-    j->out = aff_render_list_new();
-    return aff_store_ledger_list(ctx->st, &q, add_line, j);
-}
-
-static int add_payout(void *ud, const aff_payout_row *row)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, aff_render_payout(row), j->q.limit);
-}
-
-static int run_payouts(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    if (j->role == AFF_ROLE_AFFILIATE)
-        q.affiliate_id = j->affiliate_id;
-    j->out = aff_render_list_new();
-    return aff_store_payout_list(ctx->st, &q, add_payout, j);
-}
+AFF_API_LISTER(run_commissions, aff_ledger_row, aff_store_ledger_list, aff_render_ledger_u)
+AFF_API_LISTER(run_payouts, aff_payout_row, aff_store_payout_list, aff_render_payout_u)
 
 void aff_api_commissions_list(aff_http *h) { aff_api_submit_list(h, run_commissions); }
 void aff_api_payouts_list(aff_http *h) { aff_api_submit_list(h, run_payouts); }

@@ -134,22 +134,7 @@ static int run_get(aff_job *job, aff_ctx *ctx)
     return rc;
 }
 
-static int add_link(void *ud, const aff_link_row *row)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, aff_render_link(row, j->public_url), j->q.limit);
-}
-
-static int run_list(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    if (j->role == AFF_ROLE_AFFILIATE)
-        q.affiliate_id = j->affiliate_id;
-    j->out = aff_render_list_new();
-    return aff_store_link_list(ctx->st, &q, add_link, j);
-}
+AFF_API_LISTER(run_list, aff_link_row, aff_store_link_list, aff_render_link)
 
 void aff_api_links_create(aff_http *h) { aff_api_submit_body(h, run_create, 0); }
 void aff_api_links_patch(aff_http *h) { aff_api_submit_body(h, run_patch, 1); }
@@ -223,20 +208,7 @@ static int run_coupon_get(aff_job *job, aff_ctx *ctx)
     return rc;
 }
 
-static int add_coupon(void *ud, const aff_coupon_row *row)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, aff_render_coupon(row), j->q.limit);
-}
-
-static int run_coupon_list(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    j->out = aff_render_list_new();
-    return aff_store_coupon_list(ctx->st, &q, add_coupon, j);
-}
+AFF_API_LISTER(run_coupon_list, aff_coupon_row, aff_store_coupon_list, aff_render_coupon_u)
 
 void aff_api_coupons_create(aff_http *h) { aff_api_submit_body(h, run_coupon_create, 0); }
 void aff_api_coupons_patch(aff_http *h) { aff_api_submit_body(h, run_coupon_patch, 1); }

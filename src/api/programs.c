@@ -173,20 +173,7 @@ static int run_get(aff_job *job, aff_ctx *ctx)
     return rc;
 }
 
-static int add_row(void *ud, const aff_program_row *row)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, aff_render_program(row), j->q.limit);
-}
-
-static int run_list(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    j->out = aff_render_list_new();
-    return aff_store_program_list(ctx->st, &q, add_row, j);
-}
+AFF_API_LISTER(run_list, aff_program_row, aff_store_program_list, aff_render_program_u)
 
 void aff_api_programs_create(aff_http *h)
 {
