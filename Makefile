@@ -53,6 +53,7 @@ e2e: $(BUILD)/afftrack
 test: deps
 	$(MAKE) all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
+	$(MAKE) fuzz-replay
 	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/
 
 run: deps
@@ -74,3 +75,41 @@ bench:
 
 bench-quick:
 	bash bench/run.sh quick
+
+# Fuzzing (tests/fuzz/README.md). `make fuzz-replay` (part of `make test`) builds every
+# tests/fuzz/fuzz_*.c with the replay driver under gcc and ASan+UBSan into build/fuzz and
+# runs each on its seed corpus plus deterministic mutations of it: seconds, no clang.
+# `make fuzz` builds the same targets with clang's libFuzzer into build/fuzz-clang and
+# fuzzes each for FUZZ_SECONDS, one at a time; new inputs and crashes stay under
+# build/fuzz-clang, never in the repo's corpus.
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_OBJ     := $(FUZZ_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/fuzz/replay.o
+FUZZ_SECONDS ?= 30
+FUZZ_DRIVER  ?= $(BUILD)/tests/fuzz/replay.o
+FUZZ_LDFLAGS ?=
+FUZZ_SAN     ?= $(shell printf 'int main(void){return 0;}' | $(CC) -fsanitize=address,undefined -x c - -o /dev/null 2>/dev/null && echo address,undefined)
+
+.PHONY: fuzz fuzz-replay fuzz-bins
+.SECONDARY: $(FUZZ_OBJ)
+
+# Without sanitizer support in $(CC) the replay still runs, from objects kept apart.
+FUZZ_REPLAY_BUILD = build/fuzz$(if $(FUZZ_SAN),,-nosan)
+
+fuzz-replay:
+	$(MAKE) BUILD=$(FUZZ_REPLAY_BUILD) SANITIZE=$(FUZZ_SAN) CFLAGS="-O2 -g $(if $(FUZZ_SAN),-fno-sanitize-recover=all)" fuzz-bins
+	bash tests/fuzz/run.sh replay $(FUZZ_REPLAY_BUILD)
+
+fuzz:
+	bash tests/fuzz/deps.sh
+	$(MAKE) CC=clang BUILD=build/fuzz-clang SANITIZE=address,undefined FUZZ_DRIVER= FUZZ_LDFLAGS=-fsanitize=fuzzer \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -fno-sanitize-recover=all" fuzz-bins
+	bash tests/fuzz/run.sh fuzz build/fuzz-clang $(FUZZ_SECONDS)
+
+fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/bin/fuzz_%)
+
+$(BUILD)/bin/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_DRIVER) $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(FUZZ_OBJ:.o=.d)

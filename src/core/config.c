@@ -156,6 +156,12 @@ int aff_config_load_file(aff_config *c, const char *path, char *err, size_t errc
     int lineno = 0, rc = 0;
     while (fgets(line, sizeof(line), f) != NULL) {
         lineno++;
+        size_t got = strlen(line);
+        if (got + 1 < sizeof(line) && got > 0 && line[got - 1] != '\n' && !feof(f)) {
+            snprintf(err, errcap, "%s:%d: NUL byte in the line", path, lineno);
+            rc = AFF_EINVAL;
+            break;
+        }
         if (strchr(line, '\n') == NULL && !feof(f)) {
             snprintf(err, errcap, "%s:%d: line longer than %zu bytes", path, lineno, sizeof(line) - 2);
             rc = AFF_EINVAL;

@@ -888,7 +888,7 @@ static void read_click(sqlite3_stmt *q, void *v)
 /* Bind row r to the 15 parameters starting at first (1-based). */
 static int bind_click(aff_store *st, sqlite3_stmt *q, int first, const aff_click_row *r, unsigned char raw[CLICK_ID_RAW])
 {
-    int64_t ua_id;
+    int64_t ua_id = 0;
     int rc = intern_ua(st, r->user_agent, &ua_id);
     if (rc != 0)
         return rc;

@@ -2,6 +2,8 @@
  * enums, strings and unknown keys, and aff_config_load_file with errors naming
  * FILE:LINE and the key. (Lives in tests/unit/track/ only because tests/unit/core/ has
  * another owner; it tests core/config.) */
+#include <unistd.h>
+
 #include "core/config.h"
 #include "core/err.h"
 #include "../store/store_fixture.h"
@@ -252,4 +254,20 @@ AFF_TEST(config_print_example_lists_every_key)
         AFF_CHECK(aff_config_has_key(keys[i]));
     }
     free(buf);
+}
+
+AFF_TEST(config_nul_byte_is_named)
+{
+    char path[] = "/tmp/afftrack-conf-XXXXXX";
+    int fd = mkstemp(path);
+    AFF_CHECK(fd >= 0);
+    static const char text[] = "workers = 4\0junk\nnode_id = 1\n";
+    AFF_CHECK(write(fd, text, sizeof(text) - 1) == (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    aff_config c;
+    aff_config_defaults(&c);
+    char err[256];
+    AFF_CHECK_INT(aff_config_load_file(&c, path, err, sizeof(err)), AFF_EINVAL);
+    AFF_CHECK(strstr(err, ":1: NUL byte") != NULL);
+    unlink(path);
 }
