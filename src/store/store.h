@@ -248,9 +248,7 @@ typedef struct aff_store_ops {
     int (*click_seen_get)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t *unique_ms);
     /* Remember now_ms as the last unique click of (link, fingerprint), without reading. */
     int (*click_seen_put)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms);
-    /* Every pair whose last unique click is at or after since_ms; then delete the older ones. */
-    int (*click_seen_load)(aff_store *st, int64_t since_ms,
-                           int (*cb)(void *ud, int64_t link_id, uint64_t fingerprint, int64_t unique_ms), void *ud);
+
 
     int (*conversion_find)(aff_store *st, int64_t program_id, const char *event, const char *order_id,
                            aff_conversion_row *row);
@@ -323,7 +321,6 @@ static inline int aff_store_click_get(aff_store *st, const char *id, aff_click_r
 static inline int aff_store_click_list(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud) { return st->ops->click_list(st, q, cb, ud); }
 static inline int aff_store_click_seen(aff_store *st, int64_t link, uint64_t fp, int64_t now, int64_t win, int *uniq) { return st->ops->click_seen(st, link, fp, now, win, uniq); }
 static inline int aff_store_click_seen_put(aff_store *st, int64_t link, uint64_t fp, int64_t now) { return st->ops->click_seen_put(st, link, fp, now); }
-static inline int aff_store_click_seen_load(aff_store *st, int64_t since, int (*cb)(void *, int64_t, uint64_t, int64_t), void *ud) { return st->ops->click_seen_load(st, since, cb, ud); }
 static inline int aff_store_conversion_find(aff_store *st, int64_t pid, const char *ev, const char *oid, aff_conversion_row *r) { return st->ops->conversion_find(st, pid, ev, oid, r); }
 static inline int aff_store_conversion_insert(aff_store *st, aff_conversion_row *r) { return st->ops->conversion_insert(st, r); }
 static inline int aff_store_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r) { return st->ops->conversion_get(st, id, r); }

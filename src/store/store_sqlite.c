@@ -112,7 +112,7 @@ enum {
     S_KEY_INSERT, S_KEY_COUNT, S_KEY_LIST,
     S_LINK_INSERT, S_LINK_UPDATE, S_LINK_GET, S_LINK_LIST,
     S_COUPON_INSERT, S_COUPON_UPDATE, S_COUPON_GET, S_COUPON_LIST,
-    S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_LIST, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT, S_CLICK_SEEN_SCAN, S_CLICK_SEEN_PRUNE,
+    S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_LIST, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_LIST, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
     S_LEDGER_INSERT, S_LEDGER_LIST, S_PAYOUT_LIST,
@@ -168,8 +168,6 @@ static const char *const sql[S_COUNT] = {
     [S_CLICK_SEEN_GET] = "SELECT unique_ms FROM click_seen WHERE link_id = ?1 AND fp = ?2",
     [S_CLICK_SEEN_PUT] = "INSERT INTO click_seen(link_id, fp, unique_ms) VALUES(?1,?2,?3)"
                          " ON CONFLICT(link_id, fp) DO UPDATE SET unique_ms = excluded.unique_ms",
-    [S_CLICK_SEEN_SCAN] = "SELECT link_id, fp, unique_ms FROM click_seen WHERE unique_ms >= ?1",
-    [S_CLICK_SEEN_PRUNE] = "DELETE FROM click_seen WHERE unique_ms < ?1",
     [S_CONV_FIND] = "SELECT " CONV_COLS " WHERE program_id = ?1 AND event = ?2 AND order_id = ?3",
     [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
                       " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
@@ -1042,27 +1040,6 @@ static int sq_click_seen_put(aff_store *st, int64_t link_id, uint64_t fp, int64_
     return exec_stmt(q);
 }
 
-static int sq_click_seen_load(aff_store *st, int64_t since_ms,
-                              int (*cb)(void *ud, int64_t link_id, uint64_t fp, int64_t unique_ms), void *ud)
-{
-    sqlite3_stmt *q = stmt(st, S_CLICK_SEEN_SCAN);
-    int rc = 0;
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, since_ms);
-    while (step_row(q, &rc)) {
-        int crc = cb(ud, col_i64(q, 0), (uint64_t)col_i64(q, 1), col_i64(q, 2));
-        if (crc != 0) {
-            rc = crc < 0 ? crc : 0;
-            break;
-        }
-    }
-    sqlite3_reset(q);
-    if (rc != 0 || (q = stmt(st, S_CLICK_SEEN_PRUNE)) == NULL)
-        return rc != 0 ? rc : AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, since_ms);
-    return exec_stmt(q);
-}
 
 /* ---- conversions and customers --------------------------------------------------- */
 
@@ -1447,7 +1424,7 @@ static const aff_store_ops sqlite_ops = {
     .coupon_insert = sq_coupon_insert, .coupon_update = sq_coupon_update, .coupon_get = sq_coupon_get,
     .coupon_list = sq_coupon_list,
     .click_insert = sq_click_insert, .click_insert_many = sq_click_insert_many, .click_seen_get = sq_click_seen_get, .click_get = sq_click_get, .click_list = sq_click_list,
-    .click_seen = sq_click_seen, .click_seen_put = sq_click_seen_put, .click_seen_load = sq_click_seen_load,
+    .click_seen = sq_click_seen, .click_seen_put = sq_click_seen_put,
     .conversion_find = sq_conversion_find, .conversion_insert = sq_conversion_insert,
     .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,
     .conversion_set_refund = sq_conversion_set_refund,

@@ -1,16 +1,15 @@
 /*
- * seen.h - the uniqueness window in memory (writer thread only).
+ * seen.h - the uniqueness window's cache (writer thread only).
  *
  * A click is unique when no unique click of the same (link, visitor fingerprint)
  * happened within unique_window_hours before it. The store's click_seen table is the
- * durable record (one row per pair, the time of its last unique click); this module
- * keeps every pair younger than the window in memory, loaded at start, so deciding
- * uniqueness costs one hash lookup and only unique clicks write a row.
- *
- * Bounded: past AFF_SEEN_MAX_ENTRIES pairs the set stops being authoritative and misses
- * fall back to reading the store (correct, slower), until the next prune shrinks it.
- * Rolled-back batches: aff_seen_forget_batch() discards what the batch added (the store
- * rolled back too).
+ * authority (one row per pair: the time of its last unique click). This module caches
+ * pairs in memory, including pairs the store has no row for, so a repeat visitor costs
+ * one hash lookup and a new one a single primary-key read. Nothing is loaded at start
+ * (a 24-hour window can hold millions of pairs: loading it took over 10 s with 10^8
+ * clicks stored). Bounded: past AFF_SEEN_MAX_ENTRIES pairs the cache is emptied at the
+ * end of a batch (never within one: a batch's decisions must stay cached until its
+ * click_seen rows are written). Rolled-back jobs and batches empty it too.
  */
 #ifndef AFF_TRACK_SEEN_H
 #define AFF_TRACK_SEEN_H
@@ -19,24 +18,23 @@
 
 #include "track/pool.h"
 
-#define AFF_SEEN_MAX_ENTRIES (4u << 20)
+#define AFF_SEEN_MAX_ENTRIES (512u << 10) /* about 24 MB of table */
 
 typedef struct aff_seen aff_seen;
 
-/* Load the pairs younger than window_ms before now_ms from the store (and delete older
- * rows). Returns 0 or a store error. */
+/* A new, empty cache. (st and now_ms are unused: kept for the callers' symmetry.) */
 int aff_seen_open(aff_store *st, int64_t now_ms, int64_t window_ms, aff_seen **out);
 void aff_seen_free(aff_seen *s);
 
-/* Decide uniqueness of a click at now_ms and, when unique, remember it in memory. Reads
- * the store when ctx->seen is NULL or not authoritative; never writes it: the caller
+/* Decide uniqueness of a click at now_ms and remember the outcome in the cache. Reads the
+ * store on a cache miss (or always when ctx->seen is NULL); never writes it: the caller
  * writes the click_seen row of a unique click (track/click.c) in the same transaction. */
 int aff_seen_decide(aff_ctx *ctx, int64_t link_id, uint64_t fingerprint, int64_t now_ms, int *unique);
 
-/* A job was rolled back to its savepoint: reload from the store (which no longer holds
- * that job's rows) if the batch changed anything. */
+/* A job was rolled back to its savepoint: forget what the batch cached (the store no
+ * longer holds that job's rows) if the batch changed anything. */
 void aff_seen_job_failed(aff_seen *s);
-/* The batch ended: committed, or rolled back (then reload what the store still has). */
+/* The batch ended: committed, or rolled back (then forget what it cached). */
 void aff_seen_batch_end(aff_seen *s, int committed);
 
 #endif

@@ -262,3 +262,33 @@ AFF_TEST(click_buffer_writes_nothing_until_flush_then_everything)
     free(rows);
     fx_close(&f);
 }
+
+AFF_TEST(seen_cache_growth_keeps_the_batch_decisions)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    aff_seen *s = NULL;
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0, (int64_t)f.cfg.unique_window_hours * FX_HOUR, &s), AFF_OK);
+    f.ctx.seen = s;
+    /* 5000 new pairs in one batch (the table starts at 1024 slots and grows), their rows
+     * not written yet (as with buffered clicks): a second click of the first pair must
+     * still be a repeat */
+    int unique = -1, uniques = 0;
+    for (uint64_t fp = 1; fp <= 5000; fp++) {
+        AFF_CHECK_INT(aff_seen_decide(&f.ctx, 1, fp, FX_T0, &unique), AFF_OK);
+        uniques += unique;
+    }
+    AFF_CHECK_INT(uniques, 5000);
+    AFF_CHECK_INT(aff_seen_decide(&f.ctx, 1, 1, FX_T0 + 5, &unique), AFF_OK);
+    AFF_CHECK_INT(unique, 0);
+    AFF_CHECK_INT(aff_seen_decide(&f.ctx, 1, 4999, FX_T0 + 5, &unique), AFF_OK);
+    AFF_CHECK_INT(unique, 0);
+    /* the batch is rolled back: nothing of it was written, so the pair is new again */
+    aff_seen_batch_end(s, 0);
+    AFF_CHECK_INT(aff_seen_decide(&f.ctx, 1, 1, FX_T0 + 6, &unique), AFF_OK);
+    AFF_CHECK_INT(unique, 1);
+    aff_seen_free(s);
+    f.ctx.seen = NULL;
+    fx_close(&f);
+}
