@@ -115,7 +115,7 @@ enum {
     S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_LIST, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_LIST, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
-    S_LEDGER_INSERT, S_LEDGER_LIST, S_PAYOUT_LIST,
+    S_LEDGER_INSERT, S_LEDGER_LIST, S_LEDGER_OF_CONV, S_PAYOUT_LIST,
     S_ROLLUP_ADD, S_ROLLUP_DAY_ADD,
     S_COUNT
 };
@@ -185,6 +185,11 @@ static const char *const sql[S_COUNT] = {
                         " plan_version, status, payout_id, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
     [S_LEDGER_LIST] = "SELECT " LEDGER_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
                       F("conversion_id", 5) " AND (?6 IS NULL OR status = ?6) ORDER BY id LIMIT ?2",
+    /* The lines of one conversion: a plain equality, so the ledger_conversion index is
+     * used (the optional-filter form above makes SQLite scan the whole ledger, which made
+     * every refund and `verify` O(ledger)). */
+    [S_LEDGER_OF_CONV] = "SELECT " LEDGER_COLS " WHERE conversion_id = ?5 AND id > ?1" F("program_id", 3)
+                         F("affiliate_id", 4) " AND (?6 IS NULL OR status = ?6) ORDER BY id LIMIT ?2",
     [S_PAYOUT_LIST] = "SELECT id, affiliate_id, program_id, amount_minor, currency, status, created_ms FROM payout"
                       " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4) " ORDER BY id LIMIT ?2",
     [S_ROLLUP_ADD] = "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, clicks, unique_clicks,"
@@ -1224,7 +1229,7 @@ static int sq_ledger_insert(aff_store *st, aff_ledger_row *r)
 
 static int sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb, void *ud)
 {
-    sqlite3_stmt *q = stmt(st, S_LEDGER_LIST);
+    sqlite3_stmt *q = stmt(st, lq->conversion_id != 0 ? S_LEDGER_OF_CONV : S_LEDGER_LIST);
     aff_ledger_row row;
     if (q == NULL)
         return AFF_ESTORE;
