@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/run.sh quick|full - afftrack's benchmark harness (docs/benchmarks.md, shared BENCH.md).
 #
-#   make bench-quick   # bash bench/run.sh quick: 1 run of each, short runs, B3 at 10^6 (~1-2 min)
-#   make bench         # bash bench/run.sh full:  3 runs of 10 s, medians, B3 at 10^6..10^8
+#   make bench-quick   # bash bench/run.sh quick: 1 run of each, 3 s runs, B3 at 10^6 (~1 min)
+#   make bench         # bash bench/run.sh full:  3 runs of 10 s, medians, B3 at 10^6..10^8 (~1 h)
 #
 # Installs what is missing (nginx, wrk, postgresql, nghttp2-client for h2load, sqlite3, curl,
 # jq and the build dependencies), builds a release binary into build/release (inside the
@@ -200,19 +200,20 @@ probe_healthz() {
     [[ $line == *" 200 "* ]]
 }
 
-# wait_healthz PORT PID: waits (10 s at most) for a 200; prints ms since $START_T.
+# wait_healthz PORT PID [TIMEOUT_S]: waits (10 s by default) for a 200; prints ms since $START_T.
 wait_healthz() {
-    local port=$1 pid=$2 t
-    for _ in $(seq 20000); do
+    local port=$1 pid=$2 limit=$((${3:-10} * 1000000)) t0=${START_T//[.,]/} now
+    while :; do
         if probe_healthz "$port"; then
-            t=$EPOCHREALTIME
-            awk -v a="$START_T" -v b="$t" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+            now=${EPOCHREALTIME//[.,]/}
+            awk -v d="$((now - t0))" 'BEGIN { printf "%.1f\n", d / 1000 }'
             return 0
         fi
         kill -0 "$pid" 2>/dev/null || return 1
-        (( $(awk -v a="$START_T" -v b="$EPOCHREALTIME" 'BEGIN { print (b - a > 10) }') )) && return 1
+        now=${EPOCHREALTIME//[.,]/}
+        ((now - t0 > limit)) && return 1
+        ((now - t0 > 2000000)) && sleep 0.05 # a slow start: poll every 50 ms
     done
-    return 1
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -284,7 +285,7 @@ else
     cp "$BUILD_DIR/afftrack" "$BIN"
 fi
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- src Makefile 2>/dev/null || GIT_REV="$GIT_REV+uncommitted changes in src/"
+git diff --quiet HEAD -- src Makefile 2>/dev/null || GIT_REV="$GIT_REV+uncommitted changes"
 
 # The demo store every afftrack run starts from (copied per run, so runs are independent).
 TEMPLATE=$TMP/demo-template
@@ -294,9 +295,11 @@ BASE_JSON=$("$BIN" verify --data "$TEMPLATE") || die "afftrack verify of the dem
 BASE_CLICKS=$(jq -r .clicks <<<"$BASE_JSON")
 
 # ---- servers ---------------------------------------------------------------------------------
-# start_aff DATA_DIR DURABILITY: sets AFF_PID, AFF_PORT, AFF_START_MS, AFF_RSS_START.
+# start_aff DATA_DIR DURABILITY [TIMEOUT_S]: sets AFF_PID, AFF_PORT, AFF_START_MS, AFF_RSS_START.
+# When the server does not answer /healthz in time (10 s by default): a failed check, the
+# process stopped, status 1.
 start_aff() {
-    local data=$1 dur=$2
+    local data=$1 dur=$2 limit=${3:-10}
     AFF_PORT=$(free_port)
     local cmd=(taskset -c "$SRV_CPU" "$BIN" serve --listen "127.0.0.1:$AFF_PORT" --data "$data" --click-durability "$dur")
     record_cmd "afftrack ($dur)" "${cmd[@]}"
@@ -304,9 +307,11 @@ start_aff() {
     "${cmd[@]}" >>"$TMP/afftrack.log" 2>&1 &
     AFF_PID=$!
     PIDS+=("$AFF_PID")
-    if ! AFF_START_MS=$(wait_healthz "$AFF_PORT" "$AFF_PID"); then
-        tail -5 "$TMP/afftrack.log" >&2
-        die "afftrack did not start"
+    if ! AFF_START_MS=$(wait_healthz "$AFF_PORT" "$AFF_PID" "$limit"); then
+        check "afftrack starts and answers /healthz within $limit s (${data##*/})" FAIL \
+            "$(tail -3 "$TMP/afftrack.log" | tr '\n' ' ')"
+        stop_pid "$AFF_PID" TERM
+        return 1
     fi
     AFF_RSS_START=$(rss_kb "$AFF_PID")
 }
@@ -425,7 +430,10 @@ b1_one() { # b1_one TARGET CONNMODE RUN
     commit | async)
         data=$TMP/b1-$target-$mode-$run
         cp -a "$TEMPLATE" "$data"
-        start_aff "$data" "$target"
+        start_aff "$data" "$target" || {
+            rm -rf "$data"
+            return
+        }
         add "b4.aff.start_ms" "$AFF_START_MS"
         add "b4.aff.rss_start" "$AFF_RSS_START"
         wrk_clicks "$AFF_PORT" "$mode"
@@ -479,7 +487,10 @@ b1_latency_one() { # TARGET RUN RATE
     commit | async)
         data=$TMP/b1lat-$target-$run
         cp -a "$TEMPLATE" "$data"
-        start_aff "$data" "$target"
+        start_aff "$data" "$target" || {
+            rm -rf "$data"
+            return
+        }
         h2load_clicks "$AFF_PORT" "$rate"
         out=$LINE
         stop_aff "B1 latency $target run $run"
@@ -603,8 +614,12 @@ b2_one() { # RUN
     # afftrack: POST /v1/conversions, each a new order, commit durability
     data=$TMP/b2-$run
     cp -a "$TEMPLATE" "$data"
-    start_aff "$data" commit
-    local prefix="B2r${run}x$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+    start_aff "$data" commit || {
+        rm -rf "$data"
+        return
+    }
+    local prefix
+    prefix="B2r${run}x$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
     local conv_secs
     conv_secs=$(awk -v s="$SECS" -v t="$TAIL_SECS" 'BEGIN { print s - t }')
     cmd=(taskset -c "$GEN_CPU" wrk -t1 -c"$B2_CONNS" -d"${SECS}s" --timeout 10s --latency -s "$BENCH_DIR/conversion.lua"
@@ -730,17 +745,17 @@ b3_size() { # N
     to=$(day_of "$to_ms")
     day=$(day_of "$day_ms")
 
-    start_aff "$B3_DATA" commit
+    start_aff "$B3_DATA" commit 1800 || return 1
     add "b4.b3.$n.start_ms" "$AFF_START_MS"
     add "b4.b3.$n.rss_start" "$AFF_RSS_START"
     local base="http://127.0.0.1:$AFF_PORT/v1/reports"
     local u30="$base?from=$from&to=$to&group_by=day,affiliate" u1="$base?affiliate_id=1&from=$day&to=$day"
     record_cmd "B3 report 30 days (median of $REPORT_REPS)" taskset -c "$GEN_CPU" curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer KEY" "$u30"
     record_cmd "B3 report one affiliate, one day" taskset -c "$GEN_CPU" curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer KEY" "$u1"
-    local i r api30 api1
+    local r api30 api1
     api30=$(curl -s -H "Authorization: Bearer $B3_KEY" "$u30" | jq -r '.totals.clicks // empty' 2>/dev/null)
     api1=$(curl -s -H "Authorization: Bearer $B3_KEY" "$u1" | jq -r '.totals.clicks // empty' 2>/dev/null)
-    for i in $(seq "$REPORT_REPS"); do
+    for _ in $(seq "$REPORT_REPS"); do
         r=$(curl_time "$u30")
         [ "${r%% *}" = 200 ] && add "b3.$n.api30" "${r#* }" || note "B3 $label 30-day report answered ${r%% *}"
         r=$(curl_time "$u1")
@@ -759,7 +774,7 @@ b3_size() { # N
     [ "$n" -ge 100000000 ] && reps=1
     # The reports' click totals must equal the raw clicks of the same window (sqlite3's rows).
     local raw30 raw1
-    for i in $(seq "$reps"); do
+    for _ in $(seq "$reps"); do
         add "b3.$n.sql30" "$(sqlite_time "$B3_DATA/afftrack.db" "$q30")"
         raw30=$(awk -F'|' '{ s += $3 } END { print s + 0 }' "$TMP/sqlite.out")
         add "b3.$n.sql1" "$(sqlite_time "$B3_DATA/afftrack.db" "$q1")"
@@ -805,7 +820,10 @@ run_b4_standalone() {
         rm -rf "$NGX_DIR"
         data=$TMP/b4-$run
         cp -a "$TEMPLATE" "$data"
-        start_aff "$data" commit
+        start_aff "$data" commit || {
+            rm -rf "$data"
+            continue
+        }
         add "b4.aff.start_ms" "$AFF_START_MS"
         add "b4.aff.rss_start" "$AFF_RSS_START"
         stop_aff "B4 run $run"
@@ -843,7 +861,7 @@ run_b4_links() {
     B4_LINKS_GEN_S=$gen_s
     local run
     for run in $(seq "$RUNS"); do
-        start_aff "$data" commit
+        start_aff "$data" commit 600 || break
         add b4.links.start_ms "$AFF_START_MS"
         add b4.links.rss_start "$AFF_RSS_START"
         stop_aff "B4 $label links run $run"
@@ -965,7 +983,7 @@ write_docs() {
         echo "* loadavg at start: $LOADAVG"
         echo "* afftrack rev $GIT_REV; $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'),"
         echo "  $(h2load --version 2>&1 | head -1), PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}'), sqlite3 $(sqlite3 --version | awk '{print $1}')"
-        echo "* $RUNS run(s) of ${SECS}s per figure, median; total ${T_TOTAL}s"
+        echo "* $RUNS run(s) of ${SECS}s per figure, median; benchmarks $ONLY; B3 sizes $B3_SIZES; B4 links $B4_LINKS; total ${T_TOTAL}s"
         echo
         echo "| benchmark | reference | afftrack | ratio | notes |"
         echo "|---|---:|---:|---:|---|"
