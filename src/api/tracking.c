@@ -264,13 +264,8 @@ void aff_api_redirect(aff_http *h)
     int set_first_click = j->set_first_click, cookie_days = j->cookie_days, secure = j->secure;
     int64_t program_id = row->program_id;
     j->base.job.run = run_click;
-    j->base.job.done = async_click_done;
-    if (aff_writer_submit(&j->base.job) != 0) {
-        atomic_fetch_add(&aff_api_stats.clicks_refused, 1);
-        send_redirect(req, dest, NULL, 0, 0);
-        free(j);
-        return;
-    }
+    j->base.job.done = async_click_done; /* also called if the writer refuses it */
+    aff_loop_stage(h->loop, &j->base.job);
     j = NULL;
     atomic_fetch_add(&aff_api_stats.clicks, 1);
     if (set_first_click)

@@ -233,9 +233,45 @@ void aff_pending_discard(aff_pending *p)
     pending_free(p);
 }
 
+void aff_loop_stage(aff_loop *loop, aff_job *job)
+{
+    job->next = NULL;
+    if (loop->staged_tail != NULL)
+        loop->staged_tail->next = job;
+    else
+        loop->staged_head = job;
+    loop->staged_tail = job;
+    loop->nstaged++;
+}
+
+void aff_loop_flush(aff_loop *loop)
+{
+    aff_job *head = loop->staged_head;
+    size_t n = loop->nstaged;
+    if (head == NULL)
+        return;
+    loop->staged_head = loop->staged_tail = NULL;
+    loop->nstaged = 0;
+    int rc = aff_writer_submit_list(head, n);
+    if (rc == 0)
+        return;
+    while (head != NULL) { /* refused: each job learns it through its own done() */
+        aff_job *next = head->next;
+        head->rc = rc;
+        aff_fail(&head->err, rc, NULL, "%s", rc == AFF_ESHUTDOWN ? "server is shutting down" : "server is overloaded, retry later");
+        head->done(head);
+        head = next;
+    }
+}
+
 void aff_pending_submit(aff_pending *p, int writer)
 {
-    int rc = writer ? aff_writer_submit(&p->job) : aff_readers_submit(&p->job);
+    if (writer) {
+        atomic_fetch_add(&p->loop->pending, 1);
+        aff_loop_stage(p->loop, &p->job);
+        return;
+    }
+    int rc = aff_readers_submit(&p->job);
     if (rc != 0) {
         if (p->req != NULL)
             aff_http_errorf(p->req, rc, NULL, "%s", rc == AFF_ESHUTDOWN ? "server is shutting down" : "server is overloaded, retry later");

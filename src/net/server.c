@@ -90,6 +90,7 @@ static void *loop_main(void *arg)
     aff_loop *loop = arg;
     while (!atomic_load(&stopping)) {
         h2o_evloop_run(loop->ctx.loop, 50);
+        aff_loop_flush(loop);
         if (atomic_load(&aff_server.draining) && loop->listener != NULL) {
             h2o_socket_read_stop(loop->listener);
             h2o_socket_close(loop->listener);

@@ -274,6 +274,31 @@ int aff_writer_submit(aff_job *job)
     return queue_push(&W.q, job);
 }
 
+int aff_writer_submit_list(aff_job *head, size_t n)
+{
+    queue *q = &W.q;
+    aff_job *tail = head;
+    while (tail->next != NULL)
+        tail = tail->next;
+    int rc = 0;
+    pthread_mutex_lock(&q->mu);
+    if (q->stopping)
+        rc = AFF_ESHUTDOWN;
+    else if (q->depth + n > q->limit)
+        rc = AFF_EUNAVAIL;
+    else {
+        if (q->tail)
+            q->tail->next = head;
+        else
+            q->head = head;
+        q->tail = tail;
+        q->depth += n;
+        pthread_cond_signal(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return rc;
+}
+
 void aff_writer_stop(void)
 {
     if (!W.started)

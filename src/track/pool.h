@@ -72,6 +72,9 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key);
 /* Queue a job. Returns 0, AFF_EUNAVAIL when the queue is at queue_limit, or
  * AFF_ESHUTDOWN after aff_writer_stop began. done() is not called on error. */
 int aff_writer_submit(aff_job *job);
+/* Queue the n jobs linked through ->next from head (one lock, one wake-up). Returns 0,
+ * AFF_EUNAVAIL or AFF_ESHUTDOWN (then none was queued). */
+int aff_writer_submit_list(aff_job *head, size_t n);
 /* Run every queued job, commit, stop the thread, close the store. */
 void aff_writer_stop(void);
 void aff_writer_stats(aff_pool_stats *out);
