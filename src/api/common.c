@@ -205,17 +205,27 @@ int aff_field_only(json_t *obj, const char *const *allowed, aff_errinfo *err)
     return 0;
 }
 
+/* The member name of obj in *v, or NULL when absent or null (an error if required).
+ * Clears *present (may be NULL); the caller sets it once the value is accepted. */
+static int field_get(json_t *obj, const char *name, int required, int *present, json_t **v, aff_errinfo *err)
+{
+    *v = json_object_get(obj, name);
+    if (present != NULL)
+        *present = 0;
+    if (*v != NULL && json_is_null(*v))
+        *v = NULL;
+    if (*v == NULL && required)
+        return aff_fail(err, AFF_EINVAL, name, "%s is required", name);
+    return 0;
+}
+
 int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, size_t maxlen, char *out,
                   size_t cap, int *present, aff_errinfo *err)
 {
-    json_t *v = json_object_get(obj, name);
-    if (present != NULL)
-        *present = 0;
-    if (v == NULL || json_is_null(v)) {
-        if (required)
-            return aff_fail(err, AFF_EINVAL, name, "%s is required", name);
-        return 0;
-    }
+    json_t *v;
+    int rc = field_get(obj, name, required, present, &v, err);
+    if (rc != 0 || v == NULL)
+        return rc;
     if (!json_is_string(v))
         return aff_fail(err, AFF_EINVAL, name, "%s: expected a string", name);
     const char *s = json_string_value(v);
@@ -236,14 +246,10 @@ int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, 
 int aff_field_int(json_t *obj, const char *name, int required, int64_t min, int64_t max, int64_t *out,
                   int *present, aff_errinfo *err)
 {
-    json_t *v = json_object_get(obj, name);
-    if (present != NULL)
-        *present = 0;
-    if (v == NULL || json_is_null(v)) {
-        if (required)
-            return aff_fail(err, AFF_EINVAL, name, "%s is required", name);
-        return 0;
-    }
+    json_t *v;
+    int rc = field_get(obj, name, required, present, &v, err);
+    if (rc != 0 || v == NULL)
+        return rc;
     if (!json_is_integer(v))
         return aff_fail(err, AFF_EINVAL, name, "%s: expected an integer", name);
     json_int_t n = json_integer_value(v);

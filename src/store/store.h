@@ -239,11 +239,6 @@ typedef struct aff_store_ops {
     int (*click_insert_many)(aff_store *st, const aff_click_row *const *rows, size_t n);
     int (*click_get)(aff_store *st, const char *click_id, aff_click_row *row);
     int (*click_list)(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud);
-    /* A click on link by fingerprint at now_ms: *unique = 1 when no unique click of the
-     * same (link, fingerprint) happened within window_ms before it, and then now_ms is
-     * remembered as the last unique click. */
-    int (*click_seen)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms, int64_t window_ms,
-                      int *unique);
     /* The time of the last unique click of (link, fingerprint): AFF_ENOTFOUND if none. */
     int (*click_seen_get)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t *unique_ms);
     /* Remember now_ms as the last unique click of (link, fingerprint), without reading. */
@@ -319,7 +314,6 @@ static inline int aff_store_click_insert_many(aff_store *st, const aff_click_row
 static inline int aff_store_click_seen_get(aff_store *st, int64_t link, uint64_t fp, int64_t *ms) { return st->ops->click_seen_get(st, link, fp, ms); }
 static inline int aff_store_click_get(aff_store *st, const char *id, aff_click_row *r) { return st->ops->click_get(st, id, r); }
 static inline int aff_store_click_list(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud) { return st->ops->click_list(st, q, cb, ud); }
-static inline int aff_store_click_seen(aff_store *st, int64_t link, uint64_t fp, int64_t now, int64_t win, int *uniq) { return st->ops->click_seen(st, link, fp, now, win, uniq); }
 static inline int aff_store_click_seen_put(aff_store *st, int64_t link, uint64_t fp, int64_t now) { return st->ops->click_seen_put(st, link, fp, now); }
 static inline int aff_store_conversion_find(aff_store *st, int64_t pid, const char *ev, const char *oid, aff_conversion_row *r) { return st->ops->conversion_find(st, pid, ev, oid, r); }
 static inline int aff_store_conversion_insert(aff_store *st, aff_conversion_row *r) { return st->ops->conversion_insert(st, r); }

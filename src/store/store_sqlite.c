@@ -994,30 +994,6 @@ static int sq_click_list(aff_store *st, const aff_list_query *lq, aff_click_cb c
     return rc;
 }
 
-static int sq_click_seen(aff_store *st, int64_t link_id, uint64_t fp, int64_t now_ms, int64_t window_ms, int *unique)
-{
-    sqlite3_stmt *q = stmt(st, S_CLICK_SEEN_GET);
-    int rc = 0;
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, link_id);
-    sqlite3_bind_int64(q, 2, (int64_t)fp);
-    int64_t last = step_row(q, &rc) ? col_i64(q, 0) : 0;
-    sqlite3_reset(q);
-    if (rc != 0)
-        return rc;
-    *unique = last == 0 || now_ms - last >= window_ms;
-    if (!*unique)
-        return 0;
-    q = stmt(st, S_CLICK_SEEN_PUT);
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, link_id);
-    sqlite3_bind_int64(q, 2, (int64_t)fp);
-    sqlite3_bind_int64(q, 3, now_ms);
-    return exec_stmt(q);
-}
-
 static int sq_click_seen_get(aff_store *st, int64_t link_id, uint64_t fp, int64_t *unique_ms)
 {
     sqlite3_stmt *q = stmt(st, S_CLICK_SEEN_GET);
@@ -1429,7 +1405,7 @@ static const aff_store_ops sqlite_ops = {
     .coupon_insert = sq_coupon_insert, .coupon_update = sq_coupon_update, .coupon_get = sq_coupon_get,
     .coupon_list = sq_coupon_list,
     .click_insert = sq_click_insert, .click_insert_many = sq_click_insert_many, .click_seen_get = sq_click_seen_get, .click_get = sq_click_get, .click_list = sq_click_list,
-    .click_seen = sq_click_seen, .click_seen_put = sq_click_seen_put,
+    .click_seen_put = sq_click_seen_put,
     .conversion_find = sq_conversion_find, .conversion_insert = sq_conversion_insert,
     .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,
     .conversion_set_refund = sq_conversion_set_refund,

@@ -31,26 +31,33 @@ static void queue_init(queue *q, size_t limit)
     q->stopping = 0;
 }
 
-static int queue_push(queue *q, aff_job *job)
+/* Append the n jobs linked from head (tail is the last), under one lock with one
+ * wake-up. All or none: AFF_ESHUTDOWN when stopping, AFF_EUNAVAIL past the limit. */
+static int queue_push_list(queue *q, aff_job *head, aff_job *tail, size_t n)
 {
     int rc = 0;
-    job->next = NULL;
     pthread_mutex_lock(&q->mu);
     if (q->stopping)
         rc = AFF_ESHUTDOWN;
-    else if (q->depth >= q->limit)
+    else if (q->depth + n > q->limit)
         rc = AFF_EUNAVAIL;
     else {
         if (q->tail)
-            q->tail->next = job;
+            q->tail->next = head;
         else
-            q->head = job;
-        q->tail = job;
-        q->depth++;
+            q->head = head;
+        q->tail = tail;
+        q->depth += n;
         pthread_cond_signal(&q->cv);
     }
     pthread_mutex_unlock(&q->mu);
     return rc;
+}
+
+static int queue_push(queue *q, aff_job *job)
+{
+    job->next = NULL;
+    return queue_push_list(q, job, job, 1);
 }
 
 /* Take up to max jobs; blocks while empty unless stopping. Returns NULL when stopping
@@ -276,27 +283,10 @@ int aff_writer_submit(aff_job *job)
 
 int aff_writer_submit_list(aff_job *head, size_t n)
 {
-    queue *q = &W.q;
     aff_job *tail = head;
     while (tail->next != NULL)
         tail = tail->next;
-    int rc = 0;
-    pthread_mutex_lock(&q->mu);
-    if (q->stopping)
-        rc = AFF_ESHUTDOWN;
-    else if (q->depth + n > q->limit)
-        rc = AFF_EUNAVAIL;
-    else {
-        if (q->tail)
-            q->tail->next = head;
-        else
-            q->head = head;
-        q->tail = tail;
-        q->depth += n;
-        pthread_cond_signal(&q->cv);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return rc;
+    return queue_push_list(&W.q, head, tail, n);
 }
 
 void aff_writer_stop(void)
