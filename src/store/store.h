@@ -40,6 +40,8 @@
 #define AFF_PLAN_MAX 8192
 #define AFF_ITEMS_MAX 16384
 #define AFF_TOKEN_MAX 64
+#define AFF_GROUP_MAX 128
+#define AFF_REASON_MAX 200
 
 typedef struct aff_program_row {
     int64_t id;
@@ -55,6 +57,7 @@ typedef struct aff_program_row {
     char plan_json[AFF_PLAN_MAX + 1]; /* current version's plan */
     int hold_days;
     int64_t min_payout_minor;
+    char payout_schedule[16]; /* manual | weekly | monthly */
     char postback_token[AFF_TOKEN_MAX + 1];
     int64_t created_ms;
 } aff_program_row;
@@ -65,6 +68,9 @@ typedef struct aff_affiliate_row {
     char email[AFF_EMAIL_MAX + 1];
     char status[16]; /* pending | approved | suspended | rejected */
     int64_t parent_id; /* 0: none */
+    char group[AFF_GROUP_MAX + 1];          /* commission group, "" none */
+    char payout_method[16];                 /* "" | paypal | bank | other */
+    char payout_account[AFF_EMAIL_MAX + 1]; /* PayPal e-mail, IBAN, ... */
     int64_t created_ms;
 } aff_affiliate_row;
 
@@ -120,31 +126,79 @@ typedef struct aff_conversion_row {
     char email_hash[65];
     int test;
     int64_t refunded_minor;
+    int64_t shipping_minor, tax_minor; /* parts of amount_minor */
+    int renewal;                       /* 1: a subscription renewal */
+    int64_t origin_id;                 /* renewal: the customer's original conversion */
+    int plan_version;                  /* the plan version that priced it (0: none) */
+    int64_t earned_minor;              /* gross commission of the earning affiliate */
+    int tier;                          /* tier level its default rule was priced at (0: none) */
+    int64_t hold_until_ms;             /* pending until then (INT64_MAX: held for review) */
+    char reason[AFF_REASON_MAX + 1];   /* why rejected / held, "" none */
     char items_json[AFF_ITEMS_MAX + 1];
     int64_t created_ms;
 } aff_conversion_row;
 
 typedef struct aff_ledger_row {
     int64_t id;
-    int64_t conversion_id, program_id, affiliate_id;
+    int64_t conversion_id, program_id, affiliate_id; /* conversion 0: not tied to one (cpc) */
     int64_t amount_minor;
     char currency[4];
-    char kind[16];   /* commission | reversal */
-    char rule[64];   /* which plan rule produced it, e.g. "sale:percent" */
+    char kind[16];   /* commission | tier_adjust | reversal | override | bonus | cpc */
+    char slot[48];   /* the share it belongs to: commission | override:<level> | bonus:<name> | cpc */
+    char rule[64];   /* which plan rule produced it, e.g. "sale:default", "sale:tier:2" */
     int plan_version;
+    int64_t gross_minor; /* the slot's gross amount when the line was written (track/ledger.h) */
     char status[16]; /* pending | approved | payable | in_payout | paid | rejected | reversed */
     int64_t payout_id;
-    int64_t created_ms;
+    int64_t hold_until_ms;
+    int64_t created_ms, updated_ms;
 } aff_ledger_row;
 
 typedef struct aff_payout_row {
     int64_t id;
-    int64_t affiliate_id, program_id;
+    int64_t affiliate_id, program_id, run_id;
     int64_t amount_minor;
+    int64_t lines;
     char currency[4];
-    char status[16];
-    int64_t created_ms;
+    char status[16]; /* pending | paid | failed */
+    char reference[AFF_REASON_MAX + 1];
+    int64_t created_ms, updated_ms;
 } aff_payout_row;
+
+typedef struct aff_payout_run_row {
+    int64_t id;
+    int64_t program_id; /* 0: every program */
+    char cause[16];     /* api | cli | weekly | monthly */
+    int64_t payouts, created_ms;
+} aff_payout_run_row;
+
+/* An affiliate's money in one program, by line status. */
+typedef struct aff_balance_row {
+    int64_t program_id, affiliate_id;
+    char currency[4];
+    int64_t pending, approved, payable, in_payout, paid; /* minor units */
+} aff_balance_row;
+
+/* Volume and commission of one affiliate in one counting period (tiers, bonuses, caps). */
+typedef struct aff_period_row {
+    int64_t program_id, affiliate_id;
+    char counter[64]; /* "<event>/<period key>" for volume, "*\/<period key>" for the cap */
+    int64_t period_start_ms;
+    int64_t conversions, revenue_minor, commission_minor;
+    int tier; /* highest tier level reached (retroactive tiers) */
+} aff_period_row;
+
+/* Which ledger lines a status change applies to (track/ledger.h draws the machine). */
+enum { AFF_LEDGER_BY_ID = 0, AFF_LEDGER_BY_CONVERSION, AFF_LEDGER_BY_PAYOUT, AFF_LEDGER_BY_AFFILIATE, AFF_LEDGER_NBY };
+typedef struct aff_ledger_move {
+    int by;                      /* AFF_LEDGER_BY_* */
+    int64_t key;                 /* line, conversion or payout id, or affiliate id */
+    int64_t program_id;          /* BY_AFFILIATE: the program */
+    const char *from[4];         /* statuses it may leave (NULL-terminated) */
+    const char *to;
+    int64_t payout_id;           /* -1: unchanged; else set (0 clears) */
+    int64_t now_ms;
+} aff_ledger_move;
 
 /* Additions to one hourly rollup row (hour, program, affiliate, link). */
 typedef struct aff_rollup_delta {
@@ -158,7 +212,7 @@ typedef struct aff_list_query {
     int64_t after;
     char after_click[AFF_CLICK_ID_LEN + 1];
     int limit; /* rows wanted; the callback may stop earlier */
-    int64_t program_id, affiliate_id, link_id, conversion_id;
+    int64_t program_id, affiliate_id, link_id, conversion_id, run_id, payout_id;
     const char *status;
 } aff_list_query;
 
@@ -190,6 +244,8 @@ typedef int (*aff_click_cb)(void *ud, const aff_click_row *row);
 typedef int (*aff_conversion_cb)(void *ud, const aff_conversion_row *row);
 typedef int (*aff_ledger_cb)(void *ud, const aff_ledger_row *row);
 typedef int (*aff_payout_cb)(void *ud, const aff_payout_row *row);
+typedef int (*aff_payout_run_cb)(void *ud, const aff_payout_run_row *row);
+typedef int (*aff_balance_cb)(void *ud, const aff_balance_row *row);
 typedef int (*aff_report_cb)(void *ud, const aff_report_row *row);
 /* List callbacks return 0 to go on, 1 to stop early (not an error), <0 to abort with that rc. */
 
@@ -251,6 +307,17 @@ typedef struct aff_store_ops {
     int (*conversion_get)(aff_store *st, int64_t id, aff_conversion_row *row);
     int (*conversion_list)(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud);
     int (*conversion_set_refund)(aff_store *st, int64_t id, int64_t refunded_minor, const char *status);
+    /* Set status, reason, earned and hold of a conversion (the commission engine). */
+    int (*conversion_set_state)(aff_store *st, const aff_conversion_row *row);
+    /* The customer's first conversion of event in program that is not a renewal, a test
+     * or rejected, by customer id, else by e-mail hash. AFF_ENOTFOUND if none. */
+    int (*conversion_first_of_customer)(aff_store *st, int64_t program_id, const char *event, const char *customer_id,
+                                        const char *email_hash, aff_conversion_row *row);
+    /* Conversions of (program, affiliate, event) created in [from_ms, to_ms), id order. */
+    int (*conversion_list_period)(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *event,
+                                  int64_t from_ms, int64_t to_ms, aff_conversion_cb cb, void *ud);
+    /* Conversions still pending whose hold ended by now_ms become approved; *n counts them. */
+    int (*conversion_auto_approve)(aff_store *st, int64_t now_ms, int64_t *n);
 
     /* The affiliate a customer (key "c:<id>" or "e:<sha256>") was attributed to. */
     int (*customer_get)(aff_store *st, int64_t program_id, const char *key, int64_t *affiliate_id, int64_t *link_id);
@@ -259,8 +326,34 @@ typedef struct aff_store_ops {
 
     int (*ledger_insert)(aff_store *st, aff_ledger_row *row);
     int (*ledger_list)(aff_store *st, const aff_list_query *q, aff_ledger_cb cb, void *ud);
+    int (*ledger_get)(aff_store *st, int64_t id, aff_ledger_row *row);
+    /* Move the lines m selects from one of m->from to m->to; *n counts them. */
+    int (*ledger_move)(aff_store *st, const aff_ledger_move *m, int64_t *n);
+    /* Pending lines whose hold ended by now_ms become approved. */
+    int (*ledger_auto_approve)(aff_store *st, int64_t now_ms, int64_t *n);
+    /* Approved lines of approved affiliates (of program, 0 any) become payable. */
+    int (*ledger_release)(aff_store *st, int64_t program_id, int64_t now_ms, int64_t *n);
+    /* Balances (maintained by the store on every line insert and status change). */
+    int (*balance_list)(aff_store *st, int64_t program_id, int64_t affiliate_id, aff_balance_cb cb, void *ud);
+    /* Balances recomputed from the lines, compared with the maintained ones: how many
+     * (program, affiliate, status) balances differ. */
+    int (*balance_check)(aff_store *st, int64_t *mismatches);
+
+    int (*period_get)(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *counter, int64_t start_ms,
+                      aff_period_row *row); /* a zero row (not an error) when absent */
+    int (*period_put)(aff_store *st, const aff_period_row *row);
+    /* Remember that a bonus was awarded: AFF_EEXIST when it already was this period. */
+    int (*bonus_award)(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *bonus, int64_t start_ms,
+                       int64_t conversion_id, int64_t now_ms);
+    int (*plan_get)(aff_store *st, int64_t program_id, int version, char *json, size_t cap);
 
     int (*payout_list)(aff_store *st, const aff_list_query *q, aff_payout_cb cb, void *ud);
+    int (*payout_insert)(aff_store *st, aff_payout_row *row);
+    int (*payout_get)(aff_store *st, int64_t id, aff_payout_row *row);
+    int (*payout_set_status)(aff_store *st, const aff_payout_row *row);
+    int (*payout_run_insert)(aff_store *st, aff_payout_run_row *row);
+    int (*payout_run_get)(aff_store *st, int64_t id, aff_payout_run_row *row);
+    int (*payout_run_list)(aff_store *st, const aff_list_query *q, aff_payout_run_cb cb, void *ud);
 
     int (*rollup_add)(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                       const aff_rollup_delta *d);
@@ -277,6 +370,8 @@ enum { AFF_STORE_WRITER = 0, AFF_STORE_READER = 1 };
 /* Open (creating and migrating when role is AFF_STORE_WRITER) the SQLite store in
  * directory dir. synchronous_full selects fsync on every commit (see config). */
 int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_store **out);
+/* How many migrations the SQLite backend has (its schema's user_version once open). */
+int aff_store_sqlite_schema_version(void);
 
 /* The only entry points: one line each. */
 static inline void aff_store_close(aff_store *st) { st->ops->close(st); }
@@ -324,7 +419,27 @@ static inline int aff_store_customer_get(aff_store *st, int64_t pid, const char 
 static inline int aff_store_customer_put(aff_store *st, int64_t pid, const char *key, int64_t aff, int64_t link, int64_t ms) { return st->ops->customer_put(st, pid, key, aff, link, ms); }
 static inline int aff_store_ledger_insert(aff_store *st, aff_ledger_row *r) { return st->ops->ledger_insert(st, r); }
 static inline int aff_store_ledger_list(aff_store *st, const aff_list_query *q, aff_ledger_cb cb, void *ud) { return st->ops->ledger_list(st, q, cb, ud); }
+static inline int aff_store_conversion_set_state(aff_store *st, const aff_conversion_row *r) { return st->ops->conversion_set_state(st, r); }
+static inline int aff_store_conversion_first_of_customer(aff_store *st, int64_t pid, const char *ev, const char *cid, const char *eh, aff_conversion_row *r) { return st->ops->conversion_first_of_customer(st, pid, ev, cid, eh, r); }
+static inline int aff_store_conversion_list_period(aff_store *st, int64_t pid, int64_t aid, const char *ev, int64_t from, int64_t to, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list_period(st, pid, aid, ev, from, to, cb, ud); }
+static inline int aff_store_conversion_auto_approve(aff_store *st, int64_t now, int64_t *n) { return st->ops->conversion_auto_approve(st, now, n); }
+static inline int aff_store_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r) { return st->ops->ledger_get(st, id, r); }
+static inline int aff_store_ledger_move(aff_store *st, const aff_ledger_move *m, int64_t *n) { return st->ops->ledger_move(st, m, n); }
+static inline int aff_store_ledger_auto_approve(aff_store *st, int64_t now, int64_t *n) { return st->ops->ledger_auto_approve(st, now, n); }
+static inline int aff_store_ledger_release(aff_store *st, int64_t pid, int64_t now, int64_t *n) { return st->ops->ledger_release(st, pid, now, n); }
+static inline int aff_store_balance_list(aff_store *st, int64_t pid, int64_t aid, aff_balance_cb cb, void *ud) { return st->ops->balance_list(st, pid, aid, cb, ud); }
+static inline int aff_store_balance_check(aff_store *st, int64_t *bad) { return st->ops->balance_check(st, bad); }
+static inline int aff_store_period_get(aff_store *st, int64_t pid, int64_t aid, const char *c, int64_t start, aff_period_row *r) { return st->ops->period_get(st, pid, aid, c, start, r); }
+static inline int aff_store_period_put(aff_store *st, const aff_period_row *r) { return st->ops->period_put(st, r); }
+static inline int aff_store_bonus_award(aff_store *st, int64_t pid, int64_t aid, const char *b, int64_t start, int64_t cid, int64_t now) { return st->ops->bonus_award(st, pid, aid, b, start, cid, now); }
+static inline int aff_store_plan_get(aff_store *st, int64_t pid, int v, char *json, size_t cap) { return st->ops->plan_get(st, pid, v, json, cap); }
 static inline int aff_store_payout_list(aff_store *st, const aff_list_query *q, aff_payout_cb cb, void *ud) { return st->ops->payout_list(st, q, cb, ud); }
+static inline int aff_store_payout_insert(aff_store *st, aff_payout_row *r) { return st->ops->payout_insert(st, r); }
+static inline int aff_store_payout_get(aff_store *st, int64_t id, aff_payout_row *r) { return st->ops->payout_get(st, id, r); }
+static inline int aff_store_payout_set_status(aff_store *st, const aff_payout_row *r) { return st->ops->payout_set_status(st, r); }
+static inline int aff_store_payout_run_insert(aff_store *st, aff_payout_run_row *r) { return st->ops->payout_run_insert(st, r); }
+static inline int aff_store_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r) { return st->ops->payout_run_get(st, id, r); }
+static inline int aff_store_payout_run_list(aff_store *st, const aff_list_query *q, aff_payout_run_cb cb, void *ud) { return st->ops->payout_run_list(st, q, cb, ud); }
 static inline int aff_store_rollup_add(aff_store *st, int64_t hour, int64_t pid, int64_t aid, int64_t lid, const aff_rollup_delta *d) { return st->ops->rollup_add(st, hour, pid, aid, lid, d); }
 static inline int aff_store_report(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud) { return st->ops->report(st, q, cb, ud); }
 static inline int aff_store_verify(aff_store *st, aff_verify_counts *out) { return st->ops->verify(st, out); }

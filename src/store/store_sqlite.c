@@ -17,6 +17,7 @@
 #include "core/crypto.h"
 #include "core/err.h"
 #include "core/map.h"
+#include "store/sqlite_int.h"
 #include "store/store.h"
 
 /* ---- schema ---------------------------------------------------------------- */
@@ -83,6 +84,78 @@ static const char *const migrations[] = {
     " conversions INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,"
     " commission_minor INTEGER NOT NULL DEFAULT 0, refunds_minor INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(day, program_id, affiliate_id, link_id)) WITHOUT ROWID;",
+    /* 2: the commission engine (track/commission.h, track/ledger.h): conversion facts the
+     * plan reads, the gross each ledger share is owed, hold dates, counting periods for
+     * tiers, bonuses and caps, balances kept by trigger on every line insert and status
+     * change, payout runs. Ledger amounts and owners are made immutable here. */
+    "ALTER TABLE conversion ADD COLUMN shipping_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN tax_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN renewal INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN origin_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN plan_version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN earned_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN hold_until_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE conversion ADD COLUMN tier INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE conversion SET"
+    " earned_minor = coalesce((SELECT sum(amount_minor) FROM ledger l WHERE l.conversion_id = conversion.id"
+    "   AND l.kind = 'commission'), 0),"
+    " plan_version = coalesce((SELECT max(plan_version) FROM ledger l WHERE l.conversion_id = conversion.id), 0),"
+    " hold_until_ms = created_ms + 86400000 * coalesce((SELECT hold_days FROM program p"
+    "   WHERE p.id = conversion.program_id), 0);"
+    "CREATE INDEX conversion_pending ON conversion(hold_until_ms) WHERE status = 'pending';"
+    "CREATE INDEX conversion_customer ON conversion(program_id, customer_id, id) WHERE customer_id <> '';"
+    "CREATE INDEX conversion_email ON conversion(program_id, email_hash, id) WHERE email_hash <> '';"
+    "CREATE INDEX conversion_period ON conversion(program_id, affiliate_id, event, created_ms);"
+    "ALTER TABLE ledger ADD COLUMN slot TEXT NOT NULL DEFAULT 'commission';"
+    "ALTER TABLE ledger ADD COLUMN gross_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ledger ADD COLUMN hold_until_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ledger ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE ledger SET gross_minor = (SELECT earned_minor FROM conversion c WHERE c.id = ledger.conversion_id),"
+    " hold_until_ms = (SELECT hold_until_ms FROM conversion c WHERE c.id = ledger.conversion_id), updated_ms = created_ms;"
+    "CREATE INDEX ledger_pending ON ledger(hold_until_ms) WHERE status = 'pending';"
+    "CREATE INDEX ledger_open ON ledger(affiliate_id, program_id, status);"
+    "CREATE INDEX ledger_payout ON ledger(payout_id) WHERE payout_id <> 0;"
+    "CREATE TABLE balance(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, status TEXT NOT NULL,"
+    " currency TEXT NOT NULL, amount_minor INTEGER NOT NULL, lines INTEGER NOT NULL,"
+    " PRIMARY KEY(program_id, affiliate_id, status)) WITHOUT ROWID;"
+    "INSERT INTO balance SELECT program_id, affiliate_id, status, max(currency), sum(amount_minor), count(*)"
+    " FROM ledger GROUP BY program_id, affiliate_id, status;"
+    "CREATE TRIGGER ledger_balance_insert AFTER INSERT ON ledger BEGIN"
+    " INSERT INTO balance VALUES(NEW.program_id, NEW.affiliate_id, NEW.status, NEW.currency, NEW.amount_minor, 1)"
+    " ON CONFLICT(program_id, affiliate_id, status) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor,"
+    " lines = lines + 1; END;"
+    "CREATE TRIGGER ledger_balance_move AFTER UPDATE OF status ON ledger WHEN OLD.status <> NEW.status BEGIN"
+    " UPDATE balance SET amount_minor = amount_minor - OLD.amount_minor, lines = lines - 1"
+    "  WHERE program_id = OLD.program_id AND affiliate_id = OLD.affiliate_id AND status = OLD.status;"
+    " INSERT INTO balance VALUES(NEW.program_id, NEW.affiliate_id, NEW.status, NEW.currency, NEW.amount_minor, 1)"
+    " ON CONFLICT(program_id, affiliate_id, status) DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor,"
+    " lines = lines + 1; END;"
+    "CREATE TRIGGER ledger_append_only BEFORE UPDATE OF conversion_id, program_id, affiliate_id, amount_minor, currency,"
+    " kind, slot, gross_minor ON ledger BEGIN SELECT RAISE(ABORT, 'ledger lines are append-only'); END;"
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"
+    " SELECT RAISE(ABORT, 'ledger lines are never deleted'); END;"
+    "CREATE TABLE commission_period(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, counter TEXT NOT NULL,"
+    " period_start_ms INTEGER NOT NULL, conversions INTEGER NOT NULL, revenue_minor INTEGER NOT NULL,"
+    " commission_minor INTEGER NOT NULL, tier INTEGER NOT NULL,"
+    " PRIMARY KEY(program_id, affiliate_id, counter, period_start_ms)) WITHOUT ROWID;"
+    "CREATE TABLE bonus_award(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, bonus TEXT NOT NULL,"
+    " period_start_ms INTEGER NOT NULL, conversion_id INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(program_id, affiliate_id, bonus, period_start_ms)) WITHOUT ROWID;"
+    "ALTER TABLE affiliate ADD COLUMN group_name TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE affiliate ADD COLUMN payout_method TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE affiliate ADD COLUMN payout_account TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX affiliate_parent ON affiliate(parent_id) WHERE parent_id <> 0;"
+    "ALTER TABLE program ADD COLUMN payout_schedule TEXT NOT NULL DEFAULT 'manual';"
+    "ALTER TABLE payout ADD COLUMN run_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE payout ADD COLUMN lines INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE payout ADD COLUMN reference TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE payout ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX payout_run_payouts ON payout(run_id, id);"
+    "CREATE INDEX payout_affiliate ON payout(affiliate_id, id);"
+    "CREATE TABLE payout_run(id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL, cause TEXT NOT NULL,"
+    " payouts INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX ledger_approved ON ledger(program_id) WHERE status = 'approved';",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -90,24 +163,20 @@ static const char *const migrations[] = {
 #define PROGRAM_COLS                                                                                            \
     "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution,"     \
     " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
-    " p.created_ms FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
+    " p.created_ms, p.payout_schedule FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
 #define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
 #define CLICK_COLS                                                                                                  \
     "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1,"   \
     " c.sub2, c.sub3, c.sub4, c.sub5, c.source_id, c.flags FROM click c LEFT JOIN user_agent u ON u.id = c.ua_id"
-#define CONV_COLS                                                                                               \
-    "id, program_id, event, order_id, amount_minor, currency, status, method, click_id, affiliate_id, link_id," \
-    " coupon_id, coupon, customer_id, email_hash, test, refunded_minor, items, created_ms FROM conversion"
-#define LEDGER_COLS                                                                                                 \
-    "id, conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule, plan_version, status, payout_id," \
-    " created_ms FROM ledger"
+#define AFFILIATE_COLS \
+    "id, name, email, status, parent_id, created_ms, group_name, payout_method, payout_account FROM affiliate"
 /* Optional filters: a bound 0 or NULL means "any". */
 #define F(col, n) " AND (?" #n " = 0 OR " col " = ?" #n ")"
 
 enum {
     S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_META_GET, S_META_PUT,
-    S_PROGRAM_INSERT, S_PROGRAM_UPDATE, S_PROGRAM_GET, S_PROGRAM_LIST, S_PLAN_INSERT,
+    S_PROGRAM_INSERT, S_PROGRAM_UPDATE, S_PROGRAM_GET, S_PROGRAM_LIST, S_PLAN_INSERT, S_PLAN_GET,
     S_AFFILIATE_INSERT, S_AFFILIATE_UPDATE, S_AFFILIATE_GET, S_AFFILIATE_LIST,
     S_KEY_INSERT, S_KEY_COUNT, S_KEY_LIST,
     S_LINK_INSERT, S_LINK_UPDATE, S_LINK_GET, S_LINK_LIST,
@@ -115,7 +184,6 @@ enum {
     S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_LIST, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_LIST, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
-    S_LEDGER_INSERT, S_LEDGER_LIST, S_LEDGER_OF_CONV, S_PAYOUT_LIST,
     S_ROLLUP_ADD, S_ROLLUP_DAY_ADD,
     S_COUNT
 };
@@ -132,17 +200,20 @@ static const char *const sql[S_COUNT] = {
     [S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [S_PROGRAM_INSERT] = "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
                          " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
-                         " created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                         " created_ms, payout_schedule) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
     [S_PROGRAM_UPDATE] = "UPDATE program SET name=?2, kind=?3, destination_url=?4, allowed_domains=?5, cookie_days=?6,"
                          " attribution=?7, click_id_param=?8, commission_version=?9, hold_days=?10,"
-                         " min_payout_minor=?11 WHERE id=?1",
+                         " min_payout_minor=?11, payout_schedule=?12 WHERE id=?1",
     [S_PROGRAM_GET] = "SELECT " PROGRAM_COLS " WHERE p.id = ?1",
     [S_PROGRAM_LIST] = "SELECT " PROGRAM_COLS " WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
     [S_PLAN_INSERT] = "INSERT INTO program_plan(program_id, version, plan, created_ms) VALUES(?1,?2,?3,?4)",
-    [S_AFFILIATE_INSERT] = "INSERT INTO affiliate(name, email, status, parent_id, created_ms) VALUES(?1,?2,?3,?4,?5)",
-    [S_AFFILIATE_UPDATE] = "UPDATE affiliate SET name=?2, email=?3, status=?4, parent_id=?5 WHERE id=?1",
-    [S_AFFILIATE_GET] = "SELECT id, name, email, status, parent_id, created_ms FROM affiliate WHERE id = ?1",
-    [S_AFFILIATE_LIST] = "SELECT id, name, email, status, parent_id, created_ms FROM affiliate WHERE id > ?1"
+    [S_PLAN_GET] = "SELECT plan FROM program_plan WHERE program_id = ?1 AND version = ?2",
+    [S_AFFILIATE_INSERT] = "INSERT INTO affiliate(name, email, status, parent_id, created_ms, group_name, payout_method,"
+                           " payout_account) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+    [S_AFFILIATE_UPDATE] = "UPDATE affiliate SET name=?2, email=?3, status=?4, parent_id=?5, group_name=?6,"
+                           " payout_method=?7, payout_account=?8 WHERE id=?1",
+    [S_AFFILIATE_GET] = "SELECT " AFFILIATE_COLS " WHERE id = ?1",
+    [S_AFFILIATE_LIST] = "SELECT " AFFILIATE_COLS " WHERE id > ?1"
                          F("status", 3) " ORDER BY id LIMIT ?2",
     [S_KEY_INSERT] = "INSERT INTO api_key(hash, role, affiliate_id, created_ms) VALUES(?1,?2,?3,?4)",
     [S_KEY_COUNT] = "SELECT count(*) FROM api_key WHERE role = ?1",
@@ -168,30 +239,20 @@ static const char *const sql[S_COUNT] = {
     [S_CLICK_SEEN_GET] = "SELECT unique_ms FROM click_seen WHERE link_id = ?1 AND fp = ?2",
     [S_CLICK_SEEN_PUT] = "INSERT INTO click_seen(link_id, fp, unique_ms) VALUES(?1,?2,?3)"
                          " ON CONFLICT(link_id, fp) DO UPDATE SET unique_ms = excluded.unique_ms",
-    [S_CONV_FIND] = "SELECT " CONV_COLS " WHERE program_id = ?1 AND event = ?2 AND order_id = ?3",
+    [S_CONV_FIND] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND event = ?2 AND order_id = ?3",
     [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
                       " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
-                      " refunded_minor, items, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-                      "?16,?17,?18)",
-    [S_CONV_GET] = "SELECT " CONV_COLS " WHERE id = ?1",
-    [S_CONV_LIST] = "SELECT " CONV_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
+                      " refunded_minor, items, created_ms, shipping_minor, tax_minor, renewal, origin_id, plan_version,"
+                      " earned_minor, hold_until_ms, reason, tier) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                      "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
+    [S_CONV_GET] = "SELECT " AFF_SQ_CONV_COLS " WHERE id = ?1",
+    [S_CONV_LIST] = "SELECT " AFF_SQ_CONV_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
                     " AND (?5 IS NULL OR status = ?5) ORDER BY id LIMIT ?2",
     [S_CONV_REFUND] = "UPDATE conversion SET refunded_minor = ?2, status = ?3 WHERE id = ?1",
     [S_CUSTOMER_GET] = "SELECT affiliate_id, link_id FROM customer WHERE program_id = ?1 AND customer_key = ?2",
     [S_CUSTOMER_PUT] = "INSERT INTO customer(program_id, customer_key, affiliate_id, link_id, first_ms, last_ms)"
                        " VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT(program_id, customer_key) DO UPDATE SET"
                        " affiliate_id = excluded.affiliate_id, link_id = excluded.link_id, last_ms = excluded.last_ms",
-    [S_LEDGER_INSERT] = "INSERT INTO ledger(conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule,"
-                        " plan_version, status, payout_id, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-    [S_LEDGER_LIST] = "SELECT " LEDGER_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
-                      F("conversion_id", 5) " AND (?6 IS NULL OR status = ?6) ORDER BY id LIMIT ?2",
-    /* The lines of one conversion: a plain equality, so the ledger_conversion index is
-     * used (the optional-filter form above makes SQLite scan the whole ledger, which made
-     * every refund and `verify` O(ledger)). */
-    [S_LEDGER_OF_CONV] = "SELECT " LEDGER_COLS " WHERE conversion_id = ?5 AND id > ?1" F("program_id", 3)
-                         F("affiliate_id", 4) " AND (?6 IS NULL OR status = ?6) ORDER BY id LIMIT ?2",
-    [S_PAYOUT_LIST] = "SELECT id, affiliate_id, program_id, amount_minor, currency, status, created_ms FROM payout"
-                      " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4) " ORDER BY id LIMIT ?2",
     [S_ROLLUP_ADD] = "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, clicks, unique_clicks,"
                      " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
                      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(hour, program_id, affiliate_id, link_id)"
@@ -236,6 +297,7 @@ typedef struct sqlite_store {
     sqlite3_stmt *stmt[S_COUNT];
     sqlite3_stmt *report_stmt[REPORT_SHAPES];
     sqlite3_stmt *click_many; /* INSERT of CLICK_MANY rows */
+    sqlite3_stmt *ledger_stmt[AFF_SQ_LEDGER_STMTS]; /* sqlite_ledger.c's statements */
     int reader;
     ua_cache uas;
 } sqlite_store;
@@ -286,72 +348,25 @@ static sqlite3_stmt *stmt(aff_store *st, int id)
     return s->stmt[id];
 }
 
-static int map_rc(int src)
+sqlite3 *aff_sq_db(aff_store *st)
 {
-    switch (src) {
-    case SQLITE_OK:
-    case SQLITE_DONE:
-    case SQLITE_ROW:
-        return 0;
-    case SQLITE_CONSTRAINT:
-        return AFF_EEXIST;
-    case SQLITE_NOMEM:
-        return AFF_ENOMEM;
-    default:
-        return AFF_ESTORE;
+    return impl(st)->db;
+}
+
+sqlite3_stmt *aff_sq_ledger_stmt(aff_store *st, int id)
+{
+    sqlite_store *s = impl(st);
+    if (id < 0 || id >= AFF_SQ_LEDGER_STMTS)
+        return NULL;
+    if (s->ledger_stmt[id] == NULL) {
+        if (sqlite3_prepare_v3(s->db, aff_sq_ledger_sql(id), -1, SQLITE_PREPARE_PERSISTENT, &s->ledger_stmt[id], NULL) !=
+            SQLITE_OK)
+            return NULL;
+    } else {
+        sqlite3_reset(s->ledger_stmt[id]);
+        sqlite3_clear_bindings(s->ledger_stmt[id]);
     }
-}
-
-/* Run a statement that returns no rows. */
-static int exec_stmt(sqlite3_stmt *q)
-{
-    if (q == NULL)
-        return AFF_ESTORE;
-    int src = sqlite3_step(q);
-    int rc = src == SQLITE_DONE ? 0 : map_rc(sqlite3_extended_errcode(sqlite3_db_handle(q)) & 0xff);
-    sqlite3_reset(q);
-    return rc;
-}
-
-static void bind_text(sqlite3_stmt *q, int i, const char *s)
-{
-    sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
-}
-
-static void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
-{
-    if (s != NULL && s[0] != '\0')
-        sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
-}
-
-static void col_text(sqlite3_stmt *q, int i, char *buf, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(q, i) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(buf, t, n);
-    buf[n] = '\0';
-}
-
-static int64_t col_i64(sqlite3_stmt *q, int i)
-{
-    return sqlite3_column_int64(q, i);
-}
-
-static int step_row(sqlite3_stmt *q, int *rc)
-{
-    int src = sqlite3_step(q);
-    if (src == SQLITE_ROW)
-        return 1;
-    *rc = src == SQLITE_DONE ? 0 : map_rc(src);
-    return 0;
-}
-
-static int list_limit(const aff_list_query *q)
-{
-    return q->limit > 0 ? q->limit : -1;
+    return s->ledger_stmt[id];
 }
 
 /* ---- transactions -------------------------------------------------------------- */
@@ -438,6 +453,7 @@ static void read_program(sqlite3_stmt *q, aff_program_row *r)
     r->min_payout_minor = col_i64(q, 12);
     col_text(q, 13, r->postback_token, sizeof(r->postback_token));
     r->created_ms = col_i64(q, 14);
+    col_text(q, 15, r->payout_schedule, sizeof(r->payout_schedule));
 }
 
 static int sq_program_insert(aff_store *st, aff_program_row *r)
@@ -458,6 +474,7 @@ static int sq_program_insert(aff_store *st, aff_program_row *r)
     sqlite3_bind_int64(q, 11, r->min_payout_minor);
     bind_text(q, 12, r->postback_token);
     sqlite3_bind_int64(q, 13, r->created_ms);
+    bind_text(q, 14, r->payout_schedule[0] ? r->payout_schedule : "manual");
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -480,6 +497,7 @@ static int sq_program_update(aff_store *st, const aff_program_row *r)
     sqlite3_bind_int(q, 9, r->commission_version);
     sqlite3_bind_int(q, 10, r->hold_days);
     sqlite3_bind_int64(q, 11, r->min_payout_minor);
+    bind_text(q, 12, r->payout_schedule[0] ? r->payout_schedule : "manual");
     int rc = exec_stmt(q);
     if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
         rc = AFF_ENOTFOUND;
@@ -497,24 +515,6 @@ static int sq_program_get(aff_store *st, int64_t id, aff_program_row *r)
         read_program(q, r);
     else if (rc == 0)
         rc = AFF_ENOTFOUND;
-    sqlite3_reset(q);
-    return rc;
-}
-
-/* Runs a prepared list statement, reading each row into a caller-sized row buffer and
- * handing it to cb. One generic loop for every list call. */
-static int run_list(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *), int (*cb)(void *, const void *),
-                    void *ud)
-{
-    int rc = 0;
-    while (step_row(q, &rc)) {
-        read(q, row);
-        int crc = cb(ud, row);
-        if (crc != 0) {
-            rc = crc < 0 ? crc : 0;
-            break;
-        }
-    }
     sqlite3_reset(q);
     return rc;
 }
@@ -548,6 +548,25 @@ static int sq_plan_insert(aff_store *st, int64_t program_id, int version, const 
     return exec_stmt(q);
 }
 
+static int sq_plan_get(aff_store *st, int64_t program_id, int version, char *json, size_t cap)
+{
+    sqlite3_stmt *q = stmt(st, S_PLAN_GET);
+    int rc = AFF_ENOTFOUND;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int(q, 2, version);
+    if (step_row(q, &rc)) {
+        rc = (size_t)sqlite3_column_bytes(q, 0) < cap ? 0 : AFF_ETOOBIG;
+        if (rc == 0)
+            col_text(q, 0, json, cap);
+    } else if (rc == 0) {
+        rc = AFF_ENOTFOUND;
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
 /* ---- affiliates and keys ------------------------------------------------------- */
 
 static void read_affiliate(sqlite3_stmt *q, void *v)
@@ -559,6 +578,9 @@ static void read_affiliate(sqlite3_stmt *q, void *v)
     col_text(q, 3, r->status, sizeof(r->status));
     r->parent_id = col_i64(q, 4);
     r->created_ms = col_i64(q, 5);
+    col_text(q, 6, r->group, sizeof(r->group));
+    col_text(q, 7, r->payout_method, sizeof(r->payout_method));
+    col_text(q, 8, r->payout_account, sizeof(r->payout_account));
 }
 
 static int sq_affiliate_insert(aff_store *st, aff_affiliate_row *r)
@@ -571,6 +593,9 @@ static int sq_affiliate_insert(aff_store *st, aff_affiliate_row *r)
     bind_text(q, 3, r->status);
     sqlite3_bind_int64(q, 4, r->parent_id);
     sqlite3_bind_int64(q, 5, r->created_ms);
+    bind_text(q, 6, r->group);
+    bind_text(q, 7, r->payout_method);
+    bind_text(q, 8, r->payout_account);
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -587,20 +612,12 @@ static int sq_affiliate_update(aff_store *st, const aff_affiliate_row *r)
     bind_text(q, 3, r->email);
     bind_text(q, 4, r->status);
     sqlite3_bind_int64(q, 5, r->parent_id);
+    bind_text(q, 6, r->group);
+    bind_text(q, 7, r->payout_method);
+    bind_text(q, 8, r->payout_account);
     int rc = exec_stmt(q);
     if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
         rc = AFF_ENOTFOUND;
-    return rc;
-}
-
-static int get_one(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *))
-{
-    int rc = 0;
-    if (step_row(q, &rc))
-        read(q, row);
-    else if (rc == 0)
-        rc = AFF_ENOTFOUND;
-    sqlite3_reset(q);
     return rc;
 }
 
@@ -1024,7 +1041,7 @@ static int sq_click_seen_put(aff_store *st, int64_t link_id, uint64_t fp, int64_
 
 /* ---- conversions and customers --------------------------------------------------- */
 
-static void read_conversion(sqlite3_stmt *q, void *v)
+void aff_sq_read_conversion(sqlite3_stmt *q, void *v)
 {
     aff_conversion_row *r = v;
     r->id = col_i64(q, 0);
@@ -1046,6 +1063,15 @@ static void read_conversion(sqlite3_stmt *q, void *v)
     r->refunded_minor = col_i64(q, 16);
     col_text(q, 17, r->items_json, sizeof(r->items_json));
     r->created_ms = col_i64(q, 18);
+    r->shipping_minor = col_i64(q, 19);
+    r->tax_minor = col_i64(q, 20);
+    r->renewal = (int)col_i64(q, 21);
+    r->origin_id = col_i64(q, 22);
+    r->plan_version = (int)col_i64(q, 23);
+    r->earned_minor = col_i64(q, 24);
+    r->hold_until_ms = col_i64(q, 25);
+    col_text(q, 26, r->reason, sizeof(r->reason));
+    r->tier = (int)col_i64(q, 27);
 }
 
 static int sq_conversion_find(aff_store *st, int64_t program_id, const char *event, const char *order_id,
@@ -1057,7 +1083,7 @@ static int sq_conversion_find(aff_store *st, int64_t program_id, const char *eve
     sqlite3_bind_int64(q, 1, program_id);
     bind_text(q, 2, event);
     bind_text(q, 3, order_id);
-    return get_one(q, r, read_conversion);
+    return get_one(q, r, aff_sq_read_conversion);
 }
 
 static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
@@ -1083,6 +1109,15 @@ static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
     sqlite3_bind_int64(q, 16, r->refunded_minor);
     bind_text(q, 17, r->items_json);
     sqlite3_bind_int64(q, 18, r->created_ms);
+    sqlite3_bind_int64(q, 19, r->shipping_minor);
+    sqlite3_bind_int64(q, 20, r->tax_minor);
+    sqlite3_bind_int(q, 21, r->renewal);
+    sqlite3_bind_int64(q, 22, r->origin_id);
+    sqlite3_bind_int(q, 23, r->plan_version);
+    sqlite3_bind_int64(q, 24, r->earned_minor);
+    sqlite3_bind_int64(q, 25, r->hold_until_ms);
+    bind_text(q, 26, r->reason);
+    sqlite3_bind_int(q, 27, r->tier);
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -1095,7 +1130,7 @@ static int sq_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r)
     if (q == NULL)
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, id);
-    return get_one(q, r, read_conversion);
+    return get_one(q, r, aff_sq_read_conversion);
 }
 
 static int sq_conversion_list(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud)
@@ -1111,7 +1146,7 @@ static int sq_conversion_list(aff_store *st, const aff_list_query *lq, aff_conve
     aff_conversion_row *row = malloc(sizeof(*row));
     if (row == NULL)
         return AFF_ENOMEM;
-    int rc = run_list(q, row, read_conversion, (int (*)(void *, const void *))cb, ud);
+    int rc = run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
     free(row);
     return rc;
 }
@@ -1160,87 +1195,6 @@ static int sq_customer_put(aff_store *st, int64_t program_id, const char *key, i
     sqlite3_bind_int64(q, 4, link_id);
     sqlite3_bind_int64(q, 5, ms);
     return exec_stmt(q);
-}
-
-/* ---- ledger and payouts ------------------------------------------------------------ */
-
-static void read_ledger(sqlite3_stmt *q, void *v)
-{
-    aff_ledger_row *r = v;
-    r->id = col_i64(q, 0);
-    r->conversion_id = col_i64(q, 1);
-    r->program_id = col_i64(q, 2);
-    r->affiliate_id = col_i64(q, 3);
-    r->amount_minor = col_i64(q, 4);
-    col_text(q, 5, r->currency, sizeof(r->currency));
-    col_text(q, 6, r->kind, sizeof(r->kind));
-    col_text(q, 7, r->rule, sizeof(r->rule));
-    r->plan_version = (int)col_i64(q, 8);
-    col_text(q, 9, r->status, sizeof(r->status));
-    r->payout_id = col_i64(q, 10);
-    r->created_ms = col_i64(q, 11);
-}
-
-static int sq_ledger_insert(aff_store *st, aff_ledger_row *r)
-{
-    sqlite3_stmt *q = stmt(st, S_LEDGER_INSERT);
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, r->conversion_id);
-    sqlite3_bind_int64(q, 2, r->program_id);
-    sqlite3_bind_int64(q, 3, r->affiliate_id);
-    sqlite3_bind_int64(q, 4, r->amount_minor);
-    bind_text(q, 5, r->currency);
-    bind_text(q, 6, r->kind);
-    bind_text(q, 7, r->rule);
-    sqlite3_bind_int(q, 8, r->plan_version);
-    bind_text(q, 9, r->status);
-    sqlite3_bind_int64(q, 10, r->payout_id);
-    sqlite3_bind_int64(q, 11, r->created_ms);
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(impl(st)->db);
-    return rc;
-}
-
-static int sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb, void *ud)
-{
-    sqlite3_stmt *q = stmt(st, lq->conversion_id != 0 ? S_LEDGER_OF_CONV : S_LEDGER_LIST);
-    aff_ledger_row row;
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, lq->after);
-    sqlite3_bind_int(q, 2, list_limit(lq));
-    sqlite3_bind_int64(q, 3, lq->program_id);
-    sqlite3_bind_int64(q, 4, lq->affiliate_id);
-    sqlite3_bind_int64(q, 5, lq->conversion_id);
-    bind_opt_text(q, 6, lq->status);
-    return run_list(q, &row, read_ledger, (int (*)(void *, const void *))cb, ud);
-}
-
-static void read_payout(sqlite3_stmt *q, void *v)
-{
-    aff_payout_row *r = v;
-    r->id = col_i64(q, 0);
-    r->affiliate_id = col_i64(q, 1);
-    r->program_id = col_i64(q, 2);
-    r->amount_minor = col_i64(q, 3);
-    col_text(q, 4, r->currency, sizeof(r->currency));
-    col_text(q, 5, r->status, sizeof(r->status));
-    r->created_ms = col_i64(q, 6);
-}
-
-static int sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb, void *ud)
-{
-    sqlite3_stmt *q = stmt(st, S_PAYOUT_LIST);
-    aff_payout_row row;
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, lq->after);
-    sqlite3_bind_int(q, 2, list_limit(lq));
-    sqlite3_bind_int64(q, 3, lq->program_id);
-    sqlite3_bind_int64(q, 4, lq->affiliate_id);
-    return run_list(q, &row, read_payout, (int (*)(void *, const void *))cb, ud);
 }
 
 /* ---- rollups, reports, verification ----------------------------------------------- */
@@ -1386,6 +1340,8 @@ static void sq_close(aff_store *st)
     for (int i = 0; i < REPORT_SHAPES; i++)
         sqlite3_finalize(s->report_stmt[i]);
     sqlite3_finalize(s->click_many);
+    for (int i = 0; i < AFF_SQ_LEDGER_STMTS; i++)
+        sqlite3_finalize(s->ledger_stmt[i]);
     ua_cache_clear(&s->uas);
     free(s->uas.slots);
     sqlite3_close_v2(s->db);
@@ -1410,9 +1366,24 @@ static const aff_store_ops sqlite_ops = {
     .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,
     .conversion_set_refund = sq_conversion_set_refund,
     .customer_get = sq_customer_get, .customer_put = sq_customer_put,
-    .ledger_insert = sq_ledger_insert, .ledger_list = sq_ledger_list, .payout_list = sq_payout_list,
+    .conversion_set_state = aff_sq_conversion_set_state,
+    .conversion_first_of_customer = aff_sq_conversion_first_of_customer,
+    .conversion_list_period = aff_sq_conversion_list_period, .conversion_auto_approve = aff_sq_conversion_auto_approve,
+    .ledger_insert = aff_sq_ledger_insert, .ledger_list = aff_sq_ledger_list, .ledger_get = aff_sq_ledger_get,
+    .ledger_move = aff_sq_ledger_move, .ledger_auto_approve = aff_sq_ledger_auto_approve,
+    .ledger_release = aff_sq_ledger_release, .balance_list = aff_sq_balance_list, .balance_check = aff_sq_balance_check,
+    .period_get = aff_sq_period_get, .period_put = aff_sq_period_put, .bonus_award = aff_sq_bonus_award,
+    .plan_get = sq_plan_get,
+    .payout_list = aff_sq_payout_list, .payout_insert = aff_sq_payout_insert, .payout_get = aff_sq_payout_get,
+    .payout_set_status = aff_sq_payout_set_status, .payout_run_insert = aff_sq_payout_run_insert,
+    .payout_run_get = aff_sq_payout_run_get, .payout_run_list = aff_sq_payout_run_list,
     .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
 };
+
+int aff_store_sqlite_schema_version(void)
+{
+    return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
 
 static int migrate(sqlite3 *db)
 {

@@ -10,6 +10,8 @@
 #include "core/str.h"
 #include "track/attribution.h"
 #include "track/commission.h"
+#include "track/earn.h"
+#include "track/ledger.h"
 #include "track/rollup.h"
 
 /* ---- loading ------------------------------------------------------------------------ */
@@ -39,18 +41,8 @@ int aff_conversion_load(aff_store *st, int64_t id, aff_conversion_result *out)
 
 int aff_conversion_check_ledger(const aff_conversion_result *r)
 {
-    int64_t earned = 0, sum = 0;
-    for (int i = 0; i < r->nlines; i++) {
-        if (strcmp(r->lines[i].status, "rejected") == 0)
-            continue;
-        if (strcmp(r->lines[i].kind, "commission") == 0)
-            earned += r->lines[i].amount_minor;
-        sum += r->lines[i].amount_minor;
-    }
-    int64_t want = strcmp(r->conv.status, "reversed") == 0
-                       ? 0
-                       : aff_commission_after_refund(earned, r->conv.amount_minor, r->conv.refunded_minor);
-    return sum == want;
+    char why[160];
+    return aff_ledger_check(r, why, sizeof(why));
 }
 
 /* ---- attribution lookups -------------------------------------------------------------- */
@@ -146,6 +138,32 @@ static int attr_lookup(void *ud, aff_attr_method m, aff_attr_candidate *c)
     }
 }
 
+/* A renewal belongs to whoever earned the customer's original conversion of the same
+ * event: the customer id (or e-mail) must find it. */
+static int attribute_renewal(aff_ctx *ctx, const aff_conversion_input *in, aff_attr_result *a, int64_t *origin_id,
+                             aff_errinfo *err)
+{
+    if (in->customer_id[0] == '\0' && in->email_hash[0] == '\0')
+        return aff_fail(err, AFF_EINVAL, "customer_id", "a renewal needs the customer_id (or email) of its original order");
+    aff_conversion_row *o = malloc(sizeof(*o));
+    if (o == NULL)
+        return AFF_ENOMEM;
+    int rc = aff_store_conversion_first_of_customer(ctx->st, in->program_id, in->event, in->customer_id, in->email_hash,
+                                                     o);
+    if (rc == AFF_ENOTFOUND)
+        rc = aff_fail(err, AFF_ENOATTR, "customer_id", "renewal: no earlier %s of this customer to renew", in->event);
+    if (rc == 0) {
+        memset(a, 0, sizeof(*a));
+        a->method = AFF_ATTR_CUSTOMER;
+        a->affiliate_id = o->affiliate_id;
+        a->link_id = o->link_id;
+        a->coupon_id = o->coupon_id;
+        *origin_id = o->id;
+    }
+    free(o);
+    return rc;
+}
+
 /* ---- recording ----------------------------------------------------------------------- */
 
 static int remember_customer(aff_ctx *ctx, const aff_conversion_input *in, const aff_attr_result *a)
@@ -160,39 +178,26 @@ static int remember_customer(aff_ctx *ctx, const aff_conversion_input *in, const
     return 0;
 }
 
-static int write_commission(aff_ctx *ctx, const aff_snap_program *p, aff_conversion_result *out)
+/* The conversion's commission lines: priced and stored (aff_earn_price); for a test
+ * conversion only shown; for one posted as rejected, stored as rejected lines (what it
+ * would have earned, counted nowhere). *commission gets what reports count. */
+static int write_commission(aff_ctx *ctx, const aff_snap_program *p, aff_conversion_result *out, int64_t now_ms,
+                            int64_t *commission)
 {
     aff_conversion_row *conv = &out->conv;
-    const aff_plan_rule *rule = aff_plan_rule_for(&p->plan, conv->event);
-    if (rule == NULL)
-        return 0; /* the plan pays nothing for this event */
-    aff_ledger_row line = {.conversion_id = conv->id,
-                           .program_id = conv->program_id,
-                           .affiliate_id = conv->affiliate_id,
-                           .plan_version = p->plan_version,
-                           .created_ms = conv->created_ms};
-    int rc = aff_commission_compute(rule, conv->amount_minor, &line.amount_minor, line.rule);
-    if (rc != 0)
-        return rc;
-    memcpy(line.currency, conv->currency, sizeof(line.currency));
-    aff_str_copy(line.kind, sizeof(line.kind), "commission");
-    aff_str_copy(line.status, sizeof(line.status), strcmp(conv->status, "approved") == 0   ? "approved"
-                                                     : strcmp(conv->status, "rejected") == 0 ? "rejected"
-                                                                                             : "pending");
-    /* A test conversion shows the line it would earn (id 0), and stores none. */
-    if (!conv->test && (rc = aff_store_ledger_insert(ctx->st, &line)) != 0)
-        return rc;
-    out->lines[out->nlines++] = line;
-    return 0;
-}
-
-static int64_t counted_commission(const aff_conversion_result *r)
-{
-    int64_t sum = 0;
-    for (int i = 0; i < r->nlines; i++)
-        if (strcmp(r->lines[i].status, "rejected") != 0)
-            sum += r->lines[i].amount_minor;
-    return sum;
+    *commission = 0;
+    if (conv->test)
+        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, 1, commission);
+    if (strcmp(conv->status, "rejected") != 0)
+        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, 0, commission);
+    int first = out->nlines;
+    int rc = aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, 1, commission);
+    for (int i = first; rc == 0 && i < out->nlines; i++)
+        rc = aff_store_ledger_insert(ctx->st, &out->lines[i]);
+    if (rc == 0)
+        rc = aff_store_conversion_set_state(ctx->st, conv);
+    *commission = 0;
+    return rc;
 }
 
 void aff_conversion_input_clear(aff_conversion_input *in)
@@ -211,7 +216,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         if ((rc = load_lines(ctx->st, out)) != 0)
             return rc;
         const aff_snap_program *p = aff_snap_program_get(ctx->snap, in->program_id);
-        return out->conv.test && p != NULL ? write_commission(ctx, p, out) : 0;
+        int64_t ignored;
+        return out->conv.test && p != NULL ? write_commission(ctx, p, out, in->now_ms, &ignored) : 0;
     }
     if (rc != AFF_ENOTFOUND)
         return rc;
@@ -221,7 +227,12 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
 
     aff_attr_result a;
     lookup_ctx lc = {ctx, in};
-    if ((rc = aff_attribute(p->first_click, p->cookie_days, in->now_ms, attr_lookup, &lc, &a, err)) != 0)
+    int64_t origin_id = 0;
+    if (in->renewal)
+        rc = attribute_renewal(ctx, in, &a, &origin_id, err);
+    else
+        rc = aff_attribute(p->first_click, p->cookie_days, in->now_ms, attr_lookup, &lc, &a, err);
+    if (rc != 0)
         return rc;
 
     aff_conversion_row *c = &out->conv;
@@ -245,17 +256,28 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     memcpy(c->email_hash, in->email_hash, sizeof(c->email_hash));
     c->test = in->test;
     c->refunded_minor = 0;
+    c->shipping_minor = in->shipping_minor;
+    c->tax_minor = in->tax_minor;
+    c->renewal = in->renewal;
+    c->origin_id = origin_id;
+    c->plan_version = 0;
+    c->earned_minor = 0;
+    c->tier = 0;
+    c->reason[0] = '\0';
+    c->hold_until_ms = strcmp(c->status, "pending") == 0 ? in->now_ms + (int64_t)p->hold_days * AFF_MS_PER_DAY
+                                                         : in->now_ms;
     aff_str_copy(c->items_json, sizeof(c->items_json), in->items_json);
     c->created_ms = in->now_ms;
     if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
         return rc;
     if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = remember_customer(ctx, in, &a)) != 0)
         return rc;
-    if ((rc = write_commission(ctx, p, out)) != 0)
+    int64_t commission = 0;
+    if ((rc = write_commission(ctx, p, out, in->now_ms, &commission)) != 0)
         return rc;
     if (in->test || strcmp(c->status, "rejected") == 0)
         return 0;
-    aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor, .commission_minor = counted_commission(out)};
+    aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor, .commission_minor = commission};
     return aff_rollup_add(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
 }
 
@@ -286,36 +308,24 @@ int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_
         return aff_fail(err, AFF_EINVAL, "amount_minor", "a refund must be greater than zero");
 
     int64_t refunded = c->refunded_minor + amount_minor;
-    int64_t earned = 0, current = 0;
-    const aff_ledger_row *model = NULL;
-    for (int i = 0; i < out->nlines; i++) {
-        if (strcmp(out->lines[i].kind, "commission") == 0) {
-            earned += out->lines[i].amount_minor;
-            model = &out->lines[i];
-        }
-        current += out->lines[i].amount_minor;
-    }
-    /* A zero-amount conversion (a lead) can only be reversed whole. */
-    int64_t target = c->amount_minor == 0 ? 0 : aff_commission_after_refund(earned, c->amount_minor, refunded);
-    int64_t delta = target - current;
-    if (delta != 0 && model != NULL) {
-        if (out->nlines == AFF_CONV_MAX_LINES)
-            return aff_fail(err, AFF_ECONFLICT, NULL, "a conversion takes at most %d refunds",
-                            AFF_CONV_MAX_LINES - 1);
-        aff_ledger_row line = *model;
-        line.id = 0;
-        line.amount_minor = delta;
-        aff_str_copy(line.kind, sizeof(line.kind), "reversal");
-        line.created_ms = now_ms;
-        if ((rc = aff_store_ledger_insert(ctx->st, &line)) != 0)
-            return rc;
-        out->lines[out->nlines++] = line;
-    }
+    c->refunded_minor = refunded;
     if (refunded >= c->amount_minor)
         aff_str_copy(c->status, sizeof(c->status), "reversed");
     if ((rc = aff_store_conversion_set_refund(ctx->st, c->id, refunded, c->status)) != 0)
         return rc;
-    c->refunded_minor = refunded;
-    aff_rollup_delta d = {.refunds_minor = amount_minor, .commission_minor = model != NULL ? delta : 0};
+    /* Every share (commission, parents', bonuses) follows the refund pro rata, with one
+     * appended line each; a full refund also reverses what never reached a payout. */
+    int64_t delta = 0;
+    rc = aff_ledger_sync_all(ctx->st, out, now_ms, &delta);
+    if (rc == AFF_ECONFLICT)
+        return aff_fail(err, rc, NULL, "a conversion takes at most %d ledger lines", AFF_CONV_MAX_LINES);
+    if (rc == 0 && strcmp(c->status, "reversed") == 0)
+        rc = aff_ledger_reverse_unpaid(ctx->st, out, now_ms);
+    char why[160];
+    if (rc == 0 && !aff_ledger_check(out, why, sizeof(why)))
+        rc = aff_fail(err, AFF_EINVARIANT, NULL, "ledger invariant: %s", why);
+    if (rc != 0)
+        return rc;
+    aff_rollup_delta d = {.refunds_minor = amount_minor, .commission_minor = delta};
     return aff_rollup_add(ctx, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
 }

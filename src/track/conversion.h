@@ -44,6 +44,8 @@ typedef struct aff_conversion_input {
     char customer_id[AFF_ORDER_ID_MAX + 1];
     char email_hash[65];
     int test;
+    int renewal;                       /* a subscription renewal (attributed by customer) */
+    int64_t shipping_minor, tax_minor; /* parts of amount_minor */
     int64_t now_ms;
     char items_json[AFF_ITEMS_MAX + 1]; /* validated JSON array or ""; last, see aff_conversion_input_clear */
 } aff_conversion_input;

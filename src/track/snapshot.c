@@ -56,6 +56,7 @@ static int add_program(void *ud, const aff_program_row *r)
                           .click_id_param = r->click_id_param,
                           .postback_token = r->postback_token,
                           .cookie_days = r->cookie_days,
+                          .hold_days = r->hold_days,
                           .first_click = strcmp(r->attribution, "first_click") == 0,
                           .plan_version = r->commission_version};
     if (aff_currency_exponent(r->currency, &t.exponent) != 0)

@@ -35,6 +35,7 @@ typedef struct aff_snap_program {
     const char *name, *currency, *destination_url, *allowed_domains, *click_id_param, *postback_token;
     int exponent;
     int cookie_days;
+    int hold_days;
     int first_click;
     int plan_version;
     aff_plan plan;

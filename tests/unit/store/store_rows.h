@@ -155,8 +155,9 @@ static inline int add_conversion_rc(aff_store *st, int64_t program, const char *
     return rc;
 }
 
-static inline int64_t add_ledger(aff_store *st, int64_t conv, int64_t program, int64_t affiliate, int64_t amount,
-                          const char *kind, const char *status)
+/* A ledger line of the "commission" share whose gross is gross. */
+static inline int64_t add_line(aff_store *st, int64_t conv, int64_t program, int64_t affiliate, int64_t amount,
+                               int64_t gross, const char *kind, const char *status)
 {
     aff_ledger_row l;
     memset(&l, 0, sizeof(l));
@@ -170,9 +171,26 @@ static inline int64_t add_ledger(aff_store *st, int64_t conv, int64_t program, i
     l.plan_version = 3;
     snprintf(l.status, sizeof(l.status), "%s", status);
     l.payout_id = 0;
+    l.gross_minor = gross;
     l.created_ms = T0 + 6;
     AFF_CHECK_INT(aff_store_ledger_insert(st, &l), AFF_OK);
     return l.id;
+}
+
+static inline int64_t add_ledger(aff_store *st, int64_t conv, int64_t program, int64_t affiliate, int64_t amount,
+                                 const char *kind, const char *status)
+{
+    return add_line(st, conv, program, affiliate, amount, amount, kind, status);
+}
+
+/* Record earned as the conversion's gross commission (what the engine would have). */
+static inline void set_earned(aff_store *st, int64_t conv, int64_t earned)
+{
+    aff_conversion_row *c = malloc(sizeof(*c));
+    AFF_CHECK_INT(aff_store_conversion_get(st, conv, c), AFF_OK);
+    c->earned_minor = earned;
+    AFF_CHECK_INT(aff_store_conversion_set_state(st, c), AFF_OK);
+    free(c);
 }
 
 /* ---- list collectors: record the ids (or click numbers) seen ---------------------------- */

@@ -35,21 +35,21 @@ AFF_TEST(commission_plan_parse_valid)
     AFF_CHECK_INT(parse("{\"sale\": {\"percent\": \"10\"}, \"lead\": {\"flat_minor\": 200}}", &plan, canon,
                         sizeof(canon), &err),
                   AFF_OK);
-    AFF_CHECK_INT(plan.nrules, 2);
-    const aff_plan_rule *sale = aff_plan_rule_for(&plan, "sale");
-    const aff_plan_rule *lead = aff_plan_rule_for(&plan, "lead");
+    AFF_CHECK_INT(plan.nevents, 2);
+    const aff_plan_event *sale = aff_plan_event_for(&plan, "sale");
+    const aff_plan_event *lead = aff_plan_event_for(&plan, "lead");
     AFF_CHECK(sale != NULL && lead != NULL);
     if (sale != NULL) {
-        AFF_CHECK_INT(sale->kind, AFF_RULE_PERCENT);
-        AFF_CHECK_INT(sale->value, 10000000); /* 10 % in micro-percent */
-        AFF_CHECK_STR(sale->event, "sale");
+        AFF_CHECK_INT(sale->rule.kind, AFF_RULE_PERCENT);
+        AFF_CHECK_INT(sale->rule.value, 10000000); /* 10 % in micro-percent */
+        AFF_CHECK_STR(sale->name, "sale");
     }
     if (lead != NULL) {
-        AFF_CHECK_INT(lead->kind, AFF_RULE_FLAT);
-        AFF_CHECK_INT(lead->value, 200);
+        AFF_CHECK_INT(lead->rule.kind, AFF_RULE_FLAT);
+        AFF_CHECK_INT(lead->rule.value, 200);
     }
-    AFF_CHECK(aff_plan_rule_for(&plan, "signup") == NULL);
-    AFF_CHECK(aff_plan_rule_for(&plan, "sal") == NULL);
+    AFF_CHECK(aff_plan_event_for(&plan, "signup") == NULL);
+    AFF_CHECK(aff_plan_event_for(&plan, "sal") == NULL);
     /* Canonical: compact, keys sorted, shortest percent. */
     AFF_CHECK_STR(canon, "{\"lead\":{\"flat_minor\":200},\"sale\":{\"percent\":\"10\"}}");
 }
@@ -83,7 +83,7 @@ AFF_TEST(commission_plan_canonical_forms)
     aff_plan plan;
     aff_errinfo err;
     AFF_CHECK_INT(aff_plan_parse(NULL, &plan, NULL, 0, &err), AFF_OK);
-    AFF_CHECK_INT(plan.nrules, 0);
+    AFF_CHECK_INT(plan.nevents, 0);
 }
 
 AFF_TEST(commission_plan_canonical_reparses_to_itself)
@@ -95,9 +95,9 @@ AFF_TEST(commission_plan_canonical_reparses_to_itself)
                   AFF_OK);
     AFF_CHECK_INT(parse(c1, &b, c2, sizeof(c2), &err), AFF_OK);
     AFF_CHECK_STR(c1, c2);
-    AFF_CHECK_INT(b.nrules, 2);
-    const aff_plan_rule *x = aff_plan_rule_for(&b, "x");
-    AFF_CHECK(x != NULL && x->kind == AFF_RULE_PERCENT && x->value == 33333333);
+    AFF_CHECK_INT(b.nevents, 2);
+    const aff_plan_event *x = aff_plan_event_for(&b, "x");
+    AFF_CHECK(x != NULL && x->rule.kind == AFF_RULE_PERCENT && x->rule.value == 33333333);
 }
 
 AFF_TEST(commission_plan_invalid_shapes)
@@ -150,7 +150,7 @@ AFF_TEST(commission_plan_invalid_event_names)
     aff_plan plan;
     aff_errinfo err;
     AFF_CHECK_INT(parse("{\"abcdefghijklmnopqrstuvwxyz012345\": {\"percent\": \"10\"}}", &plan, NULL, 0, &err), AFF_OK);
-    AFF_CHECK(aff_plan_rule_for(&plan, "abcdefghijklmnopqrstuvwxyz012345") != NULL);
+    AFF_CHECK(aff_plan_event_for(&plan, "abcdefghijklmnopqrstuvwxyz012345") != NULL);
 }
 
 /* {"e0":{"flat_minor":0},...} with n events. */
@@ -170,9 +170,9 @@ AFF_TEST(commission_plan_event_count_limit)
     aff_errinfo err;
     many_events(json, sizeof(json), 32);
     AFF_CHECK_INT(parse(json, &plan, canon, sizeof(canon), &err), AFF_OK);
-    AFF_CHECK_INT(plan.nrules, 32);
-    const aff_plan_rule *r = aff_plan_rule_for(&plan, "e31");
-    AFF_CHECK(r != NULL && r->value == 31);
+    AFF_CHECK_INT(plan.nevents, 32);
+    const aff_plan_event *r = aff_plan_event_for(&plan, "e31");
+    AFF_CHECK(r != NULL && r->rule.value == 31);
     many_events(json, sizeof(json), 33);
     EXPECT_INVALID(json);
 }
@@ -186,60 +186,57 @@ AFF_TEST(commission_plan_canon_too_small)
     AFF_CHECK_INT(parse("{\"sale\":{\"percent\":\"10\"}}", &plan, canon, sizeof(canon), &err), AFF_EINVAL);
 }
 
-static aff_plan_rule rule(const char *event, int kind, int64_t value)
+/* What the plan {"<event>": <rule>} pays on amount, and its line's rule name. */
+static int64_t eval1(const char *plan_json, const char *event, int64_t amount, char name[64])
 {
-    aff_plan_rule r;
-    memset(&r, 0, sizeof(r));
-    snprintf(r.event, sizeof(r.event), "%s", event);
-    r.kind = kind;
-    r.value = value;
-    return r;
+    aff_plan plan;
+    aff_errinfo err;
+    aff_comm_result res;
+    if (parse(plan_json, &plan, NULL, 0, &err) != AFF_OK)
+        return -1;
+    aff_comm_facts f = {.event = event, .amount_minor = amount, .affiliate_id = 1, .group = ""};
+    if (aff_commission_eval(&plan, &f, &res) != AFF_OK || res.n != 1)
+        return -2;
+    memcpy(name, res.lines[0].rule, 64);
+    return res.total_minor;
 }
 
 AFF_TEST(commission_compute_percent)
 {
     char name[64];
-    int64_t out = -1;
-    aff_plan_rule ten = rule("sale", AFF_RULE_PERCENT, 10000000);
-    AFF_CHECK_INT(aff_commission_compute(&ten, 4990, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 499);
+    const char *ten = "{\"sale\":{\"percent\":\"10\"}}", *twelve = "{\"sale\":{\"percent\":\"12.5\"}}";
+    AFF_CHECK_INT(eval1(ten, "sale", 4990, name), 499);
     AFF_CHECK_STR(name, "sale:percent");
-
     /* 12.5 % of 999 = 124.875 -> 125 */
-    aff_plan_rule twelve = rule("sale", AFF_RULE_PERCENT, 12500000);
-    AFF_CHECK_INT(aff_commission_compute(&twelve, 999, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 125);
+    AFF_CHECK_INT(eval1(twelve, "sale", 999, name), 125);
     /* 12.5 % of 1004 = 125.5 -> 126 (half away from zero) */
-    AFF_CHECK_INT(aff_commission_compute(&twelve, 1004, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 126);
+    AFF_CHECK_INT(eval1(twelve, "sale", 1004, name), 126);
     /* 12.5 % of 1003 = 125.375 -> 125 */
-    AFF_CHECK_INT(aff_commission_compute(&twelve, 1003, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 125);
+    AFF_CHECK_INT(eval1(twelve, "sale", 1003, name), 125);
     /* 0 % and 100 % */
-    aff_plan_rule zero = rule("sale", AFF_RULE_PERCENT, 0);
-    AFF_CHECK_INT(aff_commission_compute(&zero, 123456, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 0);
-    aff_plan_rule all = rule("sale", AFF_RULE_PERCENT, 100000000);
-    AFF_CHECK_INT(aff_commission_compute(&all, 123456, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 123456);
+    AFF_CHECK_INT(eval1("{\"sale\":{\"percent\":\"0\"}}", "sale", 123456, name), 0);
+    AFF_CHECK_INT(eval1("{\"sale\":{\"percent\":\"100\"}}", "sale", 123456, name), 123456);
     /* 33.333333 % of 10^15: 333333330000000 exactly */
-    aff_plan_rule third = rule("sale", AFF_RULE_PERCENT, 33333333);
-    AFF_CHECK_INT(aff_commission_compute(&third, 1000000000000000LL, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 333333330000000LL);
+    AFF_CHECK_INT(eval1("{\"sale\":{\"percent\":\"33.333333\"}}", "sale", 1000000000000000LL, name),
+                  333333330000000LL);
 }
 
 AFF_TEST(commission_compute_flat)
 {
     char name[64];
-    int64_t out = -1;
-    aff_plan_rule flat = rule("lead", AFF_RULE_FLAT, 200);
-    AFF_CHECK_INT(aff_commission_compute(&flat, 0, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 200);
+    const char *flat = "{\"lead\":{\"flat_minor\":200}}";
+    AFF_CHECK_INT(eval1(flat, "lead", 0, name), 200);
     AFF_CHECK_STR(name, "lead:flat_minor");
-    AFF_CHECK_INT(aff_commission_compute(&flat, 999999, &out, name), AFF_OK);
-    AFF_CHECK_INT(out, 200);
-    aff_plan_rule bad = rule("lead", 7, 200);
-    AFF_CHECK_INT(aff_commission_compute(&bad, 100, &out, name), AFF_EINVAL);
+    AFF_CHECK_INT(eval1(flat, "lead", 999999, name), 200);
+    /* an event the plan does not pay for: no lines */
+    aff_plan plan;
+    aff_errinfo err;
+    aff_comm_result res;
+    AFF_CHECK_INT(parse(flat, &plan, NULL, 0, &err), AFF_OK);
+    aff_comm_facts f = {.event = "sale", .amount_minor = 100, .group = ""};
+    AFF_CHECK_INT(aff_commission_eval(&plan, &f, &res), AFF_OK);
+    AFF_CHECK_INT(res.pays, 0);
+    AFF_CHECK_INT(res.n, 0);
 }
 
 AFF_TEST(commission_after_refund_by_hand)

@@ -58,12 +58,12 @@ AFF_TEST(snapshot_program_fields)
     AFF_CHECK_STR(a->destination_url, "https://shop.example/");
     AFF_CHECK_STR(a->allowed_domains, "shop.example");
     AFF_CHECK_STR(a->click_id_param, "click_id");
-    AFF_CHECK_INT(a->plan.nrules, 1);
-    const aff_plan_rule *r = aff_plan_rule_for(&a->plan, "sale");
-    AFF_CHECK(r != NULL && r->kind == AFF_RULE_PERCENT && r->value == 12500000);
-    r = aff_plan_rule_for(&b->plan, "lead");
-    AFF_CHECK(r != NULL && r->kind == AFF_RULE_FLAT && r->value == 300);
-    AFF_CHECK_INT(c->plan.nrules, 0);
+    AFF_CHECK_INT(a->plan.nevents, 1);
+    const aff_plan_event *r = aff_plan_event_for(&a->plan, "sale");
+    AFF_CHECK(r != NULL && r->rule.kind == AFF_RULE_PERCENT && r->rule.value == 12500000);
+    r = aff_plan_event_for(&b->plan, "lead");
+    AFF_CHECK(r != NULL && r->rule.kind == AFF_RULE_FLAT && r->rule.value == 300);
+    AFF_CHECK_INT(c->plan.nevents, 0);
     /* by postback token, which is exactly the token (no prefix match) */
     AFF_CHECK(strncmp(a->postback_token, "pt_", 3) == 0);
     AFF_CHECK(aff_snap_program_by_token(f.snap, a->postback_token, strlen(a->postback_token)) == a);
@@ -222,10 +222,10 @@ AFF_TEST(snapshot_is_immutable_across_rebuilds)
     if (now != NULL && then != NULL) {
         AFF_CHECK_STR(now->name, "Renamed");
         AFF_CHECK_INT(now->plan_version, 2);
-        AFF_CHECK_INT(aff_plan_rule_for(&now->plan, "sale")->value, 20000000);
+        AFF_CHECK_INT(aff_plan_event_for(&now->plan, "sale")->rule.value, 20000000);
         AFF_CHECK_STR(then->name, "Shop");
         AFF_CHECK_INT(then->plan_version, 1);
-        AFF_CHECK_INT(aff_plan_rule_for(&then->plan, "sale")->value, 10000000);
+        AFF_CHECK_INT(aff_plan_event_for(&then->plan, "sale")->rule.value, 10000000);
     }
     aff_snapshot_free(old);
     free(prev);

@@ -1,0 +1,160 @@
+/*
+ * sqlite_int.h - what the files of the SQLite backend share (not a public header).
+ *
+ * Owns: the small statement helpers every store call uses (bind, step, read a column,
+ * run a list) and the seam between store_sqlite.c (connection, schema, catalog,
+ * clicks, conversions, rollups) and sqlite_ledger.c (ledger lines, balances, counting
+ * periods, payouts). Does not own: any SQL text beyond its own file's statements.
+ */
+#ifndef AFF_STORE_SQLITE_INT_H
+#define AFF_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "store/store.h"
+
+static inline int map_rc(int src)
+{
+    switch (src) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return 0;
+    case SQLITE_CONSTRAINT:
+        return AFF_EEXIST;
+    case SQLITE_NOMEM:
+        return AFF_ENOMEM;
+    default:
+        return AFF_ESTORE;
+    }
+}
+
+/* Run a statement that returns no rows. */
+static inline int exec_stmt(sqlite3_stmt *q)
+{
+    if (q == NULL)
+        return AFF_ESTORE;
+    int src = sqlite3_step(q);
+    int rc = src == SQLITE_DONE ? 0 : map_rc(sqlite3_extended_errcode(sqlite3_db_handle(q)) & 0xff);
+    sqlite3_reset(q);
+    return rc;
+}
+
+static inline void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+    sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+static inline void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
+{
+    if (s != NULL && s[0] != '\0')
+        sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+static inline void col_text(sqlite3_stmt *q, int i, char *buf, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(q, i) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(buf, t, n);
+    buf[n] = '\0';
+}
+
+static inline int64_t col_i64(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_int64(q, i);
+}
+
+static inline int step_row(sqlite3_stmt *q, int *rc)
+{
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        return 1;
+    *rc = src == SQLITE_DONE ? 0 : map_rc(src);
+    return 0;
+}
+
+static inline int list_limit(const aff_list_query *q)
+{
+    return q->limit > 0 ? q->limit : -1;
+}
+
+/* Runs a prepared list statement, reading each row into a caller-sized row buffer and
+ * handing it to cb. One generic loop for every list call. */
+static inline int run_list(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *), int (*cb)(void *, const void *),
+                    void *ud)
+{
+    int rc = 0;
+    while (step_row(q, &rc)) {
+        read(q, row);
+        int crc = cb(ud, row);
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static inline int get_one(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *))
+{
+    int rc = 0;
+    if (step_row(q, &rc))
+        read(q, row);
+    else if (rc == 0)
+        rc = AFF_ENOTFOUND;
+    sqlite3_reset(q);
+    return rc;
+}
+
+
+/* The connection behind st (either file of the backend). */
+sqlite3 *aff_sq_db(aff_store *st);
+
+/* Statement id of sqlite_ledger.c's own table, prepared on first use on st's
+ * connection and reset for reuse; NULL on failure. */
+#define AFF_SQ_LEDGER_STMTS 48
+sqlite3_stmt *aff_sq_ledger_stmt(aff_store *st, int id);
+
+/* Read a conversion row from the columns of AFF_SQ_CONV_COLS. */
+#define AFF_SQ_CONV_COLS                                                                                            \
+    "id, program_id, event, order_id, amount_minor, currency, status, method, click_id, affiliate_id, link_id,"     \
+    " coupon_id, coupon, customer_id, email_hash, test, refunded_minor, items, created_ms, shipping_minor,"         \
+    " tax_minor, renewal, origin_id, plan_version, earned_minor, hold_until_ms, reason, tier FROM conversion"
+void aff_sq_read_conversion(sqlite3_stmt *q, void *row);
+
+/* sqlite_ledger.c: the SQL text of its statements, and its store operations. */
+const char *aff_sq_ledger_sql(int id);
+int aff_sq_ledger_insert(aff_store *st, aff_ledger_row *r);
+int aff_sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb, void *ud);
+int aff_sq_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r);
+int aff_sq_ledger_move(aff_store *st, const aff_ledger_move *m, int64_t *n);
+int aff_sq_ledger_auto_approve(aff_store *st, int64_t now_ms, int64_t *n);
+int aff_sq_ledger_release(aff_store *st, int64_t program_id, int64_t now_ms, int64_t *n);
+int aff_sq_balance_list(aff_store *st, int64_t program_id, int64_t affiliate_id, aff_balance_cb cb, void *ud);
+int aff_sq_balance_check(aff_store *st, int64_t *mismatches);
+int aff_sq_period_get(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *counter, int64_t start_ms,
+                      aff_period_row *row);
+int aff_sq_period_put(aff_store *st, const aff_period_row *row);
+int aff_sq_bonus_award(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *bonus, int64_t start_ms,
+                       int64_t conversion_id, int64_t now_ms);
+int aff_sq_conversion_set_state(aff_store *st, const aff_conversion_row *r);
+int aff_sq_conversion_first_of_customer(aff_store *st, int64_t program_id, const char *event, const char *customer_id,
+                                        const char *email_hash, aff_conversion_row *row);
+int aff_sq_conversion_list_period(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *event,
+                                  int64_t from_ms, int64_t to_ms, aff_conversion_cb cb, void *ud);
+int aff_sq_conversion_auto_approve(aff_store *st, int64_t now_ms, int64_t *n);
+int aff_sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb, void *ud);
+int aff_sq_payout_insert(aff_store *st, aff_payout_row *r);
+int aff_sq_payout_get(aff_store *st, int64_t id, aff_payout_row *r);
+int aff_sq_payout_set_status(aff_store *st, const aff_payout_row *r);
+int aff_sq_payout_run_insert(aff_store *st, aff_payout_run_row *r);
+int aff_sq_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r);
+int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_run_cb cb, void *ud);
+
+#endif

@@ -1,0 +1,535 @@
+/*
+ * sqlite_ledger.c - the money tables of the SQLite backend: ledger lines, balances,
+ * counting periods and bonus awards, payouts and payout runs, and the conversion
+ * queries of the commission engine.
+ *
+ * Owns: their SQL. Does not own: the schema (store_sqlite.c's migrations), any rule of
+ * the lifecycle (track/ledger.h decides which moves are legal; here a move only
+ * touches lines whose status is one of those it is given).
+ * Invariants kept by the schema, not by this file: ledger amounts and owners never
+ * change and lines are never deleted (triggers abort); `balance` is maintained by
+ * triggers on every insert and status change, so it cannot drift from the lines
+ * (aff_sq_balance_check recounts it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite_int.h"
+
+#define LEDGER_COLS                                                                                           \
+    "id, conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule, plan_version, status,"   \
+    " payout_id, created_ms, slot, gross_minor, hold_until_ms, updated_ms FROM ledger"
+#define PAYOUT_COLS                                                                                           \
+    "id, affiliate_id, program_id, amount_minor, currency, status, created_ms, run_id, lines, reference,"      \
+    " updated_ms FROM payout"
+/* Optional filters of a list: 0 or NULL binds mean "any". The leading equality of each
+ * statement is what picks the index. */
+#define ANY(col, n) " AND (?" #n " = 0 OR " col " = ?" #n ")"
+#define ANY_STATUS(n) " AND (?" #n " IS NULL OR status = ?" #n ")"
+#define MOVE_SET "UPDATE ledger SET status = ?2, payout_id = CASE WHEN ?3 < 0 THEN payout_id ELSE ?3 END, updated_ms = ?4"
+#define MOVE_FROM " AND status IN (?5, ?6, ?7, ?8)"
+
+enum {
+    L_LEDGER_INSERT, L_LEDGER_GET,
+    L_LEDGER_LIST, L_LEDGER_OF_AFFILIATE, L_LEDGER_OF_CONVERSION, L_LEDGER_OF_PAYOUT,
+    L_MOVE_BY_ID, L_MOVE_BY_CONVERSION, L_MOVE_BY_PAYOUT, L_MOVE_BY_AFFILIATE,
+    L_AUTO_APPROVE, L_RELEASE,
+    L_BALANCE_LIST, L_BALANCE_CHECK,
+    L_PERIOD_GET, L_PERIOD_PUT, L_BONUS_AWARD,
+    L_CONV_SET_STATE, L_CONV_FIRST_BY_CUSTOMER, L_CONV_FIRST_BY_EMAIL, L_CONV_LIST_PERIOD, L_CONV_AUTO_APPROVE,
+    L_PAYOUT_LIST, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
+    L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
+    L_COUNT
+};
+
+static const char *const sql[L_COUNT] = {
+    [L_LEDGER_INSERT] = "INSERT INTO ledger(conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule,"
+                        " plan_version, status, payout_id, created_ms, slot, gross_minor, hold_until_ms, updated_ms)"
+                        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?11)",
+    [L_LEDGER_GET] = "SELECT " LEDGER_COLS " WHERE id = ?1",
+    [L_LEDGER_LIST] = "SELECT " LEDGER_COLS " WHERE id > ?1" ANY("program_id", 3) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_LEDGER_OF_AFFILIATE] = "SELECT " LEDGER_COLS " WHERE affiliate_id = ?4 AND id > ?1" ANY("program_id", 3)
+                              ANY("conversion_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_LEDGER_OF_CONVERSION] = "SELECT " LEDGER_COLS " WHERE conversion_id = ?5 AND id > ?1" ANY("program_id", 3)
+                               ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_LEDGER_OF_PAYOUT] = "SELECT " LEDGER_COLS " WHERE payout_id = ?7 AND id > ?1" ANY("program_id", 3)
+                           ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_MOVE_BY_ID] = MOVE_SET " WHERE id = ?1" MOVE_FROM,
+    [L_MOVE_BY_CONVERSION] = MOVE_SET " WHERE conversion_id = ?1" MOVE_FROM,
+    [L_MOVE_BY_PAYOUT] = MOVE_SET " WHERE payout_id = ?1" MOVE_FROM,
+    [L_MOVE_BY_AFFILIATE] = MOVE_SET " WHERE affiliate_id = ?1 AND program_id = ?9" MOVE_FROM,
+    [L_AUTO_APPROVE] = "UPDATE ledger SET status = 'approved', updated_ms = ?1"
+                       " WHERE status = 'pending' AND hold_until_ms <= ?1",
+    [L_RELEASE] = "UPDATE ledger SET status = 'payable', updated_ms = ?2 WHERE status = 'approved'" ANY("program_id", 1)
+                  " AND affiliate_id IN (SELECT id FROM affiliate WHERE status = 'approved')",
+    [L_BALANCE_LIST] = "SELECT program_id, affiliate_id, max(currency),"
+                       " sum(CASE status WHEN 'pending' THEN amount_minor ELSE 0 END),"
+                       " sum(CASE status WHEN 'approved' THEN amount_minor ELSE 0 END),"
+                       " sum(CASE status WHEN 'payable' THEN amount_minor ELSE 0 END),"
+                       " sum(CASE status WHEN 'in_payout' THEN amount_minor ELSE 0 END),"
+                       " sum(CASE status WHEN 'paid' THEN amount_minor ELSE 0 END)"
+                       " FROM balance WHERE 1" ANY("program_id", 1) ANY("affiliate_id", 2)
+                       " GROUP BY program_id, affiliate_id ORDER BY program_id, affiliate_id",
+    [L_BALANCE_CHECK] = "SELECT (SELECT count(*) FROM (SELECT program_id, affiliate_id, status, sum(amount_minor),"
+                        " count(*) FROM ledger GROUP BY 1, 2, 3 EXCEPT SELECT program_id, affiliate_id, status,"
+                        " amount_minor, lines FROM balance)) + (SELECT count(*) FROM (SELECT program_id, affiliate_id,"
+                        " status, amount_minor, lines FROM balance WHERE lines <> 0 OR amount_minor <> 0 EXCEPT"
+                        " SELECT program_id, affiliate_id, status, sum(amount_minor), count(*) FROM ledger"
+                        " GROUP BY 1, 2, 3))",
+    [L_PERIOD_GET] = "SELECT conversions, revenue_minor, commission_minor, tier FROM commission_period"
+                     " WHERE program_id = ?1 AND affiliate_id = ?2 AND counter = ?3 AND period_start_ms = ?4",
+    [L_PERIOD_PUT] = "INSERT INTO commission_period VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"
+                     " ON CONFLICT(program_id, affiliate_id, counter, period_start_ms) DO UPDATE SET"
+                     " conversions = excluded.conversions, revenue_minor = excluded.revenue_minor,"
+                     " commission_minor = excluded.commission_minor, tier = excluded.tier",
+    [L_BONUS_AWARD] = "INSERT INTO bonus_award VALUES(?1,?2,?3,?4,?5,?6)",
+    [L_CONV_SET_STATE] = "UPDATE conversion SET status = ?2, reason = ?3, earned_minor = ?4, hold_until_ms = ?5,"
+                         " plan_version = ?6, tier = ?7 WHERE id = ?1",
+    [L_CONV_FIRST_BY_CUSTOMER] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND customer_id = ?2 AND event = ?3"
+                                 " AND renewal = 0 AND test = 0 AND status <> 'rejected' ORDER BY id LIMIT 1",
+    [L_CONV_FIRST_BY_EMAIL] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND email_hash = ?2 AND event = ?3"
+                              " AND renewal = 0 AND test = 0 AND status <> 'rejected' ORDER BY id LIMIT 1",
+    [L_CONV_LIST_PERIOD] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND affiliate_id = ?2 AND event = ?3"
+                           " AND created_ms >= ?4 AND created_ms < ?5 ORDER BY id",
+    [L_CONV_AUTO_APPROVE] = "UPDATE conversion SET status = 'approved' WHERE status = 'pending' AND hold_until_ms <= ?1",
+    [L_PAYOUT_LIST] = "SELECT " PAYOUT_COLS " WHERE id > ?1" ANY("program_id", 3) ANY("run_id", 5) ANY_STATUS(6)
+                      " ORDER BY id LIMIT ?2",
+    [L_PAYOUT_OF_AFFILIATE] = "SELECT " PAYOUT_COLS " WHERE affiliate_id = ?4 AND id > ?1" ANY("program_id", 3)
+                              ANY("run_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_PAYOUT_OF_RUN] = "SELECT " PAYOUT_COLS " WHERE run_id = ?5 AND id > ?1" ANY("program_id", 3)
+                        ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_PAYOUT_INSERT] = "INSERT INTO payout(affiliate_id, program_id, amount_minor, currency, status, created_ms, run_id,"
+                        " lines, reference, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?6)",
+    [L_PAYOUT_GET] = "SELECT " PAYOUT_COLS " WHERE id = ?1",
+    [L_PAYOUT_SET] = "UPDATE payout SET status = ?2, reference = ?3, updated_ms = ?4 WHERE id = ?1",
+    [L_RUN_INSERT] = "INSERT INTO payout_run(program_id, cause, payouts, created_ms) VALUES(?1,?2,?3,?4)",
+    [L_RUN_GET] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id = ?1",
+    [L_RUN_LIST] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id > ?1" ANY("program_id", 3)
+                   " ORDER BY id LIMIT ?2",
+};
+
+_Static_assert(L_COUNT <= AFF_SQ_LEDGER_STMTS, "raise AFF_SQ_LEDGER_STMTS");
+
+const char *aff_sq_ledger_sql(int id)
+{
+    return id >= 0 && id < L_COUNT ? sql[id] : "";
+}
+
+#define Q(st, id) aff_sq_ledger_stmt((st), (id))
+
+static int changed(aff_store *st, int rc, int64_t *n)
+{
+    if (rc == 0 && n != NULL)
+        *n = sqlite3_changes64(aff_sq_db(st));
+    return rc;
+}
+
+/* ---- ledger lines ---------------------------------------------------------------- */
+
+static void read_ledger(sqlite3_stmt *q, void *v)
+{
+    aff_ledger_row *r = v;
+    r->id = col_i64(q, 0);
+    r->conversion_id = col_i64(q, 1);
+    r->program_id = col_i64(q, 2);
+    r->affiliate_id = col_i64(q, 3);
+    r->amount_minor = col_i64(q, 4);
+    col_text(q, 5, r->currency, sizeof(r->currency));
+    col_text(q, 6, r->kind, sizeof(r->kind));
+    col_text(q, 7, r->rule, sizeof(r->rule));
+    r->plan_version = (int)col_i64(q, 8);
+    col_text(q, 9, r->status, sizeof(r->status));
+    r->payout_id = col_i64(q, 10);
+    r->created_ms = col_i64(q, 11);
+    col_text(q, 12, r->slot, sizeof(r->slot));
+    r->gross_minor = col_i64(q, 13);
+    r->hold_until_ms = col_i64(q, 14);
+    r->updated_ms = col_i64(q, 15);
+}
+
+int aff_sq_ledger_insert(aff_store *st, aff_ledger_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_LEDGER_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->conversion_id);
+    sqlite3_bind_int64(q, 2, r->program_id);
+    sqlite3_bind_int64(q, 3, r->affiliate_id);
+    sqlite3_bind_int64(q, 4, r->amount_minor);
+    bind_text(q, 5, r->currency);
+    bind_text(q, 6, r->kind);
+    bind_text(q, 7, r->rule);
+    sqlite3_bind_int(q, 8, r->plan_version);
+    bind_text(q, 9, r->status);
+    sqlite3_bind_int64(q, 10, r->payout_id);
+    sqlite3_bind_int64(q, 11, r->created_ms);
+    bind_text(q, 12, r->slot[0] ? r->slot : "commission");
+    sqlite3_bind_int64(q, 13, r->gross_minor);
+    sqlite3_bind_int64(q, 14, r->hold_until_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0) {
+        r->id = sqlite3_last_insert_rowid(aff_sq_db(st));
+        r->updated_ms = r->created_ms;
+    }
+    return rc;
+}
+
+int aff_sq_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_LEDGER_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_ledger);
+}
+
+int aff_sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb, void *ud)
+{
+    int id = lq->conversion_id != 0  ? L_LEDGER_OF_CONVERSION
+             : lq->payout_id != 0    ? L_LEDGER_OF_PAYOUT
+             : lq->affiliate_id != 0 ? L_LEDGER_OF_AFFILIATE
+                                     : L_LEDGER_LIST;
+    sqlite3_stmt *q = Q(st, id);
+    aff_ledger_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    sqlite3_bind_int64(q, 5, lq->conversion_id);
+    bind_opt_text(q, 6, lq->status);
+    if (id == L_LEDGER_OF_PAYOUT)
+        sqlite3_bind_int64(q, 7, lq->payout_id);
+    return run_list(q, &row, read_ledger, (int (*)(void *, const void *))cb, ud);
+}
+
+int aff_sq_ledger_move(aff_store *st, const aff_ledger_move *m, int64_t *n)
+{
+    static const int by_stmt[AFF_LEDGER_NBY] = {L_MOVE_BY_ID, L_MOVE_BY_CONVERSION, L_MOVE_BY_PAYOUT,
+                                                L_MOVE_BY_AFFILIATE};
+    if (m->by < 0 || m->by >= AFF_LEDGER_NBY)
+        return AFF_EINVAL;
+    sqlite3_stmt *q = Q(st, by_stmt[m->by]);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, m->key);
+    bind_text(q, 2, m->to);
+    sqlite3_bind_int64(q, 3, m->payout_id);
+    sqlite3_bind_int64(q, 4, m->now_ms);
+    for (int i = 0; i < 4 && m->from[i] != NULL; i++)
+        bind_text(q, 5 + i, m->from[i]);
+    if (m->by == AFF_LEDGER_BY_AFFILIATE)
+        sqlite3_bind_int64(q, 9, m->program_id);
+    return changed(st, exec_stmt(q), n);
+}
+
+int aff_sq_ledger_auto_approve(aff_store *st, int64_t now_ms, int64_t *n)
+{
+    sqlite3_stmt *q = Q(st, L_AUTO_APPROVE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, now_ms);
+    return changed(st, exec_stmt(q), n);
+}
+
+int aff_sq_ledger_release(aff_store *st, int64_t program_id, int64_t now_ms, int64_t *n)
+{
+    sqlite3_stmt *q = Q(st, L_RELEASE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, now_ms);
+    return changed(st, exec_stmt(q), n);
+}
+
+/* ---- balances ------------------------------------------------------------------- */
+
+static void read_balance(sqlite3_stmt *q, void *v)
+{
+    aff_balance_row *r = v;
+    r->program_id = col_i64(q, 0);
+    r->affiliate_id = col_i64(q, 1);
+    col_text(q, 2, r->currency, sizeof(r->currency));
+    r->pending = col_i64(q, 3);
+    r->approved = col_i64(q, 4);
+    r->payable = col_i64(q, 5);
+    r->in_payout = col_i64(q, 6);
+    r->paid = col_i64(q, 7);
+}
+
+int aff_sq_balance_list(aff_store *st, int64_t program_id, int64_t affiliate_id, aff_balance_cb cb, void *ud)
+{
+    sqlite3_stmt *q = Q(st, L_BALANCE_LIST);
+    aff_balance_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    return run_list(q, &row, read_balance, (int (*)(void *, const void *))cb, ud);
+}
+
+int aff_sq_balance_check(aff_store *st, int64_t *mismatches)
+{
+    sqlite3_stmt *q = Q(st, L_BALANCE_CHECK);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    if (step_row(q, &rc))
+        *mismatches = col_i64(q, 0);
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* ---- counting periods and bonuses -------------------------------------------------- */
+
+int aff_sq_period_get(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *counter, int64_t start_ms,
+                      aff_period_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_PERIOD_GET);
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    memset(r, 0, sizeof(*r));
+    r->program_id = program_id;
+    r->affiliate_id = affiliate_id;
+    snprintf(r->counter, sizeof(r->counter), "%s", counter);
+    r->period_start_ms = start_ms;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    bind_text(q, 3, counter);
+    sqlite3_bind_int64(q, 4, start_ms);
+    if (step_row(q, &rc)) {
+        r->conversions = col_i64(q, 0);
+        r->revenue_minor = col_i64(q, 1);
+        r->commission_minor = col_i64(q, 2);
+        r->tier = (int)col_i64(q, 3);
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+int aff_sq_period_put(aff_store *st, const aff_period_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_PERIOD_PUT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->program_id);
+    sqlite3_bind_int64(q, 2, r->affiliate_id);
+    bind_text(q, 3, r->counter);
+    sqlite3_bind_int64(q, 4, r->period_start_ms);
+    sqlite3_bind_int64(q, 5, r->conversions);
+    sqlite3_bind_int64(q, 6, r->revenue_minor);
+    sqlite3_bind_int64(q, 7, r->commission_minor);
+    sqlite3_bind_int(q, 8, r->tier);
+    return exec_stmt(q);
+}
+
+int aff_sq_bonus_award(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *bonus, int64_t start_ms,
+                       int64_t conversion_id, int64_t now_ms)
+{
+    sqlite3_stmt *q = Q(st, L_BONUS_AWARD);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    bind_text(q, 3, bonus);
+    sqlite3_bind_int64(q, 4, start_ms);
+    sqlite3_bind_int64(q, 5, conversion_id);
+    sqlite3_bind_int64(q, 6, now_ms);
+    return exec_stmt(q);
+}
+
+/* ---- conversions (the engine's queries) ------------------------------------------- */
+
+int aff_sq_conversion_set_state(aff_store *st, const aff_conversion_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_CONV_SET_STATE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->id);
+    bind_text(q, 2, r->status);
+    bind_text(q, 3, r->reason);
+    sqlite3_bind_int64(q, 4, r->earned_minor);
+    sqlite3_bind_int64(q, 5, r->hold_until_ms);
+    sqlite3_bind_int(q, 6, r->plan_version);
+    sqlite3_bind_int(q, 7, r->tier);
+    int64_t n = 0;
+    int rc = changed(st, exec_stmt(q), &n);
+    return rc == 0 && n == 0 ? AFF_ENOTFOUND : rc;
+}
+
+int aff_sq_conversion_first_of_customer(aff_store *st, int64_t program_id, const char *event, const char *customer_id,
+                                        const char *email_hash, aff_conversion_row *row)
+{
+    const char *keys[2] = {customer_id, email_hash};
+    const int ids[2] = {L_CONV_FIRST_BY_CUSTOMER, L_CONV_FIRST_BY_EMAIL};
+    for (int i = 0; i < 2; i++) {
+        if (keys[i] == NULL || keys[i][0] == '\0')
+            continue;
+        sqlite3_stmt *q = Q(st, ids[i]);
+        if (q == NULL)
+            return AFF_ESTORE;
+        sqlite3_bind_int64(q, 1, program_id);
+        bind_text(q, 2, keys[i]);
+        bind_text(q, 3, event);
+        int rc = get_one(q, row, aff_sq_read_conversion);
+        if (rc != AFF_ENOTFOUND)
+            return rc;
+    }
+    return AFF_ENOTFOUND;
+}
+
+int aff_sq_conversion_list_period(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *event,
+                                  int64_t from_ms, int64_t to_ms, aff_conversion_cb cb, void *ud)
+{
+    sqlite3_stmt *q = Q(st, L_CONV_LIST_PERIOD);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    bind_text(q, 3, event);
+    sqlite3_bind_int64(q, 4, from_ms);
+    sqlite3_bind_int64(q, 5, to_ms);
+    aff_conversion_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return AFF_ENOMEM;
+    int rc = run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
+    free(row);
+    return rc;
+}
+
+int aff_sq_conversion_auto_approve(aff_store *st, int64_t now_ms, int64_t *n)
+{
+    sqlite3_stmt *q = Q(st, L_CONV_AUTO_APPROVE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, now_ms);
+    return changed(st, exec_stmt(q), n);
+}
+
+/* ---- payouts and runs ------------------------------------------------------------ */
+
+static void read_payout(sqlite3_stmt *q, void *v)
+{
+    aff_payout_row *r = v;
+    r->id = col_i64(q, 0);
+    r->affiliate_id = col_i64(q, 1);
+    r->program_id = col_i64(q, 2);
+    r->amount_minor = col_i64(q, 3);
+    col_text(q, 4, r->currency, sizeof(r->currency));
+    col_text(q, 5, r->status, sizeof(r->status));
+    r->created_ms = col_i64(q, 6);
+    r->run_id = col_i64(q, 7);
+    r->lines = col_i64(q, 8);
+    col_text(q, 9, r->reference, sizeof(r->reference));
+    r->updated_ms = col_i64(q, 10);
+}
+
+int aff_sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb, void *ud)
+{
+    int id = lq->run_id != 0 ? L_PAYOUT_OF_RUN : lq->affiliate_id != 0 ? L_PAYOUT_OF_AFFILIATE : L_PAYOUT_LIST;
+    sqlite3_stmt *q = Q(st, id);
+    aff_payout_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    sqlite3_bind_int64(q, 5, lq->run_id);
+    bind_opt_text(q, 6, lq->status);
+    return run_list(q, &row, read_payout, (int (*)(void *, const void *))cb, ud);
+}
+
+int aff_sq_payout_insert(aff_store *st, aff_payout_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_PAYOUT_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->affiliate_id);
+    sqlite3_bind_int64(q, 2, r->program_id);
+    sqlite3_bind_int64(q, 3, r->amount_minor);
+    bind_text(q, 4, r->currency);
+    bind_text(q, 5, r->status);
+    sqlite3_bind_int64(q, 6, r->created_ms);
+    sqlite3_bind_int64(q, 7, r->run_id);
+    sqlite3_bind_int64(q, 8, r->lines);
+    bind_text(q, 9, r->reference);
+    int rc = exec_stmt(q);
+    if (rc == 0) {
+        r->id = sqlite3_last_insert_rowid(aff_sq_db(st));
+        r->updated_ms = r->created_ms;
+    }
+    return rc;
+}
+
+int aff_sq_payout_get(aff_store *st, int64_t id, aff_payout_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_PAYOUT_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_payout);
+}
+
+int aff_sq_payout_set_status(aff_store *st, const aff_payout_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_PAYOUT_SET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->id);
+    bind_text(q, 2, r->status);
+    bind_text(q, 3, r->reference);
+    sqlite3_bind_int64(q, 4, r->updated_ms);
+    int64_t n = 0;
+    int rc = changed(st, exec_stmt(q), &n);
+    return rc == 0 && n == 0 ? AFF_ENOTFOUND : rc;
+}
+
+static void read_run(sqlite3_stmt *q, void *v)
+{
+    aff_payout_run_row *r = v;
+    r->id = col_i64(q, 0);
+    r->program_id = col_i64(q, 1);
+    col_text(q, 2, r->cause, sizeof(r->cause));
+    r->payouts = col_i64(q, 3);
+    r->created_ms = col_i64(q, 4);
+}
+
+int aff_sq_payout_run_insert(aff_store *st, aff_payout_run_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_RUN_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->program_id);
+    bind_text(q, 2, r->cause);
+    sqlite3_bind_int64(q, 3, r->payouts);
+    sqlite3_bind_int64(q, 4, r->created_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(aff_sq_db(st));
+    return rc;
+}
+
+int aff_sq_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_RUN_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_run);
+}
+
+int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_run_cb cb, void *ud)
+{
+    sqlite3_stmt *q = Q(st, L_RUN_LIST);
+    aff_payout_run_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    return run_list(q, &row, read_run, (int (*)(void *, const void *))cb, ud);
+}
