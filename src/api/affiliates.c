@@ -7,8 +7,10 @@
 #include "api/api.h"
 #include "track/catalog.h"
 
-static const char *const fields[] = {"name", "email", "status", "parent_id", NULL};
+static const char *const fields[] = {"name", "email", "status", "parent_id", "group", "payout_method", "payout_account",
+                                     NULL};
 static const char *const statuses[] = {"pending", "approved", "suspended", "rejected", NULL};
+static const char *const methods[] = {"paypal", "bank", "other", NULL};
 
 static int apply_fields(json_t *in, aff_affiliate_row *r, int creating, aff_errinfo *err)
 {
@@ -16,7 +18,12 @@ static int apply_fields(json_t *in, aff_affiliate_row *r, int creating, aff_erri
     if ((rc = aff_field_only(in, fields, err)) != 0 ||
         (rc = aff_field_str(in, "name", creating, 0, AFF_NAME_MAX, r->name, sizeof(r->name), NULL, err)) != 0 ||
         (rc = aff_field_str(in, "email", creating, 0, AFF_EMAIL_MAX, r->email, sizeof(r->email), &present, err)) != 0 ||
-        (rc = aff_field_enum(in, "status", statuses, r->status, sizeof(r->status), NULL, err)) != 0)
+        (rc = aff_field_enum(in, "status", statuses, r->status, sizeof(r->status), NULL, err)) != 0 ||
+        (rc = aff_field_str(in, "group", 0, 1, AFF_GROUP_MAX, r->group, sizeof(r->group), NULL, err)) != 0 ||
+        (rc = aff_field_enum(in, "payout_method", methods, r->payout_method, sizeof(r->payout_method), NULL, err)) !=
+            0 ||
+        (rc = aff_field_str(in, "payout_account", 0, 1, AFF_EMAIL_MAX, r->payout_account, sizeof(r->payout_account),
+                            NULL, err)) != 0)
         return rc;
     if (present) {
         const char *at = strchr(r->email, '@');

@@ -47,6 +47,8 @@ int aff_api_list_params(aff_http *h, aff_api_job *j);
  *   get:   take path id 0, run on a reader;
  *   list:  read limit/after/filters from the query, run on a reader. */
 void aff_api_submit_body(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with_id);
+/* body, for actions whose body may be empty (then {}). */
+void aff_api_submit_action(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with_id);
 void aff_api_submit_get(aff_http *h, int (*run)(aff_job *, aff_ctx *));
 void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *));
 
@@ -150,6 +152,19 @@ void aff_api_me_links_create(aff_http *h);
 void aff_api_me_reports(aff_http *h);
 void aff_api_me_commissions(aff_http *h);
 void aff_api_me_payouts(aff_http *h);
+void aff_api_conversions_approve(aff_http *h);
+void aff_api_conversions_reject(aff_http *h);
+void aff_api_conversions_bulk(aff_http *h);
+void aff_api_commissions_approve(aff_http *h);
+void aff_api_balances(aff_http *h);
+void aff_api_me_balance(aff_http *h);
+void aff_api_payouts_run(aff_http *h);
+void aff_api_payouts_get(aff_http *h);
+void aff_api_payouts_paid(aff_http *h);
+void aff_api_payouts_failed(aff_http *h);
+void aff_api_me_payouts_get(aff_http *h);
+void aff_api_payout_runs_list(aff_http *h);
+void aff_api_payout_runs_export(aff_http *h);
 void aff_api_healthz(aff_http *h);
 void aff_api_metrics(aff_http *h);
 

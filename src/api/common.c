@@ -125,7 +125,8 @@ int aff_api_list_params(aff_http *h, aff_api_job *j)
         }
     }
     if (query_id(h, &ps, "program_id", &j->q.program_id) || query_id(h, &ps, "affiliate_id", &j->q.affiliate_id) ||
-        query_id(h, &ps, "link_id", &j->q.link_id) || query_id(h, &ps, "conversion_id", &j->q.conversion_id))
+        query_id(h, &ps, "link_id", &j->q.link_id) || query_id(h, &ps, "conversion_id", &j->q.conversion_id) ||
+        query_id(h, &ps, "run_id", &j->q.run_id) || query_id(h, &ps, "payout_id", &j->q.payout_id))
         return AFF_EINVAL;
     if (h->role == AFF_ROLE_AFFILIATE && j->q.affiliate_id != 0 && j->q.affiliate_id != h->affiliate_id) {
         aff_http_errorf(h->req, AFF_ENOTFOUND, NULL, "no such affiliate");
@@ -157,6 +158,23 @@ void aff_api_submit_body(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with
         return;
     }
     j->in = in;
+    j->id = id;
+    aff_pending_submit(&j->base, 1);
+}
+
+void aff_api_submit_action(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with_id)
+{
+    if (h->req->entity.len > 0) {
+        aff_api_submit_body(h, run, with_id);
+        return;
+    }
+    int64_t id = 0;
+    if (with_id && aff_api_path_id(h, 0, &id) != 0)
+        return;
+    aff_api_job *j = aff_api_job_new(h, run);
+    if (j == NULL)
+        return;
+    j->in = json_object();
     j->id = id;
     aff_pending_submit(&j->base, 1);
 }
@@ -325,20 +343,23 @@ json_t *aff_render_program(const aff_program_row *r)
     }
     json_error_t jerr;
     json_t *plan = json_loads(r->plan_json[0] ? r->plan_json : "{}", 0, &jerr);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:s, s:o, s:i, s:i, s:I, s:s, s:o}", "id",
-                     (json_int_t)r->id, "name", r->name, "kind", r->kind, "currency", r->currency, "destination_url",
-                     r->destination_url, "allowed_domains", domains, "cookie_days", r->cookie_days, "attribution",
-                     r->attribution, "click_id_param", r->click_id_param, "commission", plan ? plan : json_object(),
-                     "commission_version", r->commission_version, "hold_days", r->hold_days, "min_payout_minor",
-                     (json_int_t)r->min_payout_minor, "postback_token", r->postback_token, "created_at",
-                     aff_render_time(r->created_ms));
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:s, s:o, s:i, s:i, s:I, s:s, s:o, s:s}", "id",
+                          (json_int_t)r->id, "name", r->name, "kind", r->kind, "currency", r->currency,
+                          "destination_url", r->destination_url, "allowed_domains", domains, "cookie_days",
+                          r->cookie_days, "attribution", r->attribution, "click_id_param", r->click_id_param,
+                          "commission", plan ? plan : json_object(), "commission_version", r->commission_version,
+                          "hold_days", r->hold_days, "min_payout_minor", (json_int_t)r->min_payout_minor,
+                          "postback_token", r->postback_token, "created_at", aff_render_time(r->created_ms),
+                          "payout_schedule", r->payout_schedule[0] ? r->payout_schedule : "manual");
+    return o;
 }
 
 json_t *aff_render_affiliate(const aff_affiliate_row *r)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)r->id, "name", r->name, "email", r->email,
-                     "status", r->status, "parent_id", id_or_null(r->parent_id), "created_at",
-                     aff_render_time(r->created_ms));
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)r->id, "name", r->name,
+                     "email", r->email, "status", r->status, "parent_id", id_or_null(r->parent_id), "group",
+                     str_or_null(r->group), "payout_method", str_or_null(r->payout_method), "payout_account",
+                     str_or_null(r->payout_account), "created_at", aff_render_time(r->created_ms));
 }
 
 json_t *aff_render_link(const aff_link_row *r, const char *public_url)
@@ -406,6 +427,21 @@ void aff_render_conversion_jw(aff_jw *w, const aff_conversion_row *r)
     aff_jw_key(w, "customer_id"), aff_jw_string_or_null(w, r->customer_id);
     aff_jw_key(w, "test"), aff_jw_bool(w, r->test);
     aff_jw_key(w, "refunded_minor"), aff_jw_int(w, r->refunded_minor);
+    aff_jw_key(w, "shipping_minor"), aff_jw_int(w, r->shipping_minor);
+    aff_jw_key(w, "tax_minor"), aff_jw_int(w, r->tax_minor);
+    aff_jw_key(w, "renewal"), aff_jw_bool(w, r->renewal);
+    aff_jw_key(w, "origin_id"), aff_jw_id(w, r->origin_id);
+    aff_jw_key(w, "earned_minor"), aff_jw_int(w, r->earned_minor);
+    aff_jw_key(w, "plan_version"), aff_jw_id(w, r->plan_version);
+    aff_jw_key(w, "tier"), aff_jw_int(w, r->tier);
+    aff_jw_key(w, "reason"), aff_jw_string_or_null(w, r->reason);
+    if (strcmp(r->status, "pending") == 0) {
+        char hold[40];
+        aff_clock_format_iso(r->hold_until_ms, hold, sizeof(hold));
+        aff_jw_key(w, "hold_until"), aff_jw_string(w, hold);
+    } else {
+        aff_jw_key(w, "hold_until"), aff_jw_null(w);
+    }
     aff_jw_key(w, "created_at"), aff_jw_string(w, ts);
     aff_jw_key(w, "items"), aff_jw_raw(w, r->items_json[0] ? r->items_json : "[]"); /* validated on the way in */
     aff_jw_end_object(w);
@@ -424,10 +460,14 @@ void aff_render_ledger_jw(aff_jw *w, const aff_ledger_row *r)
     aff_jw_key(w, "currency"), aff_jw_string(w, r->currency);
     aff_jw_key(w, "status"), aff_jw_string(w, r->status);
     aff_jw_key(w, "kind"), aff_jw_string(w, r->kind);
+    aff_jw_key(w, "slot"), aff_jw_string(w, r->slot);
     aff_jw_key(w, "rule"), aff_jw_string(w, r->rule);
     aff_jw_key(w, "plan_version"), aff_jw_int(w, r->plan_version);
+    aff_jw_key(w, "gross_minor"), aff_jw_int(w, r->gross_minor);
     aff_jw_key(w, "payout_id"), aff_jw_id(w, r->payout_id);
     aff_jw_key(w, "created_at"), aff_jw_string(w, ts);
+    aff_clock_format_iso(r->updated_ms ? r->updated_ms : r->created_ms, ts, sizeof(ts));
+    aff_jw_key(w, "updated_at"), aff_jw_string(w, ts);
     aff_jw_end_object(w);
 }
 
@@ -479,10 +519,16 @@ json_t *aff_render_conversion_result(const aff_conversion_result *r)
 
 json_t *aff_render_payout(const aff_payout_row *r)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:s, s:s, s:o}", "id", (json_int_t)r->id, "affiliate_id",
-                     (json_int_t)r->affiliate_id, "program_id", (json_int_t)r->program_id, "amount_minor",
-                     (json_int_t)r->amount_minor, "currency", r->currency, "status", r->status, "created_at",
-                     aff_render_time(r->created_ms));
+    char amount[48];
+    int exp = 2;
+    aff_currency_exponent(r->currency, &exp);
+    aff_money_format(r->amount_minor, exp, amount, sizeof(amount));
+    return json_pack("{s:I, s:I, s:I, s:o, s:I, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "id", (json_int_t)r->id,
+                     "affiliate_id", (json_int_t)r->affiliate_id, "program_id", (json_int_t)r->program_id, "run_id",
+                     id_or_null(r->run_id), "amount_minor", (json_int_t)r->amount_minor, "amount", amount, "currency",
+                     r->currency, "status", r->status, "lines", (json_int_t)r->lines, "reference",
+                     str_or_null(r->reference), "created_at", aff_render_time(r->created_ms), "updated_at",
+                     aff_render_time(r->updated_ms ? r->updated_ms : r->created_ms));
 }
 
 json_t *aff_render_list_new(void)

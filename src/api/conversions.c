@@ -68,24 +68,40 @@ static int valid_event(const aff_str *s)
     return 1;
 }
 
-static int set_amount(const aff_conv_fields *f, const aff_snap_program *p, aff_conversion_input *in, aff_errinfo *err)
+/* One money field given as a decimal string (name) or as minor units (name_minor). */
+static int set_money(const char *name, const char *name_minor, const aff_str *dec, int has_minor, int64_t minor,
+                     const aff_snap_program *p, int64_t *out, aff_errinfo *err)
 {
-    if (f->amount.p != NULL && f->has_amount_minor)
-        return aff_fail(err, AFF_EINVAL, "amount", "give amount or amount_minor, not both");
-    if (f->has_amount_minor) {
-        if (f->amount_minor < 0 || f->amount_minor > AFF_MONEY_MAX_MINOR)
-            return aff_fail(err, AFF_EINVAL, "amount_minor", "amount_minor: a non-negative integer of minor units");
-        in->amount_minor = f->amount_minor;
+    if (dec->p != NULL && has_minor)
+        return aff_fail(err, AFF_EINVAL, name, "give %s or %s, not both", name, name_minor);
+    if (has_minor) {
+        if (minor < 0 || minor > AFF_MONEY_MAX_MINOR)
+            return aff_fail(err, AFF_EINVAL, name_minor, "%s: a non-negative integer of minor units", name_minor);
+        *out = minor;
         return 0;
     }
-    if (f->amount.p == NULL)
+    if (dec->p == NULL)
         return 0;
-    int rc = aff_money_parse(f->amount.p, f->amount.len, p->exponent, 0, &in->amount_minor);
+    int rc = aff_money_parse(dec->p, dec->len, p->exponent, 0, out);
     if (rc != 0)
-        return aff_fail(err, AFF_EINVAL, "amount",
-                        "amount: a non-negative decimal with at most %d fraction digits for %s (e.g. \"49.90\")",
+        return aff_fail(err, AFF_EINVAL, name,
+                        "%s: a non-negative decimal with at most %d fraction digits for %s (e.g. \"49.90\")", name,
                         p->exponent, p->currency);
     return 0;
+}
+
+static int set_amount(const aff_conv_fields *f, const aff_snap_program *p, aff_conversion_input *in, aff_errinfo *err)
+{
+    int rc = set_money("amount", "amount_minor", &f->amount, f->has_amount_minor, f->amount_minor, p,
+                       &in->amount_minor, err);
+    if (rc == 0)
+        rc = set_money("shipping", "shipping_minor", &f->shipping, f->has_shipping_minor, f->shipping_minor, p,
+                       &in->shipping_minor, err);
+    if (rc == 0)
+        rc = set_money("tax", "tax_minor", &f->tax, f->has_tax_minor, f->tax_minor, p, &in->tax_minor, err);
+    if (rc == 0 && in->shipping_minor + in->tax_minor > in->amount_minor)
+        rc = aff_fail(err, AFF_EINVAL, "shipping", "shipping and tax are parts of amount: together at most amount");
+    return rc;
 }
 
 static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
@@ -99,6 +115,7 @@ static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
     json_t *it;
     json_t *clean = json_array();
     int rc = 0;
+    int64_t total = 0;
     json_array_foreach(items, i, it)
     {
         char sku[129] = "", cat[129] = "";
@@ -115,6 +132,12 @@ static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
             err->field = "items";
             break;
         }
+        if (amount * qty > AFF_MONEY_MAX_MINOR - total) {
+            rc = aff_fail(err, AFF_EINVAL, "items", "items: amount_minor * quantity sums beyond %lld",
+                          (long long)AFF_MONEY_MAX_MINOR);
+            break;
+        }
+        total += amount * qty;
         json_array_append_new(clean, json_pack("{s:s, s:s, s:I, s:I}", "sku", sku, "category", cat, "amount_minor",
                                                (json_int_t)amount, "quantity", (json_int_t)qty));
     }
@@ -207,6 +230,7 @@ int aff_api_conversion_input(const aff_snap_program *p, const aff_click_id_key *
         hash_email(&f->email, in->email_hash);
     }
     in->test = f->test;
+    in->renewal = f->renewal;
     return set_items(f->items, in, err);
 }
 
@@ -294,9 +318,11 @@ void aff_api_conversions_create(aff_http *h)
 {
     static const char *const fields[] = {"program_id", "order_id", "event",    "amount", "amount_minor",
                                          "currency",   "click_id", "coupon",   "referral_code",
-                                         "customer_id", "email",   "items",    "test",   "status", NULL};
+                                         "customer_id", "email",   "items",    "test",   "status",
+                                         "shipping",   "shipping_minor", "tax",   "tax_minor", "renewal", NULL};
     static const char *const strings[] = {"order_id", "event",         "amount",      "currency", "click_id",
-                                          "coupon",   "referral_code", "customer_id", "email",    "status"};
+                                          "coupon",   "referral_code", "customer_id", "email",    "status",
+                                          "shipping", "tax"};
     json_t *in = aff_http_json_body(h->req);
     if (in == NULL)
         return;
@@ -321,16 +347,24 @@ void aff_api_conversions_create(aff_http *h)
             rc = aff_fail(&err, AFF_EINVAL, strings[i], "%s: expected a string", strings[i]);
             break;
         }
-        aff_str *dst[] = {&f.order_id, &f.event,       &f.amount, &f.currency, &f.click_id,
-                          &f.coupon,   &f.referral_code, &f.customer_id, &f.email, &f.status};
+        aff_str *dst[] = {&f.order_id, &f.event,         &f.amount,      &f.currency, &f.click_id, &f.coupon,
+                          &f.referral_code, &f.customer_id, &f.email, &f.status,   &f.shipping, &f.tax};
         *dst[i] = s;
     }
     if (rc == 0)
         rc = aff_field_int(in, "amount_minor", 0, INT64_MIN, INT64_MAX, &f.amount_minor, &f.has_amount_minor, &err);
-    json_t *test = json_object_get(in, "test");
+    if (rc == 0)
+        rc = aff_field_int(in, "shipping_minor", 0, INT64_MIN, INT64_MAX, &f.shipping_minor, &f.has_shipping_minor,
+                           &err);
+    if (rc == 0)
+        rc = aff_field_int(in, "tax_minor", 0, INT64_MIN, INT64_MAX, &f.tax_minor, &f.has_tax_minor, &err);
+    json_t *test = json_object_get(in, "test"), *renewal = json_object_get(in, "renewal");
     if (rc == 0 && test != NULL && !json_is_boolean(test))
         rc = aff_fail(&err, AFF_EINVAL, "test", "test: expected true or false");
+    if (rc == 0 && renewal != NULL && !json_is_boolean(renewal))
+        rc = aff_fail(&err, AFF_EINVAL, "renewal", "renewal: expected true or false");
     f.test = test != NULL && json_is_true(test);
+    f.renewal = renewal != NULL && json_is_true(renewal);
     f.items = json_object_get(in, "items");
     if (rc != 0)
         aff_http_error(h->req, rc, &err);

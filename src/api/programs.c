@@ -10,7 +10,8 @@
 
 static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
                                      "allowed_domains", "cookie_days", "attribution",     "click_id_param",
-                                     "commission",     "hold_days",  "min_payout_minor", NULL};
+                                     "commission",     "hold_days",  "min_payout_minor", "payout_schedule", NULL};
+static const char *const schedules[] = {"manual", "weekly", "monthly", NULL};
 
 static int valid_param_name(const char *s)
 {
@@ -103,6 +104,9 @@ static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinf
         return rc;
     if (present && !valid_param_name(r->click_id_param))
         return aff_fail(err, AFF_EINVAL, "click_id_param", "click_id_param: letters, digits and _ only");
+    if ((rc = aff_field_enum(in, "payout_schedule", schedules, r->payout_schedule, sizeof(r->payout_schedule), NULL,
+                             err)) != 0)
+        return rc;
     json_t *plan = json_object_get(in, "commission");
     if (plan != NULL) {
         if (!json_is_object(plan))
@@ -129,6 +133,7 @@ static int run_create(aff_job *job, aff_ctx *ctx)
     snprintf(r->plan_json, sizeof(r->plan_json), "{}");
     r->cookie_days = 30;
     r->hold_days = 30;
+    snprintf(r->payout_schedule, sizeof(r->payout_schedule), "manual");
     int rc = apply_fields(j->in, r, 1, &job->err);
     if (rc == 0)
         rc = aff_catalog_program_create(ctx, r, &job->err);

@@ -13,6 +13,9 @@ static aff_route routes[] = {
     {"GET", "/v1/conversions", AFF_AUTH_ADMIN, aff_api_conversions_list, "conversions_list"},
     {"GET", "/v1/conversions/:id", AFF_AUTH_ADMIN, aff_api_conversions_get, "conversions_get"},
     {"POST", "/v1/conversions/:id/refund", AFF_AUTH_ADMIN, aff_api_conversions_refund, "conversions_refund"},
+    {"POST", "/v1/conversions/:id/approve", AFF_AUTH_ADMIN, aff_api_conversions_approve, "conversions_approve"},
+    {"POST", "/v1/conversions/:id/reject", AFF_AUTH_ADMIN, aff_api_conversions_reject, "conversions_reject"},
+    {"POST", "/v1/conversions/bulk", AFF_AUTH_ADMIN, aff_api_conversions_bulk, "conversions_bulk"},
 
     {"POST", "/v1/programs", AFF_AUTH_ADMIN, aff_api_programs_create, "programs_create"},
     {"GET", "/v1/programs", AFF_AUTH_ADMIN, aff_api_programs_list, "programs_list"},
@@ -33,7 +36,15 @@ static aff_route routes[] = {
     {"GET", "/v1/clicks", AFF_AUTH_ADMIN, aff_api_clicks_list, "clicks_list"},
     {"GET", "/v1/clicks/:id", AFF_AUTH_ADMIN, aff_api_clicks_get, "clicks_get"},
     {"GET", "/v1/commissions", AFF_AUTH_ADMIN, aff_api_commissions_list, "commissions_list"},
+    {"POST", "/v1/commissions/approve", AFF_AUTH_ADMIN, aff_api_commissions_approve, "commissions_approve"},
+    {"GET", "/v1/balances", AFF_AUTH_ADMIN, aff_api_balances, "balances"},
     {"GET", "/v1/payouts", AFF_AUTH_ADMIN, aff_api_payouts_list, "payouts_list"},
+    {"POST", "/v1/payouts/run", AFF_AUTH_ADMIN, aff_api_payouts_run, "payouts_run"},
+    {"GET", "/v1/payouts/:id", AFF_AUTH_ADMIN, aff_api_payouts_get, "payouts_get"},
+    {"POST", "/v1/payouts/:id/paid", AFF_AUTH_ADMIN, aff_api_payouts_paid, "payouts_paid"},
+    {"POST", "/v1/payouts/:id/failed", AFF_AUTH_ADMIN, aff_api_payouts_failed, "payouts_failed"},
+    {"GET", "/v1/payout-runs", AFF_AUTH_ADMIN, aff_api_payout_runs_list, "payout_runs_list"},
+    {"GET", "/v1/payout-runs/:id/export", AFF_AUTH_ADMIN, aff_api_payout_runs_export, "payout_runs_export"},
     {"GET", "/v1/reports", AFF_AUTH_ADMIN, aff_api_reports, "reports"},
 
     {"GET", "/v1/me", AFF_AUTH_AFFILIATE, aff_api_me, "me"},
@@ -43,6 +54,8 @@ static aff_route routes[] = {
     {"GET", "/v1/me/reports", AFF_AUTH_AFFILIATE, aff_api_me_reports, "me_reports"},
     {"GET", "/v1/me/commissions", AFF_AUTH_AFFILIATE, aff_api_me_commissions, "me_commissions"},
     {"GET", "/v1/me/payouts", AFF_AUTH_AFFILIATE, aff_api_me_payouts, "me_payouts"},
+    {"GET", "/v1/me/payouts/:id", AFF_AUTH_AFFILIATE, aff_api_me_payouts_get, "me_payouts_get"},
+    {"GET", "/v1/me/balance", AFF_AUTH_AFFILIATE, aff_api_me_balance, "me_balance"},
 };
 
 static aff_routes table = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -297,6 +297,7 @@ static void read_conv_params(const aff_params *ps, aff_conv_fields *f)
     static const char *const event[] = {"event", NULL}, *const status[] = {"status", NULL};
     static const char *const coupon[] = {"coupon", NULL}, *const customer[] = {"customer_id", NULL};
     static const char *const email[] = {"email", NULL}, *const referral[] = {"referral_code", NULL};
+    static const char *const shipping[] = {"shipping", NULL}, *const tax[] = {"tax", NULL};
     memset(f, 0, sizeof(*f));
     f->click_id = param_str(ps, click);
     f->order_id = param_str(ps, order);
@@ -308,8 +309,12 @@ static void read_conv_params(const aff_params *ps, aff_conv_fields *f)
     f->customer_id = param_str(ps, customer);
     f->email = param_str(ps, email);
     f->referral_code = param_str(ps, referral);
+    f->shipping = param_str(ps, shipping);
+    f->tax = param_str(ps, tax);
     const aff_param *test = aff_params_get1(ps, "test");
     f->test = test != NULL && (strcmp(test->value, "1") == 0 || strcmp(test->value, "true") == 0);
+    const aff_param *renewal = aff_params_get1(ps, "renewal");
+    f->renewal = renewal != NULL && (strcmp(renewal->value, "1") == 0 || strcmp(renewal->value, "true") == 0);
 }
 
 static int is_form(h2o_req_t *req)

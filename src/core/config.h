@@ -30,6 +30,7 @@ typedef struct aff_config {
     int log_level;
     int synchronous;
     int shutdown_timeout_ms;
+    int maintenance_interval_ms;
 } aff_config;
 
 /* Fill c with every default. */

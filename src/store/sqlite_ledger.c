@@ -102,7 +102,7 @@ static const char *const sql[L_COUNT] = {
     [L_PAYOUT_INSERT] = "INSERT INTO payout(affiliate_id, program_id, amount_minor, currency, status, created_ms, run_id,"
                         " lines, reference, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?6)",
     [L_PAYOUT_GET] = "SELECT " PAYOUT_COLS " WHERE id = ?1",
-    [L_PAYOUT_SET] = "UPDATE payout SET status = ?2, reference = ?3, updated_ms = ?4 WHERE id = ?1",
+    [L_PAYOUT_SET] = "UPDATE payout SET status = ?2, reference = ?3, updated_ms = ?4, lines = ?5 WHERE id = ?1",
     [L_RUN_INSERT] = "INSERT INTO payout_run(program_id, cause, payouts, created_ms) VALUES(?1,?2,?3,?4)",
     [L_RUN_GET] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id = ?1",
     [L_RUN_LIST] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id > ?1" ANY("program_id", 3)
@@ -483,6 +483,7 @@ int aff_sq_payout_set_status(aff_store *st, const aff_payout_row *r)
     bind_text(q, 2, r->status);
     bind_text(q, 3, r->reference);
     sqlite3_bind_int64(q, 4, r->updated_ms);
+    sqlite3_bind_int64(q, 5, r->lines);
     int64_t n = 0;
     int rc = changed(st, exec_stmt(q), &n);
     return rc == 0 && n == 0 ? AFF_ENOTFOUND : rc;

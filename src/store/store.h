@@ -350,6 +350,7 @@ typedef struct aff_store_ops {
     int (*payout_list)(aff_store *st, const aff_list_query *q, aff_payout_cb cb, void *ud);
     int (*payout_insert)(aff_store *st, aff_payout_row *row);
     int (*payout_get)(aff_store *st, int64_t id, aff_payout_row *row);
+    /* Set status, reference, updated_ms and lines of a payout. */
     int (*payout_set_status)(aff_store *st, const aff_payout_row *row);
     int (*payout_run_insert)(aff_store *st, aff_payout_run_row *row);
     int (*payout_run_get)(aff_store *st, int64_t id, aff_payout_run_row *row);

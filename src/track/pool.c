@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "track/click.h"
+#include "track/maintenance.h"
 #include "track/rollup.h"
 #include "track/seen.h"
 
@@ -115,7 +116,52 @@ static struct {
     aff_ctx ctx;
     int started;
     _Atomic uint64_t batches, jobs, commit_failures;
+    /* the ticker: submits the maintenance job every maintenance_interval_ms */
+    pthread_t ticker;
+    pthread_mutex_t tick_mu;
+    pthread_cond_t tick_cv;
+    int tick_stop;
+    _Atomic int tick_in_flight;
+    aff_job tick_job;
 } W;
+
+static int maintenance_job_run(aff_job *job, aff_ctx *ctx)
+{
+    (void)job;
+    aff_maintenance_stats s;
+    return aff_maintenance_run(ctx->st, aff_clock_now_ms(), &s);
+}
+
+static void maintenance_job_done(aff_job *job)
+{
+    if (job->rc != 0)
+        AFF_LOG(AFF_LOG_ERROR, "writer: maintenance failed: %s", aff_strerror(job->rc));
+    atomic_store(&W.tick_in_flight, 0);
+}
+
+/* One maintenance job at a time: a round that is still queued is not doubled. */
+static void *ticker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&W.tick_mu);
+    while (!W.tick_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        int64_t ms = W.ctx.cfg->maintenance_interval_ms < 50 ? 50 : W.ctx.cfg->maintenance_interval_ms;
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (long)(ms % 1000) * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&W.tick_cv, &W.tick_mu, &until);
+        if (W.tick_stop || atomic_exchange(&W.tick_in_flight, 1))
+            continue;
+        W.tick_job = (aff_job){.run = maintenance_job_run, .done = maintenance_job_done};
+        if (queue_push(&W.q, &W.tick_job) != 0)
+            atomic_store(&W.tick_in_flight, 0);
+    }
+    pthread_mutex_unlock(&W.tick_mu);
+    return NULL;
+}
 
 static void complete_all(aff_job *list)
 {
@@ -273,6 +319,13 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
         return AFF_ENOMEM;
     }
     W.started = 1;
+    pthread_mutex_init(&W.tick_mu, NULL);
+    pthread_cond_init(&W.tick_cv, NULL);
+    W.tick_stop = 0;
+    if (pthread_create(&W.ticker, NULL, ticker_main, NULL) != 0)
+        AFF_LOG(AFF_LOG_ERROR, "writer: no maintenance ticker (thread creation failed)");
+    else
+        W.started = 2;
     return 0;
 }
 
@@ -293,6 +346,13 @@ void aff_writer_stop(void)
 {
     if (!W.started)
         return;
+    if (W.started == 2) {
+        pthread_mutex_lock(&W.tick_mu);
+        W.tick_stop = 1;
+        pthread_cond_signal(&W.tick_cv);
+        pthread_mutex_unlock(&W.tick_mu);
+        pthread_join(W.ticker, NULL);
+    }
     queue_stop(&W.q);
     pthread_join(W.thread, NULL);
     aff_seen_free(W.ctx.seen);

@@ -1,0 +1,25 @@
+/*
+ * maintenance.h - the writer's periodic work: what time alone changes.
+ *
+ * Owns, every maintenance_interval_ms (a job on the writer, in its own batch):
+ *   1. commission lines and conversions whose hold ended become approved
+ *      (aff_ledger_auto_approve);
+ *   2. approved lines of approved affiliates become payable (aff_ledger_release);
+ *   3. programs whose payout schedule is due get their payout run
+ *      (aff_payout_run_scheduled).
+ * Does not own: the timer (track/pool.c's ticker submits the job) or any rule.
+ */
+#ifndef AFF_TRACK_MAINTENANCE_H
+#define AFF_TRACK_MAINTENANCE_H
+
+#include "track/pool.h"
+
+typedef struct aff_maintenance_stats {
+    int64_t approved_lines, approved_conversions, released_lines;
+    int payout_runs;
+} aff_maintenance_stats;
+
+/* One round at now_ms inside the caller's transaction. */
+int aff_maintenance_run(aff_store *st, int64_t now_ms, aff_maintenance_stats *out);
+
+#endif
