@@ -1,6 +1,7 @@
 /* commission.c - plan grammar and commission arithmetic; see commission.h. */
 #include "track/commission.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,8 +267,11 @@ static int add_override(pctx *pc, int scope, int ev, const char *key, json_t *sp
         return BAD(pc, "commission.%s: keys are 1..%d bytes", path, AFF_PLAN_KEY_MAX);
     if (scope == AFF_OVR_AFFILIATE) {
         char *end;
+        errno = 0;
         long long id = strtoll(key, &end, 10);
-        if (*end != '\0' || id <= 0 || key[0] == '0' || key[0] == '+')
+        /* Only the plain decimal form matches an affiliate: strtoll also skips leading
+         * spaces and saturates beyond int64, and such keys would never match. */
+        if (key[0] < '1' || key[0] > '9' || *end != '\0' || errno == ERANGE || id <= 0)
             return BAD(pc, "commission.%s: affiliate keys are affiliate ids (\"42\")", path);
     }
     aff_plan_override *o = &plan->overrides[plan->noverrides];
