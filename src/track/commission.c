@@ -731,8 +731,9 @@ static const aff_plan_override *find_override(const aff_plan *plan, int ev, int 
 
 static acc *acc_for(evalst *s, const char *rule, const aff_rule *r)
 {
+    /* By rule, not by name: names are cut to fit a line, and two long keys may share one. */
     for (int i = 0; i < s->n; i++)
-        if (strcmp(s->a[i].rule, rule) == 0)
+        if (s->a[i].r == r)
             return &s->a[i];
     /* AFF_COMM_MAX_LINES covers every override plus the base rule: never full. */
     acc *a = &s->a[s->n++];
