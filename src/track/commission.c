@@ -788,7 +788,7 @@ static int percent_of(int64_t base, int64_t rate, int64_t num, int64_t den, int6
     __int128 q = p / d, r = p % d;
     if (2 * r >= d)
         q++;
-    if (q > AFF_MONEY_MAX_MINOR * 100)
+    if (q > AFF_MONEY_MAX_MINOR)
         return AFF_ERANGE;
     *out = (int64_t)q;
     return 0;
@@ -854,7 +854,7 @@ int aff_commission_eval(const aff_plan *plan, const aff_comm_facts *f, aff_comm_
         int64_t amt;
         if (x->r->kind == AFF_RULE_FLAT) {
             __int128 v = (__int128)x->r->value * x->units;
-            if (v > AFF_MONEY_MAX_MINOR * 100)
+            if (v > AFF_MONEY_MAX_MINOR)
                 return AFF_ERANGE;
             amt = (int64_t)v;
         } else if (percent_of(x->base, x->r->value, s.scale_num, s.scale_den, &amt) != 0) {
