@@ -1,6 +1,7 @@
 /* commission.c - plan grammar and commission arithmetic; see commission.h. */
 #include "track/commission.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,8 +267,11 @@ static int add_override(pctx *pc, int scope, int ev, const char *key, json_t *sp
         return BAD(pc, "commission.%s: keys are 1..%d bytes", path, AFF_PLAN_KEY_MAX);
     if (scope == AFF_OVR_AFFILIATE) {
         char *end;
+        errno = 0;
         long long id = strtoll(key, &end, 10);
-        if (*end != '\0' || id <= 0 || key[0] == '0' || key[0] == '+')
+        /* Only the plain decimal form matches an affiliate: strtoll also skips leading
+         * spaces and saturates beyond int64, and such keys would never match. */
+        if (key[0] < '1' || key[0] > '9' || *end != '\0' || errno == ERANGE || id <= 0)
             return BAD(pc, "commission.%s: affiliate keys are affiliate ids (\"42\")", path);
     }
     aff_plan_override *o = &plan->overrides[plan->noverrides];
@@ -727,8 +731,9 @@ static const aff_plan_override *find_override(const aff_plan *plan, int ev, int 
 
 static acc *acc_for(evalst *s, const char *rule, const aff_rule *r)
 {
+    /* By rule, not by name: names are cut to fit a line, and two long keys may share one. */
     for (int i = 0; i < s->n; i++)
-        if (strcmp(s->a[i].rule, rule) == 0)
+        if (s->a[i].r == r)
             return &s->a[i];
     /* AFF_COMM_MAX_LINES covers every override plus the base rule: never full. */
     acc *a = &s->a[s->n++];
@@ -783,7 +788,7 @@ static int percent_of(int64_t base, int64_t rate, int64_t num, int64_t den, int6
     __int128 q = p / d, r = p % d;
     if (2 * r >= d)
         q++;
-    if (q > AFF_MONEY_MAX_MINOR * 100)
+    if (q > AFF_MONEY_MAX_MINOR)
         return AFF_ERANGE;
     *out = (int64_t)q;
     return 0;
@@ -849,7 +854,7 @@ int aff_commission_eval(const aff_plan *plan, const aff_comm_facts *f, aff_comm_
         int64_t amt;
         if (x->r->kind == AFF_RULE_FLAT) {
             __int128 v = (__int128)x->r->value * x->units;
-            if (v > AFF_MONEY_MAX_MINOR * 100)
+            if (v > AFF_MONEY_MAX_MINOR)
                 return AFF_ERANGE;
             amt = (int64_t)v;
         } else if (percent_of(x->base, x->r->value, s.scale_num, s.scale_den, &amt) != 0) {
