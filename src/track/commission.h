@@ -147,7 +147,7 @@ typedef struct aff_comm_facts {
 #define AFF_COMM_MAX_LINES (AFF_PLAN_MAX_OVERRIDES + 2) /* every override + the base rule */
 
 typedef struct aff_comm_line {
-    char rule[64]; /* "sale:default", "sale:tier:2", "sale:sku:TSHIRT", "sale:cap", ... */
+    char rule[64]; /* "sale:percent", "sale:tier:2", "sale:sku:TSHIRT", "sale:cap", ... (cut to fit) */
     int64_t amount_minor;
 } aff_comm_line;
 
