@@ -17,6 +17,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/map.h"
+#include "cli/money.h"
 #include "net/proxy.h"
 #include "net/server.h"
 #include "track/catalog.h"
@@ -34,6 +35,8 @@ static void usage(FILE *out)
                  "  demo     seed an empty store in --data DIR with a demo program, affiliates, links and traffic\n"
                  "  verify   recount raw events against rollups and the ledger; exit 1 on any mismatch\n"
                  "  generate add synthetic clicks and conversions to --data DIR (benchmarks)\n"
+                 "  payout   run payouts and export the mass-payment file; mark payouts paid or failed\n"
+                 "  replay   recompute a period's commissions under another plan (what-if); writes nothing\n"
                  "  config   print an example configuration file with every key (--markdown: a table)\n"
                  "  help     this text; `afftrack COMMAND --help` explains a command\n");
 }
@@ -62,8 +65,10 @@ static void command_help(const char *cmd)
                "store has no program. Run it while no server writes to DIR. Shows progress on a terminal.\n");
     } else if (strcmp(cmd, "verify") == 0) {
         printf("usage: afftrack verify --data DIR\n\nRecounts clicks, conversions, revenue, refunds and commission "
-               "from the raw tables, compares\nthem with the hourly rollups and checks every conversion's ledger "
-               "lines. Prints one JSON object;\nexit status 0 when everything agrees, 1 otherwise.\n");
+               "from the raw tables, compares\nthem with the hourly rollups, checks every conversion's ledger "
+               "lines against the invariants of\ndocs/commissions.md, recounts balances from the lines and "
+               "replays every program under the plan\nversions its conversions recorded. Prints one JSON object; "
+               "exit status 0 when everything agrees, 1 otherwise.\n");
     } else {
         usage(stdout);
     }
@@ -341,6 +346,8 @@ static int cmd_verify(aff_config *cfg)
     aff_verify_report v;
     int rc = aff_verify_run(st, &v);
     aff_store_close(st);
+    if (rc == 0)
+        rc = aff_verify_plans(cfg->data_dir, &v);
     if (rc != 0) {
         fprintf(stderr, "afftrack: verify failed: %s\n", aff_strerror(rc));
         return 2;
@@ -368,6 +375,17 @@ static int cmd_verify(aff_config *cfg)
         json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "ledger", "conversions",
                                                   (json_int_t)v.ledger_mismatches, "first_ids", ids));
     }
+    if (v.balance_mismatches > 0)
+        json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "balances", "mismatches",
+                                                  (json_int_t)v.balance_mismatches));
+    if (v.plan_mismatches > 0) {
+        json_t *ids = json_array();
+        for (int64_t i = 0; i < v.plan_mismatches && i < AFF_VERIFY_LIST_MAX; i++)
+            json_array_append_new(ids, json_integer(v.plan_bad_ids[i]));
+        json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "plans", "conversions",
+                                                  (json_int_t)v.plan_mismatches, "first_ids", ids));
+    }
+    json_object_set_new(out, "programs_replayed", json_integer(v.programs_replayed));
     int ok = aff_verify_ok(&v);
     json_object_set_new(out, "conversions_checked", json_integer(v.conversions_checked));
     json_object_set_new(out, "problems", problems);
@@ -512,6 +530,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "generate") == 0)
         return cmd_generate(argc, argv, &cfg);
+    if (strcmp(cmd, "payout") == 0)
+        return aff_cli_payout(argc, argv, &cfg);
+    if (strcmp(cmd, "replay") == 0)
+        return aff_cli_replay(argc, argv, &cfg);
     static const struct {
         const char *name;
         int (*fn)(aff_config *);

@@ -122,10 +122,13 @@ sqlite3 *aff_sq_db(aff_store *st);
 sqlite3_stmt *aff_sq_ledger_stmt(aff_store *st, int id);
 
 /* Read a conversion row from the columns of AFF_SQ_CONV_COLS. */
-#define AFF_SQ_CONV_COLS                                                                                            \
-    "id, program_id, event, order_id, amount_minor, currency, status, method, click_id, affiliate_id, link_id,"     \
-    " coupon_id, coupon, customer_id, email_hash, test, refunded_minor, items, created_ms, shipping_minor,"         \
-    " tax_minor, renewal, origin_id, plan_version, earned_minor, hold_until_ms, reason, tier FROM conversion"
+#define AFF_SQ_CONV_COLS_OF(t)                                                                                  \
+    t ".id, " t ".program_id, " t ".event, " t ".order_id, " t ".amount_minor, " t ".currency, " t ".status, " t   \
+    ".method, " t ".click_id, " t ".affiliate_id, " t ".link_id, " t ".coupon_id, " t ".coupon, " t               \
+    ".customer_id, " t ".email_hash, " t ".test, " t ".refunded_minor, " t ".items, " t ".created_ms, " t         \
+    ".shipping_minor, " t ".tax_minor, " t ".renewal, " t ".origin_id, " t ".plan_version, " t ".earned_minor, " t \
+    ".hold_until_ms, " t ".reason, " t ".tier, " t ".counted"
+#define AFF_SQ_CONV_COLS AFF_SQ_CONV_COLS_OF("conversion") " FROM conversion"
 void aff_sq_read_conversion(sqlite3_stmt *q, void *row);
 
 /* sqlite_ledger.c: the SQL text of its statements, and its store operations. */
@@ -156,5 +159,8 @@ int aff_sq_payout_set_status(aff_store *st, const aff_payout_row *r);
 int aff_sq_payout_run_insert(aff_store *st, aff_payout_run_row *r);
 int aff_sq_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r);
 int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_run_cb cb, void *ud);
+int aff_sq_replay_prepare(aff_store *st, int64_t program_id, int64_t from_ms, int64_t to_ms);
+int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t to_ms, aff_replay_total_cb cb, void *ud);
+int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud);
 
 #endif

@@ -85,7 +85,7 @@ static const char *const sql[L_COUNT] = {
                      " commission_minor = excluded.commission_minor, tier = excluded.tier",
     [L_BONUS_AWARD] = "INSERT INTO bonus_award VALUES(?1,?2,?3,?4,?5,?6)",
     [L_CONV_SET_STATE] = "UPDATE conversion SET status = ?2, reason = ?3, earned_minor = ?4, hold_until_ms = ?5,"
-                         " plan_version = ?6, tier = ?7 WHERE id = ?1",
+                         " plan_version = ?6, tier = ?7, counted = ?8 WHERE id = ?1",
     [L_CONV_FIRST_BY_CUSTOMER] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND customer_id = ?2 AND event = ?3"
                                  " AND renewal = 0 AND test = 0 AND status <> 'rejected' ORDER BY id LIMIT 1",
     [L_CONV_FIRST_BY_EMAIL] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND email_hash = ?2 AND event = ?3"
@@ -355,6 +355,7 @@ int aff_sq_conversion_set_state(aff_store *st, const aff_conversion_row *r)
     sqlite3_bind_int64(q, 5, r->hold_until_ms);
     sqlite3_bind_int(q, 6, r->plan_version);
     sqlite3_bind_int(q, 7, r->tier);
+    sqlite3_bind_int(q, 8, r->counted);
     int64_t n = 0;
     int rc = changed(st, exec_stmt(q), &n);
     return rc == 0 && n == 0 ? AFF_ENOTFOUND : rc;
@@ -533,4 +534,93 @@ int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_r
     sqlite3_bind_int(q, 2, list_limit(lq));
     sqlite3_bind_int64(q, 3, lq->program_id);
     return run_list(q, &row, read_run, (int (*)(void *, const void *))cb, ud);
+}
+
+/* ---- replay (a scratch connection) --------------------------------------------------- */
+
+/* The temporary tables that shadow the stored ones for a replay: unqualified names in
+ * every statement above resolve to temp first, so pricing writes only here. */
+static const char replay_ddl[] =
+    "CREATE TEMP TABLE conversion AS SELECT * FROM main.conversion WHERE 0;"
+    "CREATE INDEX temp.replay_conversion_id ON conversion(id);"
+    "CREATE INDEX temp.replay_conversion_period ON conversion(program_id, affiliate_id, event, created_ms);"
+    "CREATE TEMP TABLE ledger(id INTEGER PRIMARY KEY, conversion_id INTEGER NOT NULL, program_id INTEGER NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, kind TEXT NOT NULL,"
+    " rule TEXT NOT NULL, plan_version INTEGER NOT NULL, status TEXT NOT NULL, payout_id INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL, slot TEXT NOT NULL, gross_minor INTEGER NOT NULL, hold_until_ms INTEGER NOT NULL,"
+    " updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX temp.replay_ledger_conversion ON ledger(conversion_id, id);"
+    "CREATE TEMP TABLE commission_period(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL,"
+    " counter TEXT NOT NULL, period_start_ms INTEGER NOT NULL, conversions INTEGER NOT NULL,"
+    " revenue_minor INTEGER NOT NULL, commission_minor INTEGER NOT NULL, tier INTEGER NOT NULL,"
+    " PRIMARY KEY(program_id, affiliate_id, counter, period_start_ms));"
+    "CREATE TEMP TABLE bonus_award(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, bonus TEXT NOT NULL,"
+    " period_start_ms INTEGER NOT NULL, conversion_id INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(program_id, affiliate_id, bonus, period_start_ms));";
+
+int aff_sq_replay_prepare(aff_store *st, int64_t program_id, int64_t from_ms, int64_t to_ms)
+{
+    sqlite3 *db = aff_sq_db(st);
+    if (sqlite3_exec(db, replay_ddl, NULL, NULL, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    sqlite3_stmt *q = NULL;
+    static const char copy[] =
+        "INSERT INTO temp.conversion SELECT * FROM main.conversion WHERE program_id = ?1 AND"
+        " ((created_ms >= ?2 AND created_ms < ?3) OR id IN (SELECT origin_id FROM main.conversion"
+        "  WHERE program_id = ?1 AND created_ms >= ?2 AND created_ms < ?3 AND origin_id <> 0))";
+    if (sqlite3_prepare_v2(db, copy, -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, from_ms);
+    sqlite3_bind_int64(q, 3, to_ms);
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : AFF_ESTORE;
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t to_ms, aff_replay_total_cb cb, void *ud)
+{
+    /* conversions: those the affiliate earned in the window (not tests, not posted
+     * rejected); net: every line not rejected of those conversions, whoever holds it */
+    static const char *const text[2] = {
+        "SELECT a, sum(n), sum(m) FROM (SELECT affiliate_id a, count(*) n, 0 m FROM temp.conversion"
+        " WHERE created_ms >= ?1 AND created_ms < ?2 AND test = 0 AND status <> 'rejected'"
+        " GROUP BY affiliate_id UNION ALL SELECT l.affiliate_id, 0, sum(l.amount_minor) FROM main.ledger l"
+        " JOIN temp.conversion c ON c.id = l.conversion_id WHERE c.created_ms >= ?1 AND c.created_ms < ?2"
+        " AND l.status <> 'rejected' GROUP BY l.affiliate_id) GROUP BY a ORDER BY a",
+        "SELECT a, sum(n), sum(m) FROM (SELECT affiliate_id a, count(*) n, 0 m FROM temp.conversion"
+        " WHERE created_ms >= ?1 AND created_ms < ?2 AND test = 0 AND status <> 'rejected'"
+        " GROUP BY affiliate_id UNION ALL SELECT l.affiliate_id, 0, sum(l.amount_minor) FROM temp.ledger l"
+        " JOIN temp.conversion c ON c.id = l.conversion_id WHERE c.created_ms >= ?1 AND c.created_ms < ?2"
+        " AND c.status <> 'rejected' GROUP BY l.affiliate_id) GROUP BY a ORDER BY a",
+    };
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(aff_sq_db(st), text[replayed ? 1 : 0], -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    int rc = 0;
+    while (step_row(q, &rc)) {
+        int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), col_i64(q, 2));
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            break;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud)
+{
+    sqlite3_stmt *q = NULL;
+    static const char text[] = "SELECT " AFF_SQ_CONV_COLS_OF("t") " FROM temp.conversion t JOIN main.conversion m"
+                               " ON m.id = t.id WHERE t.earned_minor <> m.earned_minor ORDER BY t.id";
+    if (sqlite3_prepare_v2(aff_sq_db(st), text, -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    aff_conversion_row *row = malloc(sizeof(*row));
+    int rc = row ? run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud) : AFF_ENOMEM;
+    free(row);
+    sqlite3_finalize(q);
+    return rc;
 }

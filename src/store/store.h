@@ -132,6 +132,7 @@ typedef struct aff_conversion_row {
     int plan_version;                  /* the plan version that priced it (0: none) */
     int64_t earned_minor;              /* gross commission of the earning affiliate */
     int tier;                          /* tier level its default rule was priced at (0: none) */
+    int counted;                       /* 1: counted towards volume when it was priced */
     int64_t hold_until_ms;             /* pending until then (INT64_MAX: held for review) */
     char reason[AFF_REASON_MAX + 1];   /* why rejected / held, "" none */
     char items_json[AFF_ITEMS_MAX + 1];
@@ -246,6 +247,8 @@ typedef int (*aff_ledger_cb)(void *ud, const aff_ledger_row *row);
 typedef int (*aff_payout_cb)(void *ud, const aff_payout_row *row);
 typedef int (*aff_payout_run_cb)(void *ud, const aff_payout_run_row *row);
 typedef int (*aff_balance_cb)(void *ud, const aff_balance_row *row);
+/* One affiliate's replay total: conversions it earned, net commission of its lines. */
+typedef int (*aff_replay_total_cb)(void *ud, int64_t affiliate_id, int64_t conversions, int64_t net_minor);
 typedef int (*aff_report_cb)(void *ud, const aff_report_row *row);
 /* List callbacks return 0 to go on, 1 to stop early (not an error), <0 to abort with that rc. */
 
@@ -356,6 +359,18 @@ typedef struct aff_store_ops {
     int (*payout_run_get)(aff_store *st, int64_t id, aff_payout_run_row *row);
     int (*payout_run_list)(aff_store *st, const aff_list_query *q, aff_payout_run_cb cb, void *ud);
 
+    /* Replay (a SCRATCH connection only): shadow the ledger, counting periods, bonus
+     * awards and the program's conversions created in [from_ms, to_ms) (with the
+     * originals of its renewals) with temporary tables, so pricing them again writes
+     * nothing stored. */
+    int (*replay_prepare)(aff_store *st, int64_t program_id, int64_t from_ms, int64_t to_ms);
+    /* Per affiliate, for the shadowed conversions created in [from_ms, to_ms): the net of
+     * their lines that are not rejected, in the stored ledger (replayed 0) or in the
+     * replay's (replayed 1). */
+    int (*replay_totals)(aff_store *st, int replayed, int64_t from_ms, int64_t to_ms, aff_replay_total_cb cb, void *ud);
+    /* Shadowed conversions whose replayed earned_minor differs from the stored one. */
+    int (*replay_mismatches)(aff_store *st, aff_conversion_cb cb, void *ud);
+
     int (*rollup_add)(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                       const aff_rollup_delta *d);
     int (*report)(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud);
@@ -366,7 +381,9 @@ struct aff_store {
     const aff_store_ops *ops;
 };
 
-enum { AFF_STORE_WRITER = 0, AFF_STORE_READER = 1 };
+/* SCRATCH: reads the store like a reader but may write temporary tables that shadow
+ * the stored ones (replay: track/replay.h); it never writes the database file. */
+enum { AFF_STORE_WRITER = 0, AFF_STORE_READER = 1, AFF_STORE_SCRATCH = 2 };
 
 /* Open (creating and migrating when role is AFF_STORE_WRITER) the SQLite store in
  * directory dir. synchronous_full selects fsync on every commit (see config). */
@@ -440,6 +457,9 @@ static inline int aff_store_payout_get(aff_store *st, int64_t id, aff_payout_row
 static inline int aff_store_payout_set_status(aff_store *st, const aff_payout_row *r) { return st->ops->payout_set_status(st, r); }
 static inline int aff_store_payout_run_insert(aff_store *st, aff_payout_run_row *r) { return st->ops->payout_run_insert(st, r); }
 static inline int aff_store_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r) { return st->ops->payout_run_get(st, id, r); }
+static inline int aff_store_replay_prepare(aff_store *st, int64_t pid, int64_t from, int64_t to) { return st->ops->replay_prepare(st, pid, from, to); }
+static inline int aff_store_replay_totals(aff_store *st, int replayed, int64_t from, int64_t to, aff_replay_total_cb cb, void *ud) { return st->ops->replay_totals(st, replayed, from, to, cb, ud); }
+static inline int aff_store_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud) { return st->ops->replay_mismatches(st, cb, ud); }
 static inline int aff_store_payout_run_list(aff_store *st, const aff_list_query *q, aff_payout_run_cb cb, void *ud) { return st->ops->payout_run_list(st, q, cb, ud); }
 static inline int aff_store_rollup_add(aff_store *st, int64_t hour, int64_t pid, int64_t aid, int64_t lid, const aff_rollup_delta *d) { return st->ops->rollup_add(st, hour, pid, aid, lid, d); }
 static inline int aff_store_report(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud) { return st->ops->report(st, q, cb, ud); }

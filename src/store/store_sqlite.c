@@ -97,6 +97,8 @@ static const char *const migrations[] = {
     "ALTER TABLE conversion ADD COLUMN hold_until_ms INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE conversion ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE conversion ADD COLUMN tier INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE conversion SET counted = 1 WHERE test = 0 AND status <> 'rejected';"
     "UPDATE conversion SET"
     " earned_minor = coalesce((SELECT sum(amount_minor) FROM ledger l WHERE l.conversion_id = conversion.id"
     "   AND l.kind = 'commission'), 0),"
@@ -243,8 +245,8 @@ static const char *const sql[S_COUNT] = {
     [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
                       " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
                       " refunded_minor, items, created_ms, shipping_minor, tax_minor, renewal, origin_id, plan_version,"
-                      " earned_minor, hold_until_ms, reason, tier) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-                      "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
+                      " earned_minor, hold_until_ms, reason, tier, counted) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
+                      "?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)",
     [S_CONV_GET] = "SELECT " AFF_SQ_CONV_COLS " WHERE id = ?1",
     [S_CONV_LIST] = "SELECT " AFF_SQ_CONV_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
                     " AND (?5 IS NULL OR status = ?5) ORDER BY id LIMIT ?2",
@@ -1072,6 +1074,7 @@ void aff_sq_read_conversion(sqlite3_stmt *q, void *v)
     r->hold_until_ms = col_i64(q, 25);
     col_text(q, 26, r->reason, sizeof(r->reason));
     r->tier = (int)col_i64(q, 27);
+    r->counted = (int)col_i64(q, 28);
 }
 
 static int sq_conversion_find(aff_store *st, int64_t program_id, const char *event, const char *order_id,
@@ -1118,6 +1121,7 @@ static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
     sqlite3_bind_int64(q, 25, r->hold_until_ms);
     bind_text(q, 26, r->reason);
     sqlite3_bind_int(q, 27, r->tier);
+    sqlite3_bind_int(q, 28, r->counted);
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -1377,6 +1381,8 @@ static const aff_store_ops sqlite_ops = {
     .payout_list = aff_sq_payout_list, .payout_insert = aff_sq_payout_insert, .payout_get = aff_sq_payout_get,
     .payout_set_status = aff_sq_payout_set_status, .payout_run_insert = aff_sq_payout_run_insert,
     .payout_run_get = aff_sq_payout_run_get, .payout_run_list = aff_sq_payout_run_list,
+    .replay_prepare = aff_sq_replay_prepare, .replay_totals = aff_sq_replay_totals,
+    .replay_mismatches = aff_sq_replay_mismatches,
     .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
 };
 
@@ -1425,7 +1431,7 @@ int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_s
     if (s == NULL)
         return AFF_ENOMEM;
     s->base.ops = &sqlite_ops;
-    s->reader = role == AFF_STORE_READER;
+    s->reader = role != AFF_STORE_WRITER; /* a scratch connection reads main like a reader */
     int flags = SQLITE_OPEN_NOMUTEX | (role == AFF_STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                                                 : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)

@@ -237,10 +237,13 @@ static const aff_plan *plan_for(retro *x, const aff_conversion_row *c, int *rc)
     return x->other;
 }
 
+/* Re-price one earlier conversion at the new level. Whatever happened to it since (a
+ * refund, a full reversal, an admin's rejection), its gross follows the level, so a
+ * replay in order of the final states (track/replay.h) finds the same numbers; a
+ * rejected conversion only records its gross (no line: it earns nothing). */
 static int reprice_one(retro *x, const aff_conversion_row *row)
 {
-    int open = strcmp(row->status, "pending") == 0 || strcmp(row->status, "approved") == 0;
-    if (row->id == x->skip_id || row->test || row->renewal || !open)
+    if (row->id == x->skip_id || row->test || row->renewal || !row->counted)
         return 0;
     int rc = 0;
     const aff_plan *plan = plan_for(x, row, &rc);
@@ -275,9 +278,14 @@ static int reprice_one(retro *x, const aff_conversion_row *row)
                        r->conv.plan_version};
         int64_t d1 = 0, d2 = 0;
         char why[160];
-        if ((rc = aff_ledger_sync_share(x->ctx->st, r, &s, x->now_ms, 0, &d1)) == 0 &&
-            (rc = aff_earn_sync_parents(x->ctx, plan, r, x->now_ms, &d2)) == 0 &&
-            (rc = aff_store_conversion_set_state(x->ctx->st, &r->conv)) == 0 && !aff_ledger_check(r, why, sizeof(why)))
+        int rejected = strcmp(r->conv.status, "rejected") == 0;
+        if (!rejected)
+            rc = aff_ledger_sync_share(x->ctx->st, r, &s, x->now_ms, 0, &d1);
+        if (rc == 0 && !rejected)
+            rc = aff_earn_sync_parents(x->ctx, plan, r, x->now_ms, &d2);
+        if (rc == 0)
+            rc = aff_store_conversion_set_state(x->ctx->st, &r->conv);
+        if (rc == 0 && !aff_ledger_check(r, why, sizeof(why)))
             rc = AFF_EINVARIANT;
         x->delta += d1 + d2;
     }
@@ -431,6 +439,7 @@ int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_con
     c->earned_minor = earned;
     c->tier = res.tier;
     c->plan_version = p.version;
+    c->counted = !c->renewal && !dry;
     if (dry)
         goto out;
     if ((rc = aff_store_conversion_set_state(ctx->st, c)) != 0)
