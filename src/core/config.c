@@ -55,8 +55,8 @@ static const setting settings[] = {
     {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), 0, "10000", 0, 600000, {0},
      "on SIGTERM, longest wait for accepted work to be committed and answered"},
     {"maintenance_interval_ms", T_INT, OFF(maintenance_interval_ms), 0, "60000", 50, 86400000, {0},
-     "how often the writer approves commissions whose hold ended, makes approved lines payable and runs scheduled"
-     " payouts"},
+     "how often the writer charges cost per click, approves commissions whose hold ended, makes approved lines"
+     " payable and runs scheduled payouts"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

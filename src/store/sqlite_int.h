@@ -162,5 +162,7 @@ int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_r
 int aff_sq_replay_prepare(aff_store *st, int64_t program_id, int64_t from_ms, int64_t to_ms);
 int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t to_ms, aff_replay_total_cb cb, void *ud);
 int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud);
+int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
+                                      aff_replay_total_cb cb, void *ud);
 
 #endif

@@ -40,6 +40,7 @@ enum {
     L_CONV_SET_STATE, L_CONV_FIRST_BY_CUSTOMER, L_CONV_FIRST_BY_EMAIL, L_CONV_LIST_PERIOD, L_CONV_AUTO_APPROVE,
     L_PAYOUT_LIST, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
+    L_CPC_CLICKS,
     L_COUNT
 };
 
@@ -107,6 +108,9 @@ static const char *const sql[L_COUNT] = {
     [L_RUN_GET] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id = ?1",
     [L_RUN_LIST] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id > ?1" ANY("program_id", 3)
                    " ORDER BY id LIMIT ?2",
+    /* hour leads the rollup key: a range of hours, then the program */
+    [L_CPC_CLICKS] = "SELECT affiliate_id, sum(unique_clicks) FROM stats_hourly WHERE hour > ?2 AND hour <= ?3"
+                     " AND program_id = ?1 GROUP BY affiliate_id HAVING sum(unique_clicks) > 0 ORDER BY affiliate_id",
 };
 
 _Static_assert(L_COUNT <= AFF_SQ_LEDGER_STMTS, "raise AFF_SQ_LEDGER_STMTS");
@@ -622,5 +626,28 @@ int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud)
     int rc = row ? run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud) : AFF_ENOMEM;
     free(row);
     sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- cost per click ------------------------------------------------------------------- */
+
+int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
+                                      aff_replay_total_cb cb, void *ud)
+{
+    sqlite3_stmt *q = Q(st, L_CPC_CLICKS);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, from_hour);
+    sqlite3_bind_int64(q, 3, to_hour);
+    int rc = 0;
+    while (step_row(q, &rc)) {
+        int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), 0);
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            break;
+        }
+    }
+    sqlite3_reset(q);
     return rc;
 }

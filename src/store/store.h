@@ -247,8 +247,8 @@ typedef int (*aff_ledger_cb)(void *ud, const aff_ledger_row *row);
 typedef int (*aff_payout_cb)(void *ud, const aff_payout_row *row);
 typedef int (*aff_payout_run_cb)(void *ud, const aff_payout_run_row *row);
 typedef int (*aff_balance_cb)(void *ud, const aff_balance_row *row);
-/* One affiliate's replay total: conversions it earned, net commission of its lines. */
-typedef int (*aff_replay_total_cb)(void *ud, int64_t affiliate_id, int64_t conversions, int64_t net_minor);
+/* Per-affiliate totals: (conversions or unique clicks, an amount). */
+typedef int (*aff_replay_total_cb)(void *ud, int64_t affiliate_id, int64_t count, int64_t net_minor);
 typedef int (*aff_report_cb)(void *ud, const aff_report_row *row);
 /* List callbacks return 0 to go on, 1 to stop early (not an error), <0 to abort with that rc. */
 
@@ -368,6 +368,9 @@ typedef struct aff_store_ops {
      * their lines that are not rejected, in the stored ledger (replayed 0) or in the
      * replay's (replayed 1). */
     int (*replay_totals)(aff_store *st, int replayed, int64_t from_ms, int64_t to_ms, aff_replay_total_cb cb, void *ud);
+    /* Unique clicks per affiliate of a program in the hours (from_hour, to_hour]. */
+    int (*unique_clicks_by_affiliate)(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
+                                      aff_replay_total_cb cb, void *ud);
     /* Shadowed conversions whose replayed earned_minor differs from the stored one. */
     int (*replay_mismatches)(aff_store *st, aff_conversion_cb cb, void *ud);
 
@@ -459,6 +462,7 @@ static inline int aff_store_payout_run_insert(aff_store *st, aff_payout_run_row 
 static inline int aff_store_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r) { return st->ops->payout_run_get(st, id, r); }
 static inline int aff_store_replay_prepare(aff_store *st, int64_t pid, int64_t from, int64_t to) { return st->ops->replay_prepare(st, pid, from, to); }
 static inline int aff_store_replay_totals(aff_store *st, int replayed, int64_t from, int64_t to, aff_replay_total_cb cb, void *ud) { return st->ops->replay_totals(st, replayed, from, to, cb, ud); }
+static inline int aff_store_unique_clicks_by_affiliate(aff_store *st, int64_t pid, int64_t from, int64_t to, aff_replay_total_cb cb, void *ud) { return st->ops->unique_clicks_by_affiliate(st, pid, from, to, cb, ud); }
 static inline int aff_store_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud) { return st->ops->replay_mismatches(st, cb, ud); }
 static inline int aff_store_payout_run_list(aff_store *st, const aff_list_query *q, aff_payout_run_cb cb, void *ud) { return st->ops->payout_run_list(st, q, cb, ud); }
 static inline int aff_store_rollup_add(aff_store *st, int64_t hour, int64_t pid, int64_t aid, int64_t lid, const aff_rollup_delta *d) { return st->ops->rollup_add(st, hour, pid, aid, lid, d); }

@@ -1382,7 +1382,7 @@ static const aff_store_ops sqlite_ops = {
     .payout_set_status = aff_sq_payout_set_status, .payout_run_insert = aff_sq_payout_run_insert,
     .payout_run_get = aff_sq_payout_run_get, .payout_run_list = aff_sq_payout_run_list,
     .replay_prepare = aff_sq_replay_prepare, .replay_totals = aff_sq_replay_totals,
-    .replay_mismatches = aff_sq_replay_mismatches,
+    .replay_mismatches = aff_sq_replay_mismatches, .unique_clicks_by_affiliate = aff_sq_unique_clicks_by_affiliate,
     .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
 };
 
