@@ -377,10 +377,12 @@ void aff_api_conversions_create(aff_http *h)
 
 static int run_refund(aff_job *job, aff_ctx *ctx)
 {
-    static const char *const fields[] = {"amount_minor", "amount", NULL};
+    static const char *const fields[] = {"amount_minor", "amount", "reason", NULL};
+    static const char *const reasons[] = {"refund", "chargeback", NULL};
     aff_api_job *j = AFF_API_JOB(job);
     int64_t amount = -1;
     int present = 0;
+    char reason[16] = "refund";
     aff_conversion_row *conv = malloc(sizeof(*conv));
     int rc = conv ? aff_store_conversion_get(ctx->st, j->id, conv) : AFF_ENOMEM;
     if (rc == AFF_ENOTFOUND)
@@ -389,6 +391,8 @@ static int run_refund(aff_job *job, aff_ctx *ctx)
         rc = aff_field_only(j->in, fields, &job->err);
     if (rc == 0)
         rc = aff_field_int(j->in, "amount_minor", 0, 1, AFF_MONEY_MAX_MINOR, &amount, &present, &job->err);
+    if (rc == 0)
+        rc = aff_field_enum(j->in, "reason", reasons, reason, sizeof(reason), NULL, &job->err);
     json_t *dec = rc == 0 ? json_object_get(j->in, "amount") : NULL;
     if (rc == 0 && dec != NULL) {
         int exp = 2;
@@ -404,7 +408,8 @@ static int run_refund(aff_job *job, aff_ctx *ctx)
     if (rc == 0 && r == NULL)
         rc = AFF_ENOMEM;
     if (rc == 0)
-        rc = aff_conversion_refund(ctx, j->id, amount, aff_clock_now_ms(), r, &job->err);
+        rc = aff_conversion_take_back(ctx, j->id, amount, strcmp(reason, "chargeback") == 0, aff_clock_now_ms(), r,
+                                      &job->err);
     if (rc == 0)
         j->out = aff_render_conversion_result(r);
     free(r);

@@ -286,6 +286,12 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
 int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_t now_ms, aff_conversion_result *out,
                           aff_errinfo *err)
 {
+    return aff_conversion_take_back(ctx, id, amount_minor, 0, now_ms, out, err);
+}
+
+int aff_conversion_take_back(aff_ctx *ctx, int64_t id, int64_t amount_minor, int chargeback, int64_t now_ms,
+                             aff_conversion_result *out, aff_errinfo *err)
+{
     int rc = aff_conversion_load(ctx->st, id, out);
     if (rc == AFF_ENOTFOUND)
         return aff_fail(err, rc, NULL, "no such conversion");
@@ -316,7 +322,7 @@ int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_
     /* Every share (commission, parents', bonuses) follows the refund pro rata, with one
      * appended line each; a full refund also reverses what never reached a payout. */
     int64_t delta = 0;
-    rc = aff_ledger_sync_all(ctx->st, out, now_ms, &delta);
+    rc = aff_ledger_sync_all(ctx->st, out, chargeback ? "chargeback" : "reversal", now_ms, &delta);
     if (rc == AFF_ECONFLICT)
         return aff_fail(err, rc, NULL, "a conversion takes at most %d ledger lines", AFF_CONV_MAX_LINES);
     if (rc == 0 && strcmp(c->status, "reversed") == 0)

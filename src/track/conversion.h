@@ -72,6 +72,11 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
 int aff_conversion_refund(aff_ctx *ctx, int64_t id, int64_t amount_minor, int64_t now_ms, aff_conversion_result *out,
                           aff_errinfo *err);
 
+/* The same for a chargeback (the payment was disputed, not refunded by the shop): the
+ * arithmetic is the refund's; the appended lines are of kind "chargeback". */
+int aff_conversion_take_back(aff_ctx *ctx, int64_t id, int64_t amount_minor, int chargeback, int64_t now_ms,
+                             aff_conversion_result *out, aff_errinfo *err);
+
 /* Load a conversion and all its ledger lines (any thread with a store). */
 int aff_conversion_load(aff_store *st, int64_t id, aff_conversion_result *out);
 

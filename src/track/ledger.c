@@ -96,7 +96,7 @@ int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_sha
     return rc;
 }
 
-int aff_ledger_sync_all(aff_store *st, aff_conversion_result *r, int64_t now_ms, int64_t *delta)
+int aff_ledger_sync_all(aff_store *st, aff_conversion_result *r, const char *kind, int64_t now_ms, int64_t *delta)
 {
     *delta = 0;
     int n = r->nlines; /* shares are those that exist: appended lines join existing ones */
@@ -110,7 +110,7 @@ int aff_ledger_sync_all(aff_store *st, aff_conversion_result *r, int64_t now_ms,
         char slot[sizeof(l->slot)], rule[sizeof(l->rule)];
         memcpy(slot, l->slot, sizeof(slot));
         memcpy(rule, l->rule, sizeof(rule));
-        aff_share s = {slot, l->affiliate_id, l->gross_minor, "reversal", rule, l->plan_version};
+        aff_share s = {slot, l->affiliate_id, l->gross_minor, kind, rule, l->plan_version};
         int64_t d = 0;
         int rc = aff_ledger_sync_share(st, r, &s, now_ms, 0, &d);
         if (rc != 0)

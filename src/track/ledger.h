@@ -71,9 +71,9 @@ int64_t aff_ledger_owed(const aff_conversion_row *conv, const char *slot, int64_
 int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_share *s, int64_t now_ms, int dry,
                           int64_t *delta);
 
-/* Every share of r brought up to date for the conversion's current refund state
- * (kind "reversal"); *delta gets the total appended. */
-int aff_ledger_sync_all(aff_store *st, aff_conversion_result *r, int64_t now_ms, int64_t *delta);
+/* Every share of r brought up to date for the conversion's current refund state, with
+ * lines of kind ("reversal" or "chargeback"); *delta gets the total appended. */
+int aff_ledger_sync_all(aff_store *st, aff_conversion_result *r, const char *kind, int64_t now_ms, int64_t *delta);
 
 /* After a full refund: the lines of every share none of whose lines reached a payout
  * become reversed (so a fully refunded, unpaid conversion leaves nothing in balances). */

@@ -96,7 +96,7 @@ static int reprice(replay *x, aff_conversion_result *r, int64_t id)
                              .to = "rejected", .payout_id = -1, .now_ms = c->created_ms};
         return aff_store_ledger_move(x->st, &m, &delta);
     }
-    return aff_ledger_sync_all(x->st, r, c->created_ms, &delta);
+    return aff_ledger_sync_all(x->st, r, "reversal", c->created_ms, &delta);
 }
 
 typedef struct totals {

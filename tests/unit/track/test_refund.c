@@ -209,3 +209,27 @@ AFF_TEST(refund_many_partials_then_rest)
     fx_close(&w.f);
 }
 
+
+AFF_TEST(refund_chargeback_lines)
+{
+    world w;
+    WORLD_OR_RETURN(&w);
+    int64_t id = sale_999(&w, "cb-1", "approved");
+    aff_conversion_result *r = result();
+    aff_errinfo err = {0};
+    /* A chargeback of 500 of 999: 125*500/999 = 62.56 -> 63 taken back, as a "chargeback" line. */
+    AFF_CHECK_INT(aff_conversion_take_back(&w.f.ctx, id, 500, 1, FX_T0 + FX_DAY, r, &err), AFF_OK);
+    AFF_CHECK_INT(r->nlines, 2);
+    AFF_CHECK_INT(r->lines[1].amount_minor, -63);
+    AFF_CHECK_STR(r->lines[1].kind, "chargeback");
+    /* then the rest as a plain refund: -62, and the conversion is reversed */
+    AFF_CHECK_INT(refund(&w, id, -1, FX_T0 + 2 * FX_DAY, r, &err), AFF_OK);
+    AFF_CHECK_INT(r->nlines, 3);
+    AFF_CHECK_INT(r->lines[2].amount_minor, -62);
+    AFF_CHECK_STR(r->lines[2].kind, "reversal");
+    AFF_CHECK_STR(r->conv.status, "reversed");
+    EXPECT_LEDGER_OK(&w, id);
+    EXPECT_ROLLUPS_MATCH(&w);
+    free(r);
+    fx_close(&w.f);
+}
