@@ -129,8 +129,8 @@ int aff_ledger_reverse_unpaid(aff_store *st, aff_conversion_result *r, int64_t n
 {
     for (int i = 0; i < r->nlines; i++) {
         aff_ledger_row *l = &r->lines[i];
-        if (strcmp(l->status, "rejected") == 0 || strcmp(l->status, "reversed") == 0)
-            continue;
+        if (strcmp(l->status, "rejected") == 0 || strcmp(l->status, "reversed") == 0 || is_bonus(l->slot))
+            continue; /* a bonus, once reached, is kept */
         int paid = 0;
         for (int j = 0; j < r->nlines && !paid; j++)
             paid = r->lines[j].affiliate_id == l->affiliate_id && strcmp(r->lines[j].slot, l->slot) == 0 &&

@@ -97,18 +97,26 @@ int aff_payout_run(aff_store *st, int64_t program_id, const char *cause, int64_t
         rc = AFF_ENOMEM;
         goto out;
     }
-    /* The run row first: payouts carry its id; its count is written at the end. */
+    aff_affiliate_row *aff = malloc(sizeof(*aff));
+    if (aff == NULL) {
+        free(prog);
+        rc = AFF_ENOMEM;
+        goto out;
+    }
+    /* Who is paid is decided first: the run row carries the count, payouts its id. */
     size_t npay = 0;
     for (size_t i = 0; i < d.n; i++) {
-        if ((rc = aff_store_program_get(st, d.rows[i].program_id, prog)) != 0)
+        if ((rc = aff_store_program_get(st, d.rows[i].program_id, prog)) != 0 ||
+            (rc = aff_store_affiliate_get(st, d.rows[i].affiliate_id, aff)) != 0)
             break;
-        if (d.rows[i].payable < prog->min_payout_minor) {
-            d.rows[i].payable = 0; /* below the minimum: stays payable for a later run */
+        if (d.rows[i].payable < prog->min_payout_minor || strcmp(aff->status, "approved") != 0) {
+            d.rows[i].payable = 0; /* below the minimum, or not approved: stays payable for a later run */
             continue;
         }
         npay++;
     }
     free(prog);
+    free(aff);
     run->payouts = (int64_t)npay;
     if (rc == 0)
         rc = aff_store_payout_run_insert(st, run);
@@ -298,12 +306,13 @@ static int export_one(void *ud, const aff_payout_row *p)
     snprintf(aff, sizeof(aff), "%lld", (long long)p->affiliate_id);
     const char *receiver = a->payout_account[0] ? a->payout_account : a->email;
     if (x->format == AFF_EXPORT_JSON) {
-        json_array_append_new(x->arr, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "payout_id",
+        json_array_append_new(x->arr, json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:I,s:s,s:s,s:s,s:o}", "payout_id",
                                                 (json_int_t)p->id, "affiliate_id", (json_int_t)p->affiliate_id, "name",
-                                                a->name, "email", a->email, "payout_method", a->payout_method,
+                                                a->name, "email", a->email, "payout_method",
+                                                a->payout_method[0] ? json_string(a->payout_method) : json_null(),
                                                 "payout_account", receiver, "amount_minor", (json_int_t)p->amount_minor,
                                                 "amount", amount, "currency", p->currency, "status", p->status,
-                                                "reference", p->reference));
+                                                "reference", p->reference[0] ? json_string(p->reference) : json_null()));
     } else if (x->format == AFF_EXPORT_PAYPAL) {
         char note[64];
         snprintf(note, sizeof(note), "Affiliate payout %lld", (long long)p->id);

@@ -1,8 +1,8 @@
 /*
  * payout.h - payout runs: paying affiliates their payable balances.
  *
- * Owns: the run (every affiliate whose payable balance in a program reaches the
- * program's min_payout_minor gets one payout holding all its payable lines), marking
+ * Owns: the run (every approved affiliate whose payable balance in a program reaches
+ * the program's min_payout_minor gets one payout holding all its payable lines), marking
  * a payout paid or failed, scheduled runs, and the mass-payment export files.
  * Does not own: line statuses' legality (track/ledger.h) or SQL.
  *
