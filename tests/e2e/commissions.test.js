@@ -253,6 +253,16 @@ describe('commissions', () => {
       // books 48.00 * 20 % = 960; other 32.00 * 10 % = 320
       const r = await sale(p, aff, 8000, { items: [{ sku: 'B', category: 'books', amount_minor: 6000, quantity: 1 }, { sku: 'O', category: 'misc', amount_minor: 4000, quantity: 1 }] });
       assert.deepEqual(rules(r.commissions).sort(), [['sale:category:books', 960], ['sale:percent', 320]].sort());
+      // rounded once per line, never per item or on the scaled base:
+      // base 0.05, items 0.13 (books) + 0.12: books share 0.05 * 13/25 = 0.026 -> 50 % = 0.013 -> 1
+      // (rounding the scaled base first would give round(2.6) = 3 * 50 % = 1.5 -> 2)
+      const q = await program({ sale: { percent: '10', categories: { books: { percent: '50' } } } });
+      const r2 = await sale(q, aff, 5, { items: [{ sku: 'A', category: 'books', amount_minor: 13, quantity: 1 }, { sku: 'B', category: 'misc', amount_minor: 12, quantity: 1 }] });
+      assert.equal(sum(r2.commissions.filter((l) => l.rule === 'sale:category:books')), 1);
+      assert.equal(r2.conversion.earned_minor, 1, 'misc: 10 % of 0.024 -> 0');
+      // two books items of 0.01: 50 % of 0.02 = 1 (per item it would be 1 + 1)
+      const r3 = await sale(q, aff, 2, { items: [{ sku: 'A', category: 'books', amount_minor: 1, quantity: 1 }, { sku: 'B', category: 'books', amount_minor: 1, quantity: 1 }] });
+      assert.deepEqual(rules(r3.commissions), [['sale:category:books', 1]]);
     });
 
     it('exclude shipping and tax from the base', async () => {
@@ -463,6 +473,18 @@ describe('commissions', () => {
       const rene = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('REN'), amount_minor: 3000, renewal: true, email: email.toUpperCase() });
       assert.equal(rene.conversion.origin_id, fe.conversion.id);
       assert.deepEqual(rules(rene.commissions), [['sale:percent', 600]], '20 % of 30.00 at plan v2');
+      // never attributed to a click: another affiliate's click id does not take the renewal
+      const other = await h.createAffiliate(srv);
+      const oc = await h.clickOk(srv, (await linkFor(p, other)).code);
+      const renc = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('REN'), amount_minor: 1000, renewal: true, customer_id: cust, click_id: oc.clickId });
+      assert.equal(renc.conversion.affiliate_id, aff.id);
+      assert.equal(renc.conversion.origin_id, first.conversion.id);
+      // the original must be of the same event
+      h.expectError(await h.postConversion(srv, { program_id: p.id, order_id: h.uniq('REN'), event: 'lead', amount_minor: 1000, renewal: true, customer_id: cust }), 422, 'not_attributed');
+      // the postback takes renewal=1 too: 10 % of 20.00 at plan v1
+      const pb = await srv.api('GET', `/postback?${h.qs({ token: p.postback_token, order_id: h.uniq('PB'), amount: '20.00', renewal: '1', customer_id: cust }).slice(1)}`, { key: null });
+      h.expectStatus(pb, 201, 'postback renewal');
+      assert.deepEqual([pb.json.conversion.renewal, pb.json.conversion.origin_id, pb.json.conversion.earned_minor], [true, first.conversion.id, 200]);
       // No customer_id nor email: 422 field customer_id
       h.expectError(await h.postConversion(srv, { program_id: p.id, order_id: h.uniq('REN'), amount_minor: 5000, renewal: true }), 422, 'invalid_argument', 'customer_id');
 
@@ -613,6 +635,17 @@ describe('commissions', () => {
       assert.equal(s3.conversion.hold_until, null);
       assert.equal(s3.commissions[0].status, 'approved');
       h.expectError(await approve(s3.conversion.id), 409, 'conflict');
+    });
+
+    // DISCREPANCY (or unclear docs): docs/api.md says a replayed POST /v1/conversions answers
+    // "200 with the identical body"; after an approval the replay shows the current state.
+    it('a replay after approval answers the identical body of the first answer', { todo: 'the replay answers the current state' }, async () => {
+      const s = await sale(prog, aff, 1000);
+      h.expectStatus(await approve(s.conversion.id), 200);
+      const r = await h.postConversion(srv, { program_id: prog.id, order_id: s.conversion.order_id });
+      h.expectStatus(r, 200);
+      assert.equal(r.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(r.json, s);
     });
 
     it('reject with reason: lines rejected; the conversion leaves the reports; 409 after', async () => {

@@ -366,6 +366,23 @@ describe('payouts', () => {
     });
   });
 
+  it('min_payout_minor: a balance equal to the minimum is paid, one minor unit less waits', async () => {
+    const W = await h.createAffiliate(srv);
+    const V = await h.createAffiliate(srv);
+    const p = await h.createProgram(srv, { hold_days: 0, min_payout_minor: 1000, commission: { sale: { flat_minor: 1000 }, lead: { flat_minor: 999 } } });
+    await sale(p, W, 5000); // 1000 == min
+    await sale(p, V, 5000, { event: 'lead' }); // 999 < min
+    await waitPayable(p.id, W.id, 1000);
+    await waitPayable(p.id, V.id, 999);
+    const r = await run(p.id);
+    assert.deepEqual(r.payouts.map((x) => [x.affiliate_id, x.amount_minor]), [[W.id, 1000]]);
+    assert.deepEqual(await balance(p.id, V.id), bal(0, 0, 999, 0, 0));
+    // PATCH the minimum down: V is paid by the next run
+    h.expectStatus(await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { min_payout_minor: 999 } }), 200);
+    assert.deepEqual((await run(p.id)).payouts.map((x) => [x.affiliate_id, x.amount_minor]), [[V.id, 999]]);
+    h.expectError(await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { min_payout_minor: -1 } }), 422, 'invalid_argument', 'min_payout_minor');
+  });
+
   it('refund after payment: the reversal flows into the next payout', async () => {
     const A = await h.createAffiliate(srv);
     const p = await h.createProgram(srv, { hold_days: 0, commission: { sale: { percent: '10' } } });
