@@ -607,6 +607,40 @@ describe('payouts', () => {
     assert.deepEqual(await balance(p.id, A.id), bal(4000, 5000, 3000, 2000, 1000));
   });
 
+  it('concurrency: parallel refunds, runs, settlements and tier-crossing sales stay exact', async () => {
+    const A = await h.createAffiliate(srv);
+    const p = await h.createProgram(srv, { hold_days: 0, commission: { sale: { percent: '10' } } });
+    // 10 parallel refunds of 10.00 on a 50.00 sale: exactly 5 succeed, then 409 (fully refunded)
+    const s = await sale(p, A, 5000); // 500
+    const rs = await Promise.all(Array.from({ length: 10 }, () => refund(s.conversion.id, { amount_minor: 1000 })));
+    assert.deepEqual(rs.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 409, 409, 409, 409, 409]);
+    const ls = await lines(`conversion_id=${s.conversion.id}`);
+    assert.deepEqual(ls.map((l) => l.amount_minor), [500, -100, -100, -100, -100, -100]);
+    // 5 parallel runs: one payout of 5 x 10 % of 100.00 = 5000
+    for (let i = 0; i < 5; i++) await sale(p, A, 10000);
+    await waitPayable(p.id, A.id, 5000);
+    const runs = await Promise.all(Array.from({ length: 5 }, () => srv.api('POST', '/v1/payouts/run', { body: { program_id: p.id } })));
+    for (const r of runs) h.expectStatus(r, 201);
+    const pays = runs.flatMap((r) => r.json.payouts);
+    assert.deepEqual(pays.map((x) => x.amount_minor), [5000]);
+    // paid and failed at once: one wins, the other is 409
+    const m = await Promise.all([srv.api('POST', `/v1/payouts/${pays[0].id}/paid`, { body: {} }), srv.api('POST', `/v1/payouts/${pays[0].id}/failed`, { body: {} })]);
+    assert.deepEqual(m.map((r) => r.status).sort(), [200, 409]);
+    // 12 parallel sales through retroactive levels at 5 and 10: each ends at 30 %
+    const B = await h.createAffiliate(srv);
+    const pt = await h.createProgram(srv, { commission: { sale: { percent: '10', tiers: { retroactive: true, levels: [{ min: 5, percent: '20' }, { min: 10, percent: '30' }] } } } });
+    const l = await linkFor(pt, B);
+    const cs = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
+      const c = await h.clickOk(srv, l.code);
+      return h.convOk(srv, { program_id: pt.id, order_id: h.uniq('T'), amount_minor: 1000 + i, click_id: c.clickId });
+    }));
+    const all = await lines(`program_id=${pt.id}`);
+    for (const c of cs) {
+      const got = sum(all.filter((x) => x.conversion_id === c.conversion.id));
+      assert.equal(got, h.percentOf(c.conversion.amount_minor, '30'), `30 % of ${c.conversion.amount_minor}`);
+    }
+  });
+
   it('afftrack verify reports ok', async () => {
     const v = h.runVerify(srv.dataDir);
     assert.equal(v.status, 0, `verify exit 0: ${v.stdout} ${v.stderr}`);
