@@ -23,12 +23,12 @@
 
 /* ---- options -------------------------------------------------------------------------- */
 
-enum { OPT_ID, OPT_TEXT, OPT_DAY };
+enum { OPT_ID, OPT_TEXT, OPT_DAY, OPT_FLAG };
 
 typedef struct opt {
     const char *flag;
     int kind;
-    void *out; /* int64_t* for OPT_ID and OPT_DAY, const char** for OPT_TEXT */
+    void *out; /* int64_t* for OPT_ID and OPT_DAY, const char** for OPT_TEXT, int* for OPT_FLAG (no value) */
     int seen;
 } opt;
 
@@ -37,13 +37,18 @@ static int parse_opts(int argc, char **argv, int first, opt *opts, size_t n, aff
 {
     char err[512];
     for (int i = first; i < argc; i++) {
+        size_t k = 0;
+        while (k < n && strcmp(argv[i], opts[k].flag) != 0)
+            k++;
+        if (k < n && opts[k].kind == OPT_FLAG) {
+            opts[k].seen = 1;
+            *(int *)opts[k].out = 1;
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "afftrack %s: %s needs a value\n", cmd, argv[i]);
             return -1;
         }
-        size_t k = 0;
-        while (k < n && strcmp(argv[i], opts[k].flag) != 0)
-            k++;
         const char *v = argv[++i];
         if (k == n) {
             if (strncmp(argv[i - 1], "--", 2) != 0 || !aff_config_has_key(argv[i - 1] + 2) ||
@@ -209,7 +214,7 @@ int aff_cli_payout(int argc, char **argv, aff_config *cfg)
 
 static const char replay_help[] =
     "usage: afftrack replay --data DIR --program ID --from YYYY-MM-DD --to YYYY-MM-DD\n"
-    "                       [--plan FILE.json | --version N] [--json yes]\n\n"
+    "                       [--plan FILE.json | --version N] [--json]\n\n"
     "Re-prices every conversion of the program created from --from to --to (whole UTC days) under\n"
     "another plan (a JSON file in the grammar of docs/commissions.md, or a stored version) and prints,\n"
     "per affiliate, its conversions, the commission recorded today, under the other plan, and the\n"
@@ -279,9 +284,10 @@ int aff_cli_replay(int argc, char **argv, aff_config *cfg)
         return 0;
     }
     int64_t program = 0, from = 0, to = 0, version = 0;
-    const char *plan_file = NULL, *json = "no";
+    const char *plan_file = NULL;
+    int json = 0;
     opt opts[] = {{"--program", OPT_ID, &program, 0}, {"--from", OPT_DAY, &from, 0}, {"--to", OPT_DAY, &to, 0},
-                  {"--plan", OPT_TEXT, &plan_file, 0},  {"--version", OPT_ID, &version, 0}, {"--json", OPT_TEXT, &json, 0}};
+                  {"--plan", OPT_TEXT, &plan_file, 0},  {"--version", OPT_ID, &version, 0}, {"--json", OPT_FLAG, &json, 0}};
     if (parse_opts(argc, argv, 2, opts, 6, cfg, "replay") != 0)
         return 2;
     if (!opts[0].seen || !opts[1].seen || !opts[2].seen || to < from || (opts[3].seen && opts[4].seen)) {
@@ -321,7 +327,7 @@ int aff_cli_replay(int argc, char **argv, aff_config *cfg)
         if (replay_rc != 0)
             fprintf(stderr, "afftrack replay: %s\n", aff_strerror(replay_rc));
         else
-            print_replay(&res, strcmp(json, "yes") == 0, p->currency);
+            print_replay(&res, json, p->currency);
     }
     int mismatched = rc == 0 && replay_rc == 0 && !opts[3].seen && !opts[4].seen && res.mismatches > 0;
     if (mismatched)

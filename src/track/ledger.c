@@ -175,7 +175,10 @@ int aff_ledger_check(const aff_conversion_result *r, char *why, size_t cap)
                      (long long)l->affiliate_id, (long long)sum, (long long)owed);
             return 0;
         }
-        if (strcmp(l->slot, "commission") == 0 && l->affiliate_id == c->affiliate_id && l->gross_minor != c->earned_minor) {
+        /* (a reversed conversion owes nothing: a later re-pricing records its gross on the
+         * conversion only, with no line to carry it) */
+        if (strcmp(l->slot, "commission") == 0 && l->affiliate_id == c->affiliate_id &&
+            l->gross_minor != c->earned_minor && strcmp(c->status, "reversed") != 0) {
             snprintf(why, cap, "commission gross %lld differs from earned %lld", (long long)l->gross_minor,
                      (long long)c->earned_minor);
             return 0;

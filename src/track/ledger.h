@@ -37,8 +37,9 @@
  * not rejected:
  *     sum(lines not rejected) == owed(gross)   where owed(g) = g for bonuses, 0 once the
  *     conversion is reversed, else aff_commission_after_refund(g, amount, refunded);
- * the commission share's gross equals the conversion's earned_minor; a rejected
- * conversion has only rejected lines. Balances per affiliate equal the sum of their
+ * the commission share's gross equals the conversion's earned_minor (unless it is
+ * reversed: it owes nothing whatever its gross); a rejected conversion has only
+ * rejected lines. Balances per affiliate equal the sum of their
  * lines by status (kept by the store, recounted by aff_store_balance_check).
  */
 #ifndef AFF_TRACK_LEDGER_H

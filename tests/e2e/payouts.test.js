@@ -141,10 +141,8 @@ describe('payouts', () => {
     assert.deepEqual(await balance(pb.id, b.id), bal(1250, 0, 0, 0, 0));
   });
 
-  // DISCREPANCY: docs/commissions.md 1.2 "A refund does not take a bonus back" and docs/api.md
-  // "Milestone bonuses are not taken back", but a full refund of an unpaid conversion marks its
-  // bonus line `reversed` too (balance 0), while the reports still count the 500 as commission.
-  it('a full refund of an unpaid conversion does not take its bonus back', { todo: 'server reverses the bonus line on a full refund' }, async () => {
+  // docs/commissions.md 1.2: a refund does not take a bonus back, not even a full one.
+  it('a full refund of an unpaid conversion does not take its bonus back', async () => {
     const b = await h.createAffiliate(srv);
     const pb = await h.createProgram(srv, { commission: { sale: { percent: '10' }, bonuses: [{ name: 'one', event: 'sale', conversions: 1, flat_minor: 500 }] } });
     const cb = await sale(pb, b, 10000); // 1000 + bonus 500
@@ -515,9 +513,7 @@ describe('payouts', () => {
     assert.deepEqual(js.map((x) => x.amount).sort(), ['1.235', '1.235', '1.235', '1.235']);
   });
 
-  // DISCREPANCY: docs/commissions.md section 3 documents `afftrack payout run --data DIR` and
-  // `afftrack payout run --format paypal --out FILE`; the binary answers `unknown command "payout"`.
-  it('afftrack payout run --data DIR --format paypal --out FILE', { todo: 'afftrack has no payout command' }, async () => {
+  it('afftrack payout run --data DIR --format paypal --out FILE', async () => {
     const { spawnSync } = require('node:child_process');
     const path = require('node:path');
     const fs = require('node:fs');
