@@ -1200,7 +1200,7 @@ AFF_TEST(commission_plans_eval_sixty_four_overrides_in_one_conversion)
     if (MUST_PARSE(json, &plan) != AFF_OK)
         return;
     aff_comm_item items[64];
-    char skus[64][12];
+    char skus[64][16];
     for (int i = 0; i < 64; i++) {
         snprintf(skus[i], sizeof(skus[i]), "s%d", i);
         items[i] = (aff_comm_item){skus[i], "", 100, 1};

@@ -92,7 +92,7 @@ AFF_TEST(earn_affiliate_cap_cuts_and_then_pays_nothing)
     /* 100, 100, then 50 of 100 (cap 250), then 0; a new month pays again */
     int64_t want[] = {100, 100, 50, 0};
     for (int i = 0; i < 4; i++) {
-        char order[8];
+        char order[16];
         snprintf(order, sizeof(order), "c%d", i);
         AFF_CHECK_INT(sell(&t, order, 1000, FX_T0 + i, "", 0, r), AFF_OK);
         AFF_CHECK_INT(r->conv.earned_minor, want[i]);
@@ -113,7 +113,7 @@ AFF_TEST(earn_bonus_once_per_period)
     aff_conversion_result *r = result();
     int64_t bonus[] = {0, 700, 0, 0};
     for (int i = 0; i < 4; i++) {
-        char order[8];
+        char order[16];
         snprintf(order, sizeof(order), "b%d", i);
         AFF_CHECK_INT(sell(&t, order, 1000, FX_T0 + i, "", 0, r), AFF_OK);
         AFF_CHECK_INT(held(r, t.c, "bonus:two"), bonus[i]);
