@@ -91,6 +91,8 @@ int aff_code_valid(const char *s, size_t len);
 
 /* ---- rendering ---- (the _u forms take the public URL too, for AFF_API_LISTER) */
 #define aff_render_program_u(r, u) aff_render_program(r)
+#define aff_render_conversion_for_affiliate_u(r, u) aff_render_conversion_for_affiliate(r)
+json_t *aff_render_conversion_for_affiliate(const aff_conversion_row *r);
 #define aff_render_affiliate_u(r, u) aff_render_affiliate(r)
 #define aff_render_coupon_u(r, u) aff_render_coupon(r)
 #define aff_render_click_u(r, u) aff_render_click(r)
@@ -158,6 +160,8 @@ void aff_api_conversions_bulk(aff_http *h);
 void aff_api_commissions_approve(aff_http *h);
 void aff_api_balances(aff_http *h);
 void aff_api_me_balance(aff_http *h);
+void aff_api_review(aff_http *h);
+void aff_api_me_conversions(aff_http *h);
 void aff_api_payouts_run(aff_http *h);
 void aff_api_payouts_get(aff_http *h);
 void aff_api_payouts_paid(aff_http *h);

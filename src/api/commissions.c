@@ -182,6 +182,11 @@ static int run_balances(aff_job *job, aff_ctx *ctx)
     return aff_store_balance_list(ctx->st, j->q.program_id, affiliate, add_balance, j);
 }
 
+AFF_API_LISTER(run_review, aff_conversion_row, aff_store_conversion_list_screened, aff_render_conversion_u)
+AFF_API_LISTER(run_me_conversions, aff_conversion_row, aff_store_conversion_list, aff_render_conversion_for_affiliate_u)
+
+void aff_api_review(aff_http *h) { aff_api_submit_list(h, run_review); }
+void aff_api_me_conversions(aff_http *h) { aff_api_submit_list(h, run_me_conversions); }
 void aff_api_conversions_approve(aff_http *h) { aff_api_submit_action(h, run_approve, 1); }
 void aff_api_conversions_reject(aff_http *h) { aff_api_submit_action(h, run_reject, 1); }
 void aff_api_conversions_bulk(aff_http *h) { aff_api_submit_body(h, run_bulk, 0); }

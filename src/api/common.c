@@ -351,6 +351,8 @@ json_t *aff_render_program(const aff_program_row *r)
                           "hold_days", r->hold_days, "min_payout_minor", (json_int_t)r->min_payout_minor,
                           "postback_token", r->postback_token, "created_at", aff_render_time(r->created_ms),
                           "payout_schedule", r->payout_schedule[0] ? r->payout_schedule : "manual");
+    json_t *screening = json_loads(r->screening[0] ? r->screening : "{}", 0, &jerr);
+    json_object_set_new(o, "screening", screening ? screening : json_object());
     return o;
 }
 
@@ -435,6 +437,9 @@ void aff_render_conversion_jw(aff_jw *w, const aff_conversion_row *r)
     aff_jw_key(w, "plan_version"), aff_jw_id(w, r->plan_version);
     aff_jw_key(w, "tier"), aff_jw_int(w, r->tier);
     aff_jw_key(w, "reason"), aff_jw_string_or_null(w, r->reason);
+    aff_jw_key(w, "ip"), aff_jw_string_or_null(w, r->ip);
+    aff_jw_key(w, "score"), aff_jw_int(w, r->score);
+    aff_jw_key(w, "screening"), aff_jw_raw(w, r->screening[0] ? r->screening : "[]"); /* written by track/screen.c */
     if (strcmp(r->status, "pending") == 0) {
         char hold[40];
         aff_clock_format_iso(r->hold_until_ms, hold, sizeof(hold));
@@ -515,6 +520,21 @@ json_t *aff_render_conversion_result(const aff_conversion_result *r)
     aff_jw_init(&w);
     aff_render_conversion_result_jw(&w, r);
     return from_jw(&w);
+}
+
+/* What an affiliate sees of a conversion: no customer data, no screening internals
+ * (the reason's code and name only). */
+json_t *aff_render_conversion_for_affiliate(const aff_conversion_row *r)
+{
+    char amount[48];
+    int exp = 2;
+    aff_currency_exponent(r->currency, &exp);
+    aff_money_format(r->amount_minor, exp, amount, sizeof(amount));
+    return json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:o,s:I,s:I,s:o}", "id", (json_int_t)r->id, "program_id",
+                     (json_int_t)r->program_id, "event", r->event, "order_id", r->order_id, "amount_minor",
+                     (json_int_t)r->amount_minor, "amount", amount, "currency", r->currency, "status", r->status,
+                     "reason", str_or_null(r->reason), "refunded_minor", (json_int_t)r->refunded_minor,
+                     "earned_minor", (json_int_t)r->earned_minor, "created_at", aff_render_time(r->created_ms));
 }
 
 json_t *aff_render_payout(const aff_payout_row *r)

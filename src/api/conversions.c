@@ -3,6 +3,7 @@
  * /px.gif (validation of every field into an aff_conversion_input on the event loop,
  * then aff_conversion_record on the writer), refunds, and the conversion listings.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,17 @@ int aff_api_conversion_input(const aff_snap_program *p, const aff_click_id_key *
     }
     in->test = f->test;
     in->renewal = f->renewal;
+    if (f->ip.p != NULL && f->ip.len > 0) {
+        unsigned char raw[16];
+        char ip[64];
+        if (f->ip.len >= sizeof(ip))
+            return aff_fail(err, AFF_EINVAL, "ip", "ip: an IPv4 or IPv6 address");
+        memcpy(ip, f->ip.p, f->ip.len);
+        ip[f->ip.len] = '\0';
+        if (inet_pton(AF_INET, ip, raw) != 1 && inet_pton(AF_INET6, ip, raw) != 1)
+            return aff_fail(err, AFF_EINVAL, "ip", "ip: an IPv4 or IPv6 address");
+        memcpy(in->ip, ip, f->ip.len + 1);
+    }
     return set_items(f->items, in, err);
 }
 
@@ -319,10 +331,10 @@ void aff_api_conversions_create(aff_http *h)
     static const char *const fields[] = {"program_id", "order_id", "event",    "amount", "amount_minor",
                                          "currency",   "click_id", "coupon",   "referral_code",
                                          "customer_id", "email",   "items",    "test",   "status",
-                                         "shipping",   "shipping_minor", "tax",   "tax_minor", "renewal", NULL};
+                                         "shipping",   "shipping_minor", "tax",   "tax_minor", "renewal", "ip", NULL};
     static const char *const strings[] = {"order_id", "event",         "amount",      "currency", "click_id",
                                           "coupon",   "referral_code", "customer_id", "email",    "status",
-                                          "shipping", "tax"};
+                                          "shipping", "tax",           "ip"};
     json_t *in = aff_http_json_body(h->req);
     if (in == NULL)
         return;
@@ -347,8 +359,8 @@ void aff_api_conversions_create(aff_http *h)
             rc = aff_fail(&err, AFF_EINVAL, strings[i], "%s: expected a string", strings[i]);
             break;
         }
-        aff_str *dst[] = {&f.order_id, &f.event,         &f.amount,      &f.currency, &f.click_id, &f.coupon,
-                          &f.referral_code, &f.customer_id, &f.email, &f.status,   &f.shipping, &f.tax};
+        aff_str *dst[] = {&f.order_id,      &f.event,       &f.amount, &f.currency, &f.click_id, &f.coupon, &f.referral_code,
+                          &f.customer_id, &f.email, &f.status, &f.shipping, &f.tax, &f.ip};
         *dst[i] = s;
     }
     if (rc == 0)

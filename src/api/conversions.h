@@ -18,7 +18,7 @@ typedef struct aff_str {
 
 typedef struct aff_conv_fields {
     aff_str order_id, event, amount, currency, status, click_id, cookie_click_id, coupon, referral_code, customer_id,
-        email, shipping, tax;
+        email, shipping, tax, ip;
     int has_amount_minor, has_shipping_minor, has_tax_minor;
     int64_t amount_minor, shipping_minor, tax_minor;
     int test;

@@ -7,10 +7,12 @@
 #include "core/money.h"
 #include "core/url.h"
 #include "track/catalog.h"
+#include "track/screen.h"
 
 static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
                                      "allowed_domains", "cookie_days", "attribution",     "click_id_param",
-                                     "commission",     "hold_days",  "min_payout_minor", "payout_schedule", NULL};
+                                     "commission",     "hold_days",  "min_payout_minor", "payout_schedule",
+                                     "screening",  NULL};
 static const char *const schedules[] = {"manual", "weekly", "monthly", NULL};
 
 static int valid_param_name(const char *s)
@@ -107,6 +109,17 @@ static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinf
     if ((rc = aff_field_enum(in, "payout_schedule", schedules, r->payout_schedule, sizeof(r->payout_schedule), NULL,
                              err)) != 0)
         return rc;
+    json_t *screening = json_object_get(in, "screening");
+    if (screening != NULL) {
+        if (!json_is_object(screening))
+            return aff_fail(err, AFF_EINVAL, "screening", "screening: expected an object of rule -> settings");
+        char *text = json_dumps(screening, JSON_COMPACT);
+        aff_screen_config cfg;
+        rc = text ? aff_screen_parse(text, &cfg, r->screening, sizeof(r->screening), err) : AFF_ENOMEM;
+        free(text);
+        if (rc != 0)
+            return rc;
+    }
     json_t *plan = json_object_get(in, "commission");
     if (plan != NULL) {
         if (!json_is_object(plan))

@@ -38,6 +38,7 @@ static aff_route routes[] = {
     {"GET", "/v1/commissions", AFF_AUTH_ADMIN, aff_api_commissions_list, "commissions_list"},
     {"POST", "/v1/commissions/approve", AFF_AUTH_ADMIN, aff_api_commissions_approve, "commissions_approve"},
     {"GET", "/v1/balances", AFF_AUTH_ADMIN, aff_api_balances, "balances"},
+    {"GET", "/v1/review", AFF_AUTH_ADMIN, aff_api_review, "review"},
     {"GET", "/v1/payouts", AFF_AUTH_ADMIN, aff_api_payouts_list, "payouts_list"},
     {"POST", "/v1/payouts/run", AFF_AUTH_ADMIN, aff_api_payouts_run, "payouts_run"},
     {"GET", "/v1/payouts/:id", AFF_AUTH_ADMIN, aff_api_payouts_get, "payouts_get"},
@@ -56,6 +57,7 @@ static aff_route routes[] = {
     {"GET", "/v1/me/payouts", AFF_AUTH_AFFILIATE, aff_api_me_payouts, "me_payouts"},
     {"GET", "/v1/me/payouts/:id", AFF_AUTH_AFFILIATE, aff_api_me_payouts_get, "me_payouts_get"},
     {"GET", "/v1/me/balance", AFF_AUTH_AFFILIATE, aff_api_me_balance, "me_balance"},
+    {"GET", "/v1/me/conversions", AFF_AUTH_AFFILIATE, aff_api_me_conversions, "me_conversions"},
 };
 
 static aff_routes table = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -311,6 +311,8 @@ static void read_conv_params(const aff_params *ps, aff_conv_fields *f)
     f->referral_code = param_str(ps, referral);
     f->shipping = param_str(ps, shipping);
     f->tax = param_str(ps, tax);
+    static const char *const ip[] = {"ip", NULL};
+    f->ip = param_str(ps, ip);
     const aff_param *test = aff_params_get1(ps, "test");
     f->test = test != NULL && (strcmp(test->value, "1") == 0 || strcmp(test->value, "true") == 0);
     const aff_param *renewal = aff_params_get1(ps, "renewal");
@@ -372,6 +374,13 @@ void aff_api_pixel(aff_http *h)
     read_conv_params(&ps, &f);
     if (token == NULL) { /* without the secret, only the browser's own click counts */
         f.coupon.p = f.referral_code.p = f.customer_id.p = f.email.p = NULL;
+    }
+    char client_ip[64];
+    int secure = 0;
+    if (f.ip.p == NULL || token == NULL) { /* the pixel is loaded by the customer's browser */
+        aff_http_client_ip(h->req, client_ip, sizeof(client_ip), &secure);
+        f.ip.p = client_ip;
+        f.ip.len = strlen(client_ip);
     }
     char cookie[AFF_CLICK_ID_LEN + 8], own[32];
     first_click_cookie_name(p->id, own, sizeof(own));

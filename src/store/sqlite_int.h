@@ -127,7 +127,7 @@ sqlite3_stmt *aff_sq_ledger_stmt(aff_store *st, int id);
     ".method, " t ".click_id, " t ".affiliate_id, " t ".link_id, " t ".coupon_id, " t ".coupon, " t               \
     ".customer_id, " t ".email_hash, " t ".test, " t ".refunded_minor, " t ".items, " t ".created_ms, " t         \
     ".shipping_minor, " t ".tax_minor, " t ".renewal, " t ".origin_id, " t ".plan_version, " t ".earned_minor, " t \
-    ".hold_until_ms, " t ".reason, " t ".tier, " t ".counted"
+    ".hold_until_ms, " t ".reason, " t ".tier, " t ".counted, " t ".ip, " t ".score, " t ".screening"
 #define AFF_SQ_CONV_COLS AFF_SQ_CONV_COLS_OF("conversion") " FROM conversion"
 void aff_sq_read_conversion(sqlite3_stmt *q, void *row);
 
@@ -162,6 +162,16 @@ int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_r
 int aff_sq_replay_prepare(aff_store *st, int64_t program_id, int64_t from_ms, int64_t to_ms);
 int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t to_ms, aff_replay_total_cb cb, void *ud);
 int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud);
+int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
+                                  int64_t *n);
+int aff_sq_conversion_duplicate(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
+                                int64_t amount_minor, const char *order_id, int64_t since_ms, int *found);
+int aff_sq_conversion_list_screened(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud);
+int aff_sq_outlier_get(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli);
+int aff_sq_outliers_clear(aff_store *st, int64_t program_id);
+int aff_sq_outlier_put(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t z_milli, int64_t now_ms);
+int aff_sq_affiliate_rates(aff_store *st, int64_t program_id, int64_t from_day, int64_t to_day, aff_replay_total_cb cb,
+                           void *ud);
 int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
                                       aff_replay_total_cb cb, void *ud);
 

@@ -41,6 +41,8 @@ enum {
     L_PAYOUT_LIST, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
     L_CPC_CLICKS,
+    L_CONV_COUNT_SINCE, L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL, L_CONV_SCREENED,
+    L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES,
     L_COUNT
 };
 
@@ -111,6 +113,19 @@ static const char *const sql[L_COUNT] = {
     /* hour leads the rollup key: a range of hours, then the program */
     [L_CPC_CLICKS] = "SELECT affiliate_id, sum(unique_clicks) FROM stats_hourly WHERE hour > ?2 AND hour <= ?3"
                      " AND program_id = ?1 GROUP BY affiliate_id HAVING sum(unique_clicks) > 0 ORDER BY affiliate_id",
+    [L_CONV_COUNT_SINCE] = "SELECT count(*) FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2"
+                           " AND created_ms >= ?3 AND test = 0",
+    [L_CONV_DUP_CUSTOMER] = "SELECT 1 FROM conversion WHERE program_id = ?1 AND customer_id = ?2 AND amount_minor = ?3"
+                            " AND created_ms >= ?4 AND order_id <> ?5 AND test = 0 LIMIT 1",
+    [L_CONV_DUP_EMAIL] = "SELECT 1 FROM conversion WHERE program_id = ?1 AND email_hash = ?2 AND amount_minor = ?3"
+                         " AND created_ms >= ?4 AND order_id <> ?5 AND test = 0 LIMIT 1",
+    [L_CONV_SCREENED] = "SELECT " AFF_SQ_CONV_COLS " WHERE score > 0 AND id > ?1" ANY("program_id", 3)
+                        ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_OUTLIER_GET] = "SELECT z_milli FROM cr_outlier WHERE program_id = ?1 AND affiliate_id = ?2",
+    [L_OUTLIERS_CLEAR] = "DELETE FROM cr_outlier WHERE program_id = ?1",
+    [L_OUTLIER_PUT] = "INSERT OR REPLACE INTO cr_outlier VALUES(?1,?2,?3,?4)",
+    [L_AFF_RATES] = "SELECT affiliate_id, sum(clicks), sum(conversions) FROM stats_daily WHERE day >= ?2 AND day <= ?3"
+                    " AND program_id = ?1 GROUP BY affiliate_id ORDER BY affiliate_id",
 };
 
 _Static_assert(L_COUNT <= AFF_SQ_LEDGER_STMTS, "raise AFF_SQ_LEDGER_STMTS");
@@ -643,6 +658,128 @@ int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t
     int rc = 0;
     while (step_row(q, &rc)) {
         int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), 0);
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* ---- screening ------------------------------------------------------------------------ */
+
+static int one_int(sqlite3_stmt *q, int64_t *out)
+{
+    int rc = 0;
+    if (step_row(q, &rc))
+        *out = col_i64(q, 0);
+    else if (rc == 0)
+        rc = AFF_ENOTFOUND;
+    sqlite3_reset(q);
+    return rc;
+}
+
+int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
+                                  int64_t *n)
+{
+    sqlite3_stmt *q = Q(st, L_CONV_COUNT_SINCE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    sqlite3_bind_int64(q, 3, since_ms);
+    return one_int(q, n);
+}
+
+int aff_sq_conversion_duplicate(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
+                                int64_t amount_minor, const char *order_id, int64_t since_ms, int *found)
+{
+    const char *keys[2] = {customer_id, email_hash};
+    const int ids[2] = {L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL};
+    *found = 0;
+    for (int i = 0; i < 2 && !*found; i++) {
+        if (keys[i] == NULL || keys[i][0] == '\0')
+            continue;
+        sqlite3_stmt *q = Q(st, ids[i]);
+        if (q == NULL)
+            return AFF_ESTORE;
+        sqlite3_bind_int64(q, 1, program_id);
+        bind_text(q, 2, keys[i]);
+        sqlite3_bind_int64(q, 3, amount_minor);
+        sqlite3_bind_int64(q, 4, since_ms);
+        bind_text(q, 5, order_id);
+        int64_t one = 0;
+        int rc = one_int(q, &one);
+        if (rc == 0)
+            *found = 1;
+        else if (rc != AFF_ENOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+int aff_sq_conversion_list_screened(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud)
+{
+    sqlite3_stmt *q = Q(st, L_CONV_SCREENED);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->program_id);
+    sqlite3_bind_int64(q, 4, lq->affiliate_id);
+    bind_opt_text(q, 6, lq->status);
+    aff_conversion_row *row = malloc(sizeof(*row));
+    if (row == NULL)
+        return AFF_ENOMEM;
+    int rc = run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
+    free(row);
+    return rc;
+}
+
+int aff_sq_outlier_get(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli)
+{
+    sqlite3_stmt *q = Q(st, L_OUTLIER_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    return one_int(q, z_milli);
+}
+
+int aff_sq_outliers_clear(aff_store *st, int64_t program_id)
+{
+    sqlite3_stmt *q = Q(st, L_OUTLIERS_CLEAR);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    return exec_stmt(q);
+}
+
+int aff_sq_outlier_put(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t z_milli, int64_t now_ms)
+{
+    sqlite3_stmt *q = Q(st, L_OUTLIER_PUT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    sqlite3_bind_int64(q, 3, z_milli);
+    sqlite3_bind_int64(q, 4, now_ms);
+    return exec_stmt(q);
+}
+
+int aff_sq_affiliate_rates(aff_store *st, int64_t program_id, int64_t from_day, int64_t to_day, aff_replay_total_cb cb,
+                           void *ud)
+{
+    sqlite3_stmt *q = Q(st, L_AFF_RATES);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, from_day);
+    sqlite3_bind_int64(q, 3, to_day);
+    int rc = 0;
+    while (step_row(q, &rc)) {
+        int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), col_i64(q, 2));
         if (crc != 0) {
             rc = crc < 0 ? crc : 0;
             break;

@@ -42,6 +42,7 @@
 #define AFF_TOKEN_MAX 64
 #define AFF_GROUP_MAX 128
 #define AFF_REASON_MAX 200
+#define AFF_SCREENING_MAX 1024
 
 typedef struct aff_program_row {
     int64_t id;
@@ -58,6 +59,7 @@ typedef struct aff_program_row {
     int hold_days;
     int64_t min_payout_minor;
     char payout_schedule[16]; /* manual | weekly | monthly */
+    char screening[AFF_SCREENING_MAX + 1]; /* conversion screening settings (track/screen.h), JSON */
     char postback_token[AFF_TOKEN_MAX + 1];
     int64_t created_ms;
 } aff_program_row;
@@ -117,7 +119,7 @@ typedef struct aff_conversion_row {
     char order_id[AFF_ORDER_ID_MAX + 1];
     int64_t amount_minor;
     char currency[4];
-    char status[16]; /* pending | approved | rejected | reversed */
+    char status[16]; /* pending | held | approved | rejected | reversed */
     char method[16]; /* click_id | cookie | coupon | customer */
     char click_id[AFF_CLICK_ID_LEN + 1];
     int64_t affiliate_id, link_id, coupon_id;
@@ -133,6 +135,9 @@ typedef struct aff_conversion_row {
     int64_t earned_minor;              /* gross commission of the earning affiliate */
     int tier;                          /* tier level its default rule was priced at (0: none) */
     int counted;                       /* 1: counted towards volume when it was priced */
+    char ip[64];                       /* the customer's IP when known (pixel, or given) */
+    int score;                         /* screening score (track/screen.h), 0: no rule hit */
+    char screening[AFF_SCREENING_MAX + 1]; /* the rules that hit, JSON, "" none */
     int64_t hold_until_ms;             /* pending until then (INT64_MAX: held for review) */
     char reason[AFF_REASON_MAX + 1];   /* why rejected / held, "" none */
     char items_json[AFF_ITEMS_MAX + 1];
@@ -319,6 +324,23 @@ typedef struct aff_store_ops {
     /* Conversions of (program, affiliate, event) created in [from_ms, to_ms), id order. */
     int (*conversion_list_period)(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *event,
                                   int64_t from_ms, int64_t to_ms, aff_conversion_cb cb, void *ud);
+    /* Conversions of (program, affiliate) created at or after since_ms. */
+    int (*conversion_count_since)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
+                                  int64_t *n);
+    /* Is there a conversion of the customer (id, else e-mail hash) in program for
+     * amount_minor, created at or after since_ms, under another order id? 1 yes, 0 no. */
+    int (*conversion_duplicate)(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
+                                int64_t amount_minor, const char *order_id, int64_t since_ms, int *found);
+    /* Conversions of program with a screening hit (score > 0), id order after `after`. */
+    int (*conversion_list_screened)(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud);
+    /* Conversion-rate outliers (track/screen.h): the z-score x1000 of (program,
+     * affiliate), AFF_ENOTFOUND when it is not one; replace a program's set. */
+    int (*outlier_get)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli);
+    int (*outliers_clear)(aff_store *st, int64_t program_id);
+    int (*outlier_put)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t z_milli, int64_t now_ms);
+    /* Per affiliate of program: clicks and conversions of the days [from_day, to_day]. */
+    int (*affiliate_rates)(aff_store *st, int64_t program_id, int64_t from_day, int64_t to_day,
+                           aff_replay_total_cb cb, void *ud);
     /* Conversions still pending whose hold ended by now_ms become approved; *n counts them. */
     int (*conversion_auto_approve)(aff_store *st, int64_t now_ms, int64_t *n);
 
@@ -443,6 +465,13 @@ static inline int aff_store_ledger_list(aff_store *st, const aff_list_query *q, 
 static inline int aff_store_conversion_set_state(aff_store *st, const aff_conversion_row *r) { return st->ops->conversion_set_state(st, r); }
 static inline int aff_store_conversion_first_of_customer(aff_store *st, int64_t pid, const char *ev, const char *cid, const char *eh, aff_conversion_row *r) { return st->ops->conversion_first_of_customer(st, pid, ev, cid, eh, r); }
 static inline int aff_store_conversion_list_period(aff_store *st, int64_t pid, int64_t aid, const char *ev, int64_t from, int64_t to, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list_period(st, pid, aid, ev, from, to, cb, ud); }
+static inline int aff_store_conversion_count_since(aff_store *st, int64_t pid, int64_t aid, int64_t since, int64_t *n) { return st->ops->conversion_count_since(st, pid, aid, since, n); }
+static inline int aff_store_conversion_duplicate(aff_store *st, int64_t pid, const char *cid, const char *eh, int64_t amount, const char *oid, int64_t since, int *found) { return st->ops->conversion_duplicate(st, pid, cid, eh, amount, oid, since, found); }
+static inline int aff_store_conversion_list_screened(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list_screened(st, q, cb, ud); }
+static inline int aff_store_outlier_get(aff_store *st, int64_t pid, int64_t aid, int64_t *z) { return st->ops->outlier_get(st, pid, aid, z); }
+static inline int aff_store_outliers_clear(aff_store *st, int64_t pid) { return st->ops->outliers_clear(st, pid); }
+static inline int aff_store_outlier_put(aff_store *st, int64_t pid, int64_t aid, int64_t z, int64_t now) { return st->ops->outlier_put(st, pid, aid, z, now); }
+static inline int aff_store_affiliate_rates(aff_store *st, int64_t pid, int64_t from, int64_t to, aff_replay_total_cb cb, void *ud) { return st->ops->affiliate_rates(st, pid, from, to, cb, ud); }
 static inline int aff_store_conversion_auto_approve(aff_store *st, int64_t now, int64_t *n) { return st->ops->conversion_auto_approve(st, now, n); }
 static inline int aff_store_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r) { return st->ops->ledger_get(st, id, r); }
 static inline int aff_store_ledger_move(aff_store *st, const aff_ledger_move *m, int64_t *n) { return st->ops->ledger_move(st, m, n); }

@@ -98,6 +98,13 @@ static const char *const migrations[] = {
     "ALTER TABLE conversion ADD COLUMN reason TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE conversion ADD COLUMN tier INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE conversion ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN ip TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE conversion ADD COLUMN score INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversion ADD COLUMN screening TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX conversion_screened ON conversion(program_id, id) WHERE score > 0;"
+    "ALTER TABLE program ADD COLUMN screening TEXT NOT NULL DEFAULT '{}';"
+    "CREATE TABLE cr_outlier(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, z_milli INTEGER NOT NULL,"
+    " computed_ms INTEGER NOT NULL, PRIMARY KEY(program_id, affiliate_id)) WITHOUT ROWID;"
     "UPDATE conversion SET counted = 1 WHERE test = 0 AND status <> 'rejected';"
     "UPDATE conversion SET"
     " earned_minor = coalesce((SELECT sum(amount_minor) FROM ledger l WHERE l.conversion_id = conversion.id"
@@ -108,7 +115,7 @@ static const char *const migrations[] = {
     "CREATE INDEX conversion_pending ON conversion(hold_until_ms) WHERE status = 'pending';"
     "CREATE INDEX conversion_customer ON conversion(program_id, customer_id, id) WHERE customer_id <> '';"
     "CREATE INDEX conversion_email ON conversion(program_id, email_hash, id) WHERE email_hash <> '';"
-    "CREATE INDEX conversion_period ON conversion(program_id, affiliate_id, event, created_ms);"
+    "CREATE INDEX conversion_period ON conversion(program_id, affiliate_id, created_ms);"
     "ALTER TABLE ledger ADD COLUMN slot TEXT NOT NULL DEFAULT 'commission';"
     "ALTER TABLE ledger ADD COLUMN gross_minor INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE ledger ADD COLUMN hold_until_ms INTEGER NOT NULL DEFAULT 0;"
@@ -165,7 +172,7 @@ static const char *const migrations[] = {
 #define PROGRAM_COLS                                                                                            \
     "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution,"     \
     " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
-    " p.created_ms, p.payout_schedule FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
+    " p.created_ms, p.payout_schedule, p.screening FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
 #define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
 #define CLICK_COLS                                                                                                  \
     "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1,"   \
@@ -202,10 +209,10 @@ static const char *const sql[S_COUNT] = {
     [S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [S_PROGRAM_INSERT] = "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
                          " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
-                         " created_ms, payout_schedule) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                         " created_ms, payout_schedule, screening) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
     [S_PROGRAM_UPDATE] = "UPDATE program SET name=?2, kind=?3, destination_url=?4, allowed_domains=?5, cookie_days=?6,"
                          " attribution=?7, click_id_param=?8, commission_version=?9, hold_days=?10,"
-                         " min_payout_minor=?11, payout_schedule=?12 WHERE id=?1",
+                         " min_payout_minor=?11, payout_schedule=?12, screening=?13 WHERE id=?1",
     [S_PROGRAM_GET] = "SELECT " PROGRAM_COLS " WHERE p.id = ?1",
     [S_PROGRAM_LIST] = "SELECT " PROGRAM_COLS " WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
     [S_PLAN_INSERT] = "INSERT INTO program_plan(program_id, version, plan, created_ms) VALUES(?1,?2,?3,?4)",
@@ -245,8 +252,8 @@ static const char *const sql[S_COUNT] = {
     [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
                       " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
                       " refunded_minor, items, created_ms, shipping_minor, tax_minor, renewal, origin_id, plan_version,"
-                      " earned_minor, hold_until_ms, reason, tier, counted) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,"
-                      "?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)",
+                      " earned_minor, hold_until_ms, reason, tier, counted, ip, score, screening) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+                      "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)",
     [S_CONV_GET] = "SELECT " AFF_SQ_CONV_COLS " WHERE id = ?1",
     [S_CONV_LIST] = "SELECT " AFF_SQ_CONV_COLS " WHERE id > ?1" F("program_id", 3) F("affiliate_id", 4)
                     " AND (?5 IS NULL OR status = ?5) ORDER BY id LIMIT ?2",
@@ -456,6 +463,7 @@ static void read_program(sqlite3_stmt *q, aff_program_row *r)
     col_text(q, 13, r->postback_token, sizeof(r->postback_token));
     r->created_ms = col_i64(q, 14);
     col_text(q, 15, r->payout_schedule, sizeof(r->payout_schedule));
+    col_text(q, 16, r->screening, sizeof(r->screening));
 }
 
 static int sq_program_insert(aff_store *st, aff_program_row *r)
@@ -477,6 +485,7 @@ static int sq_program_insert(aff_store *st, aff_program_row *r)
     bind_text(q, 12, r->postback_token);
     sqlite3_bind_int64(q, 13, r->created_ms);
     bind_text(q, 14, r->payout_schedule[0] ? r->payout_schedule : "manual");
+    bind_text(q, 15, r->screening[0] ? r->screening : "{}");
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -500,6 +509,7 @@ static int sq_program_update(aff_store *st, const aff_program_row *r)
     sqlite3_bind_int(q, 10, r->hold_days);
     sqlite3_bind_int64(q, 11, r->min_payout_minor);
     bind_text(q, 12, r->payout_schedule[0] ? r->payout_schedule : "manual");
+    bind_text(q, 13, r->screening[0] ? r->screening : "{}");
     int rc = exec_stmt(q);
     if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
         rc = AFF_ENOTFOUND;
@@ -1075,6 +1085,9 @@ void aff_sq_read_conversion(sqlite3_stmt *q, void *v)
     col_text(q, 26, r->reason, sizeof(r->reason));
     r->tier = (int)col_i64(q, 27);
     r->counted = (int)col_i64(q, 28);
+    col_text(q, 29, r->ip, sizeof(r->ip));
+    r->score = (int)col_i64(q, 30);
+    col_text(q, 31, r->screening, sizeof(r->screening));
 }
 
 static int sq_conversion_find(aff_store *st, int64_t program_id, const char *event, const char *order_id,
@@ -1122,6 +1135,9 @@ static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
     bind_text(q, 26, r->reason);
     sqlite3_bind_int(q, 27, r->tier);
     sqlite3_bind_int(q, 28, r->counted);
+    bind_text(q, 29, r->ip);
+    sqlite3_bind_int(q, 30, r->score);
+    bind_text(q, 31, r->screening);
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -1383,6 +1399,10 @@ static const aff_store_ops sqlite_ops = {
     .payout_run_get = aff_sq_payout_run_get, .payout_run_list = aff_sq_payout_run_list,
     .replay_prepare = aff_sq_replay_prepare, .replay_totals = aff_sq_replay_totals,
     .replay_mismatches = aff_sq_replay_mismatches, .unique_clicks_by_affiliate = aff_sq_unique_clicks_by_affiliate,
+    .conversion_count_since = aff_sq_conversion_count_since, .conversion_duplicate = aff_sq_conversion_duplicate,
+    .conversion_list_screened = aff_sq_conversion_list_screened, .outlier_get = aff_sq_outlier_get,
+    .outliers_clear = aff_sq_outliers_clear, .outlier_put = aff_sq_outlier_put,
+    .affiliate_rates = aff_sq_affiliate_rates,
     .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
 };
 

@@ -1,6 +1,8 @@
 /* attribution.c - attribution order and windows; see attribution.h. */
 #include "track/attribution.h"
 
+#include <string.h>
+
 #include "core/clock.h"
 
 static const char *const method_names[AFF_ATTR_NMETHODS] = {"click_id", "cookie", "coupon", "referral_code",
@@ -44,6 +46,11 @@ int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_loo
         out->affiliate_id = c.affiliate_id;
         out->link_id = c.link_id;
         out->coupon_id = c.coupon_id;
+        out->click_ms = is_click_method(m) ? c.ts_ms : 0;
+        if (is_click_method(m))
+            memcpy(out->click_ip, c.ip, sizeof(out->click_ip));
+        else
+            out->click_ip[0] = '\0';
         return 0;
     }
     if (stale_click)

@@ -33,6 +33,7 @@ typedef struct aff_attr_candidate {
     int error;        /* a lookup that must fail the conversion (unknown explicit click id) */
     int64_t ts_ms;    /* click time, for click methods */
     int64_t affiliate_id, link_id, coupon_id;
+    char ip[64];      /* the click's IP, for click methods */
 } aff_attr_candidate;
 
 typedef int (*aff_attr_lookup_fn)(void *ud, aff_attr_method m, aff_attr_candidate *out);
@@ -40,6 +41,8 @@ typedef int (*aff_attr_lookup_fn)(void *ud, aff_attr_method m, aff_attr_candidat
 typedef struct aff_attr_result {
     aff_attr_method method;
     int64_t affiliate_id, link_id, coupon_id;
+    int64_t click_ms; /* the winning click's time, 0 when not a click method */
+    char click_ip[64];
 } aff_attr_result;
 
 /* Run the methods in the program's order; the first fresh match wins.

@@ -13,6 +13,7 @@
 #include "track/earn.h"
 #include "track/ledger.h"
 #include "track/rollup.h"
+#include "track/screen.h"
 
 /* ---- loading ------------------------------------------------------------------------ */
 
@@ -66,6 +67,7 @@ static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, 
         c->ts_ms = row->ts_ms;
         c->affiliate_id = row->affiliate_id;
         c->link_id = row->link_id;
+        aff_str_copy(c->ip, sizeof(c->ip), row->ip);
     } else if (rc == 0 || rc == AFF_ENOTFOUND) {
         c->error = explicit_id; /* a cookie from elsewhere is simply not ours */
         rc = 0;
@@ -162,6 +164,46 @@ static int attribute_renewal(aff_ctx *ctx, const aff_conversion_input *in, aff_a
     }
     free(o);
     return rc;
+}
+
+/* Run the program's screening rules on a new conversion c (attributed as a, from in)
+ * and apply the strongest action: reject stores it rejected, hold stores it held, flag
+ * only records the hits. */
+static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_input *in, const aff_attr_result *a,
+                  aff_conversion_row *c)
+{
+    aff_affiliate_row *aff = malloc(sizeof(*aff));
+    if (aff == NULL)
+        return AFF_ENOMEM;
+    char aff_email[65] = "";
+    int rc = aff_store_affiliate_get(ctx->st, a->affiliate_id, aff);
+    if (rc == 0)
+        aff_screen_email_hash(aff->email, aff_email);
+    free(aff);
+    if (rc != 0 && rc != AFF_ENOTFOUND)
+        return rc;
+    aff_screen_facts f = {.program_id = in->program_id,
+                          .affiliate_id = a->affiliate_id,
+                          .now_ms = in->now_ms,
+                          .click_ms = a->click_ms,
+                          .click_ip = a->click_ip,
+                          .ip = in->ip,
+                          .email_hash = in->email_hash,
+                          .affiliate_email_hash = aff_email,
+                          .customer_id = in->customer_id,
+                          .amount_minor = in->amount_minor,
+                          .order_id = in->order_id};
+    aff_screen_result r;
+    if ((rc = aff_screen_run(ctx->st, &p->screening, &f, &r)) != 0)
+        return rc;
+    c->score = r.score;
+    aff_screen_hits_json(&r, c->screening, sizeof(c->screening));
+    aff_screen_reason(&r, c->reason, sizeof(c->reason));
+    if (r.action == AFF_SCREEN_REJECT)
+        aff_str_copy(c->status, sizeof(c->status), "rejected");
+    else if (r.action == AFF_SCREEN_HOLD)
+        aff_str_copy(c->status, sizeof(c->status), "held");
+    return 0;
 }
 
 /* ---- recording ----------------------------------------------------------------------- */
@@ -263,9 +305,16 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     c->plan_version = 0;
     c->earned_minor = 0;
     c->tier = 0;
+    c->counted = 0;
     c->reason[0] = '\0';
-    c->hold_until_ms = strcmp(c->status, "pending") == 0 ? in->now_ms + (int64_t)p->hold_days * AFF_MS_PER_DAY
-                                                         : in->now_ms;
+    c->score = 0;
+    c->screening[0] = '\0';
+    aff_str_copy(c->ip, sizeof(c->ip), in->ip);
+    if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = screen(ctx, p, in, &a, c)) != 0)
+        return rc;
+    c->hold_until_ms = strcmp(c->status, "held") == 0      ? INT64_MAX
+                       : strcmp(c->status, "pending") == 0 ? in->now_ms + (int64_t)p->hold_days * AFF_MS_PER_DAY
+                                                           : in->now_ms;
     aff_str_copy(c->items_json, sizeof(c->items_json), in->items_json);
     c->created_ms = in->now_ms;
     if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)

@@ -5,7 +5,9 @@
  * the order), the commission lines a conversion earns, the reversal lines a refund
  * appends, and their rollup contributions, all inside the writer's transaction.
  *
- * Conversion states (status column):
+ * Conversion states (status column); screening (track/screen.h) may record a new
+ * conversion as rejected (a reject rule hit) or held (a hold rule hit: its lines stay
+ * pending until aff_ledger_approve_conversion or aff_ledger_reject_conversion):
  *
  *     pending  --(refund reaching the full amount: aff_conversion_refund)-->  reversed
  *     approved --(refund reaching the full amount: aff_conversion_refund)-->  reversed
@@ -45,6 +47,7 @@ typedef struct aff_conversion_input {
     char email_hash[65];
     int test;
     int renewal;                       /* a subscription renewal (attributed by customer) */
+    char ip[64];                       /* the customer's IP when known, "" else */
     int64_t shipping_minor, tax_minor; /* parts of amount_minor */
     int64_t now_ms;
     char items_json[AFF_ITEMS_MAX + 1]; /* validated JSON array or ""; last, see aff_conversion_input_clear */

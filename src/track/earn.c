@@ -131,7 +131,7 @@ static int append_line(aff_store *st, aff_conversion_result *r, const char *rule
     l->gross_minor = gross;
     const char *status = strcmp(c->status, "approved") == 0 ? "approved"
                          : strcmp(c->status, "rejected") == 0 ? "rejected"
-                                                              : "pending";
+                                                              : "pending"; /* pending, held */
     aff_str_copy(l->status, sizeof(l->status), status);
     l->hold_until_ms = strcmp(status, "pending") == 0 ? c->hold_until_ms : now_ms;
     l->created_ms = l->updated_ms = now_ms;

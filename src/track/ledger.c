@@ -86,7 +86,7 @@ int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_sha
     aff_str_copy(l->rule, sizeof(l->rule), s->rule);
     l->plan_version = s->plan_version;
     l->gross_minor = s->gross_minor;
-    int pending = strcmp(c->status, "pending") == 0;
+    int pending = strcmp(c->status, "pending") == 0 || strcmp(c->status, "held") == 0;
     aff_str_copy(l->status, sizeof(l->status), pending ? "pending" : "approved");
     l->hold_until_ms = pending ? c->hold_until_ms : now_ms;
     l->created_ms = l->updated_ms = now_ms;
@@ -229,9 +229,10 @@ int aff_ledger_approve_conversion(aff_ctx *ctx, int64_t id, int64_t now_ms, aff_
     if (r == NULL)
         return AFF_ENOMEM;
     int rc = load_for_change(ctx, id, r, err);
-    if (rc == 0 && strcmp(r->conv.status, "pending") != 0)
-        rc = aff_fail(err, AFF_ECONFLICT, NULL, "conversion %lld is %s: only pending conversions can be approved",
-                      (long long)id, r->conv.status);
+    if (rc == 0 && strcmp(r->conv.status, "pending") != 0 && strcmp(r->conv.status, "held") != 0)
+        rc = aff_fail(err, AFF_ECONFLICT, NULL,
+                      "conversion %lld is %s: only pending or held conversions can be approved", (long long)id,
+                      r->conv.status);
     if (rc == 0) {
         aff_str_copy(r->conv.status, sizeof(r->conv.status), "approved");
         r->conv.hold_until_ms = now_ms;
@@ -255,8 +256,10 @@ int aff_ledger_reject_conversion(aff_ctx *ctx, int64_t id, const char *reason, i
         return AFF_ENOMEM;
     int rc = load_for_change(ctx, id, r, err);
     aff_conversion_row *c = &r->conv;
-    if (rc == 0 && strcmp(c->status, "pending") != 0 && strcmp(c->status, "approved") != 0)
-        rc = aff_fail(err, AFF_ECONFLICT, NULL, "conversion %lld is %s: only pending or approved conversions can be rejected",
+    if (rc == 0 && strcmp(c->status, "pending") != 0 && strcmp(c->status, "approved") != 0 &&
+        strcmp(c->status, "held") != 0)
+        rc = aff_fail(err, AFF_ECONFLICT, NULL,
+                      "conversion %lld is %s: only pending, held or approved conversions can be rejected",
                       (long long)id, c->status);
     int64_t counted = 0;
     for (int i = 0; rc == 0 && i < r->nlines; i++) {

@@ -11,6 +11,7 @@
 #include "track/commission.h"
 #include "track/ledger.h"
 #include "track/payout.h"
+#include "track/screen.h"
 
 /* ---- cost per click ------------------------------------------------------------------- */
 
@@ -93,10 +94,29 @@ int aff_maintenance_cpc(aff_store *st, int64_t now_ms, int64_t *lines)
     return rc != 0 ? rc : aff_store_meta_put(st, CPC_META, &to_hour, sizeof(to_hour));
 }
 
+/* Conversion-rate outliers change slowly: recomputed once an hour. */
+static int outliers(aff_store *st, int64_t now_ms, int *ran)
+{
+    int64_t hour = now_ms / AFF_MS_PER_HOUR, last = -1;
+    size_t len = 0;
+    *ran = 0;
+    int rc = aff_store_meta_get(st, "outliers_hour", &last, sizeof(last), &len);
+    if (rc != 0 && rc != AFF_ENOTFOUND)
+        return rc;
+    if (rc == 0 && len == sizeof(last) && last == hour)
+        return 0;
+    if ((rc = aff_screen_outliers(st, now_ms)) == 0)
+        rc = aff_store_meta_put(st, "outliers_hour", &hour, sizeof(hour));
+    *ran = rc == 0;
+    return rc;
+}
+
 int aff_maintenance_run(aff_store *st, int64_t now_ms, aff_maintenance_stats *out)
 {
     memset(out, 0, sizeof(*out));
     int rc = aff_maintenance_cpc(st, now_ms, &out->cpc_lines);
+    if (rc == 0)
+        rc = outliers(st, now_ms, &out->outliers_computed);
     if (rc == 0)
         rc = aff_ledger_auto_approve(st, now_ms, &out->approved_lines, &out->approved_conversions);
     if (rc == 0)

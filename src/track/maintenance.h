@@ -10,7 +10,9 @@
  *      (aff_ledger_auto_approve);
  *   2. approved lines of approved affiliates become payable (aff_ledger_release);
  *   3. programs whose payout schedule is due get their payout run
- *      (aff_payout_run_scheduled).
+ *      (aff_payout_run_scheduled);
+ *   4. once an hour, the conversion-rate outliers of screening rule cr_outlier
+ *      (aff_screen_outliers).
  * Does not own: the timer (track/pool.c's ticker submits the job) or any rule.
  */
 #ifndef AFF_TRACK_MAINTENANCE_H
@@ -21,6 +23,7 @@
 typedef struct aff_maintenance_stats {
     int64_t cpc_lines, approved_lines, approved_conversions, released_lines;
     int payout_runs;
+    int outliers_computed; /* 1 when the conversion-rate outliers were recomputed */
 } aff_maintenance_stats;
 
 /* Step 0 alone (*lines: cpc lines written). */

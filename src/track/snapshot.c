@@ -63,6 +63,8 @@ static int add_program(void *ud, const aff_program_row *r)
         t.exponent = 2;
     if (aff_plan_parse(r->plan_json, &t.plan, NULL, 0, NULL) != 0)
         memset(&t.plan, 0, sizeof(t.plan)); /* stored plans were validated on write */
+    if (aff_screen_parse(r->screening, &t.screening, NULL, 0, NULL) != 0)
+        aff_screen_defaults(&t.screening); /* so were screening settings */
     return put_program(ud, &t);
 }
 

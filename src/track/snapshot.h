@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "store/store.h"
 #include "track/commission.h"
+#include "track/screen.h"
 
 #define AFF_SNAP_MAX_SLOTS 128
 
@@ -39,6 +40,7 @@ typedef struct aff_snap_program {
     int first_click;
     int plan_version;
     aff_plan plan;
+    aff_screen_config screening;
 } aff_snap_program;
 
 typedef struct aff_snap_link {
