@@ -131,6 +131,8 @@ int aff_ledger_reverse_unpaid(aff_store *st, aff_conversion_result *r, int64_t n
         aff_ledger_row *l = &r->lines[i];
         if (strcmp(l->status, "rejected") == 0 || strcmp(l->status, "reversed") == 0)
             continue;
+        if (aff_ledger_owed(&r->conv, l->slot, l->gross_minor) != 0)
+            continue; /* still owed (a bonus: a refund does not take it back), so it stays */
         int paid = 0;
         for (int j = 0; j < r->nlines && !paid; j++)
             paid = r->lines[j].affiliate_id == l->affiliate_id && strcmp(r->lines[j].slot, l->slot) == 0 &&

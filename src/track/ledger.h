@@ -75,8 +75,9 @@ int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_sha
  * (kind "reversal"); *delta gets the total appended. */
 int aff_ledger_sync_all(aff_store *st, aff_conversion_result *r, int64_t now_ms, int64_t *delta);
 
-/* After a full refund: the lines of every share none of whose lines reached a payout
- * become reversed (so a fully refunded, unpaid conversion leaves nothing in balances). */
+/* After a full refund: the lines of every share that is owed nothing (not a bonus: a
+ * refund does not take a bonus back) and none of whose lines reached a payout become
+ * reversed (so a fully refunded, unpaid conversion leaves only its bonuses in balances). */
 int aff_ledger_reverse_unpaid(aff_store *st, aff_conversion_result *r, int64_t now_ms);
 
 /* Does r satisfy the invariant? 1 yes; 0 no, with the reason in why. */
