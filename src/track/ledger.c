@@ -65,12 +65,25 @@ static int64_t share_sum(const aff_conversion_result *r, const char *slot, int64
     return sum;
 }
 
+/* The share's latest line (it carries the share's gross), or NULL for a new share. */
+static const aff_ledger_row *share_latest(const aff_conversion_result *r, const char *slot, int64_t affiliate_id)
+{
+    for (int i = r->nlines - 1; i >= 0; i--)
+        if (r->lines[i].affiliate_id == affiliate_id && strcmp(r->lines[i].slot, slot) == 0)
+            return &r->lines[i];
+    return NULL;
+}
+
 int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_share *s, int64_t now_ms, int dry,
                           int64_t *delta)
 {
     const aff_conversion_row *c = &r->conv;
     *delta = aff_ledger_owed(c, s->slot, s->gross_minor) - share_sum(r, s->slot, s->affiliate_id);
-    if (*delta == 0)
+    const aff_ledger_row *latest = share_latest(r, s->slot, s->affiliate_id);
+    /* A new gross is recorded even when what is owed does not move (a 0 line): a sale
+     * refunded almost entirely still follows its tier, and the invariant reads the
+     * share's gross from its latest line. */
+    if (*delta == 0 && (latest == NULL || latest->gross_minor == s->gross_minor))
         return 0;
     if (r->nlines == AFF_CONV_MAX_LINES)
         return AFF_ECONFLICT;

@@ -65,7 +65,8 @@ typedef struct aff_share {
 int64_t aff_ledger_owed(const aff_conversion_row *conv, const char *slot, int64_t gross_minor);
 
 /* Append to r (the conversion and its loaded lines) and to the store the line that
- * makes share s owed what it should be; nothing when it already is. With dry set
+ * makes share s owed what it should be, or records its new gross (a 0 line when the
+ * amount owed did not move); nothing when both already are. With dry set
  * (test conversions) the line is only added to r (id 0). *delta gets the amount
  * appended. Returns 0, AFF_ECONFLICT (AFF_CONV_MAX_LINES reached) or a store error. */
 int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_share *s, int64_t now_ms, int dry,
