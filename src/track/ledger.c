@@ -65,13 +65,26 @@ static int64_t share_sum(const aff_conversion_result *r, const char *slot, int64
     return sum;
 }
 
+/* The share's latest line (it carries the share's gross), or NULL for a new share. */
+static const aff_ledger_row *share_latest(const aff_conversion_result *r, const char *slot, int64_t affiliate_id)
+{
+    for (int i = r->nlines - 1; i >= 0; i--)
+        if (r->lines[i].affiliate_id == affiliate_id && strcmp(r->lines[i].slot, slot) == 0)
+            return &r->lines[i];
+    return NULL;
+}
+
 int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_share *s, int64_t now_ms, int dry,
                           int64_t *delta)
 {
     const aff_conversion_row *c = &r->conv;
     *delta = aff_ledger_owed(c, s->slot, s->gross_minor) - share_sum(r, s->slot, s->affiliate_id);
-    if (*delta == 0)
-        return 0;
+    const aff_ledger_row *latest = share_latest(r, s->slot, s->affiliate_id);
+    /* A new gross is recorded even when what is owed does not move (a 0 line): a sale
+     * refunded almost entirely still follows its tier, and the invariant reads the
+     * share's gross from its latest line. */
+    if (*delta == 0 && (latest == NULL || latest->gross_minor == s->gross_minor || strcmp(c->status, "reversed") == 0))
+        return 0; /* (a reversed conversion owes nothing ever again: its gross stays on the conversion) */
     if (r->nlines == AFF_CONV_MAX_LINES)
         return AFF_ECONFLICT;
     aff_ledger_row *l = &r->lines[r->nlines];
@@ -129,8 +142,10 @@ int aff_ledger_reverse_unpaid(aff_store *st, aff_conversion_result *r, int64_t n
 {
     for (int i = 0; i < r->nlines; i++) {
         aff_ledger_row *l = &r->lines[i];
-        if (strcmp(l->status, "rejected") == 0 || strcmp(l->status, "reversed") == 0 || is_bonus(l->slot))
-            continue; /* a bonus, once reached, is kept */
+        if (strcmp(l->status, "rejected") == 0 || strcmp(l->status, "reversed") == 0)
+            continue;
+        if (aff_ledger_owed(&r->conv, l->slot, l->gross_minor) != 0)
+            continue; /* still owed (a bonus: a refund does not take it back), so it stays */
         int paid = 0;
         for (int j = 0; j < r->nlines && !paid; j++)
             paid = r->lines[j].affiliate_id == l->affiliate_id && strcmp(r->lines[j].slot, l->slot) == 0 &&

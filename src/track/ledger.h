@@ -66,7 +66,8 @@ typedef struct aff_share {
 int64_t aff_ledger_owed(const aff_conversion_row *conv, const char *slot, int64_t gross_minor);
 
 /* Append to r (the conversion and its loaded lines) and to the store the line that
- * makes share s owed what it should be; nothing when it already is. With dry set
+ * makes share s owed what it should be, or records its new gross (a 0 line when the
+ * amount owed did not move); nothing when both already are. With dry set
  * (test conversions) the line is only added to r (id 0). *delta gets the amount
  * appended. Returns 0, AFF_ECONFLICT (AFF_CONV_MAX_LINES reached) or a store error. */
 int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_share *s, int64_t now_ms, int dry,
@@ -76,9 +77,9 @@ int aff_ledger_sync_share(aff_store *st, aff_conversion_result *r, const aff_sha
  * lines of kind ("reversal" or "chargeback"); *delta gets the total appended. */
 int aff_ledger_sync_all(aff_store *st, aff_conversion_result *r, const char *kind, int64_t now_ms, int64_t *delta);
 
-/* After a full refund: the lines of every share none of whose lines reached a payout
- * become reversed (so a fully refunded, unpaid conversion leaves nothing in balances);
- * bonus shares are kept. */
+/* After a full refund: the lines of every share that is owed nothing (not a bonus: a
+ * refund does not take a bonus back) and none of whose lines reached a payout become
+ * reversed (so a fully refunded, unpaid conversion leaves only its bonuses in balances). */
 int aff_ledger_reverse_unpaid(aff_store *st, aff_conversion_result *r, int64_t now_ms);
 
 /* Does r satisfy the invariant? 1 yes; 0 no, with the reason in why. */
