@@ -1,0 +1,106 @@
+'use strict';
+// Conversion-time screening over HTTP (docs/fraud.md): per-program settings and their
+// validation, flag/hold/reject, the review queue, admin decisions in bulk, what an
+// affiliate sees, the pixel's IP against the click's.
+
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./helpers');
+
+describe('conversion screening', () => {
+  let srv;
+  before(async () => { srv = await h.startServer(); });
+  after(async () => { if (srv) await srv.cleanup(); });
+
+  it('screening settings: canonical form, validation naming the field', async () => {
+    const p = await h.createProgram(srv, { screening: { fast_conversion: { action: 'reject', threshold: 15 }, ip_mismatch: { action: 'flag' } } });
+    // ip_mismatch flag is its default: only what differs is kept
+    assert.deepEqual(p.screening, { fast_conversion: { action: 'reject', threshold: 15 } });
+    const bad = [
+      [{ nope: {} }, 'unknown rule'],
+      [{ fast_conversion: { action: 'block' } }, 'action'],
+      [{ fast_conversion: { threshold: 0 } }, 'threshold'],
+      [{ self_referral: { threshold: 3 } }, 'unknown member'],
+      ['x', 'object'],
+    ];
+    for (const [screening, what] of bad) {
+      const r = await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { screening } });
+      h.expectError(r, 422, 'invalid_argument', 'screening', what);
+    }
+    const r = await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { screening: {} } });
+    h.expectStatus(r, 200);
+    assert.deepEqual(r.json.screening, {});
+  });
+
+  it('fast conversion rejected, velocity held, review queue, bulk decisions, affiliate view', async () => {
+    const { program: p, affiliate: a, link } = await h.setup(srv, {
+      program: { hold_days: 30, screening: { fast_conversion: { action: 'reject', threshold: 3600 }, conversion_velocity: { action: 'hold', threshold: 2 } } },
+    });
+    // 1: converts within the hour of its click: rejected, earns nothing
+    const c1 = await h.clickOk(srv, link.code);
+    const r1 = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('F'), amount_minor: 10000, click_id: c1.clickId });
+    assert.equal(r1.conversion.status, 'rejected');
+    assert.equal(r1.conversion.reason, '201 fast_conversion');
+    assert.ok(r1.conversion.score >= 50);
+    assert.deepEqual(r1.conversion.screening.map((x) => [x.code, x.action]).slice(0, 1), [[201, 'reject']]);
+    assert.ok(r1.commissions.every((l) => l.status === 'rejected'));
+    // by referral code (no click): not timed; the 2nd in a minute is held (velocity 2)
+    const r2 = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('V'), amount_minor: 10000, referral_code: link.code });
+    const r3 = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('V'), amount_minor: 20000, referral_code: link.code });
+    assert.equal(r2.conversion.status, 'held', 'r1 and r2 make two in a minute');
+    assert.equal(r2.conversion.reason, '203 conversion_velocity');
+    assert.equal(r3.conversion.status, 'held');
+    assert.equal(r2.conversion.hold_until, null, 'held: no date of its own');
+    // the review queue lists them; held first filter
+    const q = await srv.api('GET', `/v1/review?program_id=${p.id}&status=held`);
+    h.expectStatus(q, 200);
+    assert.deepEqual(q.json.data.map((c) => c.id), [r2.conversion.id, r3.conversion.id]);
+    const all = await srv.api('GET', `/v1/review?program_id=${p.id}`);
+    assert.deepEqual(all.json.data.map((c) => c.id), [r1.conversion.id, r2.conversion.id, r3.conversion.id]);
+    // the affiliate sees the reason, not the internals
+    const mine = await srv.api('GET', '/v1/me/conversions', { key: a.api_key });
+    h.expectStatus(mine, 200);
+    const seen = mine.json.data.find((c) => c.id === r2.conversion.id);
+    assert.equal(seen.status, 'held');
+    assert.equal(seen.reason, '203 conversion_velocity');
+    for (const k of ['score', 'screening', 'ip', 'customer_id', 'click_id']) assert.ok(!(k in seen), `no ${k} for affiliates`);
+    // bulk: approve r2, reject r3, and r1 (already rejected) fails alone
+    const b = await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: [r2.conversion.id, r1.conversion.id] } });
+    h.expectStatus(b, 200);
+    assert.deepEqual(b.json.results.map((x) => [x.id, x.ok]), [[r2.conversion.id, true], [r1.conversion.id, false]]);
+    assert.equal(b.json.results[1].error.code, 'conflict');
+    const rj = await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'reject', ids: [r3.conversion.id], reason: 'burst' } });
+    assert.deepEqual(rj.json.results.map((x) => x.ok), [true]);
+    const g2 = await srv.api('GET', `/v1/conversions/${r2.conversion.id}`);
+    assert.equal(g2.json.conversion.status, 'approved');
+    assert.ok(g2.json.commissions.every((l) => l.status === 'approved'));
+    const g3 = await srv.api('GET', `/v1/conversions/${r3.conversion.id}`);
+    assert.equal(g3.json.conversion.status, 'rejected');
+    assert.equal(g3.json.conversion.reason, 'burst');
+    // balances: only r2's 1000 is approved; nothing held counts as approved
+    const bal = await srv.api('GET', `/v1/balances?program_id=${p.id}&affiliate_id=${a.id}`);
+    const row = bal.json.data[0];
+    assert.equal(row.approved_minor + row.payable_minor, 1000);
+    assert.equal(row.pending_minor, 0);
+  });
+
+  it('self-referral is held by default; the pixel IP against the click IP flags', async () => {
+    const email = `${h.uniq('self')}@example.org`;
+    const { program: p, link } = await h.setup(srv, { affiliate: { email } });
+    const r = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('S'), amount_minor: 5000, referral_code: link.code, email: `  ${email.toUpperCase()} ` });
+    assert.equal(r.conversion.status, 'held');
+    assert.equal(r.conversion.reason, '205 self_referral');
+    // a click from 127.0.0.1, a conversion reported with a far IP: flagged, still pending
+    const c = await h.clickOk(srv, link.code);
+    const f = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('I'), amount_minor: 5000, click_id: c.clickId, ip: '198.51.100.7' });
+    assert.equal(f.conversion.status, 'pending');
+    assert.ok(f.conversion.screening.some((x) => x.rule === 'ip_mismatch' && x.action === 'flag'));
+    assert.equal(f.conversion.ip, '198.51.100.7');
+    h.expectError(await h.postConversion(srv, { program_id: p.id, order_id: h.uniq('I'), amount_minor: 1, referral_code: link.code, ip: '999.1.1.1' }), 422, 'invalid_argument', 'ip');
+  });
+
+  it('afftrack verify reports ok', async () => {
+    const v = h.runVerify(srv.dataDir);
+    assert.equal(v.status, 0, `verify: ${v.stdout} ${v.stderr}`);
+  });
+});
