@@ -161,6 +161,7 @@ void aff_api_commissions_approve(aff_http *h);
 void aff_api_balances(aff_http *h);
 void aff_api_me_balance(aff_http *h);
 void aff_api_review(aff_http *h);
+void aff_api_programs_caps(aff_http *h);
 void aff_api_me_conversions(aff_http *h);
 void aff_api_payouts_run(aff_http *h);
 void aff_api_payouts_get(aff_http *h);

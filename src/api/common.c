@@ -353,6 +353,8 @@ json_t *aff_render_program(const aff_program_row *r)
                           "payout_schedule", r->payout_schedule[0] ? r->payout_schedule : "manual");
     json_t *screening = json_loads(r->screening[0] ? r->screening : "{}", 0, &jerr);
     json_object_set_new(o, "screening", screening ? screening : json_object());
+    json_t *caps = json_loads(r->caps[0] ? r->caps : "[]", 0, &jerr);
+    json_object_set_new(o, "caps", caps ? caps : json_array());
     return o;
 }
 

@@ -7,12 +7,14 @@
 #include "core/money.h"
 #include "core/url.h"
 #include "track/catalog.h"
+#include "core/clock.h"
+#include "track/cap.h"
 #include "track/screen.h"
 
 static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
                                      "allowed_domains", "cookie_days", "attribution",     "click_id_param",
                                      "commission",     "hold_days",  "min_payout_minor", "payout_schedule",
-                                     "screening",  NULL};
+                                     "screening",  "caps", NULL};
 static const char *const schedules[] = {"manual", "weekly", "monthly", NULL};
 
 static int valid_param_name(const char *s)
@@ -109,6 +111,17 @@ static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinf
     if ((rc = aff_field_enum(in, "payout_schedule", schedules, r->payout_schedule, sizeof(r->payout_schedule), NULL,
                              err)) != 0)
         return rc;
+    json_t *caps = json_object_get(in, "caps");
+    if (caps != NULL) {
+        if (!json_is_array(caps))
+            return aff_fail(err, AFF_EINVAL, "caps", "caps: an array of caps");
+        char *text = json_dumps(caps, JSON_COMPACT);
+        aff_caps parsed;
+        rc = text ? aff_caps_parse(text, &parsed, r->caps, sizeof(r->caps), err) : AFF_ENOMEM;
+        free(text);
+        if (rc != 0)
+            return rc;
+    }
     json_t *screening = json_object_get(in, "screening");
     if (screening != NULL) {
         if (!json_is_object(screening))
@@ -212,3 +225,38 @@ void aff_api_programs_list(aff_http *h)
 {
     aff_api_submit_list(h, run_list);
 }
+
+/* ---- cap usage ----------------------------------------------------------------------- */
+
+static int add_usage(void *ud, int index, const aff_cap *c, int64_t affiliate_id, int64_t used, int64_t start_ms)
+{
+    aff_api_job *j = ud;
+    json_t *row = json_pack("{s:i,s:s,s:s,s:o,s:I,s:I,s:I,s:b,s:o}", "cap", index, "metric",
+                            c->metric == AFF_CAP_CONVERSIONS ? "conversions" : "commission_minor", "period",
+                            c->period == AFF_CAP_DAY ? "day" : "month", "affiliate_id",
+                            affiliate_id ? json_integer(affiliate_id) : json_null(), "limit", (json_int_t)c->limit,
+                            "used", (json_int_t)used, "remaining", (json_int_t)(used < c->limit ? c->limit - used : 0),
+                            "hard", c->hard, "period_start", aff_render_time(start_ms));
+    json_array_append_new(json_object_get(j->out, "data"), row);
+    return 0;
+}
+
+static int run_caps(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_program_row *r = calloc(1, sizeof(*r));
+    int rc = r ? aff_store_program_get(ctx->st, j->id, r) : AFF_ENOMEM;
+    if (rc == AFF_ENOTFOUND)
+        aff_fail(&job->err, rc, NULL, "no such program");
+    aff_caps caps;
+    if (rc == 0 && aff_caps_parse(r->caps, &caps, NULL, 0, NULL) != 0)
+        memset(&caps, 0, sizeof(caps));
+    if (rc == 0) {
+        j->out = json_pack("{s:[]}", "data");
+        rc = aff_cap_usage(ctx->st, j->id, &caps, aff_clock_now_ms(), add_usage, j);
+    }
+    free(r);
+    return rc;
+}
+
+void aff_api_programs_caps(aff_http *h) { aff_api_submit_get(h, run_caps); }

@@ -21,6 +21,7 @@ static aff_route routes[] = {
     {"GET", "/v1/programs", AFF_AUTH_ADMIN, aff_api_programs_list, "programs_list"},
     {"GET", "/v1/programs/:id", AFF_AUTH_ADMIN, aff_api_programs_get, "programs_get"},
     {"PATCH", "/v1/programs/:id", AFF_AUTH_ADMIN, aff_api_programs_patch, "programs_patch"},
+    {"GET", "/v1/programs/:id/caps", AFF_AUTH_ADMIN, aff_api_programs_caps, "programs_caps"},
     {"POST", "/v1/affiliates", AFF_AUTH_ADMIN, aff_api_affiliates_create, "affiliates_create"},
     {"GET", "/v1/affiliates", AFF_AUTH_ADMIN, aff_api_affiliates_list, "affiliates_list"},
     {"GET", "/v1/affiliates/:id", AFF_AUTH_ADMIN, aff_api_affiliates_get, "affiliates_get"},

@@ -144,6 +144,8 @@ int aff_sq_balance_check(aff_store *st, int64_t *mismatches);
 int aff_sq_period_get(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *counter, int64_t start_ms,
                       aff_period_row *row);
 int aff_sq_period_put(aff_store *st, const aff_period_row *row);
+int aff_sq_period_list(aff_store *st, int64_t program_id, const char *counter, int64_t start_ms, aff_period_row **rows,
+                       size_t *n);
 int aff_sq_bonus_award(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *bonus, int64_t start_ms,
                        int64_t conversion_id, int64_t now_ms);
 int aff_sq_conversion_set_state(aff_store *st, const aff_conversion_row *r);

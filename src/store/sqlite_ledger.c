@@ -42,7 +42,7 @@ enum {
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
     L_CPC_CLICKS,
     L_CONV_COUNT_SINCE, L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL, L_CONV_SCREENED,
-    L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES,
+    L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES, L_PERIOD_LIST,
     L_COUNT
 };
 
@@ -124,6 +124,8 @@ static const char *const sql[L_COUNT] = {
     [L_OUTLIER_GET] = "SELECT z_milli FROM cr_outlier WHERE program_id = ?1 AND affiliate_id = ?2",
     [L_OUTLIERS_CLEAR] = "DELETE FROM cr_outlier WHERE program_id = ?1",
     [L_OUTLIER_PUT] = "INSERT OR REPLACE INTO cr_outlier VALUES(?1,?2,?3,?4)",
+    [L_PERIOD_LIST] = "SELECT affiliate_id, conversions, revenue_minor, commission_minor, tier FROM commission_period"
+                      " WHERE program_id = ?1 AND counter = ?2 AND period_start_ms = ?3 ORDER BY affiliate_id",
     [L_AFF_RATES] = "SELECT affiliate_id, sum(clicks), sum(conversions) FROM stats_daily WHERE day >= ?2 AND day <= ?3"
                     " AND program_id = ?1 GROUP BY affiliate_id ORDER BY affiliate_id",
 };
@@ -786,5 +788,48 @@ int aff_sq_affiliate_rates(aff_store *st, int64_t program_id, int64_t from_day, 
         }
     }
     sqlite3_reset(q);
+    return rc;
+}
+
+int aff_sq_period_list(aff_store *st, int64_t program_id, const char *counter, int64_t start_ms, aff_period_row **rows,
+                       size_t *n)
+{
+    sqlite3_stmt *q = Q(st, L_PERIOD_LIST);
+    *rows = NULL;
+    *n = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    bind_text(q, 2, counter);
+    sqlite3_bind_int64(q, 3, start_ms);
+    size_t cap = 0;
+    int rc = 0;
+    while (step_row(q, &rc)) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            aff_period_row *r = realloc(*rows, cap * sizeof(*r));
+            if (r == NULL) {
+                rc = AFF_ENOMEM;
+                break;
+            }
+            *rows = r;
+        }
+        aff_period_row *p = &(*rows)[(*n)++];
+        memset(p, 0, sizeof(*p));
+        p->program_id = program_id;
+        p->affiliate_id = col_i64(q, 0);
+        snprintf(p->counter, sizeof(p->counter), "%s", counter);
+        p->period_start_ms = start_ms;
+        p->conversions = col_i64(q, 1);
+        p->revenue_minor = col_i64(q, 2);
+        p->commission_minor = col_i64(q, 3);
+        p->tier = (int)col_i64(q, 4);
+    }
+    sqlite3_reset(q);
+    if (rc != 0) {
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
     return rc;
 }

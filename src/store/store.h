@@ -60,6 +60,7 @@ typedef struct aff_program_row {
     int64_t min_payout_minor;
     char payout_schedule[16]; /* manual | weekly | monthly */
     char screening[AFF_SCREENING_MAX + 1]; /* conversion screening settings (track/screen.h), JSON */
+    char caps[AFF_SCREENING_MAX + 1];      /* conversion and commission caps (track/cap.h), JSON */
     char postback_token[AFF_TOKEN_MAX + 1];
     int64_t created_ms;
 } aff_program_row;
@@ -367,6 +368,9 @@ typedef struct aff_store_ops {
     int (*period_get)(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *counter, int64_t start_ms,
                       aff_period_row *row); /* a zero row (not an error) when absent */
     int (*period_put)(aff_store *st, const aff_period_row *row);
+    /* Every affiliate's row of (program, counter, period start): a malloc'ed array. */
+    int (*period_list)(aff_store *st, int64_t program_id, const char *counter, int64_t start_ms, aff_period_row **rows,
+                       size_t *n);
     /* Remember that a bonus was awarded: AFF_EEXIST when it already was this period. */
     int (*bonus_award)(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *bonus, int64_t start_ms,
                        int64_t conversion_id, int64_t now_ms);
@@ -481,6 +485,7 @@ static inline int aff_store_balance_list(aff_store *st, int64_t pid, int64_t aid
 static inline int aff_store_balance_check(aff_store *st, int64_t *bad) { return st->ops->balance_check(st, bad); }
 static inline int aff_store_period_get(aff_store *st, int64_t pid, int64_t aid, const char *c, int64_t start, aff_period_row *r) { return st->ops->period_get(st, pid, aid, c, start, r); }
 static inline int aff_store_period_put(aff_store *st, const aff_period_row *r) { return st->ops->period_put(st, r); }
+static inline int aff_store_period_list(aff_store *st, int64_t pid, const char *c, int64_t start, aff_period_row **rows, size_t *n) { return st->ops->period_list(st, pid, c, start, rows, n); }
 static inline int aff_store_bonus_award(aff_store *st, int64_t pid, int64_t aid, const char *b, int64_t start, int64_t cid, int64_t now) { return st->ops->bonus_award(st, pid, aid, b, start, cid, now); }
 static inline int aff_store_plan_get(aff_store *st, int64_t pid, int v, char *json, size_t cap) { return st->ops->plan_get(st, pid, v, json, cap); }
 static inline int aff_store_payout_list(aff_store *st, const aff_list_query *q, aff_payout_cb cb, void *ud) { return st->ops->payout_list(st, q, cb, ud); }

@@ -103,6 +103,7 @@ static const char *const migrations[] = {
     "ALTER TABLE conversion ADD COLUMN screening TEXT NOT NULL DEFAULT '';"
     "CREATE INDEX conversion_screened ON conversion(program_id, id) WHERE score > 0;"
     "ALTER TABLE program ADD COLUMN screening TEXT NOT NULL DEFAULT '{}';"
+    "ALTER TABLE program ADD COLUMN caps TEXT NOT NULL DEFAULT '[]';"
     "CREATE TABLE cr_outlier(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, z_milli INTEGER NOT NULL,"
     " computed_ms INTEGER NOT NULL, PRIMARY KEY(program_id, affiliate_id)) WITHOUT ROWID;"
     "UPDATE conversion SET counted = 1 WHERE test = 0 AND status <> 'rejected';"
@@ -172,7 +173,7 @@ static const char *const migrations[] = {
 #define PROGRAM_COLS                                                                                            \
     "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution,"     \
     " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
-    " p.created_ms, p.payout_schedule, p.screening FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
+    " p.created_ms, p.payout_schedule, p.screening, p.caps FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
 #define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
 #define CLICK_COLS                                                                                                  \
     "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1,"   \
@@ -209,10 +210,11 @@ static const char *const sql[S_COUNT] = {
     [S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [S_PROGRAM_INSERT] = "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
                          " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
-                         " created_ms, payout_schedule, screening) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+                         " created_ms, payout_schedule, screening, caps) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+                         "?15,?16)",
     [S_PROGRAM_UPDATE] = "UPDATE program SET name=?2, kind=?3, destination_url=?4, allowed_domains=?5, cookie_days=?6,"
                          " attribution=?7, click_id_param=?8, commission_version=?9, hold_days=?10,"
-                         " min_payout_minor=?11, payout_schedule=?12, screening=?13 WHERE id=?1",
+                         " min_payout_minor=?11, payout_schedule=?12, screening=?13, caps=?14 WHERE id=?1",
     [S_PROGRAM_GET] = "SELECT " PROGRAM_COLS " WHERE p.id = ?1",
     [S_PROGRAM_LIST] = "SELECT " PROGRAM_COLS " WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
     [S_PLAN_INSERT] = "INSERT INTO program_plan(program_id, version, plan, created_ms) VALUES(?1,?2,?3,?4)",
@@ -464,6 +466,7 @@ static void read_program(sqlite3_stmt *q, aff_program_row *r)
     r->created_ms = col_i64(q, 14);
     col_text(q, 15, r->payout_schedule, sizeof(r->payout_schedule));
     col_text(q, 16, r->screening, sizeof(r->screening));
+    col_text(q, 17, r->caps, sizeof(r->caps));
 }
 
 static int sq_program_insert(aff_store *st, aff_program_row *r)
@@ -486,6 +489,7 @@ static int sq_program_insert(aff_store *st, aff_program_row *r)
     sqlite3_bind_int64(q, 13, r->created_ms);
     bind_text(q, 14, r->payout_schedule[0] ? r->payout_schedule : "manual");
     bind_text(q, 15, r->screening[0] ? r->screening : "{}");
+    bind_text(q, 16, r->caps[0] ? r->caps : "[]");
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -510,6 +514,7 @@ static int sq_program_update(aff_store *st, const aff_program_row *r)
     sqlite3_bind_int64(q, 11, r->min_payout_minor);
     bind_text(q, 12, r->payout_schedule[0] ? r->payout_schedule : "manual");
     bind_text(q, 13, r->screening[0] ? r->screening : "{}");
+    bind_text(q, 14, r->caps[0] ? r->caps : "[]");
     int rc = exec_stmt(q);
     if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
         rc = AFF_ENOTFOUND;
@@ -1392,7 +1397,7 @@ static const aff_store_ops sqlite_ops = {
     .ledger_insert = aff_sq_ledger_insert, .ledger_list = aff_sq_ledger_list, .ledger_get = aff_sq_ledger_get,
     .ledger_move = aff_sq_ledger_move, .ledger_auto_approve = aff_sq_ledger_auto_approve,
     .ledger_release = aff_sq_ledger_release, .balance_list = aff_sq_balance_list, .balance_check = aff_sq_balance_check,
-    .period_get = aff_sq_period_get, .period_put = aff_sq_period_put, .bonus_award = aff_sq_bonus_award,
+    .period_get = aff_sq_period_get, .period_put = aff_sq_period_put, .period_list = aff_sq_period_list, .bonus_award = aff_sq_bonus_award,
     .plan_get = sq_plan_get,
     .payout_list = aff_sq_payout_list, .payout_insert = aff_sq_payout_insert, .payout_get = aff_sq_payout_get,
     .payout_set_status = aff_sq_payout_set_status, .payout_run_insert = aff_sq_payout_run_insert,

@@ -13,6 +13,7 @@
 #include "track/earn.h"
 #include "track/ledger.h"
 #include "track/rollup.h"
+#include "track/cap.h"
 #include "track/screen.h"
 
 /* ---- loading ------------------------------------------------------------------------ */
@@ -196,6 +197,18 @@ static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_
     aff_screen_result r;
     if ((rc = aff_screen_run(ctx->st, &p->screening, &f, &r)) != 0)
         return rc;
+    /* Caps come after the rules: a cap hit is one more hit, a hard one rejects. */
+    aff_cap_verdict v;
+    if ((rc = aff_cap_check(ctx->st, in->program_id, &p->caps, a->affiliate_id, in->now_ms, &v)) != 0)
+        return rc;
+    if (v.code != 0 && r.nhits < AFF_SCREEN_RULES + 1) {
+        aff_screen_hit *h = &r.hits[r.nhits++];
+        *h = (aff_screen_hit){v.code, v.name, v.over ? AFF_SCREEN_REJECT : AFF_SCREEN_FLAG, 0};
+        if (h->action > r.action) {
+            r.action = h->action;
+            r.decisive = h;
+        }
+    }
     c->score = r.score;
     aff_screen_hits_json(&r, c->screening, sizeof(c->screening));
     aff_screen_reason(&r, c->reason, sizeof(c->reason));
@@ -326,6 +339,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         return rc;
     if (in->test || strcmp(c->status, "rejected") == 0)
         return 0;
+    if (p->caps.n > 0 && (rc = aff_cap_count(ctx->st, c->program_id, &p->caps, c->affiliate_id, in->now_ms, commission)) != 0)
+        return rc;
     aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor, .commission_minor = commission};
     return aff_rollup_add(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
 }

@@ -83,7 +83,7 @@ typedef struct aff_screen_result {
     int action; /* the strongest hit's, AFF_SCREEN_OFF when none */
     int score;  /* sum of the hits' scores */
     int nhits;
-    aff_screen_hit hits[AFF_SCREEN_RULES];
+    aff_screen_hit hits[AFF_SCREEN_RULES + 1]; /* + a cap's (track/cap.h) */
     const aff_screen_hit *decisive; /* the hit that set action, NULL when none */
 } aff_screen_result;
 

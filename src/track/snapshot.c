@@ -65,6 +65,8 @@ static int add_program(void *ud, const aff_program_row *r)
         memset(&t.plan, 0, sizeof(t.plan)); /* stored plans were validated on write */
     if (aff_screen_parse(r->screening, &t.screening, NULL, 0, NULL) != 0)
         aff_screen_defaults(&t.screening); /* so were screening settings */
+    if (aff_caps_parse(r->caps, &t.caps, NULL, 0, NULL) != 0)
+        memset(&t.caps, 0, sizeof(t.caps)); /* and caps */
     return put_program(ud, &t);
 }
 

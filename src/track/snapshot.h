@@ -25,6 +25,7 @@
 #include "core/mem.h"
 #include "store/store.h"
 #include "track/commission.h"
+#include "track/cap.h"
 #include "track/screen.h"
 
 #define AFF_SNAP_MAX_SLOTS 128
@@ -41,6 +42,7 @@ typedef struct aff_snap_program {
     int plan_version;
     aff_plan plan;
     aff_screen_config screening;
+    aff_caps caps;
 } aff_snap_program;
 
 typedef struct aff_snap_link {

@@ -208,3 +208,81 @@ AFF_TEST(screen_outliers_from_the_rollups)
     AFF_CHECK(!hits(&w, &c, &f, 206));
     fx_close(&w.f);
 }
+
+static void set_caps(world *w, const char *json)
+{
+    aff_program_row *prev = calloc(1, sizeof(*prev)), *next = calloc(1, sizeof(*next));
+    AFF_CHECK_INT(aff_store_program_get(w->f.ts.st, w->prog, prev), AFF_OK);
+    *next = *prev;
+    snprintf(next->caps, sizeof(next->caps), "%s", json);
+    aff_errinfo err = {0};
+    AFF_CHECK_INT(aff_catalog_program_update(&w->f.ctx, prev, next, &err), AFF_OK);
+    fx_rebuild(&w->f);
+    free(prev);
+    free(next);
+}
+
+typedef struct used {
+    int64_t used[4];
+} used;
+
+static int note_usage(void *ud, int index, const aff_cap *c, int64_t affiliate_id, int64_t n, int64_t start)
+{
+    (void)c;
+    (void)affiliate_id;
+    (void)start;
+    used *u = ud;
+    if (index < 4)
+        u->used[index] = n;
+    return 0;
+}
+
+AFF_TEST(caps_reject_exactly_at_the_limit_and_soft_caps_flag)
+{
+    world w;
+    WORLD_OR_RETURN(&w);
+    aff_caps caps;
+    aff_errinfo err = {0};
+    char canon[512];
+    AFF_CHECK_INT(aff_caps_parse("[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":3},"
+                                 "{\"metric\":\"commission_minor\",\"period\":\"month\",\"limit\":150,\"per\":\"affiliate\","
+                                 "\"hard\":false}]",
+                                 &caps, canon, sizeof(canon), &err),
+                  AFF_OK);
+    AFF_CHECK_STR(canon, "[{\"hard\":true,\"limit\":3,\"metric\":\"conversions\",\"per\":\"program\",\"period\":\"day\"},"
+                         "{\"hard\":false,\"limit\":150,\"metric\":\"commission_minor\",\"per\":\"affiliate\","
+                         "\"period\":\"month\"}]");
+    static const char *const bad[] = {"{}", "[{\"metric\":\"clicks\",\"period\":\"day\",\"limit\":1}]",
+                                      "[{\"metric\":\"conversions\",\"period\":\"year\",\"limit\":1}]",
+                                      "[{\"metric\":\"conversions\",\"period\":\"day\"}]",
+                                      "[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":1,\"per\":\"x\"}]",
+                                      "[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":1,\"affiliate_id\":0}]"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (aff_caps_parse(bad[i], &caps, NULL, 0, &err) != AFF_EINVAL)
+            aff_test_fail(__FILE__, __LINE__, "caps %s accepted", bad[i]);
+    set_caps(&w, canon);
+    aff_conversion_result *r = result();
+    /* 12.5 % of 1000 = 125 each: the 2nd crosses the affiliate's soft 150 (flag on the
+     * 3rd, commission 250 >= 150); the 4th is over the program's 3 a day (rejected) */
+    const char *want[] = {"pending", "pending", "pending", "rejected"};
+    const char *reason[] = {"", "", "84 affiliate_commission_month", "61 program_conversions_day"};
+    for (int i = 0; i < 4; i++) {
+        char order[16];
+        snprintf(order, sizeof(order), "cap%d", i);
+        AFF_CHECK_INT(sale_at(&w, order, 1000, FX_T0 + 3600000 * (int64_t)i, "", "", r), AFF_OK);
+        AFF_CHECK_STR(r->conv.status, want[i]);
+        AFF_CHECK_STR(r->conv.reason, reason[i]);
+    }
+    /* the next day the program cap counts from 0 again */
+    AFF_CHECK_INT(sale_at(&w, "cap-next", 1000, FX_T0 + FX_DAY, "", "", r), AFF_OK);
+    AFF_CHECK_STR(r->conv.status, "pending");
+    used u = {{0}};
+    AFF_CHECK_INT(aff_caps_parse(canon, &caps, NULL, 0, &err), AFF_OK); /* the loop above reused caps */
+    AFF_CHECK_INT(aff_cap_usage(w.f.ts.st, w.prog, &caps, FX_T0 + FX_DAY,
+                                note_usage, &u),
+                  AFF_OK);
+    AFF_CHECK_INT(u.used[0], 1);   /* today: 1 conversion */
+    AFF_CHECK_INT(u.used[1], 500); /* this month: 4 accepted x 125 */
+    free(r);
+    fx_close(&w.f);
+}
