@@ -22,6 +22,7 @@
 #include "track/catalog.h"
 #include "track/click.h"
 #include "track/conversion.h"
+#include "track/fraud.h"
 #include "track/generate.h"
 #include "track/verify.h"
 
@@ -158,6 +159,21 @@ static void on_bound(int port)
     default_public_url(aff_server.cfg, port, aff_server.public_url, sizeof(aff_server.public_url));
 }
 
+/* Say which screening rules run, and why those that cannot are off (docs/fraud.md). */
+static void log_fraud_rules(void)
+{
+    aff_fraud_rule_info r[16];
+    size_t n = aff_fraud_rules(r, 16);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (r[i].action == AFF_ACTION_OFF)
+            AFF_LOG(AFF_LOG_INFO, "fraud rule %d %s: off", r[i].code, r[i].name);
+        else if (r[i].inactive != NULL)
+            AFF_LOG(AFF_LOG_INFO, "fraud rule %d %s: inactive (%s)", r[i].code, r[i].name, r[i].inactive);
+        else
+            AFF_LOG(AFF_LOG_INFO, "fraud rule %d %s: %s", r[i].code, r[i].name, aff_fraud_action_name(r[i].action));
+    }
+}
+
 static int cmd_serve(aff_config *cfg)
 {
     static aff_click_id_key key;
@@ -168,6 +184,11 @@ static int cmd_serve(aff_config *cfg)
     }
     if (prepare_store(cfg, &key) != 0)
         return 1;
+    if (aff_fraud_open(cfg, &key, err, sizeof(err)) != 0) {
+        fprintf(stderr, "afftrack: %s\n", err);
+        return 2;
+    }
+    log_fraud_rules();
     aff_server.cfg = cfg;
     aff_server.key = &key;
     int rc = aff_writer_start(cfg, &key);

@@ -83,6 +83,11 @@ static const char *const migrations[] = {
     " conversions INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,"
     " commission_minor INTEGER NOT NULL DEFAULT 0, refunds_minor INTEGER NOT NULL DEFAULT 0,"
     " PRIMARY KEY(day, program_id, affiliate_id, link_id)) WITHOUT ROWID;",
+    /* Click-time fraud screening (track/fraud.h): the deciding rule's reason code, and
+     * the client's autonomous system and country when the databases are configured. */
+    "ALTER TABLE click ADD COLUMN reason INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE click ADD COLUMN asn INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE click ADD COLUMN country TEXT NOT NULL DEFAULT '';",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -94,7 +99,8 @@ static const char *const migrations[] = {
 #define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
 #define CLICK_COLS                                                                                                  \
     "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1,"   \
-    " c.sub2, c.sub3, c.sub4, c.sub5, c.source_id, c.flags FROM click c LEFT JOIN user_agent u ON u.id = c.ua_id"
+    " c.sub2, c.sub3, c.sub4, c.sub5, c.source_id, c.flags, c.reason, c.asn, c.country FROM click c"                \
+    " LEFT JOIN user_agent u ON u.id = c.ua_id"
 #define CONV_COLS                                                                                               \
     "id, program_id, event, order_id, amount_minor, currency, status, method, click_id, affiliate_id, link_id," \
     " coupon_id, coupon, customer_id, email_hash, test, refunded_minor, items, created_ms FROM conversion"
@@ -158,8 +164,8 @@ static const char *const sql[S_COUNT] = {
     [S_COUPON_LIST] = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon WHERE id > ?1"
                       F("program_id", 3) F("affiliate_id", 4) " ORDER BY id LIMIT ?2",
     [S_CLICK_INSERT] = "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, ua_id, referer,"
-                       " sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-                       "?13,?14,?15)",
+                       " sub1, sub2, sub3, sub4, sub5, source_id, flags, reason, asn, country) VALUES(?1,?2,?3,?4,?5,?6,"
+                       "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [S_CLICK_GET] = "SELECT " CLICK_COLS " WHERE c.click_id = ?1",
     [S_CLICK_LIST] = "SELECT " CLICK_COLS " WHERE c.click_id > ?1" F("c.program_id", 3) F("c.affiliate_id", 4)
                      F("c.link_id", 5) " ORDER BY c.click_id LIMIT ?2",
@@ -883,12 +889,15 @@ static void read_click(sqlite3_stmt *q, void *v)
         col_text(q, 8 + i, r->sub[i], sizeof(r->sub[i]));
     col_text(q, 13, r->source_id, sizeof(r->source_id));
     r->flags = (unsigned)col_i64(q, 14);
+    r->reason = (int)col_i64(q, 15);
+    r->asn = (uint32_t)col_i64(q, 16);
+    col_text(q, 17, r->country, sizeof(r->country));
 }
 
-#define CLICK_COLS_N 15
+#define CLICK_COLS_N 18
 #define CLICK_MANY 32
 
-/* Bind row r to the 15 parameters starting at first (1-based). */
+/* Bind row r to the CLICK_COLS_N parameters starting at first (1-based). */
 static int bind_click(aff_store *st, sqlite3_stmt *q, int first, const aff_click_row *r, unsigned char raw[CLICK_ID_RAW])
 {
     int64_t ua_id = 0;
@@ -908,6 +917,9 @@ static int bind_click(aff_store *st, sqlite3_stmt *q, int first, const aff_click
         bind_text(q, first + 8 + i, r->sub[i]);
     bind_text(q, first + 13, r->source_id);
     sqlite3_bind_int64(q, first + 14, r->flags);
+    sqlite3_bind_int64(q, first + 15, r->reason);
+    sqlite3_bind_int64(q, first + 16, r->asn);
+    bind_text(q, first + 17, r->country);
     return 0;
 }
 
@@ -933,9 +945,9 @@ static sqlite3_stmt *click_many_stmt(aff_store *st)
     char text[8192];
     size_t n = (size_t)snprintf(text, sizeof(text),
                                 "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, ua_id,"
-                                " referer, sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES");
+                                " referer, sub1, sub2, sub3, sub4, sub5, source_id, flags, reason, asn, country) VALUES");
     for (int i = 0; i < CLICK_MANY && n < sizeof(text); i++)
-        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", i ? "," : "");
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", i ? "," : "");
     if (n >= sizeof(text) ||
         sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->click_many, NULL) != SQLITE_OK)
         return NULL;
@@ -1368,7 +1380,8 @@ static int sq_verify(aff_store *st, aff_verify_counts *out)
     /* The raw recount follows the report definitions in docs/api.md. */
     return query_metrics(
         db,
-        "SELECT (SELECT count(*) FROM click), (SELECT count(*) FROM click WHERE flags & 1), 0, 0,"
+        "SELECT (SELECT count(*) FROM click WHERE flags & 6 = 0), (SELECT count(*) FROM click WHERE flags & 7 = 1),"
+        " (SELECT count(*) FROM click WHERE flags & 2), (SELECT count(*) FROM click WHERE flags & 6 = 4),"
         " (SELECT count(*) FROM conversion WHERE test = 0 AND status <> 'rejected'),"
         " (SELECT coalesce(sum(amount_minor), 0) FROM conversion WHERE test = 0 AND status <> 'rejected'),"
         " (SELECT coalesce(sum(amount_minor), 0) FROM ledger WHERE status NOT IN ('rejected')),"

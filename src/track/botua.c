@@ -163,6 +163,15 @@ int aff_botua_match(const char *ua, size_t len)
     return 0;
 }
 
+int aff_botua_match_slow(const char *ua, size_t len)
+{
+    pcre2_match_data *md = entries ? thread_md() : NULL;
+    for (size_t x = 0; md != NULL && x < NLIST; x++)
+        if (run(entries[x].re, ua, len, md))
+            return 1;
+    return 0;
+}
+
 size_t aff_botua_count(void)
 {
     return ncount;

@@ -33,6 +33,11 @@ void aff_botua_close(void);
  */
 int aff_botua_match(const char *ua, size_t len);
 
+/* The same answer without the literal prefilter: every pattern runs. The reference the
+ * unit tests and the fuzzer (tests/fuzz/fuzz_botua.c) hold aff_botua_match to; slow
+ * (about 1,500 regex runs). */
+int aff_botua_match_slow(const char *ua, size_t len);
+
 /* How many patterns are loaded, and the list's source
  * ("crawler-user-agents 1.60.0"). */
 size_t aff_botua_count(void);
