@@ -368,14 +368,14 @@ static int cmd_verify(aff_config *cfg)
     }
     const aff_verify_counts *c = &v.counts;
     json_t *problems = json_array(), *out = json_object();
-    const char *names[] = {"clicks", "unique_clicks", "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
-    int64_t raw[] = {c->raw.clicks, c->raw.unique_clicks, c->raw.conversions, c->raw.revenue_minor,
-                     c->raw.commission_minor, c->raw.refunds_minor};
-    int64_t roll[] = {c->rollup.clicks,        c->rollup.unique_clicks,    c->rollup.conversions,
-                      c->rollup.revenue_minor, c->rollup.commission_minor, c->rollup.refunds_minor};
-    int64_t daily[] = {c->daily.clicks,        c->daily.unique_clicks,    c->daily.conversions,
-                       c->daily.revenue_minor, c->daily.commission_minor, c->daily.refunds_minor};
-    for (int i = 0; i < 6; i++) {
+    const char *names[] = {"clicks",      "unique_clicks", "bot_clicks",       "rejected_clicks",
+                           "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
+#define METRICS(m)                                                                                                 \
+    {m.clicks, m.unique_clicks, m.bot_clicks, m.rejected_clicks, m.conversions, m.revenue_minor, m.commission_minor, \
+     m.refunds_minor}
+    int64_t raw[] = METRICS(c->raw), roll[] = METRICS(c->rollup), daily[] = METRICS(c->daily);
+#undef METRICS
+    for (int i = 0; i < 8; i++) {
         json_object_set_new(out, names[i], json_integer(raw[i]));
         if (raw[i] != roll[i] || roll[i] != daily[i])
             json_array_append_new(problems, json_pack("{s:s, s:I, s:I, s:I}", "metric", names[i], "raw",

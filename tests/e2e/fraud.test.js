@@ -201,6 +201,15 @@ describe('fraud screening, actions and lists', () => {
     assert.equal(byName.blocked_country.inactive_reason, 'no country_db');
   });
 
+  it('afftrack verify recounts clicks, bot_clicks and rejected_clicks from the click rows', async () => {
+    const t = await totals(srv, ctx.program.id);
+    assert.ok(t.rejected_clicks > 0 && t.clicks > 0, JSON.stringify(t));
+    const v = h.runVerify(srv.dataDir);
+    assert.equal(v.status, 0, `verify exit 0: ${v.stdout} ${v.stderr}`);
+    assert.deepEqual(v.json.problems, []);
+    for (const k of ['clicks', 'unique_clicks', 'bot_clicks', 'rejected_clicks']) assert.equal(v.json[k], t[k], k);
+  });
+
   it('a bad list entry stops the server at start with the key named', async () => {
     const bad = await h.startServer({ args: ['--blocked-cidrs', '127.0.0.0/33'] }).catch((e) => e);
     assert.ok(bad instanceof Error, 'the server did not start');
