@@ -13,18 +13,23 @@
 #include "gen/botua_list.h"
 
 #define NLIST (sizeof(botua_list) / sizeof(botua_list[0]))
-#define NBUCKETS 4096 /* buckets of literals by their first three bytes */
+#define NBUCKETS 4096     /* buckets of literals by their first three bytes */
+#define FILTER_BITS 65536 /* a second, finer hash of the same three bytes: 8 KB of bits */
 
 typedef struct entry {
     pcre2_code *re;
     const char *literal;
     size_t literal_len;
-    uint32_t head; /* the literal's first three bytes, as key() computes them */
+    uint32_t head;         /* the literal's first three bytes, as key() computes them */
+    uint64_t prefix, mask; /* its first (up to) eight bytes as load8() reads them, and their mask */
 } entry;
 
-static entry *entries;      /* NLIST, sorted by bucket; those without a literal at
-                               the end (run always) */
+/* NLIST, sorted by bucket; those without a literal at the end (they run always) */
+static entry *entries;
 static uint32_t *bucket_at; /* NBUCKETS + 1 offsets into entries */
+/* Bit f is set when some literal's head filters to f (filter()): at most windows of a
+ * browser user agent the scan stops at this one load, before touching the buckets. */
+static uint64_t filter_bits[FILTER_BITS / 64];
 static size_t nkeyed, ncount;
 static pthread_key_t md_key;
 static int md_key_made;
@@ -37,6 +42,27 @@ static uint32_t key(const unsigned char *p)
 static uint32_t bucket(uint32_t k)
 {
     return (k * 2654435761u) >> 20; /* 12 bits */
+}
+
+static uint32_t filter(uint32_t k)
+{
+    return (k * 0x9e3779b1u) >> 16;
+}
+
+/* Up to eight bytes of p as one number (byte i at bits 8i on little-endian machines;
+ * literals and user agents are read the same way, so only equality matters). */
+static uint64_t load8(const char *p, size_t n)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, n < 8 ? n : 8);
+    return v;
+}
+
+static uint64_t low_bytes_mask(size_t n)
+{
+    uint64_t v = 0;
+    memset(&v, 0xff, n < 8 ? n : 8);
+    return v;
 }
 
 static void free_md(void *md)
@@ -83,8 +109,11 @@ int aff_botua_open(char *err, size_t errcap)
         entry *e = &entries[i];
         e->literal = botua_list[i].literal;
         e->literal_len = strlen(e->literal);
-        if (e->literal_len >= 3)
+        if (e->literal_len >= 3) {
             e->head = key((const unsigned char *)e->literal);
+            e->prefix = load8(e->literal, e->literal_len);
+            e->mask = low_bytes_mask(e->literal_len);
+        }
         if ((e->re = compile(botua_list[i].pattern, err, errcap)) == NULL)
             rc = AFF_EINVAL;
     }
@@ -93,8 +122,12 @@ int aff_botua_open(char *err, size_t errcap)
         nkeyed = 0;
         while (nkeyed < NLIST && entries[nkeyed].literal_len >= 3)
             nkeyed++;
-        for (size_t i = 0; i < nkeyed; i++)
+        memset(filter_bits, 0, sizeof(filter_bits));
+        for (size_t i = 0; i < nkeyed; i++) {
+            uint32_t f = filter(entries[i].head);
             bucket_at[bucket(entries[i].head) + 1]++;
+            filter_bits[f / 64] |= UINT64_C(1) << (f % 64);
+        }
         for (size_t b = 0; b < NBUCKETS; b++)
             bucket_at[b + 1] += bucket_at[b];
     }
@@ -143,10 +176,15 @@ int aff_botua_match(const char *ua, size_t len)
     pcre2_match_data *md = NULL;
     const unsigned char *u = (const unsigned char *)ua;
     for (size_t i = 0; i + 3 <= len; i++) {
-        uint32_t k = key(u + i), b = bucket(k);
+        uint32_t k = key(u + i), f = filter(k);
+        if (!(filter_bits[f / 64] >> (f % 64) & 1))
+            continue;
+        uint32_t b = bucket(k);
+        uint64_t here = load8(ua + i, len - i);
         for (uint32_t x = bucket_at[b]; x < bucket_at[b + 1]; x++) {
             const entry *e = &entries[x];
-            if (e->head != k || e->literal_len > len - i || memcmp(ua + i, e->literal, e->literal_len) != 0)
+            if (e->head != k || e->literal_len > len - i || (here & e->mask) != e->prefix ||
+                (e->literal_len > 8 && memcmp(ua + i + 8, e->literal + 8, e->literal_len - 8) != 0))
                 continue;
             if (md == NULL && (md = thread_md()) == NULL)
                 return 0;
