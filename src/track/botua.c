@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/crypto.h"
 #include "core/err.h"
 #include "gen/botua_list.h"
 
@@ -31,6 +32,17 @@ static uint32_t *bucket_at; /* NBUCKETS + 1 offsets into entries */
  * browser user agent the scan stops at this one load, before touching the buckets. */
 static uint64_t filter_bits[FILTER_BITS / 64];
 static size_t nkeyed, ncount;
+/* The answers for recent user agents, per thread (direct-mapped, CACHE_SLOTS): visitors
+ * share a few hundred user agents, so most clicks skip the scan for one keyed hash.
+ * A slot holds the SipHash of the user agent with its lowest bit replaced by the answer;
+ * cache_key is random per aff_botua_open, and cache_gen empties every thread's cache
+ * after a reopen. 63 of the 64 bits are compared: aiming a bot's user agent at a cached
+ * browser's slot means finding a SipHash collision under an unknown key. */
+#define CACHE_SLOTS 1024
+static unsigned char cache_key[AFF_SIPHASH_KEY_LEN];
+static unsigned cache_gen;
+static _Thread_local uint64_t cache[CACHE_SLOTS];
+static _Thread_local unsigned cache_gen_seen;
 static pthread_key_t md_key;
 static int md_key_made;
 
@@ -97,6 +109,10 @@ int aff_botua_open(char *err, size_t errcap)
 {
     if (entries != NULL)
         return 0;
+    int rc = aff_random_bytes(cache_key, sizeof(cache_key));
+    if (rc != 0)
+        return rc;
+    cache_gen++;
     if (!md_key_made) {
         if (pthread_key_create(&md_key, free_md) != 0)
             return AFF_ENOMEM;
@@ -104,7 +120,7 @@ int aff_botua_open(char *err, size_t errcap)
     }
     entries = calloc(NLIST, sizeof(*entries));
     bucket_at = calloc(NBUCKETS + 1, sizeof(*bucket_at));
-    int rc = entries && bucket_at ? 0 : AFF_ENOMEM;
+    rc = entries && bucket_at ? 0 : AFF_ENOMEM;
     for (size_t i = 0; rc == 0 && i < NLIST; i++) {
         entry *e = &entries[i];
         e->literal = botua_list[i].literal;
@@ -169,10 +185,28 @@ static int run(pcre2_code *re, const char *ua, size_t len, pcre2_match_data *md)
     return pcre2_match(re, (PCRE2_SPTR)ua, len, 0, 0, md, NULL) >= 0;
 }
 
+static int scan(const char *ua, size_t len);
+
 int aff_botua_match(const char *ua, size_t len)
 {
-    if (entries == NULL)
+    if (entries == NULL || len == 0)
         return 0;
+    if (cache_gen_seen != cache_gen) {
+        memset(cache, 0, sizeof(cache));
+        cache_gen_seen = cache_gen;
+    }
+    uint64_t h = aff_siphash(cache_key, ua, len) | 1; /* never 0: 0 is an empty slot */
+    uint64_t *slot = &cache[(h >> 32) % CACHE_SLOTS];
+    if (*slot != 0 && (*slot | 1) == h)
+        return (int)(*slot & 1);
+    int bot = scan(ua, len);
+    *slot = bot ? h : h & ~UINT64_C(1);
+    return bot;
+}
+
+/* The literal prefilter, then the candidate patterns (see botua.h). */
+static int scan(const char *ua, size_t len)
+{
     pcre2_match_data *md = NULL;
     const unsigned char *u = (const unsigned char *)ua;
     for (size_t i = 0; i + 3 <= len; i++) {

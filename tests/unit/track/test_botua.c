@@ -32,7 +32,7 @@ AFF_TEST(botua_every_listed_instance_is_a_bot)
             n++;
             const char *u = json_string_value(ua);
             AFF_CHECK_INT(aff_botua_match_slow(u, strlen(u)), 1);
-            if (!is_bot(u) && missed++ < 5)
+            if ((!is_bot(u) || !is_bot(u)) && missed++ < 5) /* the second answer comes from the cache */
                 aff_test_fail(__FILE__, __LINE__, "not matched: pattern %s, ua %s",
                               json_string_value(json_object_get(e, "pattern")), json_string_value(ua));
         }
@@ -66,7 +66,7 @@ AFF_TEST(botua_browsers_are_not_bots)
     AFF_CHECK(is_bot("Googlebot/2.1 (+http://www.google.com/bot.html)") == 0); /* not opened yet */
     AFF_CHECK_INT(aff_botua_open(err, sizeof(err)), 0);
     for (size_t i = 0; i < sizeof(browsers) / sizeof(browsers[0]); i++)
-        if (is_bot(browsers[i]) || aff_botua_match_slow(browsers[i], strlen(browsers[i])))
+        if (is_bot(browsers[i]) || is_bot(browsers[i]) || aff_botua_match_slow(browsers[i], strlen(browsers[i])))
             aff_test_fail(__FILE__, __LINE__, "browser taken for a bot: %s", browsers[i]);
     AFF_CHECK(is_bot("Mozilla/5.0 (compatible; Googlebot/2.1; "
                      "+http://www.google.com/bot.html)"));
