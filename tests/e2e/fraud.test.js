@@ -268,3 +268,46 @@ describe('fraud screening, ip velocity and ASN / country databases', () => {
     assert.equal(byName.blocked_country.active, true);
   });
 });
+
+describe('fraud screening, duplicate clicks and async durability', () => {
+  let srv; let ctx;
+  before(async () => {
+    srv = await h.startServer({
+      args: ['--trusted-proxies', '127.0.0.1', '--click-durability', 'async', '--duplicate-click-max', '2',
+        '--duplicate-click-window-s', '3600'],
+    });
+    ctx = await h.setup(srv);
+  });
+  after(async () => { if (srv) await srv.cleanup(); });
+
+  async function settledRow(id) { // async: the 302 may come before the commit
+    for (let i = 0; i < 100; i++) {
+      const r = await srv.api('GET', `/v1/clicks/${id}`);
+      if (r.status === 200) return r.json;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    throw new Error(`click ${id} never committed`);
+  }
+
+  it('duplicate_click: the 3rd click of one visitor on one link is flagged, still a click and attributable', async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await h.clickOk(srv, ctx.link.code, as('127.0.70.1'))).clickId);
+    const rows = await Promise.all(ids.map(settledRow));
+    assert.deepEqual(rows.map((r) => r.reason), [null, null, 'duplicate_click']);
+    assert.deepEqual(rows.map((r) => r.flagged), [false, false, true]);
+    assert.equal(rows[2].rejected, false);
+    const other = await settledRow((await h.clickOk(srv, ctx.link.code, as('127.0.70.1', `${BROWSER} other`))).clickId);
+    assert.equal(other.reason, null, 'another user agent is another visitor');
+    h.expectStatus(await h.postConversion(srv, { program_id: ctx.program.id, order_id: h.uniq('d'), amount: '5', click_id: ids[2] }), 201);
+  });
+
+  it('async mode: a bot is answered at once without cookie and recorded as a bot', async () => {
+    const c = await h.clickOk(srv, ctx.link.code, as('127.0.70.2', GOOGLEBOT));
+    assert.equal(c.cookie, null);
+    assert.equal(c.setCookie.length, 0);
+    const row = await settledRow(c.clickId);
+    assert.equal(row.bot, true);
+    const human = await h.clickOk(srv, ctx.link.code, as('127.0.70.3'));
+    assert.equal(human.cookie, human.clickId);
+  });
+});
