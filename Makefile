@@ -25,7 +25,7 @@ MAIN_OBJ  := $(BUILD)/src/main.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test unit e2e clean format bench bench-quick
+.PHONY: all deps run test unit e2e clean format bench bench-quick geo
 
 all: $(BUILD)/afftrack
 
@@ -52,6 +52,19 @@ $(BUILD)/src/track/botua.o: $(BUILD)/gen/botua_list.h
 $(BOTUA_JSON): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
+
+# Optional IP databases for the fraud rules hosting_asn and blocked_country
+# (docs/fraud.md): npm packages pinned in geo/package.json; the ASN ranges come as CSV,
+# so scripts/mmdb-write.js turns them into geo/asn.mmdb. Not part of `make test`.
+GEO_COUNTRY := geo/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb
+geo: geo/asn.mmdb
+	@echo "geo: add to the config file:"
+	@echo "  asn_db = $(abspath geo/asn.mmdb)"
+	@echo "  country_db = $(abspath $(GEO_COUNTRY))"
+geo/asn.mmdb: geo/package.json geo/package-lock.json scripts/mmdb-write.js
+	cd geo && npm ci --no-audit --no-fund
+	node scripts/mmdb-write.js $@ --asn-csv geo/node_modules/@ip-location-db/asn/asn-ipv4.csv \
+		geo/node_modules/@ip-location-db/asn/asn-ipv6.csv
 
 deps:
 	@bash scripts/deps.sh
