@@ -1,8 +1,9 @@
 /*
  * tracking.c - the unauthenticated tracking endpoints: GET /r/{code} (the click path),
  * /postback and /px.gif. The click path resolves everything from the snapshot on the
- * event loop and only hands the writer a finished click row, so the writer's work per
- * click is one uniqueness lookup, one insert and one rollup upsert.
+ * event loop, screens the click there (track/fraud.h: block answers 403, the other
+ * verdicts travel on the row) and only hands the writer a finished click row, so the
+ * writer's work per click is one uniqueness lookup, one insert and one rollup upsert.
  */
 #include <stdio.h>
 #include <stdlib.h>
