@@ -326,13 +326,15 @@ json_t *aff_render_program(const aff_program_row *r)
     }
     json_error_t jerr;
     json_t *plan = json_loads(r->plan_json[0] ? r->plan_json : "{}", 0, &jerr);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:s, s:o, s:i, s:i, s:I, s:s, s:o}", "id",
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:s, s:o, s:i, s:i, s:I, s:s, s:o}", "id",
                      (json_int_t)r->id, "name", r->name, "kind", r->kind, "currency", r->currency, "destination_url",
                      r->destination_url, "allowed_domains", domains, "cookie_days", r->cookie_days, "attribution",
                      r->attribution, "click_id_param", r->click_id_param, "commission", plan ? plan : json_object(),
                      "commission_version", r->commission_version, "hold_days", r->hold_days, "min_payout_minor",
                      (json_int_t)r->min_payout_minor, "postback_token", r->postback_token, "created_at",
                      aff_render_time(r->created_ms));
+    json_object_set_new(o, "fallback_url", str_or_null(r->fallback_url));
+    return o;
 }
 
 json_t *aff_render_affiliate(const aff_affiliate_row *r)

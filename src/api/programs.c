@@ -10,7 +10,8 @@
 
 static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
                                      "allowed_domains", "cookie_days", "attribution",     "click_id_param",
-                                     "commission",     "hold_days",  "min_payout_minor", NULL};
+                                     "commission",     "hold_days",  "min_payout_minor", "fallback_url",
+                                     NULL};
 
 static int valid_param_name(const char *s)
 {
@@ -103,6 +104,13 @@ static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinf
         return rc;
     if (present && !valid_param_name(r->click_id_param))
         return aff_fail(err, AFF_EINVAL, "click_id_param", "click_id_param: letters, digits and _ only");
+    /* Where clicks blocked by a fraud rule go instead of a 403 (docs/fraud.md); "" clears. */
+    if ((rc = aff_field_str(in, "fallback_url", 0, 1, AFF_URL_MAX, r->fallback_url, sizeof(r->fallback_url), &present,
+                            err)) != 0)
+        return rc;
+    aff_url fu;
+    if (present && r->fallback_url[0] != '\0' && aff_url_parse(r->fallback_url, strlen(r->fallback_url), &fu) != 0)
+        return aff_fail(err, AFF_EINVAL, "fallback_url", "fallback_url: not an absolute http(s) URL");
     json_t *plan = json_object_get(in, "commission");
     if (plan != NULL) {
         if (!json_is_object(plan))

@@ -306,8 +306,11 @@ void aff_api_redirect(aff_http *h)
     copy_header(req, H2O_TOKEN_USER_AGENT, row->user_agent, sizeof(row->user_agent));
     copy_header(req, H2O_TOKEN_REFERER, row->referer, sizeof(row->referer));
     j->fingerprint = aff_click_fingerprint(aff_server.key, row->ip, row->user_agent);
-    if (screen_click(row, j->fingerprint)) {
-        send_page(req, 403, page_403, sizeof(page_403) - 1);
+    if (screen_click(row, j->fingerprint)) { /* blocked: the program's fallback URL, else 403 */
+        if (prog->fallback_url != NULL)
+            send_redirect(req, prog->fallback_url, NULL, 0, 0);
+        else
+            send_page(req, 403, page_403, sizeof(page_403) - 1);
         goto discard;
     }
     size_t dest_len = strlen(dest), cap = dest_len + strlen(prog->click_id_param) + AFF_CLICK_ID_LEN + 3;

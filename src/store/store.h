@@ -57,6 +57,7 @@ typedef struct aff_program_row {
     int64_t min_payout_minor;
     char postback_token[AFF_TOKEN_MAX + 1];
     int64_t created_ms;
+    char fallback_url[AFF_URL_MAX + 1]; /* where blocked clicks go (docs/fraud.md); "": 403 */
 } aff_program_row;
 
 typedef struct aff_affiliate_row {

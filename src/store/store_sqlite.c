@@ -87,7 +87,8 @@ static const char *const migrations[] = {
      * the client's autonomous system and country when the databases are configured. */
     "ALTER TABLE click ADD COLUMN reason INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE click ADD COLUMN asn INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE click ADD COLUMN country TEXT NOT NULL DEFAULT '';",
+    "ALTER TABLE click ADD COLUMN country TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE program ADD COLUMN fallback_url TEXT NOT NULL DEFAULT '';",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -95,7 +96,8 @@ static const char *const migrations[] = {
 #define PROGRAM_COLS                                                                                            \
     "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution,"     \
     " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
-    " p.created_ms FROM program p JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
+    " p.created_ms, p.fallback_url FROM program p"                                                             \
+    " JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
 #define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
 #define CLICK_COLS                                                                                                  \
     "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1,"   \
@@ -138,10 +140,10 @@ static const char *const sql[S_COUNT] = {
     [S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [S_PROGRAM_INSERT] = "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
                          " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
-                         " created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                         " created_ms, fallback_url) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
     [S_PROGRAM_UPDATE] = "UPDATE program SET name=?2, kind=?3, destination_url=?4, allowed_domains=?5, cookie_days=?6,"
                          " attribution=?7, click_id_param=?8, commission_version=?9, hold_days=?10,"
-                         " min_payout_minor=?11 WHERE id=?1",
+                         " min_payout_minor=?11, fallback_url=?12 WHERE id=?1",
     [S_PROGRAM_GET] = "SELECT " PROGRAM_COLS " WHERE p.id = ?1",
     [S_PROGRAM_LIST] = "SELECT " PROGRAM_COLS " WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
     [S_PLAN_INSERT] = "INSERT INTO program_plan(program_id, version, plan, created_ms) VALUES(?1,?2,?3,?4)",
@@ -447,6 +449,7 @@ static void read_program(sqlite3_stmt *q, aff_program_row *r)
     r->min_payout_minor = col_i64(q, 12);
     col_text(q, 13, r->postback_token, sizeof(r->postback_token));
     r->created_ms = col_i64(q, 14);
+    col_text(q, 15, r->fallback_url, sizeof(r->fallback_url));
 }
 
 static int sq_program_insert(aff_store *st, aff_program_row *r)
@@ -467,6 +470,7 @@ static int sq_program_insert(aff_store *st, aff_program_row *r)
     sqlite3_bind_int64(q, 11, r->min_payout_minor);
     bind_text(q, 12, r->postback_token);
     sqlite3_bind_int64(q, 13, r->created_ms);
+    bind_text(q, 14, r->fallback_url);
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -489,6 +493,7 @@ static int sq_program_update(aff_store *st, const aff_program_row *r)
     sqlite3_bind_int(q, 9, r->commission_version);
     sqlite3_bind_int(q, 10, r->hold_days);
     sqlite3_bind_int64(q, 11, r->min_payout_minor);
+    bind_text(q, 12, r->fallback_url);
     int rc = exec_stmt(q);
     if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
         rc = AFF_ENOTFOUND;

@@ -210,6 +210,21 @@ describe('fraud screening, actions and lists', () => {
     for (const k of ['clicks', 'unique_clicks', 'bot_clicks', 'rejected_clicks']) assert.equal(v.json[k], t[k], k);
   });
 
+  it('a program with a fallback_url sends blocked clicks there (302, no click id, nothing recorded); "" restores 403', async () => {
+    const p = await h.createProgram(srv, { fallback_url: 'https://shop.example.com/sorry?x=1' });
+    const l = await h.createLink(srv, p.id, ctx.affiliate.id);
+    const c = await h.click(srv, l.code, as('127.0.20.9'));
+    assert.equal(c.status, 302);
+    assert.equal(c.location, 'https://shop.example.com/sorry?x=1');
+    assert.equal(c.clickId, null);
+    assert.equal(c.cookie, null);
+    assert.equal(c.setCookie.length, 0);
+    assert.equal((await clicksOfLink(srv, l.id)).length, 0);
+    h.expectStatus(await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { fallback_url: '' } }), 200);
+    assert.equal((await h.click(srv, l.code, as('127.0.20.9'))).status, 403);
+    assert.equal((await srv.api('GET', `/v1/programs/${p.id}`)).json.fallback_url, null);
+  });
+
   it('a bad list entry stops the server at start with the key named', async () => {
     const bad = await h.startServer({ args: ['--blocked-cidrs', '127.0.0.0/33'] }).catch((e) => e);
     assert.ok(bad instanceof Error, 'the server did not start');

@@ -143,6 +143,7 @@ AFF_TEST(store_program_roundtrip_update_and_versions)
     AFF_CHECK_INT(p->min_payout_minor, 5000);
     AFF_CHECK_STR(p->postback_token, "tok-1");
     AFF_CHECK_INT(p->created_ms, T0 + 1);
+    AFF_CHECK_STR(p->fallback_url, "");
 
     /* A new plan version, then the program pointing at it. */
     AFF_CHECK_INT(aff_store_plan_insert(ts.st, pid, 2, "{\"sale\":{\"percent\":\"20\"}}", T0 + 9), AFF_OK);
@@ -152,6 +153,7 @@ AFF_TEST(store_program_roundtrip_update_and_versions)
     snprintf(p->attribution, sizeof(p->attribution), "last_click");
     p->commission_version = 2;
     snprintf(p->postback_token, sizeof(p->postback_token), "ignored");
+    snprintf(p->fallback_url, sizeof(p->fallback_url), "https://shop.example/sorry");
     AFF_CHECK_INT(aff_store_program_update(ts.st, p), AFF_OK);
     memset(p, 0, sizeof(*p));
     AFF_CHECK_INT(aff_store_program_get(ts.st, pid, p), AFF_OK);
@@ -162,6 +164,7 @@ AFF_TEST(store_program_roundtrip_update_and_versions)
     AFF_CHECK_STR(p->plan_json, "{\"sale\":{\"percent\":\"20\"}}");
     AFF_CHECK_STR(p->postback_token, "tok-1"); /* the token is not updatable */
     AFF_CHECK_STR(p->currency, "EUR");
+    AFF_CHECK_STR(p->fallback_url, "https://shop.example/sorry");
 
     AFF_CHECK_INT(aff_store_program_get(ts.st, pid + 100, p), AFF_ENOTFOUND);
     p->id = pid + 100;
