@@ -213,15 +213,37 @@ static int is_prefetch(h2o_req_t *req)
     return 0;
 }
 
+/* Was the link loaded as a subresource (an <img>, <iframe>, <script>... pointing at the
+ * tracking link: cookie stuffing) rather than followed? Browsers say so in
+ * Sec-Fetch-Dest; older ones at least ask for an image in Accept (docs/fraud.md, rule
+ * non_interactive). A top-level navigation is "document"; fetch() is "empty". */
+static int is_non_interactive(h2o_req_t *req)
+{
+    static const char *const subresources[] = {"image", "iframe", "frame",  "script", "style", "object",
+                                               "embed", "audio",  "video",  "font",   "track", "worker"};
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("sec-fetch-dest"), -1);
+    if (i >= 0) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        for (size_t k = 0; k < sizeof(subresources) / sizeof(subresources[0]); k++)
+            if (v.len == strlen(subresources[k]) && strncasecmp(v.base, subresources[k], v.len) == 0)
+                return 1;
+        return 0;
+    }
+    i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
+    return i >= 0 && req->headers.entries[i].value.len >= 6 &&
+           strncasecmp(req->headers.entries[i].value.base, "image/", 6) == 0;
+}
+
 /* Screen the click (track/fraud.h) and put the verdict on its row. Returns 1 when the
  * click is blocked (then nothing is recorded). */
-static int screen_click(aff_click_row *row, uint64_t fingerprint)
+static int screen_click(h2o_req_t *req, aff_click_row *row, uint64_t fingerprint)
 {
     aff_fraud_click in = {.ip = row->ip,
                           .user_agent = row->user_agent,
                           .user_agent_len = strlen(row->user_agent),
                           .link_id = row->link_id,
                           .fingerprint = fingerprint,
+                          .non_interactive = is_non_interactive(req),
                           .now_ms = row->ts_ms};
     aff_fraud_verdict v;
     aff_fraud_screen(&in, &v);
@@ -306,7 +328,7 @@ void aff_api_redirect(aff_http *h)
     copy_header(req, H2O_TOKEN_USER_AGENT, row->user_agent, sizeof(row->user_agent));
     copy_header(req, H2O_TOKEN_REFERER, row->referer, sizeof(row->referer));
     j->fingerprint = aff_click_fingerprint(aff_server.key, row->ip, row->user_agent);
-    if (screen_click(row, j->fingerprint)) { /* blocked: the program's fallback URL, else 403 */
+    if (screen_click(req, row, j->fingerprint)) { /* blocked: the program's fallback URL, else 403 */
         if (prog->fallback_url != NULL)
             send_redirect(req, prog->fallback_url, NULL, 0, 0);
         else

@@ -75,6 +75,9 @@ static const setting settings[] = {
     {"fraud_duplicate_click", T_ENUM, OFF(fraud_duplicate_click), 0, "flag", 0, 0, ACTIONS,
      "rule 108: more than duplicate_click_max clicks of one visitor (IP and User-Agent) on one link per"
      " duplicate_click_window_s"},
+    {"fraud_non_interactive", T_ENUM, OFF(fraud_non_interactive), 0, "reject", 0, 0, ACTIONS,
+     "rule 109: the browser says the link was loaded as an image, frame, script or other subresource"
+     " (Sec-Fetch-Dest, or Accept: image/...), not followed by a person: cookie stuffing"},
 #undef ACTIONS
     {"ip_velocity_max", T_INT, OFF(ip_velocity_max), 0, "60", 1, 1000000, {0},
      "clicks one IP may make per velocity_window_s before rule 106 matches"},

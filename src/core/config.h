@@ -36,6 +36,7 @@ typedef struct aff_config {
      * rules' thresholds and lists. */
     int fraud_bot_user_agent, fraud_empty_user_agent, fraud_blocked_cidr, fraud_blocked_country;
     int fraud_hosting_asn, fraud_ip_velocity, fraud_ip_link_velocity, fraud_duplicate_click;
+    int fraud_non_interactive;
     int ip_velocity_max, ip_link_velocity_max, velocity_window_s;
     int duplicate_click_max, duplicate_click_window_s;
     char asn_db[1024], country_db[1024];

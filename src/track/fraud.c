@@ -123,6 +123,11 @@ static int match_duplicate_click(screen *s)
                             F.dup_window_ms);
 }
 
+static int match_non_interactive(screen *s)
+{
+    return s->in->non_interactive;
+}
+
 typedef struct rule {
     int code;
     const char *name;
@@ -141,6 +146,7 @@ static const rule rules[] = {
     {AFF_REASON_IP_VELOCITY, "ip_velocity", 0, ACT(fraud_ip_velocity), match_ip_velocity},
     {AFF_REASON_IP_LINK_VELOCITY, "ip_link_velocity", 0, ACT(fraud_ip_link_velocity), match_ip_link_velocity},
     {AFF_REASON_DUPLICATE_CLICK, "duplicate_click", 0, ACT(fraud_duplicate_click), match_duplicate_click},
+    {AFF_REASON_NON_INTERACTIVE, "non_interactive", 0, ACT(fraud_non_interactive), match_non_interactive},
 };
 #undef ACT
 #define NRULES (sizeof(rules) / sizeof(rules[0]))

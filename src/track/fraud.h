@@ -36,6 +36,7 @@ enum {
     AFF_REASON_IP_VELOCITY = 106,
     AFF_REASON_IP_LINK_VELOCITY = 107,
     AFF_REASON_DUPLICATE_CLICK = 108,
+    AFF_REASON_NON_INTERACTIVE = 109,
 };
 
 typedef struct aff_fraud_click {
@@ -44,6 +45,7 @@ typedef struct aff_fraud_click {
     size_t user_agent_len;
     int64_t link_id;
     uint64_t fingerprint; /* aff_click_fingerprint(ip, user_agent) */
+    int non_interactive;  /* the request says it loads a subresource (api/tracking.c decides) */
     int64_t now_ms;
 } aff_fraud_click;
 

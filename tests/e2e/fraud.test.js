@@ -113,6 +113,23 @@ describe('fraud screening, default rules', () => {
     });
   }
 
+  for (const [name, value] of [['sec-fetch-dest', 'image'], ['sec-fetch-dest', 'iframe'], ['sec-fetch-dest', 'script'], ['accept', 'image/avif,image/webp,*/*']]) {
+    it(`a link loaded as a subresource (${name}: ${value}) is rejected as non_interactive`, async () => {
+      const before0 = await totals(srv, ctx.program.id);
+      const c = await h.clickOk(srv, ctx.link.code, as('127.0.10.7', BROWSER, { [name]: value }));
+      assert.equal(c.cookie, null, 'a stuffed cookie is exactly what this rule prevents');
+      const row = await clickRow(srv, c.clickId);
+      assert.deepEqual([row.rejected, row.bot, row.reason, row.reason_code], [true, false, 'non_interactive', 109]);
+      assert.equal((await totals(srv, ctx.program.id)).rejected_clicks, before0.rejected_clicks + 1);
+    });
+  }
+
+  it('a navigation (sec-fetch-dest: document, accept: text/html) is a click', async () => {
+    const c = await h.clickOk(srv, ctx.link.code, as('127.0.10.8', BROWSER, { 'sec-fetch-dest': 'document', accept: 'text/html,*/*' }));
+    assert.equal(c.cookie, c.clickId);
+    assert.equal((await clickRow(srv, c.clickId)).reason, null);
+  });
+
   it('HEAD is never counted', async () => {
     const l = await h.createLink(srv, ctx.program.id, ctx.affiliate.id);
     const c = await h.click(srv, l.code, { ...as('127.0.10.6'), method: 'HEAD' });
@@ -122,7 +139,7 @@ describe('fraud screening, default rules', () => {
 
   it('healthz lists the rules and metrics count their matches', async () => {
     const hz = (await srv.api('GET', '/healthz', { key: null })).json;
-    assert.deepEqual(hz.fraud.rules.map((r) => r.code), [101, 102, 103, 104, 105, 106, 107, 108]);
+    assert.deepEqual(hz.fraud.rules.map((r) => r.code), [101, 102, 103, 104, 105, 106, 107, 108, 109]);
     const m = (await srv.raw('GET', '/metrics')).text;
     assert.ok(/afftrack_fraud_rule_matches_total\{rule="bot_user_agent",code="101"\} [1-9]/.test(m), m);
   });

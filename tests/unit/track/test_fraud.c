@@ -25,13 +25,19 @@ static int open_with(aff_config *c, const char *const *kv, char *err, size_t cap
     return aff_fraud_open(c, &key, err, cap);
 }
 
-static aff_fraud_verdict screen(const char *ip, const char *ua, int64_t link, int64_t now)
+static aff_fraud_verdict screen_ni(const char *ip, const char *ua, int64_t link, int64_t now, int non_interactive)
 {
     aff_fraud_click in = {.ip = ip, .user_agent = ua, .user_agent_len = strlen(ua), .link_id = link,
-                          .fingerprint = 0x1234 + (uint64_t)strlen(ua), .now_ms = now};
+                          .fingerprint = 0x1234 + (uint64_t)strlen(ua), .now_ms = now,
+                          .non_interactive = non_interactive};
     aff_fraud_verdict v;
     aff_fraud_screen(&in, &v);
     return v;
+}
+
+static aff_fraud_verdict screen(const char *ip, const char *ua, int64_t link, int64_t now)
+{
+    return screen_ni(ip, ua, link, now, 0);
 }
 
 static const aff_fraud_rule_info *rule(const char *name)
@@ -62,7 +68,15 @@ AFF_TEST(fraud_defaults_bots_pass_browsers)
     v = screen("127.0.0.1", "", 1, T0);
     AFF_CHECK_INT(v.reason, AFF_REASON_EMPTY_USER_AGENT);
     AFF_CHECK_INT(v.flags, AFF_CLICK_BOT);
-    AFF_CHECK_INT(rule("bot_user_agent")->hits, 1);
+    v = screen_ni("127.0.0.1", BROWSER, 1, T0, 1);
+    AFF_CHECK_INT(v.reason, AFF_REASON_NON_INTERACTIVE);
+    AFF_CHECK_INT(v.flags, AFF_CLICK_REJECTED);
+    /* a bot loaded as an image: both reject, the bot rule comes first in the table */
+    v = screen_ni("127.0.0.1", "curl/8.4.0", 1, T0, 1);
+    AFF_CHECK_INT(v.reason, AFF_REASON_BOT_USER_AGENT);
+    AFF_CHECK_INT(v.flags, AFF_CLICK_BOT);
+    AFF_CHECK_INT(rule("bot_user_agent")->hits, 2);
+    AFF_CHECK_INT(rule("non_interactive")->hits, 2);
     AFF_CHECK(rule("blocked_cidr")->inactive != NULL);
     AFF_CHECK_STR(rule("hosting_asn")->inactive, "no asn_db");
     AFF_CHECK_STR(rule("blocked_country")->inactive, "no country_db");
