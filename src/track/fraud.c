@@ -228,11 +228,17 @@ static int read_list_file(const char *path, char *err, size_t errcap)
         snprintf(err, errcap, "blocked_cidrs_file: %s: %s", path, strerror(errno));
         return AFF_EIO;
     }
-    char *buf = malloc(MAX_LIST_FILE);
-    size_t n = buf ? fread(buf, 1, MAX_LIST_FILE, f) : 0;
-    int rc = buf == NULL ? AFF_ENOMEM : 0;
-    if (rc == 0 && (ferror(f) || n == MAX_LIST_FILE)) {
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if (size < 0 || (unsigned long)size >= MAX_LIST_FILE || fseek(f, 0, SEEK_SET) != 0) {
         snprintf(err, errcap, "blocked_cidrs_file: %s: unreadable or larger than %u bytes", path, MAX_LIST_FILE - 1);
+        rc = AFF_EIO;
+    } else if ((buf = malloc((size_t)size + 1)) == NULL) {
+        rc = AFF_ENOMEM;
+    } else if ((n = fread(buf, 1, (size_t)size, f)) != (size_t)size) {
+        snprintf(err, errcap, "blocked_cidrs_file: %s: %s", path, ferror(f) ? strerror(errno) : "changed while read");
         rc = AFF_EIO;
     }
     fclose(f);
