@@ -5,13 +5,13 @@
 CC       ?= cc
 BUILD    ?= build
 SANITIZE ?=
-PKGS      = libh2o-evloop jansson sqlite3 libcrypto libssl libsodium
+PKGS      = libh2o-evloop jansson sqlite3 libcrypto libssl libsodium libpcre2-8 libmaxminddb
 
 CFLAGS  ?= -O2 -g
 # `override` keeps the project's flags when CFLAGS is given on the command line.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers \
-           -Isrc -DH2O_USE_LIBUV=0 -pthread -fno-strict-aliasing
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lh2o-evloop -ljansson -lsqlite3 -lssl -lcrypto -lsodium) -lz -lpthread -lm
+           -Isrc -I$(BUILD) -DH2O_USE_LIBUV=0 -pthread -fno-strict-aliasing
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lh2o-evloop -ljansson -lsqlite3 -lssl -lcrypto -lsodium -lpcre2-8 -lmaxminddb) -lz -lpthread -lm
 ifneq ($(SANITIZE),)
 override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
@@ -25,7 +25,7 @@ MAIN_OBJ  := $(BUILD)/src/main.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test unit e2e clean format bench bench-quick
+.PHONY: all deps run test unit e2e clean format bench bench-quick geo
 
 all: $(BUILD)/afftrack
 
@@ -40,6 +40,31 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+# Generated sources (docs/fraud.md): the known-bot list of the npm package
+# crawler-user-agents (package.json, installed by `npm ci`) as C, with each pattern's
+# required literal.
+BOTUA_JSON := node_modules/crawler-user-agents/crawler-user-agents.json
+$(BUILD)/gen/botua_list.h: scripts/gen-botua.js $(BOTUA_JSON)
+	@mkdir -p $(dir $@)
+	node scripts/gen-botua.js node_modules/crawler-user-agents $@
+$(BUILD)/src/track/botua.o: $(BUILD)/gen/botua_list.h
+$(BOTUA_JSON): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Optional IP databases for the fraud rules hosting_asn and blocked_country
+# (docs/fraud.md): npm packages pinned in geo/package.json; the ASN ranges come as CSV,
+# so scripts/mmdb-write.js turns them into geo/asn.mmdb. Not part of `make test`.
+GEO_COUNTRY := geo/node_modules/@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb
+geo: geo/asn.mmdb
+	@echo "geo: add to the config file:"
+	@echo "  asn_db = $(abspath geo/asn.mmdb)"
+	@echo "  country_db = $(abspath $(GEO_COUNTRY))"
+geo/asn.mmdb: geo/package.json geo/package-lock.json scripts/mmdb-write.js
+	cd geo && npm ci --no-audit --no-fund
+	node scripts/mmdb-write.js $@ --asn-csv geo/node_modules/@ip-location-db/asn/asn-ipv4.csv \
+		geo/node_modules/@ip-location-db/asn/asn-ipv6.csv
 
 deps:
 	@bash scripts/deps.sh

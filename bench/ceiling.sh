@@ -58,7 +58,9 @@ serve() { # MODE -> starts afftrack on a fresh demo store, sets APORT
   local dir="$T/store-$1-$RANDOM"
   "$BIN" demo --data "$dir" >/dev/null
   APORT=$(free_port)
+  # velocity limits raised: all load comes from one IP (see bench/run.sh start_aff)
   taskset -c 1 "$BIN" serve --listen "127.0.0.1:$APORT" --data "$dir" --click-durability "$1" --log-level warn \
+    --ip-velocity-max 1000000 --ip-link-velocity-max 1000000 --duplicate-click-max 1000000 \
     >/dev/null 2>&1 & PIDS+=($!)
   until curl -sf "http://127.0.0.1:$APORT/healthz" >/dev/null 2>&1; do sleep 0.05; done
   STORE=$dir

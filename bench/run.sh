@@ -301,7 +301,11 @@ BASE_CLICKS=$(jq -r .clicks <<<"$BASE_JSON")
 start_aff() {
     local data=$1 dur=$2 limit=${3:-10}
     AFF_PORT=$(free_port)
-    local cmd=(taskset -c "$SRV_CPU" "$BIN" serve --listen "127.0.0.1:$AFF_PORT" --data "$data" --click-durability "$dur")
+    # All load comes from 127.0.0.1 with one user agent: the velocity and duplicate-click
+    # rules would reject it after 60 clicks. Their limits are raised so that every click
+    # is still screened (the cost is measured) but none is rejected (docs/fraud.md).
+    local cmd=(taskset -c "$SRV_CPU" "$BIN" serve --listen "127.0.0.1:$AFF_PORT" --data "$data" --click-durability "$dur"
+        --ip-velocity-max 1000000 --ip-link-velocity-max 1000000 --duplicate-click-max 1000000)
     record_cmd "afftrack ($dur)" "${cmd[@]}"
     START_T=$EPOCHREALTIME
     "${cmd[@]}" >>"$TMP/afftrack.log" 2>&1 &

@@ -23,6 +23,7 @@
 #include "track/catalog.h"
 #include "track/click.h"
 #include "track/conversion.h"
+#include "track/fraud.h"
 #include "track/generate.h"
 #include "track/verify.h"
 
@@ -163,6 +164,21 @@ static void on_bound(int port)
     default_public_url(aff_server.cfg, port, aff_server.public_url, sizeof(aff_server.public_url));
 }
 
+/* Say which screening rules run, and why those that cannot are off (docs/fraud.md). */
+static void log_fraud_rules(void)
+{
+    aff_fraud_rule_info r[16];
+    size_t n = aff_fraud_rules(r, 16);
+    for (size_t i = 0; i < n && i < 16; i++) {
+        if (r[i].action == AFF_ACTION_OFF)
+            AFF_LOG(AFF_LOG_INFO, "fraud rule %d %s: off", r[i].code, r[i].name);
+        else if (r[i].inactive != NULL)
+            AFF_LOG(AFF_LOG_INFO, "fraud rule %d %s: inactive (%s)", r[i].code, r[i].name, r[i].inactive);
+        else
+            AFF_LOG(AFF_LOG_INFO, "fraud rule %d %s: %s", r[i].code, r[i].name, aff_fraud_action_name(r[i].action));
+    }
+}
+
 static int cmd_serve(aff_config *cfg)
 {
     static aff_click_id_key key;
@@ -173,6 +189,11 @@ static int cmd_serve(aff_config *cfg)
     }
     if (prepare_store(cfg, &key) != 0)
         return 1;
+    if (aff_fraud_open(cfg, &key, err, sizeof(err)) != 0) {
+        fprintf(stderr, "afftrack: %s\n", err);
+        return 2;
+    }
+    log_fraud_rules();
     aff_server.cfg = cfg;
     aff_server.key = &key;
     int rc = aff_writer_start(cfg, &key);
@@ -354,14 +375,14 @@ static int cmd_verify(aff_config *cfg)
     }
     const aff_verify_counts *c = &v.counts;
     json_t *problems = json_array(), *out = json_object();
-    const char *names[] = {"clicks", "unique_clicks", "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
-    int64_t raw[] = {c->raw.clicks, c->raw.unique_clicks, c->raw.conversions, c->raw.revenue_minor,
-                     c->raw.commission_minor, c->raw.refunds_minor};
-    int64_t roll[] = {c->rollup.clicks,        c->rollup.unique_clicks,    c->rollup.conversions,
-                      c->rollup.revenue_minor, c->rollup.commission_minor, c->rollup.refunds_minor};
-    int64_t daily[] = {c->daily.clicks,        c->daily.unique_clicks,    c->daily.conversions,
-                       c->daily.revenue_minor, c->daily.commission_minor, c->daily.refunds_minor};
-    for (int i = 0; i < 6; i++) {
+    const char *names[] = {"clicks",      "unique_clicks", "bot_clicks",       "rejected_clicks",
+                           "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
+#define METRICS(m)                                                                                                 \
+    {m.clicks, m.unique_clicks, m.bot_clicks, m.rejected_clicks, m.conversions, m.revenue_minor, m.commission_minor, \
+     m.refunds_minor}
+    int64_t raw[] = METRICS(c->raw), roll[] = METRICS(c->rollup), daily[] = METRICS(c->daily);
+#undef METRICS
+    for (int i = 0; i < 8; i++) {
         json_object_set_new(out, names[i], json_integer(raw[i]));
         if (raw[i] != roll[i] || roll[i] != daily[i])
             json_array_append_new(problems, json_pack("{s:s, s:I, s:I, s:I}", "metric", names[i], "raw",

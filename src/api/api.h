@@ -179,6 +179,8 @@ aff_routes *aff_api_routes(void);
 /* Counters shown by /metrics. */
 typedef struct aff_api_counters {
     _Atomic uint64_t clicks, clicks_refused, conversions, conversion_errors, pixel_errors;
+    _Atomic uint64_t clicks_blocked;     /* refused 403 by a fraud rule with action block */
+    _Atomic uint64_t clicks_not_counted; /* HEAD and prefetch requests: redirected, never recorded */
 } aff_api_counters;
 extern aff_api_counters aff_api_stats;
 

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/money.h"
 #include "core/jsonw.h"
+#include "track/fraud.h"
 
 aff_api_counters aff_api_stats;
 
@@ -355,6 +356,7 @@ json_t *aff_render_program(const aff_program_row *r)
     json_object_set_new(o, "screening", screening ? screening : json_object());
     json_t *caps = json_loads(r->caps[0] ? r->caps : "[]", 0, &jerr);
     json_object_set_new(o, "caps", caps ? caps : json_array());
+    json_object_set_new(o, "fallback_url", str_or_null(r->fallback_url));
     return o;
 }
 
@@ -396,6 +398,15 @@ json_t *aff_render_click(const aff_click_row *r)
                           (json_int_t)r->affiliate_id, "link_id", (json_int_t)r->link_id, "ip", r->ip, "user_agent",
                           r->user_agent, "referer", r->referer, "source_id", str_or_null(r->source_id), "unique",
                           (r->flags & AFF_CLICK_UNIQUE) != 0);
+    /* Screening (docs/fraud.md): which rule decided, and what it made of the click. */
+    const char *reason = aff_fraud_reason_name(r->reason);
+    json_object_set_new(o, "bot", json_boolean(r->flags & AFF_CLICK_BOT));
+    json_object_set_new(o, "rejected", json_boolean(r->flags & AFF_CLICK_REJECTED));
+    json_object_set_new(o, "flagged", json_boolean(r->flags & AFF_CLICK_FLAGGED));
+    json_object_set_new(o, "reason", reason ? json_string(reason) : json_null());
+    json_object_set_new(o, "reason_code", r->reason ? json_integer(r->reason) : json_null());
+    json_object_set_new(o, "asn", r->asn ? json_integer(r->asn) : json_null());
+    json_object_set_new(o, "country", r->country[0] ? json_string(r->country) : json_null());
     for (int i = 0; i < 5; i++) {
         char name[16];
         snprintf(name, sizeof(name), "sub%d", i + 1);

@@ -5,11 +5,34 @@
 #include <stdlib.h>
 
 #include "api/api.h"
+#include "track/botua.h"
+#include "track/fraud.h"
+#include "track/geo.h"
+
+/* The click-time screening rules and what each needs (docs/fraud.md): a rule whose
+ * database or list is missing is reported inactive here and in the start-up log. */
+static json_t *fraud_json(void)
+{
+    aff_fraud_rule_info r[16];
+    size_t n = aff_fraud_rules(r, 16);
+    json_t *rules = json_array();
+    for (size_t i = 0; i < n && i < 16; i++) {
+        json_t *o = json_pack("{s:i, s:s, s:s, s:b}", "code", r[i].code, "name", r[i].name, "action",
+                              aff_fraud_action_name(r[i].action), "active",
+                              r[i].action != AFF_ACTION_OFF && r[i].inactive == NULL);
+        if (r[i].inactive != NULL)
+            json_object_set_new(o, "inactive_reason", json_string(r[i].inactive));
+        json_array_append_new(rules, o);
+    }
+    return json_pack("{s:o, s:s, s:I, s:b, s:b}", "rules", rules, "bot_list", aff_botua_source(), "bot_patterns",
+                     (json_int_t)aff_botua_count(), "asn_db", aff_geo_has_asn(), "country_db", aff_geo_has_country());
+}
 
 void aff_api_healthz(aff_http *h)
 {
     int draining = atomic_load(&aff_server.draining);
-    aff_http_json(h->req, draining ? 503 : 200, json_pack("{s:s}", "status", draining ? "draining" : "ok"));
+    aff_http_json(h->req, draining ? 503 : 200,
+                  json_pack("{s:s, s:o}", "status", draining ? "draining" : "ok", "fraud", fraud_json()));
 }
 
 typedef struct textbuf {
@@ -53,6 +76,17 @@ void aff_api_metrics(aff_http *h)
     put(&b, "# HELP afftrack_writer_queue_depth Events waiting for the writer.\n# TYPE afftrack_writer_queue_depth gauge\n"
             "afftrack_writer_queue_depth %llu\n",
         (unsigned long long)ws.queue_depth);
+    counter(&b, "afftrack_clicks_blocked_total", "Clicks refused with 403 by a fraud rule whose action is block.",
+            atomic_load(&aff_api_stats.clicks_blocked));
+    counter(&b, "afftrack_clicks_not_counted_total",
+            "HEAD and prefetch requests of tracking links: redirected, not recorded.", atomic_load(&aff_api_stats.clicks_not_counted));
+    aff_fraud_rule_info r[16];
+    size_t nr = aff_fraud_rules(r, 16);
+    put(&b, "# HELP afftrack_fraud_rule_matches_total Clicks each click-time fraud rule matched.\n"
+            "# TYPE afftrack_fraud_rule_matches_total counter\n");
+    for (size_t i = 0; i < nr && i < 16; i++)
+        put(&b, "afftrack_fraud_rule_matches_total{rule=\"%s\",code=\"%d\"} %llu\n", r[i].name, r[i].code,
+            (unsigned long long)r[i].hits);
     put(&b, "# HELP afftrack_http_requests_total Requests by route.\n# TYPE afftrack_http_requests_total counter\n");
     aff_routes *t = aff_api_routes();
     for (size_t i = 0; i < t->n; i++)

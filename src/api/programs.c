@@ -14,7 +14,7 @@
 static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
                                      "allowed_domains", "cookie_days", "attribution",     "click_id_param",
                                      "commission",     "hold_days",  "min_payout_minor", "payout_schedule",
-                                     "screening",  "caps", NULL};
+                                     "screening",  "caps",       "fallback_url",     NULL};
 static const char *const schedules[] = {"manual", "weekly", "monthly", NULL};
 
 static int valid_param_name(const char *s)
@@ -133,6 +133,13 @@ static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinf
         if (rc != 0)
             return rc;
     }
+    /* Where clicks blocked by a fraud rule go instead of a 403 (docs/fraud.md); "" clears. */
+    if ((rc = aff_field_str(in, "fallback_url", 0, 1, AFF_URL_MAX, r->fallback_url, sizeof(r->fallback_url), &present,
+                            err)) != 0)
+        return rc;
+    aff_url fu;
+    if (present && r->fallback_url[0] != '\0' && aff_url_parse(r->fallback_url, strlen(r->fallback_url), &fu) != 0)
+        return aff_fail(err, AFF_EINVAL, "fallback_url", "fallback_url: not an absolute http(s) URL");
     json_t *plan = json_object_get(in, "commission");
     if (plan != NULL) {
         if (!json_is_object(plan))

@@ -21,18 +21,18 @@ typedef struct report_job {
     size_t csv_len, csv_cap;
 } report_job;
 
-static const char *const metric_names[] = {"clicks",           "unique_clicks", "conversions", "revenue_minor",
-                                           "refunds_minor",    "commission_minor", "cr",        "epc_minor",
-                                           "aov_minor"};
+static const char *const metric_names[] = {"clicks",        "unique_clicks",    "bot_clicks", "rejected_clicks",
+                                           "conversions",   "revenue_minor",    "refunds_minor", "commission_minor",
+                                           "cr",            "epc_minor",        "aov_minor"};
 #define NMETRICS (sizeof(metric_names) / sizeof(metric_names[0]))
 
 static void metric_values(const aff_rollup_delta *m, int64_t v[NMETRICS], int64_t *cr_micro)
 {
     aff_report_metrics x;
     aff_report_compute(m, &x);
-    int64_t vals[NMETRICS] = {m->clicks,         m->unique_clicks,    m->conversions, m->revenue_minor,
-                              m->refunds_minor,  m->commission_minor, x.cr_micro,     x.epc_minor,
-                              x.aov_minor};
+    int64_t vals[NMETRICS] = {m->clicks,        m->unique_clicks,    m->bot_clicks, m->rejected_clicks,
+                              m->conversions,   m->revenue_minor,    m->refunds_minor, m->commission_minor,
+                              x.cr_micro,       x.epc_minor,         x.aov_minor};
     memcpy(v, vals, sizeof(vals));
     *cr_micro = x.cr_micro;
 }

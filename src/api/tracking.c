@@ -1,8 +1,9 @@
 /*
  * tracking.c - the unauthenticated tracking endpoints: GET /r/{code} (the click path),
  * /postback and /px.gif. The click path resolves everything from the snapshot on the
- * event loop and only hands the writer a finished click row, so the writer's work per
- * click is one uniqueness lookup, one insert and one rollup upsert.
+ * event loop, screens the click there (track/fraud.h: block answers 403, the other
+ * verdicts travel on the row) and only hands the writer a finished click row, so the
+ * writer's work per click is one uniqueness lookup, one insert and one rollup upsert.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "track/click.h"
+#include "track/fraud.h"
 
 typedef struct click_job {
     aff_pending base;
@@ -29,6 +31,8 @@ typedef struct click_job {
 
 static const char page_404[] = "<!doctype html><meta charset=utf-8><title>Link not found</title>"
                                "<h1>Link not found</h1><p>This tracking link does not exist.</p>\n";
+static const char page_403[] = "<!doctype html><meta charset=utf-8><title>Blocked</title>"
+                               "<h1>Blocked</h1><p>This request was refused.</p>\n";
 static const char page_400[] = "<!doctype html><meta charset=utf-8><title>Bad link</title>"
                                "<h1>Bad link</h1><p>This link's destination is not allowed.</p>\n";
 
@@ -115,6 +119,10 @@ static void respond_click(aff_pending *p, h2o_req_t *req)
         return;
     }
     atomic_fetch_add(&aff_api_stats.clicks, 1);
+    if (j->row.flags & AFF_CLICK_NOT_ATTRIBUTABLE) { /* keep the visitor's earlier cookies */
+        send_redirect(req, j->location, NULL, 0, 0);
+        return;
+    }
     if (j->set_first_click)
         add_first_click_cookie(req, j->row.program_id, j->row.click_id, j->cookie_days, j->secure);
     send_redirect(req, j->location, j->row.click_id, j->cookie_days, j->secure);
@@ -172,6 +180,83 @@ static int read_click_params(const aff_params *ps, const aff_snap_link *link, af
     return copy_param(ps, source_names, row->source_id, sizeof(row->source_id));
 }
 
+/* Prefetches and previews announce themselves in one of these headers (docs/fraud.md):
+ * such a request is answered like a click but never recorded, like HEAD. h2o keeps
+ * header names in lower case. */
+static const struct {
+    const char *name;
+    size_t len;
+} prefetch_headers[] = {{H2O_STRLIT("purpose")}, {H2O_STRLIT("sec-purpose")}, {H2O_STRLIT("x-purpose")},
+                        {H2O_STRLIT("x-moz")}};
+
+static int value_says_prefetch(h2o_iovec_t v)
+{
+    static const char *const words[] = {"prefetch", "preview", "prerender"};
+    for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+        size_t n = strlen(words[w]);
+        if (v.len >= n && strncasecmp(v.base, words[w], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int is_prefetch(h2o_req_t *req)
+{
+    for (size_t i = 0; i < req->headers.size; i++) {
+        const h2o_header_t *hd = &req->headers.entries[i];
+        for (size_t k = 0; k < sizeof(prefetch_headers) / sizeof(prefetch_headers[0]); k++)
+            if (hd->name->len == prefetch_headers[k].len &&
+                memcmp(hd->name->base, prefetch_headers[k].name, prefetch_headers[k].len) == 0 &&
+                value_says_prefetch(hd->value))
+                return 1;
+    }
+    return 0;
+}
+
+/* Was the link loaded as a subresource (an <img>, <iframe>, <script>... pointing at the
+ * tracking link: cookie stuffing) rather than followed? Browsers say so in
+ * Sec-Fetch-Dest; older ones at least ask for an image in Accept (docs/fraud.md, rule
+ * non_interactive). A top-level navigation is "document"; fetch() is "empty". */
+static int is_non_interactive(h2o_req_t *req)
+{
+    static const char *const subresources[] = {"image", "iframe", "frame",  "script", "style", "object",
+                                               "embed", "audio",  "video",  "font",   "track", "worker"};
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("sec-fetch-dest"), -1);
+    if (i >= 0) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        for (size_t k = 0; k < sizeof(subresources) / sizeof(subresources[0]); k++)
+            if (v.len == strlen(subresources[k]) && strncasecmp(v.base, subresources[k], v.len) == 0)
+                return 1;
+        return 0;
+    }
+    i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
+    return i >= 0 && req->headers.entries[i].value.len >= 6 &&
+           strncasecmp(req->headers.entries[i].value.base, "image/", 6) == 0;
+}
+
+/* Screen the click (track/fraud.h) and put the verdict on its row. Returns 1 when the
+ * click is blocked (then nothing is recorded). */
+static int screen_click(h2o_req_t *req, aff_click_row *row, uint64_t fingerprint)
+{
+    aff_fraud_click in = {.ip = row->ip,
+                          .user_agent = row->user_agent,
+                          .user_agent_len = strlen(row->user_agent),
+                          .link_id = row->link_id,
+                          .fingerprint = fingerprint,
+                          .non_interactive = is_non_interactive(req),
+                          .now_ms = row->ts_ms};
+    aff_fraud_verdict v;
+    aff_fraud_screen(&in, &v);
+    row->flags |= v.flags;
+    row->reason = v.reason;
+    row->asn = v.asn;
+    memcpy(row->country, v.country, sizeof(row->country));
+    if (v.action != AFF_ACTION_BLOCK)
+        return 0;
+    atomic_fetch_add(&aff_api_stats.clicks_blocked, 1);
+    return 1;
+}
+
 /* Does the request carry this first_click program's own, still valid first-click cookie? */
 static int has_first_click(h2o_req_t *req, const aff_snap_program *prog, int64_t now)
 {
@@ -209,7 +294,8 @@ void aff_api_redirect(aff_http *h)
         }
         dest = deep->value;
     }
-    if (aff_http_method_is(req, "HEAD")) {
+    if (aff_http_method_is(req, "HEAD") || is_prefetch(req)) { /* never a click: recorded nowhere */
+        atomic_fetch_add(&aff_api_stats.clicks_not_counted, 1);
         send_redirect(req, dest, NULL, 0, 0);
         return;
     }
@@ -241,6 +327,14 @@ void aff_api_redirect(aff_http *h)
     aff_http_client_ip(req, row->ip, sizeof(row->ip), &j->secure);
     copy_header(req, H2O_TOKEN_USER_AGENT, row->user_agent, sizeof(row->user_agent));
     copy_header(req, H2O_TOKEN_REFERER, row->referer, sizeof(row->referer));
+    j->fingerprint = aff_click_fingerprint(aff_server.key, row->ip, row->user_agent);
+    if (screen_click(req, row, j->fingerprint)) { /* blocked: the program's fallback URL, else 403 */
+        if (prog->fallback_url != NULL)
+            send_redirect(req, prog->fallback_url, NULL, 0, 0);
+        else
+            send_page(req, 403, page_403, sizeof(page_403) - 1);
+        goto discard;
+    }
     size_t dest_len = strlen(dest), cap = dest_len + strlen(prog->click_id_param) + AFF_CLICK_ID_LEN + 3;
     char *location = h2o_mem_alloc_pool(&req->pool, cap);
     if (aff_click_id_new(aff_server.key, now, row->click_id) != 0 ||
@@ -250,7 +344,6 @@ void aff_api_redirect(aff_http *h)
     }
     j->location = location;
     j->fallback = h2o_strdup(&req->pool, dest, dest_len).base;
-    j->fingerprint = aff_click_fingerprint(aff_server.key, row->ip, row->user_agent);
     j->set_first_click = prog->first_click && !has_first_click(req, prog, now);
     j->cookie_days = prog->cookie_days;
     if (!async) {
@@ -262,12 +355,17 @@ void aff_api_redirect(aff_http *h)
     char click_id[AFF_CLICK_ID_LEN + 1];
     memcpy(click_id, row->click_id, sizeof(click_id));
     int set_first_click = j->set_first_click, cookie_days = j->cookie_days, secure = j->secure;
+    int screened = (row->flags & AFF_CLICK_NOT_ATTRIBUTABLE) != 0;
     int64_t program_id = row->program_id;
     j->base.job.run = run_click;
     j->base.job.done = async_click_done; /* also called if the writer refuses it */
     aff_loop_stage(h->loop, &j->base.job);
     j = NULL;
     atomic_fetch_add(&aff_api_stats.clicks, 1);
+    if (screened) {
+        send_redirect(req, location, NULL, 0, 0);
+        return;
+    }
     if (set_first_click)
         add_first_click_cookie(req, program_id, click_id, cookie_days, secure);
     send_redirect(req, location, click_id, cookie_days, secure);

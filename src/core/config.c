@@ -57,6 +57,55 @@ static const setting settings[] = {
     {"maintenance_interval_ms", T_INT, OFF(maintenance_interval_ms), 0, "60000", 50, 86400000, {0},
      "how often the writer charges cost per click, approves commissions whose hold ended, makes approved lines"
      " payable and runs scheduled payouts"},
+    /* Click-time fraud screening: docs/fraud.md. flag: recorded and attributable, marked
+     * with the rule's reason; reject: recorded, not attributable, counted apart (bots in
+     * bot_clicks, others in rejected_clicks); block: 403, nothing recorded. */
+#define ACTIONS {"off", "flag", "reject", "block"}
+    {"fraud_bot_user_agent", T_ENUM, OFF(fraud_bot_user_agent), 0, "reject", 0, 0, ACTIONS,
+     "rule 101: User-Agent of a known bot or crawler (npm crawler-user-agents); reject counts it in bot_clicks"},
+    {"fraud_empty_user_agent", T_ENUM, OFF(fraud_empty_user_agent), 0, "reject", 0, 0, ACTIONS,
+     "rule 102: no or empty User-Agent; reject counts it in bot_clicks"},
+    {"fraud_blocked_cidr", T_ENUM, OFF(fraud_blocked_cidr), 0, "block", 0, 0, ACTIONS,
+     "rule 103: client IP in blocked_cidrs or blocked_cidrs_file"},
+    {"fraud_blocked_country", T_ENUM, OFF(fraud_blocked_country), 0, "block", 0, 0, ACTIONS,
+     "rule 104: client country (country_db) in blocked_countries"},
+    {"fraud_hosting_asn", T_ENUM, OFF(fraud_hosting_asn), 0, "flag", 0, 0, ACTIONS,
+     "rule 105: client network (asn_db) in hosting_asns: datacenter or hosting traffic"},
+    {"fraud_ip_velocity", T_ENUM, OFF(fraud_ip_velocity), 0, "reject", 0, 0, ACTIONS,
+     "rule 106: more than ip_velocity_max clicks from one IP per velocity_window_s, on any links"},
+    {"fraud_ip_link_velocity", T_ENUM, OFF(fraud_ip_link_velocity), 0, "reject", 0, 0, ACTIONS,
+     "rule 107: more than ip_link_velocity_max clicks from one IP on one link per velocity_window_s"},
+    {"fraud_duplicate_click", T_ENUM, OFF(fraud_duplicate_click), 0, "flag", 0, 0, ACTIONS,
+     "rule 108: more than duplicate_click_max clicks of one visitor (IP and User-Agent) on one link per"
+     " duplicate_click_window_s"},
+    {"fraud_non_interactive", T_ENUM, OFF(fraud_non_interactive), 0, "reject", 0, 0, ACTIONS,
+     "rule 109: the browser says the link was loaded as an image, frame, script or other subresource"
+     " (Sec-Fetch-Dest, or Accept: image/...), not followed by a person: cookie stuffing"},
+#undef ACTIONS
+    {"ip_velocity_max", T_INT, OFF(ip_velocity_max), 0, "60", 1, 1000000, {0},
+     "clicks one IP may make per velocity_window_s before rule 106 matches"},
+    {"ip_link_velocity_max", T_INT, OFF(ip_link_velocity_max), 0, "60", 1, 1000000, {0},
+     "clicks one IP may make on one link per velocity_window_s before rule 107 matches"},
+    {"velocity_window_s", T_INT, OFF(velocity_window_s), 0, "60", 1, 86400, {0},
+     "the window of rules 106 and 107 (a sliding rate: the limit refills evenly over the window)"},
+    {"duplicate_click_max", T_INT, OFF(duplicate_click_max), 0, "5", 1, 1000000, {0},
+     "clicks one visitor may make on one link per duplicate_click_window_s before rule 108 matches"},
+    {"duplicate_click_window_s", T_INT, OFF(duplicate_click_window_s), 0, "600", 1, 86400, {0},
+     "the window of rule 108"},
+    {"asn_db", T_STR, OFF(asn_db), SZ(asn_db), "", 0, 0, {0},
+     "MaxMind DB file mapping IPs to autonomous_system_number; empty: no ASN, rule 105 off"},
+    {"country_db", T_STR, OFF(country_db), SZ(country_db), "", 0, 0, {0},
+     "MaxMind DB file mapping IPs to country_code (or country.iso_code); empty: no country, rule 104 off"},
+    {"hosting_asns", T_STR, OFF(hosting_asns), SZ(hosting_asns),
+     "16509,14618,8075,15169,396982,14061,24940,16276,20473,63949,45102,31898", 0, 0, {0},
+     "comma-separated ASNs of hosting and cloud networks for rule 105 (default: AWS, Microsoft, Google,"
+     " DigitalOcean, Hetzner, OVH, Vultr, Linode, Alibaba, Oracle)"},
+    {"blocked_cidrs", T_STR, OFF(blocked_cidrs), SZ(blocked_cidrs), "", 0, 0, {0},
+     "comma-separated IPs and CIDRs (IPv4, IPv6) for rule 103"},
+    {"blocked_cidrs_file", T_STR, OFF(blocked_cidrs_file), SZ(blocked_cidrs_file), "", 0, 0, {0},
+     "file of IPs and CIDRs for rule 103, one or more a line, '#' comments; read at start"},
+    {"blocked_countries", T_STR, OFF(blocked_countries), SZ(blocked_countries), "", 0, 0, {0},
+     "comma-separated ISO 3166 country codes for rule 104 (needs country_db)"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -12,6 +12,8 @@
 
 enum { AFF_DURABILITY_COMMIT = 0, AFF_DURABILITY_ASYNC = 1 };
 enum { AFF_SYNC_FULL = 0, AFF_SYNC_NORMAL = 1 };
+/* What a click-time fraud rule does to a click it matches (docs/fraud.md). */
+enum { AFF_ACTION_OFF = 0, AFF_ACTION_FLAG = 1, AFF_ACTION_REJECT = 2, AFF_ACTION_BLOCK = 3 };
 
 typedef struct aff_config {
     char listen[128];
@@ -31,6 +33,17 @@ typedef struct aff_config {
     int synchronous;
     int shutdown_timeout_ms;
     int maintenance_interval_ms;
+    /* Click-time fraud screening (docs/fraud.md): one AFF_ACTION_* per rule, then the
+     * rules' thresholds and lists. */
+    int fraud_bot_user_agent, fraud_empty_user_agent, fraud_blocked_cidr, fraud_blocked_country;
+    int fraud_hosting_asn, fraud_ip_velocity, fraud_ip_link_velocity, fraud_duplicate_click;
+    int fraud_non_interactive;
+    int ip_velocity_max, ip_link_velocity_max, velocity_window_s;
+    int duplicate_click_max, duplicate_click_window_s;
+    char asn_db[1024], country_db[1024];
+    char hosting_asns[1024];
+    char blocked_cidrs[4096], blocked_cidrs_file[1024];
+    char blocked_countries[512];
 } aff_config;
 
 /* Fill c with every default. */

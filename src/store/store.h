@@ -63,6 +63,7 @@ typedef struct aff_program_row {
     char caps[AFF_SCREENING_MAX + 1];      /* conversion and commission caps (track/cap.h), JSON */
     char postback_token[AFF_TOKEN_MAX + 1];
     int64_t created_ms;
+    char fallback_url[AFF_URL_MAX + 1]; /* where blocked clicks go (docs/fraud.md); "": 403 */
 } aff_program_row;
 
 typedef struct aff_affiliate_row {
@@ -99,7 +100,11 @@ typedef struct aff_key_row {
     int64_t affiliate_id;
 } aff_key_row;
 
-enum { AFF_CLICK_UNIQUE = 1 };
+/* Click flags. BOT and REJECTED clicks are never attributed and are counted apart
+ * (bot_clicks, rejected_clicks), never in clicks or unique_clicks; FLAGGED ones count
+ * and attribute normally. The rule that decided is the click's reason (track/fraud.h). */
+enum { AFF_CLICK_UNIQUE = 1, AFF_CLICK_BOT = 2, AFF_CLICK_REJECTED = 4, AFF_CLICK_FLAGGED = 8 };
+#define AFF_CLICK_NOT_ATTRIBUTABLE (AFF_CLICK_BOT | AFF_CLICK_REJECTED)
 
 typedef struct aff_click_row {
     char click_id[AFF_CLICK_ID_LEN + 1];
@@ -111,6 +116,9 @@ typedef struct aff_click_row {
     char sub[5][AFF_SUB_MAX + 1];
     char source_id[AFF_SUB_MAX + 1];
     unsigned flags; /* AFF_CLICK_* */
+    int reason;     /* fraud rule code (track/fraud.h), 0: none matched */
+    uint32_t asn;   /* autonomous system of ip, 0: unknown */
+    char country[3]; /* ISO 3166 alpha-2 of ip, "": unknown */
 } aff_click_row;
 
 typedef struct aff_conversion_row {

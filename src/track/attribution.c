@@ -27,7 +27,7 @@ int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_loo
                   aff_attr_result *out, aff_errinfo *err)
 {
     const aff_attr_method *order = first_click ? first_click_order : last_click_order;
-    int stale_click = 0;
+    int stale_click = 0, screened_click = 0;
     for (int i = 0; i < AFF_ATTR_NMETHODS; i++) {
         aff_attr_method m = order[i];
         aff_attr_candidate c = {0};
@@ -38,6 +38,10 @@ int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_loo
             return aff_fail(err, AFF_EUNKNOWNCLICK, "click_id", "unknown click id: not a click of this program");
         if (!c.found)
             continue;
+        if (c.screened) {
+            screened_click = 1;
+            continue;
+        }
         if (is_click_method(m) && (now_ms - c.ts_ms > (int64_t)cookie_days * AFF_MS_PER_DAY || c.ts_ms > now_ms + 60000)) {
             stale_click = 1;
             continue;
@@ -53,6 +57,9 @@ int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_loo
             out->click_ip[0] = '\0';
         return 0;
     }
+    if (screened_click)
+        return aff_fail(err, AFF_ENOATTR, "click_id",
+                        "the click was screened out (bot or rejected traffic) and cannot be attributed");
     if (stale_click)
         return aff_fail(err, AFF_ENOATTR, "click_id", "the click is outside the program's %d-day attribution window",
                         cookie_days);

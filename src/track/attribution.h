@@ -9,7 +9,9 @@
  * A click counts only inside the program's cookie window (now - click time <=
  * cookie_days). An explicit click id that is not stored for the program is an error
  * (the integrator sent garbage) when the search reaches it; with first_click a known
- * customer wins before the click id is looked at. A stale click is skipped.
+ * customer wins before the click id is looked at. A stale click is skipped, and so is
+ * a click that click-time screening marked a bot or rejected (docs/fraud.md): the
+ * search goes on with the next method.
  */
 #ifndef AFF_TRACK_ATTRIBUTION_H
 #define AFF_TRACK_ATTRIBUTION_H
@@ -31,6 +33,7 @@ typedef enum {
 typedef struct aff_attr_candidate {
     int found;
     int error;        /* a lookup that must fail the conversion (unknown explicit click id) */
+    int screened;     /* a click that screening marked bot or rejected: never attributed */
     int64_t ts_ms;    /* click time, for click methods */
     int64_t affiliate_id, link_id, coupon_id;
     char ip[64];      /* the click's IP, for click methods */
@@ -45,7 +48,7 @@ typedef struct aff_attr_result {
     char click_ip[64];
 } aff_attr_result;
 
-/* Run the methods in the program's order; the first fresh match wins.
+/* Run the methods in the program's order; the first fresh, unscreened match wins.
  * Returns 0, AFF_ENOATTR, the lookup's error, or AFF_EUNKNOWNCLICK (field click_id)
  * for an unknown explicit click id. */
 int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_lookup_fn lookup, void *ud,

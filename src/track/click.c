@@ -68,15 +68,28 @@ static int buffer_push(aff_click_buffer *b, const aff_click_row *row, uint64_t f
     return 0;
 }
 
+/* The rollup counter a screened click goes to: bots and rejected clicks are counted
+ * apart and never take part in uniqueness (track/fraud.h). */
+static void screened_delta(const aff_click_row *row, aff_rollup_delta *d)
+{
+    if (row->flags & AFF_CLICK_BOT)
+        d->bot_clicks = 1;
+    else
+        d->rejected_clicks = 1;
+}
+
 int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)
 {
-    int unique = 0;
-    int rc = aff_seen_decide(ctx, row->link_id, fingerprint, row->ts_ms, &unique);
-    if (rc != 0)
+    int unique = 0, rc = 0;
+    aff_rollup_delta d = {0};
+    if (row->flags & AFF_CLICK_NOT_ATTRIBUTABLE)
+        screened_delta(row, &d);
+    else if ((rc = aff_seen_decide(ctx, row->link_id, fingerprint, row->ts_ms, &unique)) != 0)
         return rc;
+    else
+        d = (aff_rollup_delta){.clicks = 1, .unique_clicks = unique ? 1 : 0};
     /* Set, not OR: a batch may be replayed (pool.c) and decide differently. */
     row->flags = (row->flags & ~(unsigned)AFF_CLICK_UNIQUE) | (unique ? AFF_CLICK_UNIQUE : 0u);
-    aff_rollup_delta d = {.clicks = 1, .unique_clicks = unique ? 1 : 0};
     rc = aff_rollup_add(ctx, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id, row->link_id, &d);
     if (rc != 0)
         return rc;

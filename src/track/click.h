@@ -18,7 +18,8 @@
 uint64_t aff_click_fingerprint(const aff_click_id_key *key, const char *ip, const char *user_agent);
 
 /* Record a click: decide uniqueness (row->flags gets AFF_CLICK_UNIQUE), stage its rollup
- * delta, and store the row and, when unique, its click_seen row. With a click buffer and
+ * delta (a click flagged AFF_CLICK_BOT or AFF_CLICK_REJECTED by screening counts in
+ * bot_clicks or rejected_clicks instead, is never unique and leaves the window alone), and store the row and, when unique, its click_seen row. With a click buffer and
  * the uniqueness window (ctx->clicks and ctx->seen, the writer's), the rows are only
  * queued: row must stay valid until the
  * next aff_click_flush, and nothing is written to the store by this call, so a batch of

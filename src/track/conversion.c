@@ -65,6 +65,7 @@ static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, 
     int rc = aff_store_click_get(ctx->st, click_id, row);
     if (rc == 0 && row->program_id == program_id) {
         c->found = 1;
+        c->screened = (row->flags & AFF_CLICK_NOT_ATTRIBUTABLE) != 0; /* docs/fraud.md */
         c->ts_ms = row->ts_ms;
         c->affiliate_id = row->affiliate_id;
         c->link_id = row->link_id;

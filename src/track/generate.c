@@ -146,6 +146,9 @@ static int one_click(gen *g, int64_t ts, aff_click_row *row, aff_conversion_inpu
     row->affiliate_id = g->link_affiliates[li];
     row->link_id = g->links[li];
     row->flags = 0;
+    row->reason = 0; /* synthetic traffic is not screened */
+    row->asn = 0;
+    row->country[0] = '\0';
     snprintf(row->ip, sizeof(row->ip), "10.%u.%u.%u", (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
     snprintf(row->user_agent, sizeof(row->user_agent), "%s", agents[ip % (sizeof(agents) / sizeof(agents[0]))]);
     snprintf(row->referer, sizeof(row->referer), "https://blog%u.example.org/post", (unsigned)(li % 97));

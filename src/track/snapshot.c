@@ -36,7 +36,8 @@ static int put_program(aff_snapshot *s, const aff_snap_program *t)
     p->allowed_domains = dup(s, t->allowed_domains);
     p->click_id_param = dup(s, t->click_id_param);
     p->postback_token = dup(s, t->postback_token);
-    if (p->name == NULL || p->currency == NULL || p->destination_url == NULL || p->allowed_domains == NULL ||
+    p->fallback_url = t->fallback_url ? dup(s, t->fallback_url) : NULL;
+    if ((t->fallback_url != NULL && p->fallback_url == NULL) || p->name == NULL || p->currency == NULL || p->destination_url == NULL || p->allowed_domains == NULL ||
         p->click_id_param == NULL || p->postback_token == NULL)
         return AFF_ENOMEM;
     s->nprograms++;
@@ -55,6 +56,7 @@ static int add_program(void *ud, const aff_program_row *r)
                           .allowed_domains = r->allowed_domains,
                           .click_id_param = r->click_id_param,
                           .postback_token = r->postback_token,
+                          .fallback_url = r->fallback_url[0] ? r->fallback_url : NULL,
                           .cookie_days = r->cookie_days,
                           .hold_days = r->hold_days,
                           .first_click = strcmp(r->attribution, "first_click") == 0,

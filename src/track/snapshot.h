@@ -35,6 +35,7 @@ enum { AFF_AFF_PENDING, AFF_AFF_APPROVED, AFF_AFF_SUSPENDED, AFF_AFF_REJECTED };
 typedef struct aff_snap_program {
     int64_t id;
     const char *name, *currency, *destination_url, *allowed_domains, *click_id_param, *postback_token;
+    const char *fallback_url; /* NULL: blocked clicks get 403 (docs/fraud.md) */
     int exponent;
     int cookie_days;
     int hold_days;

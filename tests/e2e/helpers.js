@@ -397,7 +397,11 @@ function forgeClickId(real) {
   return real.slice(0, i) + alt + real.slice(i + 1);
 }
 
+/** Server flags for suites that click more than 60 times a minute from 127.0.0.1. */
+const VELOCITY_FLAG_ONLY = ['--fraud-ip-velocity', 'flag', '--fraud-ip-link-velocity', 'flag'];
+
 module.exports = {
+  VELOCITY_FLAG_ONLY,
   BIN,
   CLICK_ID_RE,
   ISO_TIME_RE,

@@ -20,10 +20,20 @@ describe('operations', () => {
     h.removeDir(dataDir);
   });
 
-  it('GET /healthz is {"status":"ok"} without auth', async () => {
+  it('GET /healthz is {"status":"ok", "fraud": {...}} without auth', async () => {
     const r = await srv.api('GET', '/healthz', { key: null });
     h.expectStatus(r, 200);
-    assert.deepEqual(r.json, { status: 'ok' });
+    assert.equal(r.json.status, 'ok');
+    assert.deepEqual(Object.keys(r.json).sort(), ['fraud', 'status']);
+    // the screening rules with the default config: lists and databases absent = inactive
+    const byName = Object.fromEntries(r.json.fraud.rules.map((x) => [x.name, x]));
+    assert.deepEqual(byName.bot_user_agent, { code: 101, name: 'bot_user_agent', action: 'reject', active: true });
+    assert.deepEqual(byName.blocked_cidr, { code: 103, name: 'blocked_cidr', action: 'block', active: false,
+      inactive_reason: 'no blocked_cidrs or blocked_cidrs_file' });
+    assert.equal(byName.hosting_asn.inactive_reason, 'no asn_db');
+    assert.equal(r.json.fraud.asn_db, false);
+    assert.match(r.json.fraud.bot_list, /^crawler-user-agents \d+\.\d+\.\d+$/);
+    assert.ok(r.json.fraud.bot_patterns > 1000);
   });
 
   it('GET /metrics exports the documented series and counts clicks and conversions', async () => {

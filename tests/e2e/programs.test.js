@@ -33,6 +33,7 @@ describe('programs', () => {
     assert.deepEqual(p.commission, {});
     assert.equal(p.hold_days, 30);
     assert.equal(p.min_payout_minor, 0);
+    assert.equal(p.fallback_url, null);
     assert.equal(p.commission_version, 1);
     assert.equal(typeof p.postback_token, 'string');
     assert.ok(p.postback_token.length >= 16, 'postback_token looks like a secret');
@@ -46,7 +47,7 @@ describe('programs', () => {
       allowed_domains: ['jp.example.net', '*.example.net'],
       cookie_days: 7, attribution: 'first_click', click_id_param: 'ref_id',
       commission: { sale: { percent: '12.5' }, lead: { flat_minor: 300 } },
-      hold_days: 0, min_payout_minor: 5000,
+      hold_days: 0, min_payout_minor: 5000, fallback_url: 'https://jp.example.net/sorry',
     };
     const r = await srv.api('POST', '/v1/programs', { body });
     h.expectStatus(r, 201);
@@ -93,6 +94,9 @@ describe('programs', () => {
     ['hold_days', { hold_days: -1 }],
     ['hold_days', { hold_days: 3651 }],
     ['min_payout_minor', { min_payout_minor: -1 }],
+    ['fallback_url', { fallback_url: 'ftp://x.example/' }],
+    ['fallback_url', { fallback_url: '/relative' }],
+    ['fallback_url', { fallback_url: 42 }],
   ];
   for (const [field, over] of invalid) {
     it(`rejects invalid ${field} ${JSON.stringify(over)} with 422 field ${field}`, async () => {

@@ -122,6 +122,9 @@ static inline int add_click(aff_store *st, int n, int64_t ts, int64_t program, i
         snprintf(c->sub[i], sizeof(c->sub[i]), "sub%d", i + 1);
     snprintf(c->source_id, sizeof(c->source_id), "src%d", n);
     c->flags = flags;
+    c->reason = n % 2 ? 0 : 100 + n;
+    c->asn = (uint32_t)(n * 1000);
+    snprintf(c->country, sizeof(c->country), "%c%c", 'A' + n % 26, 'Z' - n % 26);
     int rc = aff_store_click_insert(st, c);
     free(c);
     return rc;

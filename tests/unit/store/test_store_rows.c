@@ -141,6 +141,7 @@ AFF_TEST(store_program_roundtrip_update_and_versions)
     AFF_CHECK_INT(p->min_payout_minor, 5000);
     AFF_CHECK_STR(p->postback_token, "tok-1");
     AFF_CHECK_INT(p->created_ms, T0 + 1);
+    AFF_CHECK_STR(p->fallback_url, "");
 
     /* A new plan version, then the program pointing at it. */
     AFF_CHECK_INT(aff_store_plan_insert(ts.st, pid, 2, "{\"sale\":{\"percent\":\"20\"}}", T0 + 9), AFF_OK);
@@ -150,6 +151,7 @@ AFF_TEST(store_program_roundtrip_update_and_versions)
     snprintf(p->attribution, sizeof(p->attribution), "last_click");
     p->commission_version = 2;
     snprintf(p->postback_token, sizeof(p->postback_token), "ignored");
+    snprintf(p->fallback_url, sizeof(p->fallback_url), "https://shop.example/sorry");
     AFF_CHECK_INT(aff_store_program_update(ts.st, p), AFF_OK);
     memset(p, 0, sizeof(*p));
     AFF_CHECK_INT(aff_store_program_get(ts.st, pid, p), AFF_OK);
@@ -160,6 +162,7 @@ AFF_TEST(store_program_roundtrip_update_and_versions)
     AFF_CHECK_STR(p->plan_json, "{\"sale\":{\"percent\":\"20\"}}");
     AFF_CHECK_STR(p->postback_token, "tok-1"); /* the token is not updatable */
     AFF_CHECK_STR(p->currency, "EUR");
+    AFF_CHECK_STR(p->fallback_url, "https://shop.example/sorry");
 
     AFF_CHECK_INT(aff_store_program_get(ts.st, pid + 100, p), AFF_ENOTFOUND);
     p->id = pid + 100;
@@ -478,6 +481,9 @@ AFF_TEST(store_click_roundtrip_unique_and_list)
     AFF_CHECK_STR(c->sub[4], "sub5");
     AFF_CHECK_STR(c->source_id, "src2");
     AFF_CHECK_INT(c->flags, AFF_CLICK_UNIQUE);
+    AFF_CHECK_INT(c->reason, 102);
+    AFF_CHECK_INT(c->asn, 2000);
+    AFF_CHECK_STR(c->country, "CX");
     click_id_for(99, id);
     AFF_CHECK_INT(aff_store_click_get(ts.st, id, c), AFF_ENOTFOUND);
     free(c);
@@ -764,3 +770,46 @@ AFF_TEST(store_ledger_row_roundtrip)
     aff_test_store_close(&ts);
 }
 
+
+/* The multi-row insert writes plain chunks without the screening columns and chunks
+ * holding a screened or located click with them: every field reads back either way. */
+AFF_TEST(store_click_insert_many_plain_and_wide_chunks)
+{
+    aff_test_store ts;
+    OPEN_OR_RETURN(&ts);
+    enum { N = 70 }; /* two chunks of 32 (the second wide), six single rows (one wide) */
+    aff_click_row *rows = calloc(N, sizeof(*rows));
+    const aff_click_row *ptrs[N];
+    for (int n = 0; n < N; n++) {
+        aff_click_row *c = &rows[n];
+        click_id_for(n + 1, c->click_id);
+        c->ts_ms = T0 + n;
+        c->program_id = 1;
+        c->affiliate_id = 10;
+        c->link_id = 100;
+        snprintf(c->ip, sizeof(c->ip), "127.0.0.%d", n + 1);
+        snprintf(c->user_agent, sizeof(c->user_agent), "agent/%d", n % 3);
+        c->flags = n % 2 ? AFF_CLICK_UNIQUE : 0;
+        if (n == 40 || n == 66) {
+            c->flags |= AFF_CLICK_BOT;
+            c->reason = 101;
+            c->asn = 16509;
+            memcpy(c->country, "DE", 3);
+        }
+        ptrs[n] = c;
+    }
+    AFF_CHECK_INT(aff_store_click_insert_many(ts.st, ptrs, N), AFF_OK);
+    aff_click_row *got = calloc(1, sizeof(*got));
+    for (int n = 0; n < N; n++) {
+        AFF_CHECK_INT(aff_store_click_get(ts.st, rows[n].click_id, got), AFF_OK);
+        AFF_CHECK_INT(got->ts_ms, T0 + n);
+        AFF_CHECK_STR(got->ip, rows[n].ip);
+        AFF_CHECK_INT(got->flags, rows[n].flags);
+        AFF_CHECK_INT(got->reason, rows[n].reason);
+        AFF_CHECK_INT(got->asn, rows[n].asn);
+        AFF_CHECK_STR(got->country, rows[n].country);
+    }
+    free(got);
+    free(rows);
+    aff_test_store_close(&ts);
+}

@@ -292,3 +292,32 @@ AFF_TEST(attr_lookup_error_propagates)
     f.rc[AFF_ATTR_CUSTOMER] = AFF_ENOMEM;
     AFF_CHECK_INT(run(&f, 1, 30, &r, &e), AFF_ENOMEM);
 }
+
+/* A click that screening marked bot or rejected is skipped like a stale one: the next
+ * method wins, and with nothing else the refusal names the screening. */
+AFF_TEST(attr_screened_click_is_skipped)
+{
+    fake f;
+    aff_attr_result res;
+    aff_errinfo err;
+    all_found(&f);
+    f.cand[AFF_ATTR_CLICK_ID].screened = 1;
+    AFF_CHECK_INT(run(&f, 0, 30, &res, &err), AFF_OK);
+    AFF_CHECK_INT(res.method, AFF_ATTR_COOKIE);
+    AFF_CHECK_INT(res.affiliate_id, 100 + AFF_ATTR_COOKIE);
+
+    memset(&f, 0, sizeof(f));
+    found(&f, AFF_ATTR_CLICK_ID, NOW - DAY);
+    f.cand[AFF_ATTR_CLICK_ID].screened = 1;
+    AFF_CHECK_INT(run(&f, 0, 30, &res, &err), AFF_ENOATTR);
+    AFF_CHECK_STR(err.field, "click_id");
+    AFF_CHECK(strstr(err.msg, "screened") != NULL);
+
+    /* first_click: a screened click id does not hide a fresh cookie click */
+    memset(&f, 0, sizeof(f));
+    found(&f, AFF_ATTR_CLICK_ID, NOW - DAY);
+    found(&f, AFF_ATTR_COOKIE, NOW - 2 * DAY);
+    f.cand[AFF_ATTR_CLICK_ID].screened = 1;
+    AFF_CHECK_INT(run(&f, 1, 30, &res, &err), AFF_OK);
+    AFF_CHECK_INT(res.method, AFF_ATTR_COOKIE);
+}
