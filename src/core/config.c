@@ -87,7 +87,7 @@ static const setting settings[] = {
     {"ip_link_velocity_max", T_INT, OFF(ip_link_velocity_max), 0, "60", 1, 1000000, {0},
      "clicks one IP may make on one link per velocity_window_s before rule 107 matches"},
     {"velocity_window_s", T_INT, OFF(velocity_window_s), 0, "60", 1, 86400, {0},
-     "the window of rules 106 and 107 (a sliding rate: the limit refills evenly over the window)"},
+     "the window of rules 106 and 107 (a sliding rate that refills evenly over the window; clicks over the limit count, so a flood stays over)"},
     {"duplicate_click_max", T_INT, OFF(duplicate_click_max), 0, "5", 1, 1000000, {0},
      "clicks one visitor may make on one link per duplicate_click_window_s before rule 108 matches"},
     {"duplicate_click_window_s", T_INT, OFF(duplicate_click_window_s), 0, "600", 1, 86400, {0},

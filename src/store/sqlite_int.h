@@ -168,6 +168,8 @@ int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t aff
                                   int64_t *n);
 int aff_sq_conversion_duplicate(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
                                 int64_t amount_minor, const char *order_id, int64_t since_ms, int *found);
+int aff_sq_conversion_hold_recent(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
+                                  const char *reason, const char *hit_json, int score, int64_t *n);
 int aff_sq_conversion_list_screened(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud);
 int aff_sq_outlier_get(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli);
 int aff_sq_outliers_clear(aff_store *st, int64_t program_id);

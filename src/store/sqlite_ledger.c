@@ -42,7 +42,7 @@ enum {
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
     L_CPC_CLICKS,
     L_CONV_COUNT_SINCE, L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL, L_CONV_SCREENED,
-    L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES, L_PERIOD_LIST,
+    L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES, L_PERIOD_LIST, L_HOLD_LINES, L_HOLD_CONVERSIONS,
     L_COUNT
 };
 
@@ -126,6 +126,15 @@ static const char *const sql[L_COUNT] = {
     [L_OUTLIER_PUT] = "INSERT OR REPLACE INTO cr_outlier VALUES(?1,?2,?3,?4)",
     [L_PERIOD_LIST] = "SELECT affiliate_id, conversions, revenue_minor, commission_minor, tier FROM commission_period"
                       " WHERE program_id = ?1 AND counter = ?2 AND period_start_ms = ?3 ORDER BY affiliate_id",
+    /* lines first: the conversions are still pending while their lines are found */
+    [L_HOLD_LINES] = "UPDATE ledger SET hold_until_ms = 9223372036854775807 WHERE status = 'pending' AND conversion_id IN"
+                     " (SELECT id FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2 AND created_ms >= ?3"
+                     " AND status = 'pending' AND test = 0)",
+    [L_HOLD_CONVERSIONS] = "UPDATE conversion SET status = 'held', hold_until_ms = 9223372036854775807, reason = ?4,"
+                           " score = score + ?6, screening = CASE WHEN screening = '' THEN json_array(json(?5))"
+                           " ELSE json_insert(screening, '$[#]', json(?5)) END"
+                           " WHERE program_id = ?1 AND affiliate_id = ?2 AND created_ms >= ?3 AND status = 'pending'"
+                           " AND test = 0",
     [L_AFF_RATES] = "SELECT affiliate_id, sum(clicks), sum(conversions) FROM stats_daily WHERE day >= ?2 AND day <= ?3"
                     " AND program_id = ?1 GROUP BY affiliate_id ORDER BY affiliate_id",
 };
@@ -832,4 +841,25 @@ int aff_sq_period_list(aff_store *st, int64_t program_id, const char *counter, i
         *n = 0;
     }
     return rc;
+}
+
+int aff_sq_conversion_hold_recent(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
+                                  const char *reason, const char *hit_json, int score, int64_t *n)
+{
+    sqlite3_stmt *q = Q(st, L_HOLD_LINES);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    sqlite3_bind_int64(q, 3, since_ms);
+    int rc = exec_stmt(q);
+    if (rc != 0 || (q = Q(st, L_HOLD_CONVERSIONS)) == NULL)
+        return rc != 0 ? rc : AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    sqlite3_bind_int64(q, 3, since_ms);
+    bind_text(q, 4, reason);
+    bind_text(q, 5, hit_json);
+    sqlite3_bind_int(q, 6, score);
+    return changed(st, exec_stmt(q), n);
 }

@@ -340,6 +340,12 @@ typedef struct aff_store_ops {
      * amount_minor, created at or after since_ms, under another order id? 1 yes, 0 no. */
     int (*conversion_duplicate)(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
                                 int64_t amount_minor, const char *order_id, int64_t since_ms, int *found);
+    /* Hold the pending, non-test conversions of (program, affiliate) created at or after
+     * since_ms (a burst found by a later one): status held, never approved by time, the
+     * hit (hit_json, one object) added to their screening, score raised by score,
+     * reason set; their pending lines keep waiting. *n counts them. */
+    int (*conversion_hold_recent)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
+                                  const char *reason, const char *hit_json, int score, int64_t *n);
     /* Conversions of program with a screening hit (score > 0), id order after `after`. */
     int (*conversion_list_screened)(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud);
     /* Conversion-rate outliers (track/screen.h): the z-score x1000 of (program,
@@ -479,6 +485,7 @@ static inline int aff_store_conversion_first_of_customer(aff_store *st, int64_t 
 static inline int aff_store_conversion_list_period(aff_store *st, int64_t pid, int64_t aid, const char *ev, int64_t from, int64_t to, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list_period(st, pid, aid, ev, from, to, cb, ud); }
 static inline int aff_store_conversion_count_since(aff_store *st, int64_t pid, int64_t aid, int64_t since, int64_t *n) { return st->ops->conversion_count_since(st, pid, aid, since, n); }
 static inline int aff_store_conversion_duplicate(aff_store *st, int64_t pid, const char *cid, const char *eh, int64_t amount, const char *oid, int64_t since, int *found) { return st->ops->conversion_duplicate(st, pid, cid, eh, amount, oid, since, found); }
+static inline int aff_store_conversion_hold_recent(aff_store *st, int64_t pid, int64_t aid, int64_t since, const char *reason, const char *hit, int score, int64_t *n) { return st->ops->conversion_hold_recent(st, pid, aid, since, reason, hit, score, n); }
 static inline int aff_store_conversion_list_screened(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list_screened(st, q, cb, ud); }
 static inline int aff_store_outlier_get(aff_store *st, int64_t pid, int64_t aid, int64_t *z) { return st->ops->outlier_get(st, pid, aid, z); }
 static inline int aff_store_outliers_clear(aff_store *st, int64_t pid) { return st->ops->outliers_clear(st, pid); }

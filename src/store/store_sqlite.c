@@ -1446,7 +1446,7 @@ static const aff_store_ops sqlite_ops = {
     .replay_prepare = aff_sq_replay_prepare, .replay_totals = aff_sq_replay_totals,
     .replay_mismatches = aff_sq_replay_mismatches, .unique_clicks_by_affiliate = aff_sq_unique_clicks_by_affiliate,
     .conversion_count_since = aff_sq_conversion_count_since, .conversion_duplicate = aff_sq_conversion_duplicate,
-    .conversion_list_screened = aff_sq_conversion_list_screened, .outlier_get = aff_sq_outlier_get,
+    .conversion_list_screened = aff_sq_conversion_list_screened, .conversion_hold_recent = aff_sq_conversion_hold_recent, .outlier_get = aff_sq_outlier_get,
     .outliers_clear = aff_sq_outliers_clear, .outlier_put = aff_sq_outlier_put,
     .affiliate_rates = aff_sq_affiliate_rates,
     .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,

@@ -210,6 +210,21 @@ static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_
             r.decisive = h;
         }
     }
+    /* A burst held by the velocity rule is held whole: the affiliate's conversions of
+     * the last minute that were still pending join this one in the review queue. */
+    for (int i = 0; i < r.nhits; i++) {
+        const aff_screen_hit *h = &r.hits[i];
+        if (h->code != AFF_SCREEN_VELOCITY_CODE || h->action < AFF_SCREEN_HOLD)
+            continue;
+        char hit[160], reason[64];
+        int64_t n = 0;
+        snprintf(hit, sizeof(hit), "{\"code\":%d,\"rule\":\"%s\",\"action\":\"hold\",\"score\":%d}", h->code,
+                 h->name, h->score);
+        snprintf(reason, sizeof(reason), "%d %s", h->code, h->name);
+        if ((rc = aff_store_conversion_hold_recent(ctx->st, in->program_id, a->affiliate_id, in->now_ms - 60000, reason,
+                                                   hit, h->score, &n)) != 0)
+            return rc;
+    }
     c->score = r.score;
     aff_screen_hits_json(&r, c->screening, sizeof(c->screening));
     aff_screen_reason(&r, c->reason, sizeof(c->reason));

@@ -18,7 +18,9 @@
  *   202 duplicate_order:     the same customer and amount within 600 s
  *                            under another order id                    flag
  *   203 conversion_velocity: the affiliate's conversions in the last
- *                            60 s reach 3 (this one included)          flag
+ *                            60 s reach 3 (this one included); with
+ *                            hold or reject, the burst's earlier
+ *                            pending conversions are held too          flag
  *   204 ip_mismatch:         the conversion's IP (pixel, or "ip" given)
  *                            is outside the click IP's /16 (IPv4) or
  *                            /48 (IPv6)                                 flag
@@ -38,6 +40,10 @@
 #include "store/store.h"
 
 enum { AFF_SCREEN_OFF = 0, AFF_SCREEN_FLAG, AFF_SCREEN_HOLD, AFF_SCREEN_REJECT };
+
+/* The velocity rule holds a burst whole: when it holds a conversion, the affiliate's
+ * conversions of the last 60 s that are still pending are held with it. */
+#define AFF_SCREEN_VELOCITY_CODE 203
 
 #define AFF_SCREEN_RULES 6
 

@@ -72,10 +72,15 @@ int aff_velocity_hit(aff_velocity *v, uint64_t key, int64_t now_ms, uint32_t lim
         int64_t tat = (old >> TAT_BITS) == tag ? (int64_t)(old & TAT_MASK) : rel;
         if (tat < rel)
             tat = rel;
-        if (tat - rel > tolerance)
-            return 1;
-        uint64_t next = tag << TAT_BITS | ((uint64_t)(tat + interval) & TAT_MASK);
+        int over = tat - rel > tolerance;
+        /* An event over the limit counts too, up to one window beyond the limit: a flood
+         * stays over while it lasts (instead of getting one event through per interval),
+         * and a key that stops is back within a window. */
+        int64_t next_tat = tat + interval;
+        if (over && next_tat - rel > tolerance + window_ms)
+            next_tat = rel + tolerance + window_ms;
+        uint64_t next = tag << TAT_BITS | ((uint64_t)next_tat & TAT_MASK);
         if (atomic_compare_exchange_weak_explicit(s, &old, next, memory_order_relaxed, memory_order_relaxed))
-            return 0;
+            return over;
     }
 }

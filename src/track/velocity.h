@@ -4,9 +4,10 @@
  * ip_link_velocity and duplicate_click).
  *
  * Each key is rate-limited with GCRA (the generic cell rate algorithm): a key
- * may send LIMIT events at once, then one more every WINDOW/LIMIT; an event
- * over the limit is reported and not counted, so a flood stays over the limit
- * until it slows down. The state of a key is one 64-bit word (a 24-bit tag of
+ * may send LIMIT events at once, then one more every WINDOW/LIMIT. An event over
+ * the limit is reported and counted too (up to one window beyond the limit), so
+ * a flood stays over the limit for as long as it lasts, rather than getting one
+ * event through per interval; a key that stops is allowed again within a window. The state of a key is one 64-bit word (a 24-bit tag of
  * the key and its theoretical arrival time in ms) in a direct-mapped table
  * updated by compare-and-swap: O(1), no allocation, memory fixed at creation.
  * Two live keys that share a slot evict each other's state, which can only let
@@ -25,8 +26,8 @@ aff_velocity *aff_velocity_new(unsigned slots_log2);
 void aff_velocity_free(aff_velocity *v);
 
 /* Count one event of key at now_ms against limit events per window_ms. Returns
- * 1 when the event is over the limit (then it is not counted), else 0. limit 0
- * means no limit. Safe from any thread. */
+ * 1 when the event is over the limit, else 0. limit 0 means no limit. Safe from
+ * any thread. */
 int aff_velocity_hit(aff_velocity *v, uint64_t key, int64_t now_ms, uint32_t limit, int64_t window_ms);
 
 #endif

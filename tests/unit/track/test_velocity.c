@@ -1,6 +1,7 @@
 /* test_velocity.c - unit tests for src/track/velocity.c: a burst of LIMIT passes, the
- * next event is over, the allowance refills at LIMIT per WINDOW, over-limit events do
- * not count, keys are independent, limit 0 is no limit. */
+ * next event is over, the allowance refills at LIMIT per WINDOW, over-limit events
+ * count (a flood stays over while it lasts, at most a window beyond), keys are
+ * independent, limit 0 is no limit. */
 #include "track/velocity.h"
 #include "../test.h"
 
@@ -12,30 +13,36 @@ AFF_TEST(velocity_burst_then_refill)
 {
     aff_velocity *v = aff_velocity_new(10);
     AFF_CHECK(v != NULL);
+    /* 3 per minute: interval 20 s, tolerance 40 s. The burst leaves the key's
+     * theoretical arrival time (TAT) at T0+60 s. */
     for (int i = 0; i < 3; i++)
         AFF_CHECK_INT(aff_velocity_hit(v, K1, T0, 3, 60000), 0);
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0, 3, 60000), 1);
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 19999, 3, 60000), 1); /* one slot refills every 20 s */
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 20000, 3, 60000), 0);
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 20000, 3, 60000), 1);
-    AFF_CHECK_INT(aff_velocity_hit(v, K2, T0 + 20000, 3, 60000), 0); /* another key */
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0, 3, 60000), 1);         /* TAT-now 60 s > 40: over; TAT 80 s */
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 39999, 3, 60000), 1); /* 40.001 s > 40: over; TAT 100 s */
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 60000, 3, 60000), 0); /* 40 s: through; TAT 120 s */
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 60000, 3, 60000), 1); /* 60 s: over; TAT 140 s */
+    AFF_CHECK_INT(aff_velocity_hit(v, K2, T0 + 60000, 3, 60000), 0); /* another key */
     /* after a quiet window the whole burst is back */
     for (int i = 0; i < 3; i++)
-        AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 200000, 3, 60000), 0);
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 200000, 3, 60000), 1);
+        AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 300000, 3, 60000), 0);
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 300000, 3, 60000), 1);
     aff_velocity_free(v);
 }
 
-AFF_TEST(velocity_over_limit_events_do_not_count)
+AFF_TEST(velocity_a_flood_stays_over_while_it_lasts)
 {
     aff_velocity *v = aff_velocity_new(10);
-    /* 60 per minute: a flood of 1000 in one second gets 60 through, then one a second */
+    /* 60 per minute (interval 1 s, tolerance 59 s): a flood of 1000 in one second gets
+     * 60 through; the over-limit events push TAT up to a window beyond the limit
+     * (now + 119 s), so nothing more gets through while the flood goes on... */
     int over = 0;
     for (int i = 0; i < 1000; i++)
         over += aff_velocity_hit(v, K1, T0 + i, 60, 60000);
     AFF_CHECK_INT(over, 1000 - 60);
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 1000, 60, 60000), 0);
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 1000, 60, 60000), 1);
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 1000, 60, 60000), 1); /* TAT T0+120 s */
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 30000, 60, 60000), 1); /* TAT T0+121 s */
+    /* ...and a key that stops gets through once TAT - now <= 59 s: at T0+62 s */
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 62000, 60, 60000), 0);
     aff_velocity_free(v);
 }
 
