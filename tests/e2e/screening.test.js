@@ -99,6 +99,43 @@ describe('conversion screening', () => {
     h.expectError(await h.postConversion(srv, { program_id: p.id, order_id: h.uniq('I'), amount_minor: 1, referral_code: link.code, ip: '999.1.1.1' }), 422, 'invalid_argument', 'ip');
   });
 
+  it('caps: a hard cap of 10 admits exactly 10 of 40 concurrent conversions; usage; soft caps flag', async () => {
+    const { program: p, affiliate: a, link } = await h.setup(srv, {
+      program: {
+        caps: [
+          { metric: 'conversions', period: 'day', limit: 10 },
+          { metric: 'commission_minor', period: 'month', limit: 500, per: 'affiliate', hard: false },
+        ],
+      },
+    });
+    assert.deepEqual(p.caps.map((c) => [c.metric, c.period, c.limit, c.hard]), [['conversions', 'day', 10, true], ['commission_minor', 'month', 500, false]]);
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => h.postConversion(srv, {
+      program_id: p.id, order_id: h.uniq(`C${i}-`), amount_minor: 1000, referral_code: link.code,
+    })));
+    for (const r of results) h.expectStatus(r, 201);
+    const accepted = results.filter((r) => r.json.conversion.status !== 'rejected');
+    const rejected = results.filter((r) => r.json.conversion.status === 'rejected');
+    assert.equal(accepted.length, 10, 'exactly the cap');
+    assert.ok(rejected.every((r) => r.json.conversion.reason === '61 program_conversions_day'));
+    // 10 % of 1000 = 100 each: the soft affiliate cap of 500 is reached by the 5th; from
+    // the 6th accepted on, the soft cap's flag is recorded
+    const flagged = accepted.filter((r) => r.json.conversion.screening.some((x) => x.code === 84 && x.action === 'flag'));
+    assert.equal(flagged.length, 5);
+    const u = await srv.api('GET', `/v1/programs/${p.id}/caps`);
+    h.expectStatus(u, 200);
+    const day = u.json.data.find((x) => x.cap === 0);
+    assert.deepEqual([day.used, day.remaining, day.limit], [10, 0, 10]);
+    const month = u.json.data.find((x) => x.cap === 1 && x.affiliate_id === a.id);
+    assert.equal(month.used, 1000);
+    // caps change through the API and apply to the next conversion
+    h.expectStatus(await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { caps: [{ metric: 'conversions', period: 'day', limit: 11 }] } }), 200);
+    const more = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('C'), amount_minor: 1000, referral_code: link.code });
+    assert.equal(more.conversion.status, 'pending');
+    const last = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('C'), amount_minor: 1000, referral_code: link.code });
+    assert.equal(last.conversion.status, 'rejected');
+    h.expectError(await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { caps: [{ metric: 'clicks', period: 'day', limit: 1 }] } }), 422, 'invalid_argument', 'caps');
+  });
+
   it('afftrack verify reports ok', async () => {
     const v = h.runVerify(srv.dataDir);
     assert.equal(v.status, 0, `verify: ${v.stdout} ${v.stderr}`);
