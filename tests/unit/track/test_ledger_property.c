@@ -374,13 +374,13 @@ static int op_sale(lp_state *s, int *expect)
     int who = (int)lp_range(s, 0, LP_NAFF - 1);
     int64_t amount = lp_amount(s);
     int64_t shipping = lp_range(s, 0, 3) == 0 ? lp_range(s, 0, amount / 4) : 0;
-    char items[400], order[64], coupon[8];
+    char items[400], order[64], coupon[16];
     lp_items(s, amount, items, sizeof(items));
     int64_t k = lp_range(s, 0, 19);
     const char *status = k == 0 ? "rejected" : k < 5 ? "approved" : "pending";
     snprintf(order, sizeof(order), "o-%llu-%d", (unsigned long long)s->seed, s->op);
     snprintf(coupon, sizeof(coupon), "C%d", who);
-    snprintf(s->what, sizeof(s->what), "sale %lld (shipping %lld, items %s), %s, by affiliate %lld", (long long)amount,
+    snprintf(s->what, sizeof(s->what), "sale %lld (shipping %lld, items %.160s), %s, by affiliate %lld", (long long)amount,
              (long long)shipping, items[0] ? items : "none", status, (long long)s->aff[who]);
     *expect = AFF_OK;
     int rc = lp_sale(&s->f, s->prog, coupon, order, amount, shipping, items, status, s->now, s->r);
@@ -890,7 +890,7 @@ static int lp_world(lp_state *s)
         s->aff[i] = lp_affiliate(&s->f, names[i], approved ? "approved" : "suspended",
                                  parent_of[i] < 0 ? 0 : s->aff[parent_of[i]]);
         s->aff_approved[i] = approved;
-        char code[8];
+        char code[16];
         snprintf(code, sizeof(code), "C%d", i);
         if (s->aff[i] == 0 || fx_coupon(&s->f, code, s->prog, s->aff[i]) == 0)
             return -1;
@@ -1590,12 +1590,12 @@ AFF_TEST(ledger_sub_affiliate_depth_limited_by_the_plan)
     /* a0 <- a1 <- a2 <- a3 <- a4 <- a5: a5 sells; a chain of five parents, no cycle */
     int64_t a[6], prog[4];
     for (int i = 0; i < 6; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "a%d", i);
         a[i] = lp_affiliate(&f, name, "approved", i ? a[i - 1] : 0);
     }
     for (int i = 0; i < 4; i++) {
-        char code[8];
+        char code[16];
         prog[i] = lp_program(&f, "USD", plans[i], 30, 0);
         snprintf(code, sizeof(code), "D%d", i);
         fx_coupon(&f, code, prog[i], a[5]);
@@ -1615,7 +1615,7 @@ AFF_TEST(ledger_sub_affiliate_depth_limited_by_the_plan)
     lp_record(&f, prog[3], "D3", "d-4", 10000, FX_T0, r); /* depth 10 on 5 parents: the chain ends first */
     AFF_CHECK_INT(r->nlines, 6);
     for (int k = 1; k <= 5 && k < r->nlines; k++) {
-        char slot[16];
+        char slot[24];
         snprintf(slot, sizeof(slot), "override:%d", k);
         EXPECT_LINE(r, k, "override", slot, a[5 - k], 10, "approved");
     }
