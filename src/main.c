@@ -22,6 +22,8 @@
 #include "net/server.h"
 #include "track/catalog.h"
 #include "track/click.h"
+#include "track/cap.h"
+#include "track/clickcap.h"
 #include "track/conversion.h"
 #include "track/fraud.h"
 #include "track/generate.h"
@@ -179,10 +181,41 @@ static void log_fraud_rules(void)
     }
 }
 
+typedef struct seeding {
+    aff_store *st;
+    int64_t now_ms;
+    int rc;
+} seeding;
+
+static int seed_program(void *ud, const aff_program_row *p)
+{
+    seeding *s = ud;
+    aff_caps caps;
+    if (aff_caps_parse(p->caps, &caps, NULL, 0, NULL) == 0 && caps.n > 0)
+        s->rc = aff_clickcap_seed(s->st, p->id, &caps, s->now_ms);
+    return s->rc != 0 ? s->rc : 0;
+}
+
+/* Click caps' counters start from the clicks stored this day and month. */
+static int seed_click_caps(const aff_config *cfg)
+{
+    int rc = aff_clickcap_open(20);
+    seeding s = {.now_ms = aff_clock_now_ms()};
+    if (rc == 0)
+        rc = aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, 0, &s.st);
+    if (rc != 0)
+        return rc;
+    aff_list_query all = {0};
+    rc = aff_store_program_list(s.st, &all, seed_program, &s);
+    aff_store_close(s.st);
+    return rc;
+}
+
 static int cmd_serve(aff_config *cfg)
 {
     static aff_click_id_key key;
     char err[256];
+    int rc;
     if (aff_proxy_configure(cfg->trusted_proxies, err, sizeof(err)) != 0) {
         fprintf(stderr, "afftrack: %s\n", err);
         return 2;
@@ -194,9 +227,13 @@ static int cmd_serve(aff_config *cfg)
         return 2;
     }
     log_fraud_rules();
+    if ((rc = seed_click_caps(cfg)) != 0) {
+        fprintf(stderr, "afftrack: cannot count click caps: %s\n", aff_strerror(rc));
+        return 1;
+    }
     aff_server.cfg = cfg;
     aff_server.key = &key;
-    int rc = aff_writer_start(cfg, &key);
+    rc = aff_writer_start(cfg, &key);
     if (rc == 0)
         rc = aff_readers_start(cfg, &key);
     if (rc != 0) {

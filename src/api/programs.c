@@ -239,7 +239,10 @@ static int add_usage(void *ud, int index, const aff_cap *c, int64_t affiliate_id
 {
     aff_api_job *j = ud;
     json_t *row = json_pack("{s:i,s:s,s:s,s:o,s:I,s:I,s:I,s:b,s:o}", "cap", index, "metric",
-                            c->metric == AFF_CAP_CONVERSIONS ? "conversions" : "commission_minor", "period",
+                            c->metric == AFF_CAP_CONVERSIONS ? "conversions"
+                            : c->metric == AFF_CAP_CLICKS  ? "clicks"
+                                                           : "commission_minor",
+                            "period",
                             c->period == AFF_CAP_DAY ? "day" : "month", "affiliate_id",
                             affiliate_id ? json_integer(affiliate_id) : json_null(), "limit", (json_int_t)c->limit,
                             "used", (json_int_t)used, "remaining", (json_int_t)(used < c->limit ? c->limit - used : 0),

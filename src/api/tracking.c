@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "track/click.h"
+#include "track/clickcap.h"
 #include "track/fraud.h"
 
 typedef struct click_job {
@@ -257,6 +258,27 @@ static int screen_click(h2o_req_t *req, aff_click_row *row, uint64_t fingerprint
     return 1;
 }
 
+/* Click caps (track/clickcap.h): a click over a hard cap goes to the program's
+ * fallback_url (answered here, nothing recorded: returns 1), or without one is recorded
+ * as rejected (not attributable) and still redirected; a soft cap flags it. */
+static int cap_click(h2o_req_t *req, const aff_snap_program *prog, aff_click_row *row, const char *dest)
+{
+    aff_clickcap_verdict v;
+    aff_clickcap_admit(prog->id, &prog->caps, row->affiliate_id, row->ts_ms, &v);
+    if (v.code == 0)
+        return 0;
+    if (v.over && prog->fallback_url != NULL) {
+        atomic_fetch_add(&aff_api_stats.clicks_blocked, 1);
+        send_redirect(req, prog->fallback_url, NULL, 0, 0);
+        return 1;
+    }
+    row->flags |= v.over ? AFF_CLICK_REJECTED : AFF_CLICK_FLAGGED;
+    if (row->reason == 0 || v.over)
+        row->reason = v.code;
+    (void)dest;
+    return 0;
+}
+
 /* Does the request carry this first_click program's own, still valid first-click cookie? */
 static int has_first_click(h2o_req_t *req, const aff_snap_program *prog, int64_t now)
 {
@@ -335,6 +357,8 @@ void aff_api_redirect(aff_http *h)
             send_page(req, 403, page_403, sizeof(page_403) - 1);
         goto discard;
     }
+    if (prog->caps.n > 0 && (row->flags & AFF_CLICK_NOT_ATTRIBUTABLE) == 0 && cap_click(req, prog, row, dest))
+        goto discard;
     size_t dest_len = strlen(dest), cap = dest_len + strlen(prog->click_id_param) + AFF_CLICK_ID_LEN + 3;
     char *location = h2o_mem_alloc_pool(&req->pool, cap);
     if (aff_click_id_new(aff_server.key, now, row->click_id) != 0 ||

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/money.h"
+#include "track/clickcap.h"
 #include "track/commission.h"
 
-static const char *const metric_names[] = {"conversions", "commission_minor"};
+static const char *const metric_names[] = {"conversions", "commission_minor", "clicks"};
 static const char *const period_names[] = {"day", "month"};
 
 static int pick(json_t *v, const char *const *names, int n, int dflt)
@@ -38,9 +40,9 @@ static int parse_one(json_t *o, size_t i, aff_cap *c, aff_errinfo *err)
             return aff_fail(err, AFF_EINVAL, "caps", "caps[%zu]: unknown member \"%s\"", i, k);
     }
     memset(c, 0, sizeof(*c));
-    c->metric = pick(json_object_get(o, "metric"), metric_names, 2, -1);
+    c->metric = pick(json_object_get(o, "metric"), metric_names, 3, -1);
     if (c->metric < 0)
-        return aff_fail(err, AFF_EINVAL, "caps", "caps[%zu].metric: conversions or commission_minor", i);
+        return aff_fail(err, AFF_EINVAL, "caps", "caps[%zu].metric: conversions, commission_minor or clicks", i);
     c->period = pick(json_object_get(o, "period"), period_names, 2, -1);
     if (c->period < 0)
         return aff_fail(err, AFF_EINVAL, "caps", "caps[%zu].period: day or month", i);
@@ -119,7 +121,7 @@ static const char *const counters[2] = {"cap/day", "cap/month"};
 /* Does cap c count conversions of affiliate? Which row: 0 (the program's) or affiliate. */
 static int applies(const aff_cap *c, int64_t affiliate_id, int64_t *row)
 {
-    if (c->affiliate_id != 0 && c->affiliate_id != affiliate_id)
+    if (c->metric == AFF_CAP_CLICKS || (c->affiliate_id != 0 && c->affiliate_id != affiliate_id))
         return 0;
     *row = c->per_affiliate ? affiliate_id : 0;
     return 1;
@@ -194,12 +196,41 @@ typedef struct usage {
     int64_t start;
 } usage;
 
+typedef struct click_usage {
+    const aff_cap *cap;
+    int index;
+    int64_t start;
+    aff_cap_usage_cb cb;
+    void *ud;
+} click_usage;
+
+static int click_row(void *ud, int64_t affiliate_id, int64_t clicks, int64_t conversions)
+{
+    (void)conversions;
+    click_usage *u = ud;
+    return affiliate_id == 0 ? 0 : u->cb(u->ud, u->index, u->cap, affiliate_id, clicks, u->start);
+}
+
 int aff_cap_usage(aff_store *st, int64_t program_id, const aff_caps *caps, int64_t now_ms, aff_cap_usage_cb cb,
                   void *ud)
 {
     for (int i = 0; i < caps->n; i++) {
         const aff_cap *c = &caps->cap[i];
         int64_t start = aff_period_start(&periods[c->period], now_ms);
+        if (c->metric == AFF_CAP_CLICKS) { /* counted on the loops; per affiliate: the stored clicks */
+            int rc;
+            if (c->per_affiliate && c->affiliate_id == 0) {
+                click_usage u = {c, i, start, cb, ud};
+                rc = aff_store_affiliate_rates(st, program_id, start / AFF_MS_PER_DAY, now_ms / AFF_MS_PER_DAY, click_row,
+                                               &u);
+            } else {
+                int64_t row = c->per_affiliate ? c->affiliate_id : 0;
+                rc = cb(ud, i, c, row, aff_clickcap_count(program_id, row, c->period, start), start);
+            }
+            if (rc != 0)
+                return rc;
+            continue;
+        }
         if (c->per_affiliate && c->affiliate_id == 0) {
             aff_period_row *rows = NULL;
             size_t n = 0;

@@ -21,7 +21,9 @@
  * numbers its offer caps 61-65 and affiliate caps 81-83).
  * A commission cap rejects conversions once the period's commission has reached it
  * (the conversion that crosses it is the last accepted).
- * Does not own: click caps (not built), commission caps inside plans (commission.h).
+ * Click caps ("metric": "clicks", codes 65/66 and 85/86) are parsed here and counted
+ * on the event loops (track/clickcap.h); aff_cap_check and aff_cap_count skip them.
+ * Does not own: commission caps inside plans (commission.h).
  */
 #ifndef AFF_TRACK_CAP_H
 #define AFF_TRACK_CAP_H
@@ -33,7 +35,7 @@
 
 #define AFF_CAPS_MAX 16
 
-enum { AFF_CAP_CONVERSIONS = 0, AFF_CAP_COMMISSION = 1 };
+enum { AFF_CAP_CONVERSIONS = 0, AFF_CAP_COMMISSION = 1, AFF_CAP_CLICKS = 2 };
 enum { AFF_CAP_DAY = 0, AFF_CAP_MONTH = 1 };
 
 typedef struct aff_cap {

@@ -1,6 +1,9 @@
 /* catalog.c - catalog mutations; see catalog.h. */
 #include "track/catalog.h"
 
+#include "track/cap.h"
+#include "track/clickcap.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +42,16 @@ int aff_catalog_key_add(aff_ctx *ctx, const char *key, const char *role, int64_t
 
 /* ---- programs ---------------------------------------------------------------------- */
 
+/* Click caps count on the event loops (track/clickcap.h): their counters start from the
+ * clicks stored this day and month, before the new snapshot shows the caps. */
+static int seed_click_caps(aff_ctx *ctx, const aff_program_row *row)
+{
+    aff_caps caps;
+    if (aff_caps_parse(row->caps, &caps, NULL, 0, NULL) != 0)
+        return 0; /* validated on the way in */
+    return aff_clickcap_seed(ctx->st, row->id, &caps, aff_clock_now_ms());
+}
+
 int aff_catalog_program_create(aff_ctx *ctx, aff_program_row *row, aff_errinfo *err)
 {
     int rc = aff_random_token("pt_", 20, row->postback_token, sizeof(row->postback_token));
@@ -66,6 +79,8 @@ int aff_catalog_program_update(aff_ctx *ctx, const aff_program_row *prev, aff_pr
         if (rc != 0)
             return rc;
     }
+    if (strcmp(prev->caps, next->caps) != 0 && (rc = seed_click_caps(ctx, next)) != 0)
+        return rc;
     return changed(ctx, aff_store_program_update(ctx->st, next), AFF_CHANGE_PROGRAM, next->id, NULL);
 }
 

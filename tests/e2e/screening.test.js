@@ -133,7 +133,49 @@ describe('conversion screening', () => {
     assert.equal(more.conversion.status, 'pending');
     const last = await h.convOk(srv, { program_id: p.id, order_id: h.uniq('C'), amount_minor: 1000, referral_code: link.code });
     assert.equal(last.conversion.status, 'rejected');
-    h.expectError(await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { caps: [{ metric: 'clicks', period: 'day', limit: 1 }] } }), 422, 'invalid_argument', 'caps');
+    h.expectError(await srv.api('PATCH', `/v1/programs/${p.id}`, { body: { caps: [{ metric: 'visits', period: 'day', limit: 1 }] } }), 422, 'invalid_argument', 'caps');
+  });
+
+  it('click caps: exactly the limit admitted under concurrency; over it to fallback_url, or rejected; counts survive a restart', async () => {
+    const s2 = await h.startServer({ args: h.VELOCITY_FLAG_ONLY });
+    try {
+      const { program: p, link } = await h.setup(s2, {
+        program: { caps: [{ metric: 'clicks', period: 'day', limit: 20 }], fallback_url: 'https://fallback.example.com/full' },
+      });
+      const clicks = await Promise.all(Array.from({ length: 60 }, () => h.click(s2, link.code)));
+      const toShop = clicks.filter((c) => c.status === 302 && c.location.startsWith('https://shop.example.com/'));
+      const toFallback = clicks.filter((c) => c.status === 302 && c.location === 'https://fallback.example.com/full');
+      assert.equal(toShop.length, 20, 'exactly the cap reaches the shop');
+      assert.equal(toFallback.length, 40);
+      assert.ok(toFallback.every((c) => c.clickId === null && c.cookie === null), 'no click id, no cookie over the cap');
+      const u = await s2.api('GET', `/v1/programs/${p.id}/caps`);
+      assert.deepEqual([u.json.data[0].metric, u.json.data[0].used, u.json.data[0].remaining], ['clicks', 20, 0]);
+      // without a fallback_url: redirected as usual, recorded as rejected, not attributable
+      h.expectStatus(await s2.api('PATCH', `/v1/programs/${p.id}`, { body: { fallback_url: '' } }), 200);
+      const c = await h.clickOk(s2, link.code);
+      const row = await s2.api('GET', `/v1/clicks/${c.clickId}`);
+      assert.equal(row.json.rejected, true);
+      assert.equal(row.json.reason_code, 65);
+      const conv = await h.postConversion(s2, { program_id: p.id, order_id: h.uniq('CC'), amount_minor: 100, click_id: c.clickId });
+      h.expectError(conv, 422, 'not_attributed', 'click_id');
+      // the counts survive a restart: seeded from the stored clicks of the day
+      await s2.stop();
+      const s3 = await h.startServer({ dataDir: s2.dataDir, adminKey: s2.adminKey, args: h.VELOCITY_FLAG_ONLY });
+      try {
+        const after = await h.clickOk(s3, link.code);
+        const r2 = await s3.api('GET', `/v1/clicks/${after.clickId}`);
+        assert.equal(r2.json.rejected, true, 'still over the cap after a restart');
+        // a soft cap only flags
+        h.expectStatus(await s3.api('PATCH', `/v1/programs/${p.id}`, { body: { caps: [{ metric: 'clicks', period: 'day', limit: 20, hard: false }] } }), 200);
+        const soft = await h.clickOk(s3, link.code);
+        const r3 = await s3.api('GET', `/v1/clicks/${soft.clickId}`);
+        assert.deepEqual([r3.json.rejected, r3.json.flagged, r3.json.reason_code], [false, true, 65]);
+      } finally {
+        await s3.cleanup();
+      }
+    } finally {
+      await s2.cleanup();
+    }
   });
 
   it('afftrack verify reports ok', async () => {

@@ -252,7 +252,7 @@ AFF_TEST(caps_reject_exactly_at_the_limit_and_soft_caps_flag)
     AFF_CHECK_STR(canon, "[{\"hard\":true,\"limit\":3,\"metric\":\"conversions\",\"per\":\"program\",\"period\":\"day\"},"
                          "{\"hard\":false,\"limit\":150,\"metric\":\"commission_minor\",\"per\":\"affiliate\","
                          "\"period\":\"month\"}]");
-    static const char *const bad[] = {"{}", "[{\"metric\":\"clicks\",\"period\":\"day\",\"limit\":1}]",
+    static const char *const bad[] = {"{}", "[{\"metric\":\"visits\",\"period\":\"day\",\"limit\":1}]",
                                       "[{\"metric\":\"conversions\",\"period\":\"year\",\"limit\":1}]",
                                       "[{\"metric\":\"conversions\",\"period\":\"day\"}]",
                                       "[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":1,\"per\":\"x\"}]",
