@@ -20,7 +20,12 @@ export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 endif
 
 SRC       := $(sort $(wildcard src/*/*.c))
-OBJ       := $(SRC:%.c=$(BUILD)/%.o)
+# The dashboard's files (web/ and a few npm module files) become a generated C table,
+# $(BUILD)/gen/web_assets.c (scripts/embed-web.js), linked like any other object.
+WEB_FILES := $(shell find web -type f 2>/dev/null | sort)
+NPM_STAMP := node_modules/.package-lock.json
+ASSETS_C  := $(BUILD)/gen/web_assets.c
+OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(ASSETS_C:.c=.o)
 MAIN_OBJ  := $(BUILD)/src/main.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -40,6 +45,16 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ASSETS_C): scripts/embed-web.js $(WEB_FILES) $(NPM_STAMP)
+	node scripts/embed-web.js $@
+
+$(ASSETS_C:.c=.o): $(ASSETS_C)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 deps:
 	@bash scripts/deps.sh

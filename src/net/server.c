@@ -29,6 +29,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/static.h"
 
 #define MAX_LOOPS 64
 
@@ -54,6 +55,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     int status = 404;
     aff_route *r = aff_route_match(route_table, req, &h, &status);
     if (r == NULL) {
+        if (status == 404 && aff_static_serve(req))
+            return 0;
         answer_unrouted(req, status);
         return 0;
     }
