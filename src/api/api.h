@@ -150,6 +150,11 @@ void aff_api_me_links_create(aff_http *h);
 void aff_api_me_reports(aff_http *h);
 void aff_api_me_commissions(aff_http *h);
 void aff_api_me_payouts(aff_http *h);
+void aff_api_session_create(aff_http *h);
+void aff_api_session_get(aff_http *h);
+void aff_api_session_delete(aff_http *h);
+void aff_api_users_create(aff_http *h);
+void aff_api_users_list(aff_http *h);
 void aff_api_healthz(aff_http *h);
 void aff_api_metrics(aff_http *h);
 

@@ -36,6 +36,12 @@ static aff_route routes[] = {
     {"GET", "/v1/payouts", AFF_AUTH_ADMIN, aff_api_payouts_list, "payouts_list"},
     {"GET", "/v1/reports", AFF_AUTH_ADMIN, aff_api_reports, "reports"},
 
+    {"POST", "/v1/session", AFF_AUTH_NONE, aff_api_session_create, "session_create"},
+    {"GET", "/v1/session", AFF_AUTH_ANY, aff_api_session_get, "session_get"},
+    {"DELETE", "/v1/session", AFF_AUTH_ANY, aff_api_session_delete, "session_delete"},
+    {"POST", "/v1/users", AFF_AUTH_ADMIN, aff_api_users_create, "users_create"},
+    {"GET", "/v1/users", AFF_AUTH_ADMIN, aff_api_users_list, "users_list"},
+
     {"GET", "/v1/me", AFF_AUTH_AFFILIATE, aff_api_me, "me"},
     {"GET", "/v1/me/links", AFF_AUTH_AFFILIATE, aff_api_me_links_list, "me_links_list"},
     {"POST", "/v1/me/links", AFF_AUTH_AFFILIATE, aff_api_me_links_create, "me_links_create"},

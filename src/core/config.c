@@ -54,6 +54,10 @@ static const setting settings[] = {
      "SQLite fsync policy: full survives power loss; normal survives process crashes only"},
     {"shutdown_timeout_ms", T_INT, OFF(shutdown_timeout_ms), 0, "10000", 0, 600000, {0},
      "on SIGTERM, longest wait for accepted work to be committed and answered"},
+    {"session_hours", T_INT, OFF(session_hours), 0, "12", 1, 8760, {0},
+     "a dashboard sign-in lasts this long, then the user signs in again"},
+    {"signin_attempts_per_minute", T_INT, OFF(signin_attempts_per_minute), 0, "10", 1, 100000, {0},
+     "sign-in attempts allowed per client IP and per email each minute; more get 429"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

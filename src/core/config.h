@@ -30,6 +30,8 @@ typedef struct aff_config {
     int log_level;
     int synchronous;
     int shutdown_timeout_ms;
+    int session_hours;
+    int signin_attempts_per_minute;
 } aff_config;
 
 /* Fill c with every default. */

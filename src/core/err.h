@@ -28,7 +28,8 @@
     X(ECURRENCY, -16, "currency_mismatch", "currency is not the program's currency")        \
     X(ESHUTDOWN, -17, "shutting_down", "server is shutting down")                            \
     X(EUNKNOWNCLICK, -18, "unknown_click_id", "click id is not a stored click of this program") \
-    X(EAGAIN, -19, "retry", "try again")
+    X(EAGAIN, -19, "retry", "try again")                                                     \
+    X(ERATELIMIT, -24, "rate_limited", "too many attempts, retry later")
 
 enum {
     AFF_OK = 0,

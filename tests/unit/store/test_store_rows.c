@@ -37,7 +37,8 @@ AFF_TEST(store_open_creates_dir_and_migrates_once)
     int64_t aid = add_affiliate(ts.st, "ann", "approved", 0);
     aff_store_close(ts.st);
     ts.st = NULL;
-    AFF_CHECK_INT(user_version(ts.path), 1);
+    int migrated = user_version(ts.path); /* one per migration, however many there are */
+    AFF_CHECK(migrated >= 1);
 
     /* Opening again must not re-run the migration (CREATE TABLE would fail) nor lose rows. */
     for (int round = 0; round < 2; round++) {
@@ -53,7 +54,7 @@ AFF_TEST(store_open_creates_dir_and_migrates_once)
         AFF_CHECK_STR(a.name, "ann");
         aff_store_close(ts.st);
         ts.st = NULL;
-        AFF_CHECK_INT(user_version(ts.path), 1);
+        AFF_CHECK_INT(user_version(ts.path), migrated);
     }
     aff_test_store_close(&ts);
 }
