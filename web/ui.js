@@ -108,9 +108,18 @@ export function Kpis({ items }) {
   return html`<div class="kpis">${items.map((k) => html`<div class="kpi card" data-kpi=${k.id}>
     <div class="kpi-label">${k.label}</div>
     <div class="kpi-value">${k.value}</div>
-    ${k.change !== undefined ? html`<div class=${`kpi-change ${String(k.change).startsWith('-') ? 'down' : 'up'}`}
+    ${k.change !== undefined && k.change !== '—' ? html`<div class=${`kpi-change ${String(k.change).startsWith('-') ? 'down' : 'up'}`}
         title="against the previous period">${k.change} <span class="muted">vs prev.</span></div>` : null}
   </div>`)}</div>`;
+}
+
+/** Axis steps for counts: whole numbers only. */
+const COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 1e7, 1e8];
+
+/** "11/21" for a UTC day given in unix seconds (the reports' days are UTC). */
+function dayText(sec) {
+  const d = new Date(sec * 1000);
+  return `${d.getUTCMonth() + 1}/${d.getUTCDate()}`;
 }
 
 /** A uPlot time series. data: [xs (unix seconds), ...ys]; series: [{label, scale?}]. */
@@ -125,11 +134,15 @@ export function TimeChart({ data, series, title }) {
       height: 260,
       title,
       scales: { x: { time: true } },
-      series: [{}, ...series.map((s, i) => ({
+      series: [{ label: 'Day', value: (u, v) => (v === null ? '—' : dayText(v)) }, ...series.map((s, i) => ({
         label: s.label, scale: s.scale || 'y', stroke: colors[i % colors.length], width: 2,
-        points: { show: data[0].length < 40 },
+        dash: i > 0 ? [6, 4] : undefined, points: { show: data[0].length < 40 },
       }))],
-      axes: [{}, { scale: 'y' }, ...(series.some((s) => s.scale === 'y2') ? [{ scale: 'y2', side: 1, grid: { show: false } }] : [])],
+      axes: [
+        { incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400], values: (u, vals) => vals.map(dayText) },
+        { scale: 'y', incrs: COUNT_INCRS },
+        ...(series.some((s) => s.scale === 'y2') ? [{ scale: 'y2', side: 1, grid: { show: false }, incrs: COUNT_INCRS }] : []),
+      ],
     };
     const plot = new uPlot(opts, data, el);
     const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(280, el.clientWidth), height: 260 }));

@@ -107,7 +107,7 @@ export function Affiliates() {
     </div>
     ${created ? html`<${Banner} kind="success">Affiliate “${created.name}” created. API key (shown once):
         <code class="secret">${created.api_key}</code> <${CopyButton} text=${created.api_key} /></${Banner}>` : null}
-    ${login ? html`<${Banner} kind="success">Portal login ${login.email} created for affiliate #${login.affiliate_id}.</${Banner}>` : null}
+    ${login ? html`<${Banner} kind="success">Portal login ${login.email} created for ${cat.affiliateName(login.affiliate_id)}.</${Banner}>` : null}
     <${PagedTable} path="/v1/affiliates" reload=${reload} label="affiliates" empty="No affiliates yet."
       columns=${[
         { label: 'ID', key: 'id', num: true },

@@ -90,14 +90,14 @@ function TopTable({ spec, rows, currency, portal }) {
     <h2>${spec.label}</h2>
     ${sorted.length === 0 ? html`<p class="empty">No traffic in this period.</p>` : html`<table aria-label=${spec.label}>
       <thead><tr><th scope="col">${spec.column}</th><th class="num">Clicks</th><th class="num">Conv.</th><th class="num">CR</th>
-        ${portal ? null : html`<th class="num">Revenue</th>`}<th class="num">Commission</th><th class="num">EPC</th></tr></thead>
+        ${portal ? null : html`<th class="num">Revenue</th>`}<th class="num">${portal ? 'Earnings' : 'Commission'}</th><th class="num">EPC</th></tr></thead>
       <tbody>${sorted.map((r) => html`<tr>
         <td class="name" data-label=${spec.column}>${spec.name(r)}</td>
         <td class="num" data-label="Clicks">${count(r.clicks)}</td>
         <td class="num" data-label="Conv.">${count(r.conversions)}</td>
         <td class="num" data-label="CR">${percent(r.cr)}</td>
         ${portal ? null : html`<td class="num" data-label="Revenue">${money(r.revenue_minor, currency)}</td>`}
-        <td class="num" data-label="Commission">${money(r.commission_minor, currency)}</td>
+        <td class="num" data-label=${portal ? 'Earnings' : 'Commission'}>${money(r.commission_minor, currency)}</td>
         <td class="num" data-label="EPC">${money(r.epc_minor, currency)}</td></tr>`)}</tbody>
     </table>`}
   </div>`;
