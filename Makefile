@@ -1,6 +1,6 @@
 # afftrack build. `make` builds build/afftrack; `make run` installs what is missing,
 # builds, seeds demo data into ./data and serves on 127.0.0.1:8080; `make test` runs
-# every test tier that exists (unit, e2e incl. the SIGKILL durability test).
+# every test tier that exists (unit, fuzz replay, e2e incl. the SIGKILL durability test, browser).
 
 CC       ?= cc
 BUILD    ?= build
@@ -30,7 +30,7 @@ MAIN_OBJ  := $(BUILD)/src/main.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test unit e2e clean format bench bench-quick
+.PHONY: all deps run test unit e2e browser clean format bench bench-quick
 
 all: $(BUILD)/afftrack
 
@@ -65,11 +65,16 @@ unit: $(BUILD)/unit-tests
 e2e: $(BUILD)/afftrack
 	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/
 
+# Browser tests: Debian's Chromium driven by playwright-core against the real server;
+# screenshots of every main page land in tests/browser/screenshots/.
+browser: $(BUILD)/afftrack
+	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/browser/
+
 test: deps
 	$(MAKE) all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 	$(MAKE) fuzz-replay
-	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/
+	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/ tests/browser/
 
 run: deps
 	$(MAKE) all
