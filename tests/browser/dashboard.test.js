@@ -139,6 +139,11 @@ test('admin creates a program, an affiliate with a portal login, and a link', as
   // the affiliate's name is shown as text, never run as HTML
   await page.locator('td', { hasText: XSS }).first().waitFor();
   assert.equal(await page.evaluate(() => window.__xss), undefined);
+  // status changes go through PATCH with the CSRF token: suspend, then approve again
+  await page.click('button:has-text("Suspend")');
+  await page.waitForSelector('.pill.suspended');
+  await page.click('button:has-text("Approve")');
+  await page.waitForSelector('.pill.approved');
   await shot('affiliates');
 
   await go('/links');
@@ -202,6 +207,22 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   await shot('payouts');
 });
 
+test('visitor-controlled click fields are shown as text on the Clicks page (stored XSS)', async () => {
+  const payloads = {
+    ua: '<script>window.__xss=2</script>Mozilla/5.0',
+    referer: 'https://ref.example/"><img src=x onerror="window.__xss=3">',
+    sub1: '<svg onload="window.__xss=4">',
+  };
+  await clickOk(srv, 'spring-a', { query: { sub1: payloads.sub1 }, headers: { 'user-agent': payloads.ua, referer: payloads.referer } });
+  await go('/clicks');
+  await page.locator('td', { hasText: payloads.ua }).first().waitFor();
+  const text = await page.textContent('table');
+  assert.ok(text.includes(payloads.referer) && text.includes(`sub1=${payloads.sub1}`), 'payloads shown literally');
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'no payload ran');
+  assert.equal(await page.locator('table img, table svg, table script').count(), 0, 'no element made from data');
+  await shot('clicks');
+});
+
 test('the affiliate signs in and sees only its own data; other ids answer 404', async () => {
   // another affiliate with its own link and traffic, created by API
   const b = await setup(srv, { program: { name: 'Program of B only' }, affiliate: { name: 'Partner B Secret' }, link: { code: 'b-only' } });
@@ -214,7 +235,7 @@ test('the affiliate signs in and sees only its own data; other ids answer 404', 
   await signIn(PARTNER);
   await page.waitForSelector('[data-kpi=clicks]');
   assert.match(await page.textContent('.topbar'), /partner portal/);
-  assert.equal(await kpi('clicks'), '1');
+  assert.equal(await kpi('clicks'), '2'); // the visitor's and the stored-XSS test's
   assert.equal(await kpi('conversions'), '1');
   assert.equal(await kpi('commission'), '$4.99');
   assert.equal(await page.locator('[data-kpi=revenue]').count(), 0, 'the merchant revenue is not shown to affiliates');

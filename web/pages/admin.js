@@ -1,7 +1,7 @@
 // admin.js - the merchant's dashboard: overview, programs, affiliates (and their portal
 // logins), links, conversions, commissions and payouts, over the admin API.
 import { useState } from '../vendor/hooks.mjs';
-import { post } from '../api.js';
+import { api, post } from '../api.js';
 import { html, Banner, CopyButton, CreateForm, Field, Page, PagedTable, SafeLink } from '../ui.js';
 import { dateTime, exponent, money } from '../format.js';
 import { Stats } from './stats.js';
@@ -81,6 +81,7 @@ export function Affiliates() {
   const [reload, setReload] = useState(0);
   const [created, setCreated] = useState(null);
   const [login, setLogin] = useState(null);
+  const [actionError, setActionError] = useState(null);
   const cat = useCatalog(reload);
   async function submit(v) {
     const a = await post('/v1/affiliates', { name: v.name, email: v.email.trim(), status: v.status });
@@ -115,8 +116,30 @@ export function Affiliates() {
         { label: 'Email', cls: 'name', render: (a) => a.email },
         { label: 'Status', render: (a) => html`<span class=${`pill ${a.status}`}>${a.status}</span>` },
         { label: 'Created', render: (a) => dateTime(a.created_at) },
+        { label: 'Action', render: (a) => html`<${StatusButton} affiliate=${a} onDone=${() => setReload(reload + 1)} onError=${setActionError} />` },
       ]} />
+    <${Banner} error=${actionError} />
   </${Page}>`;
+}
+
+/** Approve a pending (or suspended) affiliate, or suspend an approved one: PATCH. */
+function StatusButton({ affiliate, onDone, onError }) {
+  const [busy, setBusy] = useState(false);
+  const next = affiliate.status === 'approved' ? 'suspended' : 'approved';
+  async function click() {
+    setBusy(true);
+    try {
+      await api('PATCH', `/v1/affiliates/${affiliate.id}`, { status: next });
+      onError(null);
+      onDone();
+    } catch (e) {
+      onError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`<button type="button" class="secondary small" disabled=${busy} onClick=${click}>
+    ${next === 'approved' ? 'Approve' : 'Suspend'}</button>`;
 }
 
 export function Links() {
@@ -165,6 +188,33 @@ function Filters({ cat, value, onChange, statuses }) {
     <${Field} label="Status" name="status" value=${value.status} onInput=${set('status')}
       options=${[{ value: '', label: 'Any status' }, ...statuses.map((s) => ({ value: s, label: s }))]} />
   </div>`;
+}
+
+/** Raw clicks: visitor-controlled fields (sub-IDs, user agent, referer) shown as text. */
+export function Clicks() {
+  const cat = useCatalog(0, { links: true });
+  const [f, setF] = useState({ program_id: '', affiliate_id: '' });
+  const set = (k) => (v) => setF({ ...f, [k]: v });
+  const subs = (c) => [1, 2, 3, 4, 5].map((i) => c[`sub${i}`]).map((v, i) => (v ? `sub${i + 1}=${v}` : null)).filter(Boolean).join(' ');
+  return html`<${Page} title="Clicks">
+    <div class="filters card">
+      <${Field} label="Program" name="program_id" value=${f.program_id} onInput=${set('program_id')}
+        options=${[{ value: '', label: 'All programs' }, ...cat.programs.map((p) => ({ value: String(p.id), label: p.name }))]} />
+      <${Field} label="Affiliate" name="affiliate_id" value=${f.affiliate_id} onInput=${set('affiliate_id')}
+        options=${[{ value: '', label: 'All affiliates' }, ...cat.affiliates.map((a) => ({ value: String(a.id), label: a.name }))]} />
+    </div>
+    <${PagedTable} path="/v1/clicks" params=${f} rowKey="click_id" label="clicks" empty="No clicks match."
+      columns=${[
+        { label: 'Time', render: (c) => dateTime(c.ts) },
+        { label: 'Link', cls: 'name', render: (c) => cat.linkCode(c.link_id) },
+        { label: 'Affiliate', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
+        { label: 'Sub-IDs', cls: 'name', render: (c) => subs(c) || '—' },
+        { label: 'Unique', render: (c) => (c.unique ? 'yes' : 'no') },
+        { label: 'IP', key: 'ip' },
+        { label: 'User agent', cls: 'url', render: (c) => c.user_agent || '—' },
+        { label: 'Referer', cls: 'url', render: (c) => c.referer || '—' },
+      ]} />
+  </${Page}>`;
 }
 
 export function Conversions() {
