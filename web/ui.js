@@ -149,7 +149,9 @@ export function TimeChart({ data, series, title }) {
     ro.observe(el);
     return () => { ro.disconnect(); plot.destroy(); };
   }, [JSON.stringify(data), JSON.stringify(series), title]);
-  return html`<div class="chart card" ref=${box} data-testid="chart"></div>`;
+  // the plotted totals per series, for tests and tools (the canvas itself has no text)
+  const sums = data.slice(1).map((ys) => ys.reduce((a, b) => a + b, 0)).join(',');
+  return html`<div class="chart card" ref=${box} data-testid="chart" data-sums=${sums}></div>`;
 }
 
 export function CopyButton({ text, label = 'Copy' }) {

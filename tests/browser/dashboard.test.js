@@ -101,6 +101,7 @@ test('sign-in page, a wrong password, then the empty overview', async () => {
   await page.click('button[type=submit]');
   await page.waitForSelector('[data-kpi=clicks]');
   assert.equal(await kpi('clicks'), '0');
+  assert.equal(await page.getAttribute('[data-testid=chart]', 'data-sums'), '0,0');
   assert.match(await page.textContent('main'), /No program yet/);
   await shot('overview-empty');
 });
@@ -183,6 +184,7 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   assert.equal(await kpi('epc'), '$4.99');
   assert.equal(await kpi('aov'), '$49.90');
   assert.equal(await page.locator('[data-testid=chart] canvas').count(), 1, 'the uPlot chart is drawn');
+  assert.equal(await page.getAttribute('[data-testid=chart]', 'data-sums'), '1,1', 'the chart plots the click and the conversion');
   assert.match(await page.textContent('table[aria-label="Top links"]'), /spring-a/);
   // the period switch asks for another report
   await page.click('button:has-text("7 days")');
