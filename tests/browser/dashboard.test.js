@@ -192,6 +192,22 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   assert.equal(await kpi('clicks'), '1');
   await shot('overview');
 
+  // a second program in another currency: amounts per program, in its currency
+  const eur = await srv.api('POST', '/v1/programs', { body: { name: 'Euro shop', currency: 'EUR', destination_url: 'http://shop.example.com/eu' } });
+  expectStatus(eur, 201, 'EUR program');
+  await page.reload(); // the overview loads the programs once per page view
+  await page.waitForLoadState('networkidle');
+  await page.waitForSelector('text=Programs use different currencies');
+  await page.selectOption('select[name=report_program]', String(ids.program));
+  await page.waitForFunction(() => document.querySelector('[data-kpi=revenue] .kpi-value').textContent.includes('$'));
+  assert.equal(await kpi('revenue'), '$49.90');
+  await page.selectOption('select[name=report_program]', String(eur.json.id));
+  await page.waitForFunction(() => document.querySelector('[data-kpi=revenue] .kpi-value').textContent.includes('€'));
+  assert.equal(await kpi('clicks'), '0');
+  await page.selectOption('select[name=report_program]', String(ids.program));
+  await page.waitForFunction(() => document.querySelector('[data-kpi=revenue] .kpi-value').textContent.includes('$'));
+  await shot('overview-program');
+
   // CSV export of the same report, with the session cookie
   const href = await page.getAttribute('a:has-text("Export CSV")', 'href');
   const csv = await page.evaluate((u) => fetch(u).then((r) => r.text()), href);

@@ -9,13 +9,22 @@ import { useCatalog } from './catalog.js';
 
 export function Overview() {
   const cat = useCatalog(0, { links: true });
-  const currency = cat.soleCurrency();
+  const [programId, setProgramId] = useState('');
+  const currency = programId ? cat.currencyOf(Number(programId)) : cat.soleCurrency();
+  const programSelect = cat.programs.length > 1 ? html`<label class="inline-select">
+      <span class="muted">Program</span>
+      <select name="report_program" value=${programId} onChange=${(e) => setProgramId(e.target.value)}>
+        <option value="">All programs</option>
+        ${cat.programs.map((p) => html`<option value=${String(p.id)}>${p.name}</option>`)}
+      </select></label>` : null;
   return html`<${Page} title="Overview">
-    ${cat.ready && !currency && cat.programs.length > 1
-      ? html`<${Banner} kind="info">Programs use different currencies: amounts are summed as they are; see each program's report.</${Banner}>` : null}
+    ${cat.ready && !currency
+      && cat.programs.length > 1
+      ? html`<${Banner} kind="info">Programs use different currencies: the amounts of all programs are summed as they are. Choose a program to see its amounts in its currency.</${Banner}>` : null}
     ${cat.ready && cat.programs.length === 0
       ? html`<${Banner} kind="info">No program yet. Start on the <a href="#/programs">Programs</a> page.</${Banner}>` : null}
-    ${cat.ready ? html`<${Stats} reportPath="/v1/reports" currency=${currency} top=${[
+    ${cat.ready ? html`<${Stats} reportPath="/v1/reports" currency=${currency}
+      filter=${programId ? { program_id: programId } : {}} filters=${programSelect} top=${[
       { group: 'affiliate', label: 'Top affiliates', column: 'Affiliate', name: (r) => cat.affiliateName(r.affiliate_id) },
       { group: 'link', label: 'Top links', column: 'Link', name: (r) => cat.linkCode(r.link_id) },
     ]} />` : html`<p class="muted">Loading…</p>`}

@@ -34,7 +34,7 @@ function dailySeries(rows, from, days) {
  * props: reportPath ('/v1/reports' | '/v1/me/reports'), currency (or null), portal (bool:
  * leave out the merchant's revenue and AOV), top: [{group, label, name(row)}].
  */
-export function Stats({ reportPath, currency, portal, top = [], reload = 0 }) {
+export function Stats({ reportPath, currency, portal, top = [], reload = 0, filter = {}, filters = null }) {
   const [days, setDays] = useState(30);
   const [state, setState] = useState({ loading: true });
   useEffect(() => {
@@ -42,19 +42,21 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0 }) {
     const { cur, prev } = periodRange(days);
     setState((s) => ({ ...s, loading: true }));
     Promise.all([
-      get(`${reportPath}${qs({ ...cur, group_by: 'day' })}`),
-      get(`${reportPath}${qs({ ...prev, group_by: '' })}`),
-      ...top.map((t) => get(`${reportPath}${qs({ ...cur, group_by: t.group })}`)),
+      get(`${reportPath}${qs({ ...filter, ...cur, group_by: 'day' })}`),
+      get(`${reportPath}${qs({ ...filter, ...prev, group_by: '' })}`),
+      ...top.map((t) => get(`${reportPath}${qs({ ...filter, ...cur, group_by: t.group })}`)),
     ]).then(([curRep, prevRep, ...tops]) => {
-      if (live) setState({ loading: false, cur: curRep, prev: prevRep, tops, range: cur });
+      if (live) setState({ loading: false, cur: curRep, prev: prevRep, tops, range: cur, currency });
     }).catch((error) => { if (live) setState({ loading: false, error }); });
     return () => { live = false; };
-  }, [reportPath, days, reload]);
+  }, [reportPath, days, reload, JSON.stringify(filter), currency]);
 
+  // the currency the shown numbers were asked for, not the one of a report still loading
   const { cur, prev, tops, error, range } = state;
+  const shown = state.currency;
   const t = cur && cur.totals;
   const p = prev && prev.totals;
-  const m = (v) => money(v, currency);
+  const m = (v) => money(v, shown);
   const kpis = t && p ? [
     { id: 'clicks', label: 'Clicks', value: count(t.clicks), change: change(t.clicks, p.clicks) },
     { id: 'unique_clicks', label: 'Unique clicks', value: count(t.unique_clicks), change: change(t.unique_clicks, p.unique_clicks) },
@@ -65,7 +67,7 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0 }) {
     { id: 'epc', label: 'EPC', value: m(t.epc_minor), change: change(t.epc_minor, p.epc_minor) },
     ...(portal ? [] : [{ id: 'aov', label: 'AOV', value: m(t.aov_minor), change: change(t.aov_minor, p.aov_minor) }]),
   ] : null;
-  const csv = range ? `${reportPath}${qs({ ...range, group_by: 'day', format: 'csv' })}` : null;
+  const csv = range ? `${reportPath}${qs({ ...filter, ...range, group_by: 'day', format: 'csv' })}` : null;
 
   return html`<div class="stats">
     <div class="toolbar">
@@ -73,6 +75,7 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0 }) {
         ${PERIODS.map((d) => html`<button type="button" class=${d === days ? 'active' : ''} aria-pressed=${d === days}
             onClick=${() => setDays(d)}>${d} days</button>`)}
       </div>
+      ${filters}
       ${csv ? html`<a class="button secondary" href=${csv} download="report.csv">Export CSV</a>` : null}
     </div>
     <${Banner} error=${error} />
@@ -80,7 +83,7 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0 }) {
     ${cur ? html`<${TimeChart} title=${`Clicks and conversions per day (UTC), last ${days} days`}
         data=${dailySeries(cur.rows, range.from, days)}
         series=${[{ label: 'Clicks' }, { label: 'Conversions', scale: 'y2' }]} />` : null}
-    ${tops && top.map((tp, i) => html`<${TopTable} spec=${tp} rows=${tops[i].rows} currency=${currency} portal=${portal} />`)}
+    ${tops && top.map((tp, i) => html`<${TopTable} spec=${tp} rows=${tops[i].rows} currency=${shown} portal=${portal} />`)}
   </div>`;
 }
 
