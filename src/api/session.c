@@ -91,11 +91,15 @@ static json_t *render_user(const aff_user_row *u)
 #define render_user_u(r, u) render_user(r)
 
 /* Same-origin check for requests that cannot carry a CSRF token yet (sign-in): a
- * browser sends Origin on every cross-site POST; when present it must name this host. */
+ * browser sends Origin on every cross-site POST; when present it must name this host,
+ * or be public_url (behind a proxy that does not pass the public Host on). */
 static int origin_ok(h2o_req_t *req)
 {
     const h2o_iovec_t *origin = aff_http_header(req, "origin");
     if (origin == NULL)
+        return 1;
+    size_t plen = strlen(aff_server.public_url);
+    if (plen > 0 && origin->len == plen && strncasecmp(origin->base, aff_server.public_url, plen) == 0)
         return 1;
     const h2o_iovec_t *host = aff_http_header(req, "host");
     if (host == NULL)

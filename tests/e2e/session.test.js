@@ -260,3 +260,15 @@ test('behind a TLS proxy the cookie is __Host- prefixed and Secure', async () =>
     expectStatus(await withSession(own, 'GET', '/v1/programs', s), 200, '__Host- cookie accepted');
   } finally { await own.cleanup(); }
 });
+
+test('with an https public_url: Origin may be that URL, and the cookie is Secure', async () => {
+  const own = await startServer({ args: ['--public-url', 'https://track.example.com'] });
+  try {
+    const pw = createUser(own.dataDir, 'pub@example.com', { admin: true });
+    const s = await signIn(own, 'pub@example.com', pw, { origin: 'https://track.example.com' });
+    expectStatus(s.res, 200, 'sign in from the public origin');
+    assert.match(s.setCookie[0], /^__Host-afftrack_session=.*; Secure$/);
+    expectError((await signIn(own, 'pub@example.com', pw, { origin: 'https://track.example.com.evil.example' })).res, 403, 'forbidden');
+    expectError((await signIn(own, 'pub@example.com', pw, { origin: 'null' })).res, 403, 'forbidden');
+  } finally { await own.cleanup(); }
+});
