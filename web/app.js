@@ -7,7 +7,7 @@ import { useEffect, useState } from './vendor/hooks.mjs';
 import { api, get, setCsrf, setSignedOutHandler } from './api.js';
 import { html } from './ui.js';
 import { SignIn } from './pages/signin.js';
-import { Affiliates, Clicks, Commissions, Conversions, Links, Overview, Payouts, Programs } from './pages/admin.js';
+import { Affiliates, Clicks, Commissions, Conversions, Coupons, Links, Overview, Payouts, Programs } from './pages/admin.js';
 import { PortalCommissions, PortalLinks, PortalOverview, PortalPayouts } from './pages/portal.js';
 
 const ADMIN_ROUTES = [
@@ -15,6 +15,7 @@ const ADMIN_ROUTES = [
   { path: '/programs', label: 'Programs', page: Programs },
   { path: '/affiliates', label: 'Affiliates', page: Affiliates },
   { path: '/links', label: 'Links', page: Links },
+  { path: '/coupons', label: 'Coupons', page: Coupons },
   { path: '/clicks', label: 'Clicks', page: Clicks },
   { path: '/conversions', label: 'Conversions', page: Conversions },
   { path: '/commissions', label: 'Commissions', page: Commissions },

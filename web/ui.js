@@ -67,6 +67,56 @@ export function CreateForm({ title, fields, submit, submitLabel = 'Create', init
   </form>`;
 }
 
+/** One CSV cell: quoted when needed, and a leading = + - @ (a spreadsheet formula)
+ * neutralised with a quote, so exported data cannot run in a spreadsheet. */
+function csvCell(v) {
+  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Every row of a list endpoint (following `after` to the end) as CSV text: the API's
+ * own field names as the header. */
+export async function listCsv(path, params, rowKey = 'id') {
+  const rows = [];
+  let after = null;
+  for (;;) {
+    const page = await get(`${path}${qs({ ...(params || {}), limit: 500, after })}`);
+    rows.push(...page.data);
+    if (!page.has_more || page.data.length === 0) break;
+    after = page.data[page.data.length - 1][rowKey];
+  }
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return [keys.join(','), ...rows.map((r) => keys.map((k) => csvCell(r[k])).join(','))].join('\r\n') + '\r\n';
+}
+
+function ExportCsv({ path, params, rowKey, filename }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  async function run() {
+    setBusy(true);
+    setError(null);
+    try {
+      const text = await listCsv(path, params, rowKey);
+      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`<span class="export">
+    <button type="button" class="secondary small" disabled=${busy} onClick=${run}>${busy ? 'Exporting…' : 'Export CSV'}</button>
+    ${error ? html`<span class="field-error">${error.message}</span>` : null}</span>`;
+}
+
 /** A table over a list endpoint with server-side paging: `after` the last id of the page. */
 export function PagedTable({ path, params, columns, empty, reload = 0, pageSize = 25, rowKey = 'id', label }) {
   const [cursors, setCursors] = useState([null]);
@@ -86,6 +136,7 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
   if (error) return html`<${Banner} error=${error} />`;
   if (!page) return html`<p class="muted">Loading…</p>`;
   const rows = page.data;
+  const paged = cursors.length > 1 || page.has_more;
   return html`<div class="table-wrap card">
     ${rows.length === 0 && cursors.length === 1
       ? html`<p class="empty">${empty || 'Nothing here yet.'}</p>`
@@ -95,11 +146,12 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
             ${columns.map((c) => html`<td class=${c.num ? 'num' : c.cls || ''} data-label=${c.label}>
               ${c.render ? c.render(r) : r[c.key] ?? '—'}</td>`)}</tr>`)}</tbody>
         </table>`}
-    ${cursors.length === 1 && !page.has_more ? null : html`<nav class="pager" aria-label="pages">
-      <button type="button" disabled=${cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>
-      <span class="muted">Page ${cursors.length}</span>
-      <button type="button" disabled=${!page.has_more}
-        onClick=${() => setCursors([...cursors, rows[rows.length - 1][rowKey]])}>Next →</button>
+    ${rows.length === 0 && cursors.length === 1 ? null : html`<nav class="pager" aria-label="pages">
+      ${paged ? html`<button type="button" disabled=${cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>` : html`<span></span>`}
+      <span class="muted">${paged ? `Page ${cursors.length}` : `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`}
+        <${ExportCsv} path=${path} params=${params} rowKey=${rowKey} filename=${`${label || 'export'}.csv`} /></span>
+      ${paged ? html`<button type="button" disabled=${!page.has_more}
+        onClick=${() => setCursors([...cursors, rows[rows.length - 1][rowKey]])}>Next →</button>` : html`<span></span>`}
     </nav>`}
   </div>`;
 }

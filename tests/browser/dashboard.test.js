@@ -14,7 +14,7 @@ const http = require('node:http');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { chromium } = require('playwright-core');
-const { BIN, startServer, setup, clickOk, convOk, expectStatus } = require('../e2e/helpers');
+const { BIN, startServer, setup, clickOk, expectStatus } = require('../e2e/helpers');
 
 const SHOTS = path.join(__dirname, 'screenshots');
 const CHROMIUM = process.env.AFFTRACK_CHROMIUM || '/usr/bin/chromium';
@@ -121,7 +121,8 @@ test('admin creates a program, an affiliate with a portal login, and a link', as
   await page.fill('input[name=currency]', 'USD');
   await page.click('form button[type=submit]');
   await page.waitForSelector(`td:has-text("${LONG_NAME}")`);
-  assert.match(await page.textContent('.banner.success'), /Postback token/);
+  ids.postback = (await page.textContent('.banner.success code')).trim();
+  assert.match(ids.postback, new RegExp(`^${srv.url}/postback\\?token=pt_[0-9a-z]+&click_id=\\{click_id\\}&order_id=\\{order_id\\}&amount=\\{amount\\}&currency=USD$`));
   await shot('programs');
 
   await go('/affiliates');
@@ -158,6 +159,15 @@ test('admin creates a program, an affiliate with a portal login, and a link', as
   await page.waitForSelector('td:has-text("spring-a")');
   assert.match(await page.textContent('table'), new RegExp(`${srv.url}/r/spring-a`));
   await shot('links');
+
+  await go('/coupons');
+  await page.waitForSelector('text=No coupon codes yet');
+  await page.fill('input[name=code]', 'spring10');
+  await page.selectOption('select[name=program_id]', String(ids.program));
+  await page.selectOption('select[name=affiliate_id]', String(ids.a));
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('td:has-text("SPRING10")');
+  await shot('coupons');
 });
 
 test('a visitor follows the link, the merchant posts a conversion, the overview shows it', async () => {
@@ -170,8 +180,11 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   const clickId = landed.searchParams.get('click_id');
   assert.match(clickId, /^[0-9a-z]{32}$/);
   await visitor.close();
-  const conv = await convOk(srv, { program_id: ids.program, order_id: 'ORDER-1', amount: '49.90', currency: 'USD', click_id: clickId });
-  assert.equal(conv.commissions[0].amount_minor, 499);
+  // the merchant's system calls the postback URL copied from the Programs page
+  const pb = ids.postback.slice(srv.url.length).replace('{click_id}', clickId).replace('{order_id}', 'ORDER-1').replace('{amount}', '49.90');
+  const conv = await srv.raw('GET', pb);
+  assert.equal(conv.status, 201, conv.text);
+  assert.equal(conv.json.commissions[0].amount_minor, 499);
 
   await go('/');
   await page.waitForSelector('[data-kpi=clicks]');
@@ -217,12 +230,43 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   await page.waitForSelector('td:has-text("ORDER-1")');
   assert.match(await page.textContent('table'), /\$49\.90/);
   await shot('conversions');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.pager button:has-text("Export CSV")')]);
+  assert.equal(download.suggestedFilename(), 'conversions.csv');
+  const exported = fs.readFileSync(await download.path(), 'utf8').split('\r\n');
+  assert.match(exported[0], /^id,program_id,event,order_id,/);
+  assert.match(exported[1], /,ORDER-1,4990,49\.90,USD,/);
+
+  // a spreadsheet formula in exported data is neutralised
+  expectStatus(await srv.api('POST', '/v1/affiliates', { body: { name: '=HYPERLINK("http://evil.example","x")', email: 'f@x.example' } }), 201, 'formula affiliate');
+  await go('/affiliates');
+  const [aff] = await Promise.all([page.waitForEvent('download'), page.click('.pager button:has-text("Export CSV")')]);
+  const affCsv = fs.readFileSync(await aff.path(), 'utf8');
+  assert.ok(affCsv.includes('"\'=HYPERLINK(""http://evil.example"",""x"")"'), affCsv);
   await go('/commissions');
   await page.waitForSelector('td:has-text("$4.99")');
   await shot('commissions');
   await go('/payouts');
   await page.waitForSelector('text=No payouts yet');
   await shot('payouts');
+});
+
+test('tables page on the server with the API cursor', async () => {
+  const before = (await srv.api('GET', '/v1/affiliates?limit=500')).json.data.length;
+  for (let i = 0; i < 26; i++) {
+    expectStatus(await srv.api('POST', '/v1/affiliates', { body: { name: `Paged ${String(i).padStart(2, '0')}`, email: `p${i}@x.example` } }), 201, 'affiliate');
+  }
+  const total = before + 26;
+  await go('/affiliates');
+  await page.waitForSelector('text=Page 1');
+  assert.equal(await page.locator('table[aria-label=affiliates] tbody tr').count(), 25);
+  await page.click('button:has-text("Next →")');
+  await page.waitForSelector('text=Page 2');
+  assert.equal(await page.locator('table[aria-label=affiliates] tbody tr').count(), total - 25);
+  assert.ok(await page.isDisabled('button:has-text("Next →")'));
+  await shot('affiliates-page2');
+  await page.click('button:has-text("← Previous")');
+  await page.waitForSelector('text=Page 1');
+  assert.equal(await page.locator('table[aria-label=affiliates] tbody tr').count(), 25);
 });
 
 test('visitor-controlled click fields are shown as text on the Clicks page (stored XSS)', async () => {

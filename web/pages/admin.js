@@ -39,6 +39,13 @@ function toMinor(text, currency) {
   return Number(m[1]) * 10 ** e + Number((m[2] || '').padEnd(e, '0') || 0);
 }
 
+/** The server-to-server postback URL a merchant's system calls for each order, with the
+ * placeholders its own software fills in. */
+export function postbackUrl(p) {
+  return `${window.location.origin}/postback?token=${encodeURIComponent(p.postback_token)}`
+    + `&click_id={click_id}&order_id={order_id}&amount={amount}&currency=${p.currency}`;
+}
+
 function planSummary(p) {
   const parts = Object.entries(p.commission || {}).map(([ev, rule]) => (rule.percent !== undefined
     ? `${ev}: ${rule.percent} %` : rule.flat_minor !== undefined ? `${ev}: ${money(rule.flat_minor, p.currency)}` : ev));
@@ -71,8 +78,8 @@ export function Programs() {
       { name: 'lead_amount', label: 'Commission per lead (amount)', placeholder: '2.00' },
       { name: 'cookie_days', label: 'Cookie days', type: 'number', placeholder: '30' },
     ]} />
-    ${created ? html`<${Banner} kind="success">Program “${created.name}” created. Postback token:
-        <code class="secret">${created.postback_token}</code> <${CopyButton} text=${created.postback_token} /></${Banner}>` : null}
+    ${created ? html`<${Banner} kind="success">Program “${created.name}” created. Postback URL for the shop's system:
+        <code class="secret">${postbackUrl(created)}</code> <${CopyButton} text=${postbackUrl(created)} /></${Banner}>` : null}
     <${PagedTable} path="/v1/programs" reload=${reload} label="programs" empty="No programs yet: create the first one above."
       columns=${[
         { label: 'ID', key: 'id', num: true },
@@ -81,6 +88,7 @@ export function Programs() {
         { label: 'Destination', cls: 'url', render: (p) => html`<${SafeLink} href=${p.destination_url} />` },
         { label: 'Commission', render: planSummary },
         { label: 'Cookie', render: (p) => `${p.cookie_days} d` },
+        { label: 'Postback', render: (p) => html`<${CopyButton} text=${postbackUrl(p)} label="Copy URL" />` },
         { label: 'Created', render: (p) => dateTime(p.created_at) },
       ]} />
   </${Page}>`;
@@ -197,6 +205,35 @@ function Filters({ cat, value, onChange, statuses }) {
     <${Field} label="Status" name="status" value=${value.status} onInput=${set('status')}
       options=${[{ value: '', label: 'Any status' }, ...statuses.map((s) => ({ value: s, label: s }))]} />
   </div>`;
+}
+
+export function Coupons() {
+  const [reload, setReload] = useState(0);
+  const [created, setCreated] = useState(null);
+  const cat = useCatalog(reload);
+  async function submit(v) {
+    if (!v.program_id) throw Object.assign(new Error('choose a program'), { field: 'program_id' });
+    if (!v.affiliate_id) throw Object.assign(new Error('choose an affiliate'), { field: 'affiliate_id' });
+    const c = await post('/v1/coupons', { code: v.code.trim(), program_id: Number(v.program_id), affiliate_id: Number(v.affiliate_id) });
+    setCreated(c);
+    setReload(reload + 1);
+  }
+  return html`<${Page} title="Coupon codes">
+    ${cat.ready ? html`<${CreateForm} title="New coupon code" submit=${submit} fields=${[
+      { name: 'code', label: 'Code', required: true, placeholder: 'SPRING10', hint: 'case-insensitive; letters, digits, - and _' },
+      { name: 'program_id', label: 'Program', required: true, options: [{ value: '', label: 'Choose a program' }, ...cat.programs.map((p) => ({ value: String(p.id), label: p.name }))] },
+      { name: 'affiliate_id', label: 'Affiliate credited', required: true, options: [{ value: '', label: 'Choose an affiliate' }, ...cat.affiliates.map((a) => ({ value: String(a.id), label: a.name }))] },
+    ]} />` : null}
+    ${created ? html`<${Banner} kind="success">Coupon ${created.code} created for ${cat.affiliateName(created.affiliate_id)}.</${Banner}>` : null}
+    <${PagedTable} path="/v1/coupons" reload=${reload} label="coupons" empty="No coupon codes yet."
+      columns=${[
+        { label: 'ID', key: 'id', num: true },
+        { label: 'Code', cls: 'name', render: (c) => c.code },
+        { label: 'Program', cls: 'name', render: (c) => cat.programName(c.program_id) },
+        { label: 'Affiliate', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
+        { label: 'Created', render: (c) => dateTime(c.created_at) },
+      ]} />
+  </${Page}>`;
 }
 
 /** Raw clicks: visitor-controlled fields (sub-IDs, user agent, referer) shown as text. */
