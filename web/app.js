@@ -8,7 +8,7 @@ import { api, get, setCsrf, setSignedOutHandler } from './api.js';
 import { html } from './ui.js';
 import { SignIn } from './pages/signin.js';
 import { Affiliates, Clicks, Commissions, Conversions, Coupons, Links, Overview, Payouts, Programs } from './pages/admin.js';
-import { PortalCommissions, PortalLinks, PortalOverview, PortalPayouts } from './pages/portal.js';
+import { PortalCommissions, PortalCoupons, PortalLinks, PortalOverview, PortalPayouts } from './pages/portal.js';
 
 const ADMIN_ROUTES = [
   { path: '/', label: 'Overview', page: Overview },
@@ -24,6 +24,7 @@ const ADMIN_ROUTES = [
 const PORTAL_ROUTES = [
   { path: '/', label: 'Overview', page: PortalOverview },
   { path: '/links', label: 'Links', page: PortalLinks },
+  { path: '/coupons', label: 'Coupons', page: PortalCoupons },
   { path: '/commissions', label: 'Commissions', page: PortalCommissions },
   { path: '/payouts', label: 'Payouts', page: PortalPayouts },
 ];

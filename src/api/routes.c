@@ -47,6 +47,7 @@ static aff_route routes[] = {
     {"POST", "/v1/me/links", AFF_AUTH_AFFILIATE, aff_api_me_links_create, "me_links_create"},
     {"GET", "/v1/me/links/:id", AFF_AUTH_AFFILIATE, aff_api_me_links_get, "me_links_get"},
     {"GET", "/v1/me/reports", AFF_AUTH_AFFILIATE, aff_api_me_reports, "me_reports"},
+    {"GET", "/v1/me/coupons", AFF_AUTH_AFFILIATE, aff_api_coupons_list, "me_coupons"},
     {"GET", "/v1/me/commissions", AFF_AUTH_AFFILIATE, aff_api_me_commissions, "me_commissions"},
     {"GET", "/v1/me/payouts", AFF_AUTH_AFFILIATE, aff_api_me_payouts, "me_payouts"},
 };

@@ -326,6 +326,9 @@ test('the affiliate signs in and sees only its own data; other ids answer 404', 
   assert.equal(new URL(visitor.url()).pathname, '/product/42');
   await visitor.close();
 
+  await go('/coupons');
+  await page.waitForSelector('td:has-text("SPRING10")');
+  await shot('portal-coupons');
   await go('/commissions');
   await page.waitForSelector('td:has-text("$4.99")');
   await shot('portal-commissions');
@@ -342,6 +345,7 @@ test('the affiliate signs in and sees only its own data; other ids answer 404', 
   const statuses = await page.evaluate(async (x) => {
     const out = {};
     for (const p of [`/v1/me/links/${x.bLink}`, `/v1/me/reports?affiliate_id=${x.b}`, `/v1/me/commissions?affiliate_id=${x.b}`,
+      `/v1/me/coupons?affiliate_id=${x.b}`, '/v1/coupons',
       `/v1/me/payouts?affiliate_id=${x.b}`, `/v1/me/links?affiliate_id=${x.b}`, `/v1/links/${x.bLink}`, `/v1/affiliates/${x.b}`,
       '/v1/programs', '/v1/reports']) {
       out[p] = (await fetch(p)).status;

@@ -168,6 +168,13 @@ test('an affiliate session reaches only its own /v1/me data; other ids answer 40
     const r = await withSession(srv, 'GET', p, s);
     expectError(r, 404, 'not_found', undefined, `GET ${p} as A's session`);
   }
+  const aCoupon = await srv.api('POST', '/v1/coupons', { body: { program_id: a.program.id, affiliate_id: a.affiliate.id, code: `A${uniq()}`.slice(0, 20) } });
+  expectStatus(aCoupon, 201, 'A coupon');
+  const coupons = await withSession(srv, 'GET', '/v1/me/coupons', s);
+  expectStatus(coupons, 200, 'GET /v1/me/coupons');
+  assert.deepEqual(coupons.json.data.map((c) => c.id), [aCoupon.json.id]);
+  expectError(await withSession(srv, 'GET', `/v1/me/coupons?affiliate_id=${b.affiliate.id}`, s), 404, 'not_found');
+  expectError(await srv.api('GET', '/v1/me/coupons'), 403, 'forbidden', undefined, 'admin key on /v1/me/coupons');
   const report = await withSession(srv, 'GET', '/v1/me/reports?group_by=affiliate', s);
   expectStatus(report, 200, 'own report');
   assert.ok(report.json.rows.every((row) => row.affiliate_id === a.affiliate.id));

@@ -86,6 +86,18 @@ export function PortalLinks() {
   </${Page}>`;
 }
 
+export function PortalCoupons() {
+  return html`<${Page} title="Your coupon codes">
+    <p class="muted">Orders placed with these codes are credited to you, even without a click on your links.</p>
+    <${PagedTable} path="/v1/me/coupons" label="coupons" empty="No coupon codes yet: ask your program manager for one."
+      columns=${[
+        { label: 'Code', cls: 'name', render: (c) => html`<span class="url-cell"><code>${c.code}</code> <${CopyButton} text=${c.code} /></span>` },
+        { label: 'Program', num: true, key: 'program_id' },
+        { label: 'Created', render: (c) => dateTime(c.created_at) },
+      ]} />
+  </${Page}>`;
+}
+
 export function PortalCommissions() {
   return html`<${Page} title="Your commissions">
     <${PagedTable} path="/v1/me/commissions" label="commissions" empty="No commissions yet."
