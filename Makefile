@@ -79,7 +79,7 @@ test: deps
 run: deps
 	$(MAKE) all
 	$(BUILD)/afftrack demo --data ./data
-	$(BUILD)/afftrack serve --listen 127.0.0.1:8080 --data ./data
+	$(BUILD)/afftrack serve --listen 127.0.0.1:8080 --data ./data --affiliate-signup on
 
 format:
 	clang-format -i $(SRC) src/main.c $(UNIT_SRC) tests/unit/*.h src/*/*.h

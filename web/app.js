@@ -7,6 +7,7 @@ import { useEffect, useState } from './vendor/hooks.mjs';
 import { api, get, setCsrf, setSignedOutHandler } from './api.js';
 import { html } from './ui.js';
 import { SignIn } from './pages/signin.js';
+import { SignUp } from './pages/signup.js';
 import { Affiliates, Clicks, Commissions, Conversions, Coupons, Links, Overview, Payouts, Programs } from './pages/admin.js';
 import { PortalCommissions, PortalCoupons, PortalLinks, PortalOverview, PortalPayouts } from './pages/portal.js';
 
@@ -65,7 +66,9 @@ function App() {
   }
 
   if (session === undefined) return html`<p class="muted center">Loading…</p>`;
-  if (session === null || !session.user) return html`<${SignIn} onSignedIn=${accept} notice=${notice} />`;
+  if (session === null || !session.user) {
+    return path === '/apply' ? html`<${SignUp} />` : html`<${SignIn} onSignedIn=${accept} notice=${notice} />`;
+  }
 
   const portal = session.user.role === 'affiliate';
   const routes = portal ? PORTAL_ROUTES : ADMIN_ROUTES;

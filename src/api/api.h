@@ -155,6 +155,7 @@ void aff_api_session_get(aff_http *h);
 void aff_api_session_delete(aff_http *h);
 void aff_api_users_create(aff_http *h);
 void aff_api_users_list(aff_http *h);
+void aff_api_signup(aff_http *h);
 void aff_api_healthz(aff_http *h);
 void aff_api_metrics(aff_http *h);
 

@@ -39,6 +39,7 @@ static aff_route routes[] = {
     {"POST", "/v1/session", AFF_AUTH_NONE, aff_api_session_create, "session_create"},
     {"GET", "/v1/session", AFF_AUTH_ANY, aff_api_session_get, "session_get"},
     {"DELETE", "/v1/session", AFF_AUTH_ANY, aff_api_session_delete, "session_delete"},
+    {"POST", "/v1/signup", AFF_AUTH_NONE, aff_api_signup, "signup"},
     {"POST", "/v1/users", AFF_AUTH_ADMIN, aff_api_users_create, "users_create"},
     {"GET", "/v1/users", AFF_AUTH_ADMIN, aff_api_users_list, "users_list"},
 

@@ -6,6 +6,9 @@
  * sign-in rate limit. Does not own: the registry the loops check on every request, the
  * cookie's attributes or the CSRF rule (net/session.h, net/router.c).
  *
+ * Also POST /v1/signup: a public application as an affiliate (when affiliate_signup is
+ * on), which creates a pending affiliate and its portal login in one transaction.
+ *
  * Where the work runs: argon2id takes tens of milliseconds, so it never runs on a loop
  * or on the writer. Sign-in: loop (validate, rate limit) -> reader (find the user,
  * verify the password) -> loop -> writer (store the session, drop the browser's previous
@@ -23,6 +26,7 @@
 #include "core/crypto.h"
 #include "core/password.h"
 #include "net/session.h"
+#include "track/catalog.h"
 
 /* ---- rate limit -------------------------------------------------------------------------- */
 
@@ -120,6 +124,27 @@ static int body_str(aff_http *h, json_t *in, const char *name, int required, siz
     if (rc != 0)
         aff_http_error(h->req, rc, &err);
     return rc;
+}
+
+/* Sign-in and sign-up share the limit: one more attempt by the caller's IP and for email.
+ * Answers 429 itself and returns 0 when over it. */
+static int attempt_allowed(aff_http *h, const char *email)
+{
+    char ip[80], who[AFF_EMAIL_MAX + 16];
+    int via_https, retry = 60, limit = aff_server.cfg->signin_attempts_per_minute;
+    int64_t now = aff_clock_now_ms();
+    aff_http_client_ip(h->req, ip, sizeof(ip), &via_https);
+    snprintf(who, sizeof(who), "ip:%s", ip);
+    int ok = rate_allow(who, limit, now, &retry);
+    snprintf(who, sizeof(who), "email:%s", email);
+    ok = rate_allow(who, limit, now, &retry) && ok;
+    if (!ok) {
+        char *v = h2o_mem_alloc_pool(&h->req->pool, 16);
+        int n = snprintf(v, 16, "%d", retry);
+        h2o_add_header(&h->req->pool, &h->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v, (size_t)n);
+        aff_http_errorf(h->req, AFF_ERATELIMIT, NULL, "too many attempts: retry in %d s", retry);
+    }
+    return ok;
 }
 
 /* ---- POST /v1/session ------------------------------------------------------------------------ */
@@ -271,21 +296,8 @@ void aff_api_session_create(aff_http *h)
     }
     j->pwlen = strlen(j->password);
     lower(j->email);
-
-    char ip[80], who[AFF_EMAIL_MAX + 16];
-    int via_https, retry = 60, limit = aff_server.cfg->signin_attempts_per_minute;
-    int64_t now = aff_clock_now_ms();
-    aff_http_client_ip(h->req, ip, sizeof(ip), &via_https);
-    snprintf(who, sizeof(who), "ip:%s", ip);
-    int ok = rate_allow(who, limit, now, &retry);
-    snprintf(who, sizeof(who), "email:%s", j->email);
-    ok = rate_allow(who, limit, now, &retry) && ok;
-    if (!ok) {
+    if (!attempt_allowed(h, j->email)) {
         aff_pending_discard(&j->base);
-        char *v = h2o_mem_alloc_pool(&h->req->pool, 16);
-        int n = snprintf(v, 16, "%d", retry);
-        h2o_add_header(&h->req->pool, &h->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, v, (size_t)n);
-        aff_http_errorf(h->req, AFF_ERATELIMIT, NULL, "too many sign-in attempts: retry in %d s", retry);
         return;
     }
     char old[AFF_SESSION_TOKEN_MAX + 1];
@@ -503,4 +515,134 @@ AFF_API_LISTER(run_users_list, aff_user_row, aff_store_user_list, render_user_u)
 void aff_api_users_list(aff_http *h)
 {
     aff_api_submit_list(h, run_users_list);
+}
+
+/* ---- POST /v1/signup ------------------------------------------------------------------------------- */
+
+typedef struct signup_job {
+    user_job u; /* the portal login; u.user.affiliate_id is set by the writer */
+    aff_affiliate_row aff;
+} signup_job;
+
+static void signup_cleanup(aff_pending *p)
+{
+    user_cleanup(p);
+}
+
+/* Writer: the pending affiliate and its login, in one transaction (a taken email undoes
+ * the affiliate too). */
+static int signup_insert(aff_job *job, aff_ctx *ctx)
+{
+    signup_job *j = AFF_CONTAINER_OF(job, signup_job, u.base.job);
+    char key[AFF_API_KEY_LEN];
+    aff_affiliate_row a = j->aff;
+    int rc = aff_catalog_affiliate_create(ctx, &a, key, &job->err);
+    explicit_bzero(key, sizeof(key)); /* an applicant gets no API key; an admin can issue one */
+    if (rc != 0)
+        return rc;
+    j->u.user.affiliate_id = a.id;
+    j->aff.id = a.id;
+    j->aff.created_ms = a.created_ms;
+    rc = aff_store_user_insert(ctx->st, &j->u.user);
+    if (rc == AFF_EEXIST)
+        return aff_fail(&job->err, AFF_EEXIST, "email", "email: a user with this email exists");
+    return rc;
+}
+
+static void signup_inserted(aff_pending *p, h2o_req_t *req)
+{
+    signup_job *j = AFF_CONTAINER_OF(p, signup_job, u.base);
+    if (p->job.rc != 0) {
+        aff_http_error(req, p->job.rc, &p->job.err);
+        return;
+    }
+    aff_http_json(req, 201, json_pack("{s:o, s:o}", "affiliate", aff_render_affiliate(&j->aff), "user",
+                                      render_user(&j->u.user)));
+}
+
+/* Reader: the email must be free; hash the password. */
+static int signup_prepare(aff_job *job, aff_ctx *ctx)
+{
+    signup_job *j = AFF_CONTAINER_OF(job, signup_job, u.base.job);
+    aff_user_row other;
+    int rc = aff_store_user_get_by_email(ctx->st, j->u.user.email, &other);
+    if (rc == 0)
+        rc = aff_fail(&job->err, AFF_EEXIST, "email", "email: a user with this email exists");
+    else if (rc == AFF_ENOTFOUND)
+        rc = aff_password_hash(j->u.password, j->u.pwlen, j->u.user.password_hash, sizeof(j->u.user.password_hash));
+    explicit_bzero(j->u.password, sizeof(j->u.password));
+    return rc;
+}
+
+static void signup_prepared(aff_pending *p, h2o_req_t *req)
+{
+    signup_job *j = AFF_CONTAINER_OF(p, signup_job, u.base);
+    if (p->job.rc != 0) {
+        aff_http_error(req, p->job.rc, &p->job.err);
+        return;
+    }
+    aff_http h = {.req = req, .loop = p->loop};
+    signup_job *w = aff_pending_new(&h, sizeof(*w), signup_insert, signup_inserted);
+    if (w == NULL) {
+        aff_http_errorf(req, AFF_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    memcpy((char *)w + sizeof(w->u.base), (char *)j + sizeof(j->u.base), sizeof(*w) - sizeof(w->u.base));
+    w->u.base.cleanup = signup_cleanup;
+    aff_pending_submit(&w->u.base, 1);
+}
+
+void aff_api_signup(aff_http *h)
+{
+    if (aff_server.cfg->affiliate_signup == 0) {
+        aff_http_errorf(h->req, AFF_EFORBIDDEN, NULL, "affiliate sign-up is closed on this server");
+        return;
+    }
+    if (!origin_ok(h->req)) {
+        aff_http_errorf(h->req, AFF_EFORBIDDEN, NULL, "sign-up from another origin");
+        return;
+    }
+    json_t *in = aff_http_json_body(h->req);
+    if (in == NULL)
+        return;
+    signup_job *j = aff_pending_new(h, sizeof(*j), signup_prepare, signup_prepared);
+    if (j == NULL) {
+        json_decref(in);
+        aff_http_errorf(h->req, AFF_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    memset((char *)j + sizeof(j->u.base), 0, sizeof(*j) - sizeof(j->u.base));
+    j->u.base.cleanup = signup_cleanup;
+    static const char *const allowed[] = {"name", "email", "password", "accept_terms", NULL};
+    aff_errinfo err = {0};
+    int rc = aff_field_only(in, allowed, &err);
+    if (rc == 0)
+        rc = aff_field_str(in, "name", 1, 0, AFF_NAME_MAX, j->aff.name, sizeof(j->aff.name), NULL, &err);
+    if (rc == 0)
+        rc = aff_field_str(in, "email", 1, 0, AFF_EMAIL_MAX, j->aff.email, sizeof(j->aff.email), NULL, &err);
+    if (rc == 0 && !email_valid(j->aff.email))
+        rc = aff_fail(&err, AFF_EINVAL, "email", "email: not an email address");
+    if (rc == 0)
+        rc = aff_field_str(in, "password", 1, 0, AFF_PASSWORD_MAX, j->u.password, sizeof(j->u.password), NULL, &err);
+    if (rc == 0 && strlen(j->u.password) < AFF_PASSWORD_MIN)
+        rc = aff_fail(&err, AFF_EINVAL, "password", "password: at least %d characters", AFF_PASSWORD_MIN);
+    if (rc == 0 && !json_is_true(json_object_get(in, "accept_terms")))
+        rc = aff_fail(&err, AFF_EINVAL, "accept_terms", "accept_terms: the partner terms must be accepted");
+    json_decref(in);
+    if (rc != 0) {
+        aff_pending_discard(&j->u.base);
+        aff_http_error(h->req, rc, &err);
+        return;
+    }
+    lower(j->aff.email);
+    if (!attempt_allowed(h, j->aff.email)) {
+        aff_pending_discard(&j->u.base);
+        return;
+    }
+    snprintf(j->aff.status, sizeof(j->aff.status), "pending");
+    memcpy(j->u.user.email, j->aff.email, sizeof(j->u.user.email));
+    snprintf(j->u.user.role, sizeof(j->u.user.role), "affiliate");
+    j->u.pwlen = strlen(j->u.password);
+    j->u.user.created_ms = j->u.user.terms_accepted_ms = aff_clock_now_ms();
+    aff_pending_submit(&j->u.base, 0);
 }

@@ -32,6 +32,7 @@ typedef struct aff_config {
     int shutdown_timeout_ms;
     int session_hours;
     int signin_attempts_per_minute;
+    int affiliate_signup;
 } aff_config;
 
 /* Fill c with every default. */

@@ -155,6 +155,7 @@ typedef struct aff_user_row {
     int64_t affiliate_id; /* 0 for admins */
     char password_hash[160];
     int64_t created_ms;
+    int64_t terms_accepted_ms; /* when the user accepted the partner terms (sign-up); 0: never asked */
 } aff_user_row;
 
 /* A signed-in session: only the SHA-256 of its cookie token is stored. */

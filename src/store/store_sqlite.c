@@ -86,7 +86,8 @@ static const char *const migrations[] = {
     /* Dashboard users and their sessions (api/session.c). Emails are stored lower-case;
      * a session row holds the SHA-256 of its cookie token, never the token. */
     "CREATE TABLE web_user(id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
-    " affiliate_id INTEGER NOT NULL, password_hash TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    " affiliate_id INTEGER NOT NULL, password_hash TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    " terms_accepted_ms INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE web_session(hash BLOB PRIMARY KEY, user_id INTEGER NOT NULL, role TEXT NOT NULL,"
     " affiliate_id INTEGER NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX web_session_expiry ON web_session(expires_ms);",
@@ -1393,10 +1394,11 @@ static int sq_verify(aff_store *st, aff_verify_counts *out)
 enum { U_INSERT, U_GET, U_BY_EMAIL, U_LIST, SE_INSERT, SE_DELETE, SE_LIST, SE_PRUNE, U_COUNT };
 _Static_assert(U_COUNT <= sizeof(((sqlite_store *)0)->user_stmt) / sizeof(sqlite3_stmt *), "user_stmt too small");
 static const char *const user_sql[U_COUNT] = {
-    [U_INSERT] = "INSERT INTO web_user(email, role, affiliate_id, password_hash, created_ms) VALUES(?1,?2,?3,?4,?5)",
-    [U_GET] = "SELECT id, email, role, affiliate_id, password_hash, created_ms FROM web_user WHERE id = ?1",
-    [U_BY_EMAIL] = "SELECT id, email, role, affiliate_id, password_hash, created_ms FROM web_user WHERE email = ?1",
-    [U_LIST] = "SELECT id, email, role, affiliate_id, password_hash, created_ms FROM web_user WHERE id > ?1"
+    [U_INSERT] = "INSERT INTO web_user(email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms)"
+                 " VALUES(?1,?2,?3,?4,?5,?6)",
+    [U_GET] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id = ?1",
+    [U_BY_EMAIL] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE email = ?1",
+    [U_LIST] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id > ?1"
                F("affiliate_id", 3) " ORDER BY id LIMIT ?2",
     [SE_INSERT] = "INSERT INTO web_session(hash, user_id, role, affiliate_id, created_ms, expires_ms)"
                   " VALUES(?1,?2,?3,?4,?5,?6)",
@@ -1428,6 +1430,7 @@ static void read_user(sqlite3_stmt *q, void *v)
     r->affiliate_id = col_i64(q, 3);
     col_text(q, 4, r->password_hash, sizeof(r->password_hash));
     r->created_ms = col_i64(q, 5);
+    r->terms_accepted_ms = col_i64(q, 6);
 }
 
 static int sq_user_insert(aff_store *st, aff_user_row *r)
@@ -1440,6 +1443,7 @@ static int sq_user_insert(aff_store *st, aff_user_row *r)
     sqlite3_bind_int64(q, 3, r->affiliate_id);
     bind_text(q, 4, r->password_hash);
     sqlite3_bind_int64(q, 5, r->created_ms);
+    sqlite3_bind_int64(q, 6, r->terms_accepted_ms);
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);

@@ -61,7 +61,7 @@ function watch(p) {
 
 test.before(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  srv = await startServer({ args: ['--signin-attempts-per-minute', '100'] });
+  srv = await startServer({ args: ['--signin-attempts-per-minute', '100', '--affiliate-signup', 'on'] });
   const r = spawnSync(BIN, ['user', 'create', '--data', srv.dataDir, '--admin', '--email', ADMIN.email, '--password-stdin'],
     { input: `${ADMIN.password}\n`, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -358,6 +358,40 @@ test('the affiliate signs in and sees only its own data; other ids answer 404', 
   // a write without the CSRF token is refused even from the page's own origin
   const forged = await page.evaluate(() => fetch('/v1/me/links', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"program_id":1}' }).then((r) => r.status));
   assert.equal(forged, 403);
+});
+
+test('a new partner applies on the sign-up page, signs in pending, and is approved', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await ctx.newPage();
+  watch(p);
+  await p.goto(`${srv.url}/`);
+  await p.click('text=Apply to the program');
+  await p.waitForSelector('form[aria-label=apply]');
+  await p.fill('input[name=name]', 'Newcomer Media');
+  await p.fill('input[name=email]', 'new@partner.example');
+  await p.fill('input[name=password]', 'newcomer pw 1');
+  await p.click('button:has-text("Apply")');
+  await p.waitForSelector('.field-error');
+  assert.match(await p.textContent('.field-error'), /terms/);
+  await shot('signup-error', p);
+  await p.check('input[name=accept_terms]');
+  await p.click('button:has-text("Apply")');
+  await p.waitForSelector('text=Application received');
+  await shot('signup-done', p);
+  await p.click('a:has-text("Sign in")');
+  await p.fill('input[name=email]', 'new@partner.example');
+  await p.fill('input[name=password]', 'newcomer pw 1');
+  await p.click('button[type=submit]');
+  await p.waitForSelector('text=Your application is being reviewed');
+  await shot('portal-pending', p);
+  const affs = await srv.api('GET', '/v1/affiliates?status=pending');
+  const applicant = affs.json.data.find((a) => a.email === 'new@partner.example');
+  assert.ok(applicant, 'the applicant is a pending affiliate');
+  expectStatus(await srv.api('PATCH', `/v1/affiliates/${applicant.id}`, { body: { status: 'approved' } }), 200, 'approve');
+  await p.reload();
+  await p.waitForSelector('[data-kpi=clicks]');
+  assert.equal(await p.locator('text=Your application is being reviewed').count(), 0);
+  await ctx.close();
 });
 
 test('phone-sized screens', async () => {

@@ -23,6 +23,8 @@ export function PortalOverview({ me }) {
     get('/v1/me/links?limit=500').then((r) => setCodes(new Map(r.data.map((l) => [l.id, l.code])))).catch(() => {});
   }, []);
   return html`<${Page} title=${`Welcome, ${me ? me.name : ''}`}>
+    ${me && me.status === 'pending' ? html`<${Banner} kind="info">Your application is being reviewed. Your links and
+      coupon codes appear here once the program manager approves you.</${Banner}>` : null}
     ${currency === undefined ? html`<p class="muted">Loading…</p>` : html`<${Stats} reportPath="/v1/me/reports" portal=${true}
       currency=${currency} top=${[{ group: 'link', label: 'Your links', column: 'Link', name: (r) => codes.get(r.link_id) || `#${r.link_id}` }]} />`}
   </${Page}>`;

@@ -28,6 +28,7 @@ export function SignIn({ onSignedIn, notice }) {
       <${Field} label="Email" name="email" type="email" value=${email} onInput=${setEmail} required autocomplete="username" />
       <${Field} label="Password" name="password" type="password" value=${password} onInput=${setPassword} required autocomplete="current-password" />
       <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+      <p class="muted">New partner? <a href="#/apply">Apply to the program</a></p>
     </form>
   </main>`;
 }
