@@ -67,6 +67,13 @@ static int authorize_session(aff_http *h, const char **why)
         *why = "the session has expired or ended: sign in again";
         return AFF_EAUTH;
     }
+    if (s.role == AFF_ROLE_AFFILIATE) { /* suspending an affiliate takes effect at once */
+        const aff_snap_affiliate *a = aff_snap_affiliate_get(h->snap, s.affiliate_id);
+        if (a == NULL || a->status == AFF_AFF_SUSPENDED || a->status == AFF_AFF_REJECTED) {
+            *why = "this affiliate account is suspended or rejected";
+            return AFF_EFORBIDDEN;
+        }
+    }
     h->role = s.role;
     h->affiliate_id = s.affiliate_id;
     h->user_id = s.user_id;

@@ -214,9 +214,12 @@ test('POST /v1/users creates portal logins (admin only); the password is never a
   const s = await signIn(srv, email, 'portal password');
   expectStatus(s.res, 200, 'portal sign-in');
   assert.equal(s.res.json.user.affiliate_id, a.affiliate.id);
-  // a suspended affiliate's login is refused
+  // suspending the affiliate stops its open sessions at once and refuses new sign-ins
   expectStatus(await srv.api('PATCH', `/v1/affiliates/${a.affiliate.id}`, { body: { status: 'suspended' } }), 200, 'suspend');
+  expectError(await withSession(srv, 'GET', '/v1/me', s), 403, 'forbidden');
   expectError((await signIn(srv, email, 'portal password')).res, 403, 'forbidden');
+  expectStatus(await srv.api('PATCH', `/v1/affiliates/${a.affiliate.id}`, { body: { status: 'approved' } }), 200, 'approve again');
+  expectStatus(await withSession(srv, 'GET', '/v1/me', s), 200, 'the session works again once approved');
 });
 
 test('sessions survive a restart and end at their expiry', async () => {
