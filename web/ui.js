@@ -37,7 +37,7 @@ export function Field({ label, name, value, onInput, type = 'text', required, pl
 
 /** A create form: fields [{name,label,...}], submit(values) -> Promise. Shows the API's
  * error under the field it names. */
-export function CreateForm({ title, fields, submit, submitLabel = 'Create', initial = {} }) {
+export function CreateForm({ title, fields, submit, submitLabel = 'Create', initial = {}, extra = null }) {
   const blank = () => Object.fromEntries(fields.map((f) => [f.name, initial[f.name] ?? f.initial ?? '']));
   const [values, setValues] = useState(blank);
   const [error, setError] = useState(null);
@@ -63,7 +63,7 @@ export function CreateForm({ title, fields, submit, submitLabel = 'Create', init
           onInput=${(v) => setValues({ ...values, [f.name]: v })} />`)}
     </div>
     ${error && !fields.some((f) => f.name === error.field) ? html`<${Banner} error=${error} />` : null}
-    <button type="submit" disabled=${busy}>${busy ? 'Saving…' : submitLabel}</button>
+    <div class="buttons"><button type="submit" disabled=${busy}>${busy ? 'Saving…' : submitLabel}</button>${extra}</div>
   </form>`;
 }
 

@@ -122,6 +122,22 @@ test('admin creates a program, an affiliate with a portal login, and a link', as
   await page.click('form button[type=submit]');
   await page.waitForSelector(`td:has-text("${LONG_NAME}")`);
   ids.postback = (await page.textContent('.banner.success code')).trim();
+  // edit the settings: a refused value is shown, a good one saved
+  await page.click('button:has-text("Edit")');
+  const edit = page.locator('.edit form');
+  await edit.locator('input[name=allowed_domains]').fill('shop.example.com, http://bad/');
+  await edit.locator('button[type=submit]').click();
+  await page.waitForSelector('.edit .field-error');
+  assert.match(await page.textContent('.edit .field-error'), /allowed_domains/);
+  await shot('programs-edit-error');
+  await edit.locator('input[name=allowed_domains]').fill('shop.example.com, *.shop.example.com');
+  await edit.locator('input[name=cookie_days]').fill('45');
+  await edit.locator('button[type=submit]').click();
+  await page.waitForSelector('text=saved.');
+  await page.waitForSelector('td:has-text("45 d")');
+  const saved = (await srv.api('GET', '/v1/programs')).json.data[0];
+  assert.deepEqual(saved.allowed_domains, ['shop.example.com', '*.shop.example.com']);
+  assert.deepEqual(saved.commission, { sale: { percent: '10' } }, 'the plan is left as it was');
   assert.match(ids.postback, new RegExp(`^${srv.url}/postback\\?token=pt_[0-9a-z]+&click_id=\\{click_id\\}&order_id=\\{order_id\\}&amount=\\{amount\\}&currency=USD$`));
   await shot('programs');
 

@@ -52,9 +52,44 @@ function planSummary(p) {
   return parts.length ? parts.join(', ') : 'no commission';
 }
 
+/** The settings of one program (PATCH): not its commission plan, whose richer forms this
+ * simple form could not show without losing them. */
+function EditProgram({ program, onDone, onCancel }) {
+  async function submit(v) {
+    const cookie = Number(v.cookie_days);
+    if (!Number.isInteger(cookie)) throw Object.assign(new Error('cookie_days: a whole number of days'), { field: 'cookie_days' });
+    const body = {
+      name: v.name,
+      destination_url: v.destination_url.trim(),
+      allowed_domains: v.allowed_domains.split(',').map((d) => d.trim()).filter(Boolean),
+      cookie_days: cookie,
+      attribution: v.attribution,
+    };
+    onDone(await api('PATCH', `/v1/programs/${program.id}`, body));
+  }
+  return html`<div class="edit">
+    <${CreateForm} title=${`Settings of “${program.name}”`} submitLabel="Save" submit=${submit}
+      extra=${html`<button type="button" class="secondary" onClick=${onCancel}>Cancel</button>`} initial=${{
+      name: program.name,
+      destination_url: program.destination_url,
+      allowed_domains: program.allowed_domains.join(', '),
+      cookie_days: String(program.cookie_days),
+      attribution: program.attribution,
+    }} fields=${[
+      { name: 'name', label: 'Name', required: true },
+      { name: 'destination_url', label: 'Destination URL', required: true, type: 'url' },
+      { name: 'allowed_domains', label: 'Allowed deep-link domains', hint: 'comma-separated hosts or *.host' },
+      { name: 'cookie_days', label: 'Cookie days', type: 'number', required: true },
+      { name: 'attribution', label: 'Attribution', options: [{ value: 'last_click', label: 'last click' }, { value: 'first_click', label: 'first click' }] },
+    ]} />
+  </div>`;
+}
+
 export function Programs() {
   const [reload, setReload] = useState(0);
   const [created, setCreated] = useState(null);
+  const [editing, setEditing] = useState(null);
+  const [saved, setSaved] = useState(null);
   async function submit(v) {
     const commission = {};
     if (v.sale_percent) commission.sale = { percent: v.sale_percent.trim() };
@@ -80,6 +115,9 @@ export function Programs() {
     ]} />
     ${created ? html`<${Banner} kind="success">Program “${created.name}” created. Postback URL for the shop's system:
         <code class="secret">${postbackUrl(created)}</code> <${CopyButton} text=${postbackUrl(created)} /></${Banner}>` : null}
+    ${editing ? html`<${EditProgram} key=${editing.id} program=${editing} onCancel=${() => setEditing(null)}
+        onDone=${(p) => { setEditing(null); setSaved(p); setReload(reload + 1); }} />` : null}
+    ${saved ? html`<${Banner} kind="success">Settings of “${saved.name}” saved.</${Banner}>` : null}
     <${PagedTable} path="/v1/programs" reload=${reload} label="programs" empty="No programs yet: create the first one above."
       columns=${[
         { label: 'ID', key: 'id', num: true },
@@ -90,6 +128,8 @@ export function Programs() {
         { label: 'Cookie', render: (p) => `${p.cookie_days} d` },
         { label: 'Postback', render: (p) => html`<${CopyButton} text=${postbackUrl(p)} label="Copy URL" />` },
         { label: 'Created', render: (p) => dateTime(p.created_at) },
+        { label: 'Action', render: (p) => html`<button type="button" class="secondary small"
+            onClick=${() => { setSaved(null); setEditing(p); }}>Edit</button>` },
       ]} />
   </${Page}>`;
 }
