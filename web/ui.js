@@ -129,7 +129,7 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
     let live = true;
     setError(null);
     get(`${path}${qs({ ...(params || {}), limit: pageSize, after })}`)
-      .then((r) => { if (live) setPage(r); })
+      .then((r) => { if (live) setPage({ ...r, number: cursors.length }); })
       .catch((e) => { if (live) { setError(e); setPage({ data: [], has_more: false }); } });
     return () => { live = false; };
   }, [path, paramsKey, after, reload]);
@@ -137,6 +137,7 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
   if (!page) return html`<p class="muted">Loading…</p>`;
   const rows = page.data;
   const paged = cursors.length > 1 || page.has_more;
+  const settled = (page.number || 1) === cursors.length; /* the page shown is the one asked for */
   return html`<div class="table-wrap card">
     ${rows.length === 0 && cursors.length === 1
       ? html`<p class="empty">${empty || 'Nothing here yet.'}</p>`
@@ -147,10 +148,10 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
               ${c.render ? c.render(r) : r[c.key] ?? '—'}</td>`)}</tr>`)}</tbody>
         </table>`}
     ${rows.length === 0 && cursors.length === 1 ? null : html`<nav class="pager" aria-label="pages">
-      ${paged ? html`<button type="button" disabled=${cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>` : html`<span></span>`}
-      <span class="muted">${paged ? `Page ${cursors.length}` : `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`}
+      ${paged ? html`<button type="button" disabled=${!settled || cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>` : html`<span></span>`}
+      <span class="muted">${paged ? `Page ${page.number || 1}` : `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`}
         <${ExportCsv} path=${path} params=${params} rowKey=${rowKey} filename=${`${label || 'export'}.csv`} /></span>
-      ${paged ? html`<button type="button" disabled=${!page.has_more}
+      ${paged ? html`<button type="button" disabled=${!settled || !page.has_more}
         onClick=${() => setCursors([...cursors, rows[rows.length - 1][rowKey]])}>Next →</button>` : html`<span></span>`}
     </nav>`}
   </div>`;
