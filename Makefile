@@ -1,17 +1,17 @@
 # afftrack build. `make` builds build/afftrack; `make run` installs what is missing,
 # builds, seeds demo data into ./data and serves on 127.0.0.1:8080; `make test` runs
-# every test tier that exists (unit, e2e incl. the SIGKILL durability test).
+# every test tier that exists (unit, fuzz replay, e2e incl. the SIGKILL durability test, browser).
 
 CC       ?= cc
 BUILD    ?= build
 SANITIZE ?=
-PKGS      = libh2o-evloop jansson sqlite3 libcrypto libssl libsodium libpcre2-8 libmaxminddb
+PKGS      = libh2o-evloop jansson sqlite3 libcrypto libssl libsodium libpcre2-8 libmaxminddb libargon2
 
 CFLAGS  ?= -O2 -g
 # `override` keeps the project's flags when CFLAGS is given on the command line.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers \
            -Isrc -I$(BUILD) -DH2O_USE_LIBUV=0 -pthread -fno-strict-aliasing
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lh2o-evloop -ljansson -lsqlite3 -lssl -lcrypto -lsodium -lpcre2-8 -lmaxminddb) -lz -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lh2o-evloop -ljansson -lsqlite3 -lssl -lcrypto -lsodium -lpcre2-8 -lmaxminddb -largon2) -lz -lpthread -lm
 ifneq ($(SANITIZE),)
 override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)
@@ -20,12 +20,17 @@ export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 endif
 
 SRC       := $(sort $(wildcard src/*/*.c))
-OBJ       := $(SRC:%.c=$(BUILD)/%.o)
+# The dashboard's files (web/ and a few npm module files) become a generated C table,
+# $(BUILD)/gen/web_assets.c (scripts/embed-web.js), linked like any other object.
+WEB_FILES := $(shell find web -type f 2>/dev/null | sort)
+NPM_STAMP := node_modules/.package-lock.json
+ASSETS_C  := $(BUILD)/gen/web_assets.c
+OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(ASSETS_C:.c=.o)
 MAIN_OBJ  := $(BUILD)/src/main.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test unit e2e clean format bench bench-quick geo
+.PHONY: all deps run test unit e2e browser clean format bench bench-quick geo
 
 all: $(BUILD)/afftrack
 
@@ -41,6 +46,16 @@ $(BUILD)/%.o: %.c
 
 -include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ASSETS_C): scripts/embed-web.js $(WEB_FILES) $(NPM_STAMP)
+	node scripts/embed-web.js $@
+
+$(ASSETS_C:.c=.o): $(ASSETS_C)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
 # Generated sources (docs/fraud.md): the known-bot list of the npm package
 # crawler-user-agents (package.json, installed by `npm ci`) as C, with each pattern's
 # required literal.
@@ -49,8 +64,7 @@ $(BUILD)/gen/botua_list.h: scripts/gen-botua.js $(BOTUA_JSON)
 	@mkdir -p $(dir $@)
 	node scripts/gen-botua.js node_modules/crawler-user-agents $@
 $(BUILD)/src/track/botua.o: $(BUILD)/gen/botua_list.h
-$(BOTUA_JSON): package.json package-lock.json
-	npm ci --no-audit --no-fund
+$(BOTUA_JSON): $(NPM_STAMP)
 	@touch $@
 
 # Optional IP databases for the fraud rules hosting_asn and blocked_country
@@ -75,16 +89,21 @@ unit: $(BUILD)/unit-tests
 e2e: $(BUILD)/afftrack
 	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/
 
+# Browser tests: Debian's Chromium driven by playwright-core against the real server;
+# screenshots of every main page land in tests/browser/screenshots/.
+browser: $(BUILD)/afftrack
+	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/browser/
+
 test: deps
 	$(MAKE) all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 	$(MAKE) fuzz-replay
-	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/
+	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/ tests/browser/
 
 run: deps
 	$(MAKE) all
 	$(BUILD)/afftrack demo --data ./data
-	$(BUILD)/afftrack serve --listen 127.0.0.1:8080 --data ./data
+	$(BUILD)/afftrack serve --listen 127.0.0.1:8080 --data ./data --affiliate-signup on
 
 format:
 	clang-format -i $(SRC) src/main.c $(UNIT_SRC) tests/unit/*.h src/*/*.h

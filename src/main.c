@@ -2,7 +2,8 @@
  * main.c - argv -> config -> subcommand. `serve` starts the writer, the readers and the
  * HTTP loops and runs until SIGTERM; `init` prepares a store and prints an admin key;
  * `demo` seeds demo data into an empty store; `verify` recounts raw events against the
- * rollups and the ledger. Every subcommand explains itself with --help.
+ * rollups and the ledger; `user create` adds a dashboard user. Every subcommand explains
+ * itself with --help.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,10 @@
 #include "core/log.h"
 #include "core/map.h"
 #include "cli/money.h"
+#include "core/password.h"
 #include "net/proxy.h"
 #include "net/server.h"
+#include "net/session.h"
 #include "track/catalog.h"
 #include "track/click.h"
 #include "track/cap.h"
@@ -40,6 +43,7 @@ static void usage(FILE *out)
                  "  generate add synthetic clicks and conversions to --data DIR (benchmarks)\n"
                  "  payout   run payouts and export the mass-payment file; mark payouts paid or failed\n"
                  "  replay   recompute a period's commissions under another plan (what-if); writes nothing\n"
+                 "  user     create a dashboard user (afftrack user create --data DIR --admin --email E)\n"
                  "  config   print an example configuration file with every key (--markdown: a table)\n"
                  "  help     this text; `afftrack COMMAND --help` explains a command\n");
 }
@@ -59,6 +63,13 @@ static void command_help(const char *cmd)
         printf("usage: afftrack demo --data DIR\n\nWhen the store has no program yet: creates a demo program, three "
                "affiliates, links, a coupon\nand two weeks of clicks and conversions, and an admin key saved in "
                "DIR/admin.key (demo only).\nPrints the admin key and example URLs either way.\n");
+    } else if (strcmp(cmd, "user") == 0) {
+        printf("usage: afftrack user create --data DIR (--admin | --affiliate-id N) --email EMAIL [--password-stdin]\n\n"
+               "Creates a user of the dashboard: an admin, or the portal login of affiliate N. With\n"
+               "--password-stdin the password is the first line of standard input (%d to %d bytes);\n"
+               "otherwise one is generated and printed once. Only its argon2id hash is stored.\n"
+               "Works while the server runs. Then open the server's URL and sign in.\n",
+               AFF_PASSWORD_MIN, AFF_PASSWORD_MAX);
     } else if (strcmp(cmd, "generate") == 0) {
         printf("usage: afftrack generate --data DIR --clicks N [--days 30] [--affiliates 100] [--links 5]\n"
                "                         [--conversion-permille 20] [--seed 1]\n\n"
@@ -211,6 +222,20 @@ static int seed_click_caps(const aff_config *cfg)
     return rc;
 }
 
+/* Sessions survive restarts: the loops' registry starts with the stored ones. */
+static int load_sessions(const aff_config *cfg)
+{
+    aff_store *st;
+    int rc = aff_store_sqlite_open(cfg->data_dir, AFF_STORE_READER, 1, &st);
+    if (rc == 0) {
+        rc = aff_sessions_load(st, aff_clock_now_ms());
+        aff_store_close(st);
+    }
+    if (rc != 0)
+        fprintf(stderr, "afftrack: loading sessions failed: %s\n", aff_strerror(rc));
+    return rc;
+}
+
 static int cmd_serve(aff_config *cfg)
 {
     static aff_click_id_key key;
@@ -220,7 +245,7 @@ static int cmd_serve(aff_config *cfg)
         fprintf(stderr, "afftrack: %s\n", err);
         return 2;
     }
-    if (prepare_store(cfg, &key) != 0)
+    if (prepare_store(cfg, &key) != 0 || load_sessions(cfg) != 0)
         return 1;
     if (aff_fraud_open(cfg, &key, err, sizeof(err)) != 0) {
         fprintf(stderr, "afftrack: %s\n", err);
@@ -244,6 +269,7 @@ static int cmd_serve(aff_config *cfg)
     return rc == 0 ? 0 : 1;
 }
 
+
 static int cmd_init(aff_config *cfg)
 {
     aff_click_id_key key;
@@ -266,11 +292,125 @@ static int cmd_init(aff_config *cfg)
     return 0;
 }
 
+/* ---- users ------------------------------------------------------------------------------ */
+
+/* Hash password and insert the user (email lower-cased). Prints why on failure. */
+static int add_user(aff_store *st, const char *email, const char *role, int64_t affiliate_id, const char *password)
+{
+    aff_user_row u = {.affiliate_id = affiliate_id, .created_ms = aff_clock_now_ms()};
+    size_t n = strlen(email);
+    if (n == 0 || n > AFF_EMAIL_MAX || strchr(email, '@') == NULL) {
+        fprintf(stderr, "afftrack user: --email: not an email address\n");
+        return AFF_EINVAL;
+    }
+    for (size_t i = 0; i <= n; i++)
+        u.email[i] = (char)((email[i] >= 'A' && email[i] <= 'Z') ? email[i] + 32 : email[i]);
+    snprintf(u.role, sizeof(u.role), "%s", role);
+    int rc = 0;
+    if (affiliate_id != 0) {
+        aff_affiliate_row a;
+        if ((rc = aff_store_affiliate_get(st, affiliate_id, &a)) != 0) {
+            fprintf(stderr, "afftrack user: affiliate %lld: %s\n", (long long)affiliate_id, aff_strerror(rc));
+            return rc;
+        }
+    }
+    if ((rc = aff_password_hash(password, strlen(password), u.password_hash, sizeof(u.password_hash))) != 0) {
+        fprintf(stderr, "afftrack user: password: %s\n",
+                rc == AFF_EINVAL ? "length must be 8 to 1024 bytes" : aff_strerror(rc));
+        return rc;
+    }
+    if ((rc = aff_store_user_insert(st, &u)) != 0)
+        fprintf(stderr, "afftrack user: %s\n", rc == AFF_EEXIST ? "a user with this email exists" : aff_strerror(rc));
+    return rc;
+}
+
+static int cmd_user(int argc, char **argv, aff_config *cfg)
+{
+    const char *email = NULL;
+    int admin = 0, from_stdin = 0;
+    int64_t affiliate_id = 0;
+    char err[512];
+    if (argc < 3 || strcmp(argv[2], "create") != 0) {
+        command_help("user");
+        return argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) ? 0 : 2;
+    }
+    for (int i = 3; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            command_help("user");
+            return 0;
+        } else if (strcmp(a, "--admin") == 0) {
+            admin = 1;
+        } else if (strcmp(a, "--password-stdin") == 0) {
+            from_stdin = 1;
+        } else if (strcmp(a, "--email") == 0 && i + 1 < argc) {
+            email = argv[++i];
+        } else if (strcmp(a, "--affiliate-id") == 0 && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            long long v = strtoll(argv[++i], &end, 10);
+            if (errno != 0 || *end != '\0' || v <= 0) {
+                fprintf(stderr, "afftrack user: --affiliate-id: a positive integer\n");
+                return 2;
+            }
+            affiliate_id = v;
+        } else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
+            if (aff_config_load_file(cfg, argv[++i], err, sizeof(err)) != 0) {
+                fprintf(stderr, "afftrack: %s\n", err);
+                return 2;
+            }
+        } else if (strncmp(a, "--", 2) == 0 && i + 1 < argc && aff_config_has_key(a + 2)) {
+            if (aff_config_set(cfg, a + 2, argv[++i], err, sizeof(err)) != 0) {
+                fprintf(stderr, "afftrack: --%s\n", err);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "afftrack user: unknown or incomplete option \"%s\" (see afftrack user --help)\n", a);
+            return 2;
+        }
+    }
+    if (email == NULL || admin == (affiliate_id != 0)) {
+        fprintf(stderr, "afftrack user create: needs --email and one of --admin or --affiliate-id N\n");
+        return 2;
+    }
+    char password[AFF_PASSWORD_MAX + 2] = "";
+    if (from_stdin) {
+        if (fgets(password, sizeof(password), stdin) == NULL) {
+            fprintf(stderr, "afftrack user: no password on standard input\n");
+            return 2;
+        }
+        password[strcspn(password, "\r\n")] = '\0';
+    } else if (aff_random_token("", 15, password, sizeof(password)) != 0) {
+        return 1;
+    }
+    aff_click_id_key key;
+    if (prepare_store(cfg, &key) != 0)
+        return 1;
+    aff_store *st;
+    if (aff_store_sqlite_open(cfg->data_dir, AFF_STORE_WRITER, 1, &st) != 0)
+        return 1;
+    int rc = add_user(st, email, admin ? "admin" : "affiliate", affiliate_id, password);
+    aff_store_close(st);
+    if (rc == 0) {
+        printf("user %s created (%s)\n", email, admin ? "admin" : "affiliate");
+        if (!from_stdin)
+            printf("password (shown once): %s\n", password);
+    }
+    explicit_bzero(password, sizeof(password));
+    return rc == 0 ? 0 : 1;
+}
+
 /* ---- demo ------------------------------------------------------------------------------ */
 
 static int rebuild(aff_ctx *ctx)
 {
     return aff_snapshot_refresh(ctx->st, &ctx->snap);
+}
+
+static int first_link_affiliate(void *ud, const aff_link_row *row)
+{
+    *(int64_t *)ud = row->affiliate_id;
+    return 1;
 }
 
 static int count_program(void *ud, const aff_program_row *row)
@@ -333,6 +473,27 @@ static int seed_catalog(aff_ctx *ctx, int64_t link_ids[3])
     return rc == 0 ? rebuild(ctx) : rc;
 }
 
+#define DEMO_ADMIN_EMAIL "admin@example.com"
+#define DEMO_AFFILIATE_EMAIL "alice@example.com"
+#define DEMO_PASSWORD "demo-password"
+
+/* The demo's dashboard users (demo stores only): an admin, and the portal login of the
+ * first affiliate (Alice Blogs, whose link is "alice"). Created when missing. */
+static int demo_users(aff_store *st)
+{
+    aff_user_row u;
+    int rc = 0;
+    if (aff_store_user_get_by_email(st, DEMO_ADMIN_EMAIL, &u) == AFF_ENOTFOUND)
+        rc = add_user(st, DEMO_ADMIN_EMAIL, "admin", 0, DEMO_PASSWORD);
+    if (rc == 0 && aff_store_user_get_by_email(st, DEMO_AFFILIATE_EMAIL, &u) == AFF_ENOTFOUND) {
+        aff_list_query q = {.limit = 1};
+        int64_t affiliate_id = 0;
+        if (aff_store_link_list(st, &q, first_link_affiliate, &affiliate_id) == 0 && affiliate_id != 0)
+            rc = add_user(st, DEMO_AFFILIATE_EMAIL, "affiliate", affiliate_id, DEMO_PASSWORD);
+    }
+    return rc;
+}
+
 static int cmd_demo(aff_config *cfg)
 {
     aff_click_id_key key;
@@ -377,6 +538,8 @@ static int cmd_demo(aff_config *cfg)
             fclose(f);
         }
     }
+    if (rc == 0 && admin[0] != '\0')
+        rc = demo_users(st);
     aff_snapshot_free(ctx.snap);
     aff_store_close(st);
     if (rc != 0) {
@@ -384,6 +547,8 @@ static int cmd_demo(aff_config *cfg)
         return 1;
     }
     const char *base = "http://127.0.0.1:8080";
+    printf("\ndashboard: %s/\n  admin:     %s / %s\n  affiliate: %s / %s (Alice Blogs' portal)\n", base,
+           DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_AFFILIATE_EMAIL, DEMO_PASSWORD);
     printf("\nadmin API key: %s\n", admin[0] ? admin : "(not from the demo: use the one `afftrack init` printed)");
     printf("try:\n  curl -i %s/r/alice?sub1=hello\n"
            "  curl -H 'Authorization: Bearer %s' '%s/v1/reports?group_by=day,affiliate'\n"
@@ -592,6 +757,8 @@ int main(int argc, char **argv)
         return aff_cli_payout(argc, argv, &cfg);
     if (strcmp(cmd, "replay") == 0)
         return aff_cli_replay(argc, argv, &cfg);
+    if (strcmp(cmd, "user") == 0)
+        return cmd_user(argc, argv, &cfg);
     static const struct {
         const char *name;
         int (*fn)(aff_config *);

@@ -89,6 +89,19 @@ int aff_field_enum(json_t *obj, const char *name, const char *const *choices, ch
 /* Does s (len bytes) consist of [A-Za-z0-9_-] only, 1..AFF_CODE_MAX? */
 int aff_code_valid(const char *s, size_t len);
 
+/* ---- dashboard users and sign-in (session.c, shared with users.c) ---- */
+/* {id, email, role, affiliate_id, created_at}: never the password hash. */
+json_t *aff_render_user(const aff_user_row *u);
+/* Lower-case s in place (emails). */
+void aff_api_lower(char *s);
+/* Does e look like an email address (one '@' with text on both sides, no space)? */
+int aff_api_email_valid(const char *e);
+/* 1 when req has no Origin header, or one naming its Host or public_url; else 0. */
+int aff_api_origin_ok(h2o_req_t *req);
+/* Count one sign-in or sign-up attempt by the caller's IP and for email; 0 (having
+ * answered 429 with Retry-After) when over signin_attempts_per_minute. Thread-safe. */
+int aff_api_attempt_allowed(aff_http *h, const char *email);
+
 /* ---- rendering ---- (the _u forms take the public URL too, for AFF_API_LISTER) */
 #define aff_render_program_u(r, u) aff_render_program(r)
 #define aff_render_conversion_for_affiliate_u(r, u) aff_render_conversion_for_affiliate(r)
@@ -170,6 +183,12 @@ void aff_api_payouts_failed(aff_http *h);
 void aff_api_me_payouts_get(aff_http *h);
 void aff_api_payout_runs_list(aff_http *h);
 void aff_api_payout_runs_export(aff_http *h);
+void aff_api_session_create(aff_http *h);
+void aff_api_session_get(aff_http *h);
+void aff_api_session_delete(aff_http *h);
+void aff_api_users_create(aff_http *h);
+void aff_api_users_list(aff_http *h);
+void aff_api_signup(aff_http *h);
 void aff_api_healthz(aff_http *h);
 void aff_api_metrics(aff_http *h);
 

@@ -9,6 +9,7 @@ static const struct {
     {AFF_EFORBIDDEN, 403},    {AFF_EUNAVAIL, 503},    {AFF_ERANGE, 422},
     {AFF_EIO, 503},           {AFF_EBADID, 422},      {AFF_ENOATTR, 422},     {AFF_ECURRENCY, 422},
     {AFF_ESHUTDOWN, 503},     {AFF_EUNKNOWNCLICK, 422}, {AFF_EINVARIANT, 500},
+    {AFF_ERATELIMIT, 429},
 };
 
 int aff_http_status_for(int rc)

@@ -106,6 +106,13 @@ static const setting settings[] = {
      "file of IPs and CIDRs for rule 103, one or more a line, '#' comments; read at start"},
     {"blocked_countries", T_STR, OFF(blocked_countries), SZ(blocked_countries), "", 0, 0, {0},
      "comma-separated ISO 3166 country codes for rule 104 (needs country_db)"},
+    {"session_hours", T_INT, OFF(session_hours), 0, "12", 1, 8760, {0},
+     "a dashboard sign-in lasts this long, then the user signs in again"},
+    {"signin_attempts_per_minute", T_INT, OFF(signin_attempts_per_minute), 0, "10", 1, 100000, {0},
+     "sign-in attempts allowed per client IP and per email each minute; more get 429"},
+    {"affiliate_signup", T_ENUM, OFF(affiliate_signup), 0, "off", 0, 0, {"off", "on"},
+     "on: anyone may apply as an affiliate on the dashboard's sign-up page (POST /v1/signup); applicants"
+     " start pending until an admin approves them"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -44,6 +44,9 @@ typedef struct aff_config {
     char hosting_asns[1024];
     char blocked_cidrs[4096], blocked_cidrs_file[1024];
     char blocked_countries[512];
+    int session_hours;
+    int signin_attempts_per_minute;
+    int affiliate_signup;
 } aff_config;
 
 /* Fill c with every default. */

@@ -29,7 +29,8 @@
     X(ESHUTDOWN, -17, "shutting_down", "server is shutting down")                            \
     X(EUNKNOWNCLICK, -18, "unknown_click_id", "click id is not a stored click of this program") \
     X(EAGAIN, -19, "retry", "try again")                                                     \
-    X(EINVARIANT, -20, "invariant_violated", "a ledger invariant would be broken")
+    X(EINVARIANT, -20, "invariant_violated", "a ledger invariant would be broken") \
+    X(ERATELIMIT, -24, "rate_limited", "too many attempts, retry later")
 
 enum {
     AFF_OK = 0,

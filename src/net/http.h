@@ -60,9 +60,15 @@ typedef struct aff_http {
     const aff_snapshot *snap; /* valid only during the handler call */
     h2o_iovec_t path_args[2];
     int nargs;
-    int role;            /* AFF_ROLE_* of the bearer key */
+    int role;            /* AFF_ROLE_* of the bearer key or session */
     int64_t affiliate_id; /* for AFF_ROLE_AFFILIATE */
     int64_t program_id;   /* for AFF_ROLE_PROGRAM (postback token as bearer) */
+    /* Set when the caller authenticated with the session cookie (net/session.h). */
+    int via_session;
+    int64_t user_id;
+    int64_t session_expires_ms;
+    unsigned char session_hash[32];
+    char csrf[33];
 } aff_http;
 
 /* Process-wide server state handlers may read. */

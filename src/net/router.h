@@ -16,12 +16,13 @@ enum {
     AFF_AUTH_ADMIN,            /* admin key */
     AFF_AUTH_AFFILIATE,        /* affiliate key */
     AFF_AUTH_ADMIN_OR_PROGRAM, /* admin key or a program's postback token */
+    AFF_AUTH_ANY,              /* any admin or affiliate key or session */
 };
 
 typedef void (*aff_handler_fn)(aff_http *h);
 
 typedef struct aff_route {
-    const char *method;  /* "GET", "POST", "PATCH"; GET routes also answer HEAD */
+    const char *method;  /* "GET", "POST", "PATCH", "DELETE"; GET routes also answer HEAD */
     const char *pattern; /* "/v1/programs/:id"; at most 2 ":" arguments */
     int auth;            /* AFF_AUTH_* */
     aff_handler_fn fn;
@@ -38,8 +39,12 @@ typedef struct aff_routes {
  * matches) or 405 (the path matches with another method). Fills h->path_args. */
 aff_route *aff_route_match(const aff_routes *t, h2o_req_t *req, aff_http *h, int *status);
 
-/* Authenticate per route->auth from the Authorization header against h->snap; fills
- * h->role and ids. Returns 0, AFF_EAUTH or AFF_EFORBIDDEN. */
-int aff_route_authorize(const aff_route *route, aff_http *h);
+/* Authenticate per route->auth: the Authorization header's key against h->snap, or, when
+ * there is no Authorization header, the session cookie against the session registry
+ * (net/session.h). Fills h->role and ids (and h->via_session, user_id, csrf for a
+ * session). A request authenticated by its session cookie whose method is not GET or
+ * HEAD must carry the session's CSRF token in X-CSRF-Token. Returns 0, AFF_EAUTH or
+ * AFF_EFORBIDDEN, with *why a message for the answer. */
+int aff_route_authorize(const aff_route *route, aff_http *h, const char **why);
 
 #endif

@@ -29,6 +29,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/static.h"
 
 #define MAX_LOOPS 64
 
@@ -54,6 +55,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     int status = 404;
     aff_route *r = aff_route_match(route_table, req, &h, &status);
     if (r == NULL) {
+        if (status == 404 && aff_static_serve(req))
+            return 0;
         answer_unrouted(req, status);
         return 0;
     }
@@ -63,11 +66,10 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     h.snap = aff_snapshot_acquire(loop->snap_slot);
-    int rc = aff_route_authorize(r, &h);
+    const char *why = NULL;
+    int rc = aff_route_authorize(r, &h, &why);
     if (rc != 0)
-        aff_http_errorf(req, rc, rc == AFF_EAUTH && r->auth == AFF_AUTH_ADMIN_OR_PROGRAM ? "token" : NULL, "%s",
-                        rc == AFF_EAUTH ? "missing or invalid API key (Authorization: Bearer <key>)"
-                                        : "this key may not use this endpoint");
+        aff_http_errorf(req, rc, rc == AFF_EAUTH && r->auth == AFF_AUTH_ADMIN_OR_PROGRAM ? "token" : NULL, "%s", why);
     else
         r->fn(&h);
     h.snap = NULL;

@@ -215,6 +215,27 @@ typedef struct aff_ledger_move {
     int64_t now_ms;
 } aff_ledger_move;
 
+/* A dashboard user: an admin, or an affiliate's portal login (affiliate_id set). The
+ * email is stored lower-case; the password only as its argon2id encoding. */
+typedef struct aff_user_row {
+    int64_t id;
+    char email[AFF_EMAIL_MAX + 1];
+    char role[16]; /* admin | affiliate */
+    int64_t affiliate_id; /* 0 for admins */
+    char password_hash[160];
+    int64_t created_ms;
+    int64_t terms_accepted_ms; /* when the user accepted the partner terms (sign-up); 0: never asked */
+} aff_user_row;
+
+/* A signed-in session: only the SHA-256 of its cookie token is stored. */
+typedef struct aff_session_row {
+    unsigned char hash[32];
+    int64_t user_id;
+    char role[16];
+    int64_t affiliate_id;
+    int64_t created_ms, expires_ms;
+} aff_session_row;
+
 /* Additions to one hourly rollup row (hour, program, affiliate, link). */
 typedef struct aff_rollup_delta {
     int64_t clicks, unique_clicks, bot_clicks, rejected_clicks;
@@ -264,6 +285,8 @@ typedef int (*aff_balance_cb)(void *ud, const aff_balance_row *row);
 /* Per-affiliate totals: (conversions or unique clicks, an amount). */
 typedef int (*aff_replay_total_cb)(void *ud, int64_t affiliate_id, int64_t count, int64_t net_minor);
 typedef int (*aff_report_cb)(void *ud, const aff_report_row *row);
+typedef int (*aff_user_cb)(void *ud, const aff_user_row *row);
+typedef int (*aff_session_cb)(void *ud, const aff_session_row *row);
 /* List callbacks return 0 to go on, 1 to stop early (not an error), <0 to abort with that rc. */
 
 typedef struct aff_store aff_store;
@@ -418,6 +441,17 @@ typedef struct aff_store_ops {
                       const aff_rollup_delta *d);
     int (*report)(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud);
     int (*verify)(aff_store *st, aff_verify_counts *out);
+
+    /* Users (AFF_EEXIST for a taken email) and sessions of the dashboard. */
+    int (*user_insert)(aff_store *st, aff_user_row *row);
+    int (*user_get)(aff_store *st, int64_t id, aff_user_row *row);
+    int (*user_get_by_email)(aff_store *st, const char *email, aff_user_row *row);
+    int (*user_list)(aff_store *st, const aff_list_query *q, aff_user_cb cb, void *ud);
+    int (*session_insert)(aff_store *st, const aff_session_row *row);
+    int (*session_delete)(aff_store *st, const unsigned char hash[32]);
+    /* Sessions that expire after now_ms; then delete the others. */
+    int (*session_list)(aff_store *st, int64_t now_ms, aff_session_cb cb, void *ud);
+    int (*session_prune)(aff_store *st, int64_t now_ms);
 } aff_store_ops;
 
 struct aff_store {
@@ -517,5 +551,13 @@ static inline int aff_store_payout_run_list(aff_store *st, const aff_list_query 
 static inline int aff_store_rollup_add(aff_store *st, int64_t hour, int64_t pid, int64_t aid, int64_t lid, const aff_rollup_delta *d) { return st->ops->rollup_add(st, hour, pid, aid, lid, d); }
 static inline int aff_store_report(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud) { return st->ops->report(st, q, cb, ud); }
 static inline int aff_store_verify(aff_store *st, aff_verify_counts *out) { return st->ops->verify(st, out); }
+static inline int aff_store_user_insert(aff_store *st, aff_user_row *r) { return st->ops->user_insert(st, r); }
+static inline int aff_store_user_get(aff_store *st, int64_t id, aff_user_row *r) { return st->ops->user_get(st, id, r); }
+static inline int aff_store_user_get_by_email(aff_store *st, const char *e, aff_user_row *r) { return st->ops->user_get_by_email(st, e, r); }
+static inline int aff_store_user_list(aff_store *st, const aff_list_query *q, aff_user_cb cb, void *ud) { return st->ops->user_list(st, q, cb, ud); }
+static inline int aff_store_session_insert(aff_store *st, const aff_session_row *r) { return st->ops->session_insert(st, r); }
+static inline int aff_store_session_delete(aff_store *st, const unsigned char h[32]) { return st->ops->session_delete(st, h); }
+static inline int aff_store_session_list(aff_store *st, int64_t now, aff_session_cb cb, void *ud) { return st->ops->session_list(st, now, cb, ud); }
+static inline int aff_store_session_prune(aff_store *st, int64_t now) { return st->ops->session_prune(st, now); }
 
 #endif

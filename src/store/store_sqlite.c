@@ -172,6 +172,14 @@ static const char *const migrations[] = {
     "ALTER TABLE click ADD COLUMN asn INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE click ADD COLUMN country TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE program ADD COLUMN fallback_url TEXT NOT NULL DEFAULT '';",
+    /* 4: dashboard users and their sessions (api/session.c). Emails are stored lower-case;
+     * a session row holds the SHA-256 of its cookie token, never the token. */
+    "CREATE TABLE web_user(id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, password_hash TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    " terms_accepted_ms INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE web_session(hash BLOB PRIMARY KEY, user_id INTEGER NOT NULL, role TEXT NOT NULL,"
+    " affiliate_id INTEGER NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX web_session_expiry ON web_session(expires_ms);",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -320,6 +328,7 @@ typedef struct sqlite_store {
     sqlite3_stmt *report_stmt[REPORT_SHAPES];
     sqlite3_stmt *click_many[2]; /* INSERT of CLICK_MANY rows: [0] plain, [1] wide (click_is_plain) */
     sqlite3_stmt *ledger_stmt[AFF_SQ_LEDGER_STMTS]; /* sqlite_ledger.c's statements */
+    sqlite3_stmt *user_stmt[8]; /* dashboard users and sessions (user_sql) */
     int reader;
     ua_cache uas;
 } sqlite_store;
@@ -1397,6 +1406,154 @@ static int sq_verify(aff_store *st, aff_verify_counts *out)
 
 /* ---- open / close / migrate ---------------------------------------------------------- */
 
+/* ---- dashboard users and sessions ------------------------------------------------ */
+
+/* Their statements live apart from the hot-path table above: sign-in is rare, so each is
+ * prepared on first use and kept like the others. */
+enum { U_INSERT, U_GET, U_BY_EMAIL, U_LIST, SE_INSERT, SE_DELETE, SE_LIST, SE_PRUNE, U_COUNT };
+_Static_assert(U_COUNT <= sizeof(((sqlite_store *)0)->user_stmt) / sizeof(sqlite3_stmt *), "user_stmt too small");
+static const char *const user_sql[U_COUNT] = {
+    [U_INSERT] = "INSERT INTO web_user(email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms)"
+                 " VALUES(?1,?2,?3,?4,?5,?6)",
+    [U_GET] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id = ?1",
+    [U_BY_EMAIL] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE email = ?1",
+    [U_LIST] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id > ?1"
+               F("affiliate_id", 3) " ORDER BY id LIMIT ?2",
+    [SE_INSERT] = "INSERT INTO web_session(hash, user_id, role, affiliate_id, created_ms, expires_ms)"
+                  " VALUES(?1,?2,?3,?4,?5,?6)",
+    [SE_DELETE] = "DELETE FROM web_session WHERE hash = ?1",
+    [SE_LIST] = "SELECT hash, user_id, role, affiliate_id, created_ms, expires_ms FROM web_session"
+                " WHERE expires_ms > ?1",
+    [SE_PRUNE] = "DELETE FROM web_session WHERE expires_ms <= ?1",
+};
+
+static sqlite3_stmt *user_stmt(aff_store *st, int id)
+{
+    sqlite_store *s = impl(st);
+    if (s->user_stmt[id] == NULL) {
+        if (sqlite3_prepare_v3(s->db, user_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->user_stmt[id], NULL) != SQLITE_OK)
+            return NULL;
+    } else {
+        sqlite3_reset(s->user_stmt[id]);
+        sqlite3_clear_bindings(s->user_stmt[id]);
+    }
+    return s->user_stmt[id];
+}
+
+static void read_user(sqlite3_stmt *q, void *v)
+{
+    aff_user_row *r = v;
+    r->id = col_i64(q, 0);
+    col_text(q, 1, r->email, sizeof(r->email));
+    col_text(q, 2, r->role, sizeof(r->role));
+    r->affiliate_id = col_i64(q, 3);
+    col_text(q, 4, r->password_hash, sizeof(r->password_hash));
+    r->created_ms = col_i64(q, 5);
+    r->terms_accepted_ms = col_i64(q, 6);
+}
+
+static int sq_user_insert(aff_store *st, aff_user_row *r)
+{
+    sqlite3_stmt *q = user_stmt(st, U_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, r->email);
+    bind_text(q, 2, r->role);
+    sqlite3_bind_int64(q, 3, r->affiliate_id);
+    bind_text(q, 4, r->password_hash);
+    sqlite3_bind_int64(q, 5, r->created_ms);
+    sqlite3_bind_int64(q, 6, r->terms_accepted_ms);
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    return rc;
+}
+
+static int sq_user_get(aff_store *st, int64_t id, aff_user_row *r)
+{
+    sqlite3_stmt *q = user_stmt(st, U_GET);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_one(q, r, read_user);
+}
+
+static int sq_user_get_by_email(aff_store *st, const char *email, aff_user_row *r)
+{
+    sqlite3_stmt *q = user_stmt(st, U_BY_EMAIL);
+    if (q == NULL)
+        return AFF_ESTORE;
+    bind_text(q, 1, email);
+    return get_one(q, r, read_user);
+}
+
+static int sq_user_list(aff_store *st, const aff_list_query *lq, aff_user_cb cb, void *ud)
+{
+    sqlite3_stmt *q = user_stmt(st, U_LIST);
+    aff_user_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->after);
+    sqlite3_bind_int(q, 2, list_limit(lq));
+    sqlite3_bind_int64(q, 3, lq->affiliate_id);
+    return run_list(q, &row, read_user, (int (*)(void *, const void *))cb, ud);
+}
+
+static int sq_session_insert(aff_store *st, const aff_session_row *r)
+{
+    sqlite3_stmt *q = user_stmt(st, SE_INSERT);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_blob(q, 1, r->hash, sizeof(r->hash), SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, r->user_id);
+    bind_text(q, 3, r->role);
+    sqlite3_bind_int64(q, 4, r->affiliate_id);
+    sqlite3_bind_int64(q, 5, r->created_ms);
+    sqlite3_bind_int64(q, 6, r->expires_ms);
+    return exec_stmt(q);
+}
+
+static int sq_session_delete(aff_store *st, const unsigned char hash[32])
+{
+    sqlite3_stmt *q = user_stmt(st, SE_DELETE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
+    return exec_stmt(q);
+}
+
+static void read_session(sqlite3_stmt *q, void *v)
+{
+    aff_session_row *r = v;
+    memset(r->hash, 0, sizeof(r->hash));
+    if (sqlite3_column_bytes(q, 0) == (int)sizeof(r->hash))
+        memcpy(r->hash, sqlite3_column_blob(q, 0), sizeof(r->hash));
+    r->user_id = col_i64(q, 1);
+    col_text(q, 2, r->role, sizeof(r->role));
+    r->affiliate_id = col_i64(q, 3);
+    r->created_ms = col_i64(q, 4);
+    r->expires_ms = col_i64(q, 5);
+}
+
+static int sq_session_list(aff_store *st, int64_t now_ms, aff_session_cb cb, void *ud)
+{
+    sqlite3_stmt *q = user_stmt(st, SE_LIST);
+    aff_session_row row;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, now_ms);
+    return run_list(q, &row, read_session, (int (*)(void *, const void *))cb, ud);
+}
+
+static int sq_session_prune(aff_store *st, int64_t now_ms)
+{
+    sqlite3_stmt *q = user_stmt(st, SE_PRUNE);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, now_ms);
+    return exec_stmt(q);
+}
+
 static void sq_close(aff_store *st)
 {
     sqlite_store *s = impl(st);
@@ -1408,6 +1565,8 @@ static void sq_close(aff_store *st)
     sqlite3_finalize(s->click_many[1]);
     for (int i = 0; i < AFF_SQ_LEDGER_STMTS; i++)
         sqlite3_finalize(s->ledger_stmt[i]);
+    for (int i = 0; i < U_COUNT; i++)
+        sqlite3_finalize(s->user_stmt[i]);
     ua_cache_clear(&s->uas);
     free(s->uas.slots);
     sqlite3_close_v2(s->db);
@@ -1450,6 +1609,9 @@ static const aff_store_ops sqlite_ops = {
     .outliers_clear = aff_sq_outliers_clear, .outlier_put = aff_sq_outlier_put,
     .affiliate_rates = aff_sq_affiliate_rates,
     .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
+    .user_insert = sq_user_insert, .user_get = sq_user_get, .user_get_by_email = sq_user_get_by_email,
+    .user_list = sq_user_list, .session_insert = sq_session_insert, .session_delete = sq_session_delete,
+    .session_list = sq_session_list, .session_prune = sq_session_prune,
 };
 
 int aff_store_sqlite_schema_version(void)

@@ -1,0 +1,125 @@
+// portal.js - the affiliate's own pages: stats, links with a deep-link builder, commissions
+// and payouts, over /v1/me/* only (the session can reach nothing else).
+import { useEffect, useState } from '../vendor/hooks.mjs';
+import { get } from '../api.js';
+import { html, Banner, CopyButton, Field, Page, PagedTable } from '../ui.js';
+import { dateTime, money } from '../format.js';
+import { Stats } from './stats.js';
+
+/** The currency of the affiliate's earnings: that of its latest commission line. */
+function useEarningsCurrency() {
+  const [currency, setCurrency] = useState(undefined);
+  useEffect(() => {
+    get('/v1/me/commissions?limit=1').then((r) => setCurrency(r.data[0] ? r.data[0].currency : null))
+      .catch(() => setCurrency(null));
+  }, []);
+  return currency;
+}
+
+export function PortalOverview({ me }) {
+  const currency = useEarningsCurrency();
+  const [codes, setCodes] = useState(new Map());
+  useEffect(() => {
+    get('/v1/me/links?limit=500').then((r) => setCodes(new Map(r.data.map((l) => [l.id, l.code])))).catch(() => {});
+  }, []);
+  return html`<${Page} title=${`Welcome, ${me ? me.name : ''}`}>
+    ${me && me.status === 'pending' ? html`<${Banner} kind="info">Your application is being reviewed. Your links and
+      coupon codes appear here once the program manager approves you.</${Banner}>` : null}
+    ${currency === undefined ? html`<p class="muted">Loading…</p>` : html`<${Stats} reportPath="/v1/me/reports" portal=${true}
+      currency=${currency} top=${[{ group: 'link', label: 'Your links', column: 'Link', name: (r) => codes.get(r.link_id) || `#${r.link_id}` }]} />`}
+  </${Page}>`;
+}
+
+/** Tracking URL + deep link + sub-IDs, as GET /r/{code} reads them (docs/api.md). */
+export function buildDeepLink(base, { url, subs, sourceId }) {
+  const u = new URL(base);
+  if (url) u.searchParams.set('url', url);
+  subs.forEach((s, i) => { if (s) u.searchParams.set(`sub${i + 1}`, s); });
+  if (sourceId) u.searchParams.set('source_id', sourceId);
+  return u.toString();
+}
+
+function DeepLinkBuilder({ links }) {
+  const [linkId, setLinkId] = useState(links[0] ? String(links[0].id) : '');
+  const [url, setUrl] = useState('');
+  const [subs, setSubs] = useState(['', '', '', '', '']);
+  const [sourceId, setSourceId] = useState('');
+  const link = links.find((l) => String(l.id) === linkId) || links[0];
+  if (!link) return null;
+  let built = '';
+  let problem = null;
+  try {
+    if (url && !/^https?:\/\/[^/]+/i.test(url)) problem = 'The landing page must be an http(s) URL of the program\'s shop.';
+    built = buildDeepLink(link.url, { url, subs, sourceId });
+  } catch (e) { problem = e.message; }
+  return html`<div class="card form deeplink">
+    <h2>Deep-link builder</h2>
+    <div class="form-grid">
+      <${Field} label="Link" name="link" value=${String(link.id)} onInput=${setLinkId}
+        options=${links.map((l) => ({ value: String(l.id), label: l.code }))} />
+      <${Field} label="Landing page (optional)" name="url" type="url" value=${url} onInput=${setUrl}
+        placeholder="https://shop.example.com/product/42" hint="must be on one of the program's allowed domains" />
+      ${subs.map((s, i) => html`<${Field} label=${`sub${i + 1}`} name=${`sub${i + 1}`} value=${s}
+          onInput=${(v) => setSubs(subs.map((x, k) => (k === i ? v : x)))} />`)}
+      <${Field} label="source_id" name="source_id" value=${sourceId} onInput=${setSourceId} />
+    </div>
+    ${problem ? html`<${Banner} error=${{ message: problem }} />` : null}
+    <div class="built"><code data-testid="deep-link">${built}</code> <${CopyButton} text=${built} label="Copy link" /></div>
+  </div>`;
+}
+
+export function PortalLinks() {
+  const [links, setLinks] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    get('/v1/me/links?limit=500').then((r) => setLinks(r.data)).catch(setError);
+  }, []);
+  return html`<${Page} title="Your links">
+    <${Banner} error=${error} />
+    ${links && links.length > 0 ? html`<${DeepLinkBuilder} links=${links} />` : null}
+    <${PagedTable} path="/v1/me/links" label="links" empty="You have no links yet: ask your program manager for one."
+      columns=${[
+        { label: 'Code', cls: 'name', render: (l) => l.code },
+        { label: 'Tracking URL', cls: 'url', render: (l) => html`<span class="url-cell"><code>${l.url}</code> <${CopyButton} text=${l.url} /></span>` },
+        { label: 'Program', num: true, key: 'program_id' },
+        { label: 'Default subs', render: (l) => [1, 2, 3, 4, 5].map((i) => l[`sub${i}`]).filter(Boolean).join(', ') || '—' },
+        { label: 'Created', render: (l) => dateTime(l.created_at) },
+      ]} />
+  </${Page}>`;
+}
+
+export function PortalCoupons() {
+  return html`<${Page} title="Your coupon codes">
+    <p class="muted">Orders placed with these codes are credited to you, even without a click on your links.</p>
+    <${PagedTable} path="/v1/me/coupons" label="coupons" empty="No coupon codes yet: ask your program manager for one."
+      columns=${[
+        { label: 'Code', cls: 'name', render: (c) => html`<span class="url-cell"><code>${c.code}</code> <${CopyButton} text=${c.code} /></span>` },
+        { label: 'Program', num: true, key: 'program_id' },
+        { label: 'Created', render: (c) => dateTime(c.created_at) },
+      ]} />
+  </${Page}>`;
+}
+
+export function PortalCommissions() {
+  return html`<${Page} title="Your commissions">
+    <${PagedTable} path="/v1/me/commissions" label="commissions" empty="No commissions yet."
+      columns=${[
+        { label: 'Time', render: (l) => dateTime(l.created_at) },
+        { label: 'Conversion', num: true, key: 'conversion_id' },
+        { label: 'Kind', key: 'kind' },
+        { label: 'Amount', num: true, render: (l) => money(l.amount_minor, l.currency) },
+        { label: 'Status', render: (l) => html`<span class=${`pill ${l.status}`}>${l.status}</span>` },
+      ]} />
+  </${Page}>`;
+}
+
+export function PortalPayouts() {
+  return html`<${Page} title="Your payouts">
+    <${PagedTable} path="/v1/me/payouts" label="payouts" empty="No payouts yet."
+      columns=${[
+        { label: 'Time', render: (p) => dateTime(p.created_at) },
+        { label: 'Amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
+        { label: 'Status', render: (p) => html`<span class=${`pill ${p.status}`}>${p.status}</span>` },
+      ]} />
+  </${Page}>`;
+}
