@@ -10,6 +10,7 @@
 #define AFF_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -112,6 +113,35 @@ static inline int get_one(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt 
     return rc;
 }
 
+
+/* run_list with a row buffer of size bytes from the heap (rows too large for the stack). */
+static inline int run_list_alloc(sqlite3_stmt *q, size_t size, void (*read)(sqlite3_stmt *, void *),
+                                 int (*cb)(void *, const void *), void *ud)
+{
+    void *row = malloc(size);
+    if (row == NULL) {
+        sqlite3_reset(q);
+        return AFF_ENOMEM;
+    }
+    int rc = run_list(q, row, read, cb, ud);
+    free(row);
+    return rc;
+}
+
+/* Rows of (affiliate id, count, amount) to cb; the statement is reset, not finalized. */
+static inline int run_totals(sqlite3_stmt *q, aff_replay_total_cb cb, void *ud)
+{
+    int rc = 0;
+    while (step_row(q, &rc)) {
+        int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), col_i64(q, 2));
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return rc;
+}
 
 /* The connection behind st (either file of the backend). */
 sqlite3 *aff_sq_db(aff_store *st);

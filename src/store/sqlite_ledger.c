@@ -111,7 +111,7 @@ static const char *const sql[L_COUNT] = {
     [L_RUN_LIST] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id > ?1" ANY("program_id", 3)
                    " ORDER BY id LIMIT ?2",
     /* hour leads the rollup key: a range of hours, then the program */
-    [L_CPC_CLICKS] = "SELECT affiliate_id, sum(unique_clicks) FROM stats_hourly WHERE hour > ?2 AND hour <= ?3"
+    [L_CPC_CLICKS] = "SELECT affiliate_id, sum(unique_clicks), 0 FROM stats_hourly WHERE hour > ?2 AND hour <= ?3"
                      " AND program_id = ?1 GROUP BY affiliate_id HAVING sum(unique_clicks) > 0 ORDER BY affiliate_id",
     [L_CONV_COUNT_SINCE] = "SELECT count(*) FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2"
                            " AND created_ms >= ?3 AND test = 0",
@@ -423,12 +423,8 @@ int aff_sq_conversion_list_period(aff_store *st, int64_t program_id, int64_t aff
     bind_text(q, 3, event);
     sqlite3_bind_int64(q, 4, from_ms);
     sqlite3_bind_int64(q, 5, to_ms);
-    aff_conversion_row *row = malloc(sizeof(*row));
-    if (row == NULL)
-        return AFF_ENOMEM;
-    int rc = run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
-    free(row);
-    return rc;
+    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb,
+                          ud);
 }
 
 int aff_sq_conversion_auto_approve(aff_store *st, int64_t now_ms, int64_t *n)
@@ -629,14 +625,7 @@ int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t t
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, from_ms);
     sqlite3_bind_int64(q, 2, to_ms);
-    int rc = 0;
-    while (step_row(q, &rc)) {
-        int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), col_i64(q, 2));
-        if (crc != 0) {
-            rc = crc < 0 ? crc : 0;
-            break;
-        }
-    }
+    int rc = run_totals(q, cb, ud);
     sqlite3_finalize(q);
     return rc;
 }
@@ -648,9 +637,8 @@ int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud)
                                " ON m.id = t.id WHERE t.earned_minor <> m.earned_minor ORDER BY t.id";
     if (sqlite3_prepare_v2(aff_sq_db(st), text, -1, &q, NULL) != SQLITE_OK)
         return AFF_ESTORE;
-    aff_conversion_row *row = malloc(sizeof(*row));
-    int rc = row ? run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud) : AFF_ENOMEM;
-    free(row);
+    int rc = run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion,
+                            (int (*)(void *, const void *))cb, ud);
     sqlite3_finalize(q);
     return rc;
 }
@@ -666,16 +654,7 @@ int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t
     sqlite3_bind_int64(q, 1, program_id);
     sqlite3_bind_int64(q, 2, from_hour);
     sqlite3_bind_int64(q, 3, to_hour);
-    int rc = 0;
-    while (step_row(q, &rc)) {
-        int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), 0);
-        if (crc != 0) {
-            rc = crc < 0 ? crc : 0;
-            break;
-        }
-    }
-    sqlite3_reset(q);
-    return rc;
+    return run_totals(q, cb, ud); /* the third column is 0 */
 }
 
 /* ---- screening ------------------------------------------------------------------------ */
@@ -740,12 +719,8 @@ int aff_sq_conversion_list_screened(aff_store *st, const aff_list_query *lq, aff
     sqlite3_bind_int64(q, 3, lq->program_id);
     sqlite3_bind_int64(q, 4, lq->affiliate_id);
     bind_opt_text(q, 6, lq->status);
-    aff_conversion_row *row = malloc(sizeof(*row));
-    if (row == NULL)
-        return AFF_ENOMEM;
-    int rc = run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
-    free(row);
-    return rc;
+    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb,
+                          ud);
 }
 
 int aff_sq_outlier_get(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli)
@@ -788,16 +763,7 @@ int aff_sq_affiliate_rates(aff_store *st, int64_t program_id, int64_t from_day, 
     sqlite3_bind_int64(q, 1, program_id);
     sqlite3_bind_int64(q, 2, from_day);
     sqlite3_bind_int64(q, 3, to_day);
-    int rc = 0;
-    while (step_row(q, &rc)) {
-        int crc = cb(ud, col_i64(q, 0), col_i64(q, 1), col_i64(q, 2));
-        if (crc != 0) {
-            rc = crc < 0 ? crc : 0;
-            break;
-        }
-    }
-    sqlite3_reset(q);
-    return rc;
+    return run_totals(q, cb, ud);
 }
 
 int aff_sq_period_list(aff_store *st, int64_t program_id, const char *counter, int64_t start_ms, aff_period_row **rows,

@@ -1216,12 +1216,8 @@ static int sq_conversion_list(aff_store *st, const aff_list_query *lq, aff_conve
     sqlite3_bind_int64(q, 3, lq->program_id);
     sqlite3_bind_int64(q, 4, lq->affiliate_id);
     bind_opt_text(q, 5, lq->status);
-    aff_conversion_row *row = malloc(sizeof(*row));
-    if (row == NULL)
-        return AFF_ENOMEM;
-    int rc = run_list(q, row, aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
-    free(row);
-    return rc;
+    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb,
+                          ud);
 }
 
 static int sq_conversion_set_refund(aff_store *st, int64_t id, int64_t refunded_minor, const char *status)
