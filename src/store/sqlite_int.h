@@ -179,6 +179,7 @@ int aff_sq_period_list(aff_store *st, int64_t program_id, const char *counter, i
 int aff_sq_bonus_award(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *bonus, int64_t start_ms,
                        int64_t conversion_id, int64_t now_ms);
 int aff_sq_conversion_set_state(aff_store *st, const aff_conversion_row *r);
+int aff_sq_conversion_set_earned(aff_store *st, const aff_conversion_row *r);
 int aff_sq_conversion_first_of_customer(aff_store *st, int64_t program_id, const char *event, const char *customer_id,
                                         const char *email_hash, aff_conversion_row *row);
 int aff_sq_conversion_list_period(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *event,

@@ -6,10 +6,10 @@
  * Owns: their SQL. Does not own: the schema (store_sqlite.c's migrations), any rule of
  * the lifecycle (track/ledger.h decides which moves are legal; here a move only
  * touches lines whose status is one of those it is given).
- * Invariants kept by the schema, not by this file: ledger amounts and owners never
- * change and lines are never deleted (triggers abort); `balance` is maintained by
- * triggers on every insert and status change, so it cannot drift from the lines
- * (aff_sq_balance_check recounts it).
+ * Invariants: ledger amounts and owners never change and lines are never deleted (the
+ * schema's triggers abort); `balance` follows every line: aff_sq_ledger_insert adds a
+ * new line's amount in the same call, and a trigger moves it on every status change, so
+ * it cannot drift from the lines (aff_sq_balance_check recounts it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +31,13 @@
 #define MOVE_FROM " AND status IN (?5, ?6, ?7, ?8)"
 
 enum {
-    L_LEDGER_INSERT, L_LEDGER_GET,
+    L_LEDGER_INSERT, L_BALANCE_ADD, L_LEDGER_GET,
     L_LEDGER_LIST, L_LEDGER_OF_AFFILIATE, L_LEDGER_OF_CONVERSION, L_LEDGER_OF_PAYOUT,
     L_MOVE_BY_ID, L_MOVE_BY_CONVERSION, L_MOVE_BY_PAYOUT, L_MOVE_BY_AFFILIATE,
     L_AUTO_APPROVE, L_RELEASE,
     L_BALANCE_LIST, L_BALANCE_CHECK,
     L_PERIOD_GET, L_PERIOD_PUT, L_BONUS_AWARD,
-    L_CONV_SET_STATE, L_CONV_FIRST_BY_CUSTOMER, L_CONV_FIRST_BY_EMAIL, L_CONV_LIST_PERIOD, L_CONV_AUTO_APPROVE,
+    L_CONV_SET_STATE, L_CONV_SET_EARNED, L_CONV_FIRST_BY_CUSTOMER, L_CONV_FIRST_BY_EMAIL, L_CONV_LIST_PERIOD, L_CONV_AUTO_APPROVE,
     L_PAYOUT_LIST, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
     L_CPC_CLICKS,
@@ -50,6 +50,8 @@ static const char *const sql[L_COUNT] = {
     [L_LEDGER_INSERT] = "INSERT INTO ledger(conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule,"
                         " plan_version, status, payout_id, created_ms, slot, gross_minor, hold_until_ms, updated_ms)"
                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?11)",
+    [L_BALANCE_ADD] = "INSERT INTO balance VALUES(?1,?2,?3,?4,?5,1) ON CONFLICT(program_id, affiliate_id, status)"
+                      " DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor, lines = lines + 1",
     [L_LEDGER_GET] = "SELECT " LEDGER_COLS " WHERE id = ?1",
     [L_LEDGER_LIST] = "SELECT " LEDGER_COLS " WHERE id > ?1" ANY("program_id", 3) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_LEDGER_OF_AFFILIATE] = "SELECT " LEDGER_COLS " WHERE affiliate_id = ?4 AND id > ?1" ANY("program_id", 3)
@@ -89,6 +91,8 @@ static const char *const sql[L_COUNT] = {
     [L_BONUS_AWARD] = "INSERT INTO bonus_award VALUES(?1,?2,?3,?4,?5,?6)",
     [L_CONV_SET_STATE] = "UPDATE conversion SET status = ?2, reason = ?3, earned_minor = ?4, hold_until_ms = ?5,"
                          " plan_version = ?6, tier = ?7, counted = ?8 WHERE id = ?1",
+    [L_CONV_SET_EARNED] = "UPDATE conversion SET earned_minor = ?2, plan_version = ?3, tier = ?4, counted = ?5"
+                          " WHERE id = ?1",
     [L_CONV_FIRST_BY_CUSTOMER] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND customer_id = ?2 AND event = ?3"
                                  " AND renewal = 0 AND test = 0 AND status <> 'rejected' ORDER BY id LIMIT 1",
     [L_CONV_FIRST_BY_EMAIL] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND email_hash = ?2 AND event = ?3"
@@ -198,11 +202,19 @@ int aff_sq_ledger_insert(aff_store *st, aff_ledger_row *r)
     sqlite3_bind_int64(q, 13, r->gross_minor);
     sqlite3_bind_int64(q, 14, r->hold_until_ms);
     int rc = exec_stmt(q);
-    if (rc == 0) {
-        r->id = sqlite3_last_insert_rowid(aff_sq_db(st));
-        r->updated_ms = r->created_ms;
-    }
-    return rc;
+    if (rc != 0)
+        return rc;
+    r->id = sqlite3_last_insert_rowid(aff_sq_db(st));
+    r->updated_ms = r->created_ms;
+    /* the line's balance, in the same transaction (moves update it by trigger) */
+    if ((q = Q(st, L_BALANCE_ADD)) == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->program_id);
+    sqlite3_bind_int64(q, 2, r->affiliate_id);
+    bind_text(q, 3, r->status);
+    bind_text(q, 4, r->currency);
+    sqlite3_bind_int64(q, 5, r->amount_minor);
+    return exec_stmt(q);
 }
 
 int aff_sq_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r)
@@ -386,6 +398,21 @@ int aff_sq_conversion_set_state(aff_store *st, const aff_conversion_row *r)
     sqlite3_bind_int(q, 6, r->plan_version);
     sqlite3_bind_int(q, 7, r->tier);
     sqlite3_bind_int(q, 8, r->counted);
+    int64_t n = 0;
+    int rc = changed(st, exec_stmt(q), &n);
+    return rc == 0 && n == 0 ? AFF_ENOTFOUND : rc;
+}
+
+int aff_sq_conversion_set_earned(aff_store *st, const aff_conversion_row *r)
+{
+    sqlite3_stmt *q = Q(st, L_CONV_SET_EARNED);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, r->id);
+    sqlite3_bind_int64(q, 2, r->earned_minor);
+    sqlite3_bind_int(q, 3, r->plan_version);
+    sqlite3_bind_int(q, 4, r->tier);
+    sqlite3_bind_int(q, 5, r->counted);
     int64_t n = 0;
     int rc = changed(st, exec_stmt(q), &n);
     return rc == 0 && n == 0 ? AFF_ENOTFOUND : rc;
@@ -576,6 +603,9 @@ static const char replay_ddl[] =
     " created_ms INTEGER NOT NULL, slot TEXT NOT NULL, gross_minor INTEGER NOT NULL, hold_until_ms INTEGER NOT NULL,"
     " updated_ms INTEGER NOT NULL);"
     "CREATE INDEX temp.replay_ledger_conversion ON ledger(conversion_id, id);"
+    "CREATE TEMP TABLE balance(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, status TEXT NOT NULL,"
+    " currency TEXT NOT NULL, amount_minor INTEGER NOT NULL, lines INTEGER NOT NULL,"
+    " PRIMARY KEY(program_id, affiliate_id, status));"
     "CREATE TEMP TABLE commission_period(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL,"
     " counter TEXT NOT NULL, period_start_ms INTEGER NOT NULL, conversions INTEGER NOT NULL,"
     " revenue_minor INTEGER NOT NULL, commission_minor INTEGER NOT NULL, tier INTEGER NOT NULL,"

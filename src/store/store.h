@@ -349,6 +349,9 @@ typedef struct aff_store_ops {
     int (*conversion_set_refund)(aff_store *st, int64_t id, int64_t refunded_minor, const char *status);
     /* Set status, reason, earned and hold of a conversion (the commission engine). */
     int (*conversion_set_state)(aff_store *st, const aff_conversion_row *row);
+    /* Set only what pricing decides (earned_minor, plan_version, tier, counted): no
+     * indexed column changes, so it is the cheaper write of every new conversion. */
+    int (*conversion_set_earned)(aff_store *st, const aff_conversion_row *row);
     /* The customer's first conversion of event in program that is not a renewal, a test
      * or rejected, by customer id, else by e-mail hash. AFF_ENOTFOUND if none. */
     int (*conversion_first_of_customer)(aff_store *st, int64_t program_id, const char *event, const char *customer_id,
@@ -515,6 +518,7 @@ static inline int aff_store_customer_put(aff_store *st, int64_t pid, const char 
 static inline int aff_store_ledger_insert(aff_store *st, aff_ledger_row *r) { return st->ops->ledger_insert(st, r); }
 static inline int aff_store_ledger_list(aff_store *st, const aff_list_query *q, aff_ledger_cb cb, void *ud) { return st->ops->ledger_list(st, q, cb, ud); }
 static inline int aff_store_conversion_set_state(aff_store *st, const aff_conversion_row *r) { return st->ops->conversion_set_state(st, r); }
+static inline int aff_store_conversion_set_earned(aff_store *st, const aff_conversion_row *r) { return st->ops->conversion_set_earned(st, r); }
 static inline int aff_store_conversion_first_of_customer(aff_store *st, int64_t pid, const char *ev, const char *cid, const char *eh, aff_conversion_row *r) { return st->ops->conversion_first_of_customer(st, pid, ev, cid, eh, r); }
 static inline int aff_store_conversion_list_period(aff_store *st, int64_t pid, int64_t aid, const char *ev, int64_t from, int64_t to, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list_period(st, pid, aid, ev, from, to, cb, ud); }
 static inline int aff_store_conversion_count_since(aff_store *st, int64_t pid, int64_t aid, int64_t since, int64_t *n) { return st->ops->conversion_count_since(st, pid, aid, since, n); }

@@ -174,16 +174,20 @@ static int attribute_renewal(aff_ctx *ctx, const aff_conversion_input *in, aff_a
 static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_input *in, const aff_attr_result *a,
                   aff_conversion_row *c)
 {
-    aff_affiliate_row *aff = malloc(sizeof(*aff));
-    if (aff == NULL)
-        return AFF_ENOMEM;
     char aff_email[65] = "";
-    int rc = aff_store_affiliate_get(ctx->st, a->affiliate_id, aff);
-    if (rc == 0)
-        aff_screen_email_hash(aff->email, aff_email);
-    free(aff);
-    if (rc != 0 && rc != AFF_ENOTFOUND)
-        return rc;
+    int rc = 0;
+    if (in->email_hash[0] != '\0' && p->screening.rule[AFF_SCREEN_SELF_REFERRAL].action != AFF_SCREEN_OFF) {
+        /* the affiliate's e-mail matters only against a customer's (self_referral) */
+        aff_affiliate_row *aff = malloc(sizeof(*aff));
+        if (aff == NULL)
+            return AFF_ENOMEM;
+        rc = aff_store_affiliate_get(ctx->st, a->affiliate_id, aff);
+        if (rc == 0)
+            aff_screen_email_hash(aff->email, aff_email);
+        free(aff);
+        if (rc != 0 && rc != AFF_ENOTFOUND)
+            return rc;
+    }
     aff_screen_facts f = {.program_id = in->program_id,
                           .affiliate_id = a->affiliate_id,
                           .now_ms = in->now_ms,

@@ -319,7 +319,7 @@ static int set_unpriced(aff_ctx *ctx, aff_conversion_result *r, int plan_version
     r->conv.earned_minor = 0;
     r->conv.tier = 0;
     r->conv.plan_version = plan_version;
-    return dry ? 0 : aff_store_conversion_set_state(ctx->st, &r->conv);
+    return dry ? 0 : aff_store_conversion_set_earned(ctx->st, &r->conv);
 }
 
 typedef struct pricing {
@@ -442,7 +442,7 @@ int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_con
     c->counted = !c->renewal && !dry;
     if (dry)
         goto out;
-    if ((rc = aff_store_conversion_set_state(ctx->st, c)) != 0)
+    if ((rc = aff_store_conversion_set_earned(ctx->st, c)) != 0)
         goto out;
     /* 5. retroactive tiers re-price the period's earlier conversions */
     int64_t adjusted = 0;

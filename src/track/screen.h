@@ -44,6 +44,7 @@ enum { AFF_SCREEN_OFF = 0, AFF_SCREEN_FLAG, AFF_SCREEN_HOLD, AFF_SCREEN_REJECT }
 /* The velocity rule holds a burst whole: when it holds a conversion, the affiliate's
  * conversions of the last 60 s that are still pending are held with it. */
 #define AFF_SCREEN_VELOCITY_CODE 203
+#define AFF_SCREEN_SELF_REFERRAL 4 /* the rule's index */
 
 #define AFF_SCREEN_RULES 6
 
