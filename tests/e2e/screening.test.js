@@ -99,6 +99,19 @@ describe('conversion screening', () => {
     h.expectError(await h.postConversion(srv, { program_id: p.id, order_id: h.uniq('I'), amount_minor: 1, referral_code: link.code, ip: '999.1.1.1' }), 422, 'invalid_argument', 'ip');
   });
 
+  it('duplicate postbacks under new order ids: held with reason 202 (a program setting)', async () => {
+    const { program: p, link } = await h.setup(srv, { program: { screening: { duplicate_order: { action: 'hold', threshold: 600 } } } });
+    const body = (order) => ({ program_id: p.id, order_id: order, amount_minor: 4321, referral_code: link.code, customer_id: 'dup-customer' });
+    const first = await h.convOk(srv, body(h.uniq('D')));
+    assert.equal(first.conversion.status, 'pending');
+    const again = await h.convOk(srv, body(h.uniq('D')));
+    assert.equal(again.conversion.status, 'held');
+    assert.equal(again.conversion.reason, '202 duplicate_order');
+    // another amount is another order
+    const other = await h.convOk(srv, { ...body(h.uniq('D')), amount_minor: 999 });
+    assert.equal(other.conversion.status, 'pending');
+  });
+
   it('caps: a hard cap of 10 admits exactly 10 of 40 concurrent conversions; usage; soft caps flag', async () => {
     const { program: p, affiliate: a, link } = await h.setup(srv, {
       program: {
