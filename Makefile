@@ -5,13 +5,13 @@
 CC       ?= cc
 BUILD    ?= build
 SANITIZE ?=
-PKGS      = libh2o-evloop jansson sqlite3 libcrypto libssl libsodium libpcre2-8 libmaxminddb libargon2
+PKGS      = libh2o-evloop jansson sqlite3 libcrypto libssl libsodium libpcre2-8 libmaxminddb libargon2 icu-i18n icu-uc
 
 CFLAGS  ?= -O2 -g
 # `override` keeps the project's flags when CFLAGS is given on the command line.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers \
            -Isrc -I$(BUILD) -DH2O_USE_LIBUV=0 -pthread -fno-strict-aliasing
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lh2o-evloop -ljansson -lsqlite3 -lssl -lcrypto -lsodium -lpcre2-8 -lmaxminddb -largon2) -lz -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lh2o-evloop -ljansson -lsqlite3 -lssl -lcrypto -lsodium -lpcre2-8 -lmaxminddb -largon2 -licui18n -licuuc -licudata) -lz -lpthread -lm
 ifneq ($(SANITIZE),)
 override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=$(SANITIZE)

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=(build-essential pkg-config libh2o-evloop-dev libjansson-dev libsqlite3-dev libssl-dev libsodium-dev libargon2-dev
-      zlib1g-dev sqlite3 libpcre2-dev libmaxminddb-dev nodejs npm chromium)
+      zlib1g-dev sqlite3 libpcre2-dev libmaxminddb-dev libicu-dev nodejs npm chromium)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

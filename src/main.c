@@ -202,8 +202,10 @@ static int seed_program(void *ud, const aff_program_row *p)
 {
     seeding *s = ud;
     aff_caps caps;
-    if (aff_caps_parse(p->caps, &caps, NULL, 0, NULL) == 0 && caps.n > 0)
+    if (aff_caps_parse(p->caps, &caps, NULL, 0, NULL) == 0 && caps.n > 0) {
+        snprintf(caps.time_zone, sizeof(caps.time_zone), "%s", p->time_zone);
         s->rc = aff_clickcap_seed(s->st, p->id, &caps, s->now_ms);
+    }
     return s->rc != 0 ? s->rc : 0;
 }
 

@@ -357,6 +357,7 @@ json_t *aff_render_program(const aff_program_row *r)
     json_t *caps = json_loads(r->caps[0] ? r->caps : "[]", 0, &jerr);
     json_object_set_new(o, "caps", caps ? caps : json_array());
     json_object_set_new(o, "fallback_url", str_or_null(r->fallback_url));
+    json_object_set_new(o, "time_zone", json_string(r->time_zone[0] ? r->time_zone : "UTC"));
     return o;
 }
 

@@ -8,13 +8,14 @@
 #include "core/url.h"
 #include "track/catalog.h"
 #include "core/clock.h"
+#include "core/tz.h"
 #include "track/cap.h"
 #include "track/screen.h"
 
 static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
                                      "allowed_domains", "cookie_days", "attribution",     "click_id_param",
                                      "commission",     "hold_days",  "min_payout_minor", "payout_schedule",
-                                     "screening",  "caps",       "fallback_url",     NULL};
+                                     "screening",  "caps",       "fallback_url",     "time_zone", NULL};
 static const char *const schedules[] = {"manual", "weekly", "monthly", NULL};
 
 static int valid_param_name(const char *s)
@@ -111,6 +112,10 @@ static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinf
     if ((rc = aff_field_enum(in, "payout_schedule", schedules, r->payout_schedule, sizeof(r->payout_schedule), NULL,
                              err)) != 0)
         return rc;
+    if ((rc = aff_field_str(in, "time_zone", 0, 0, AFF_TZ_MAX, r->time_zone, sizeof(r->time_zone), &present, err)) != 0)
+        return rc;
+    if (present && !aff_tz_valid(r->time_zone))
+        return aff_fail(err, AFF_EINVAL, "time_zone", "time_zone: an IANA time zone such as \"Europe/Berlin\" or \"UTC\"");
     json_t *caps = json_object_get(in, "caps");
     if (caps != NULL) {
         if (!json_is_array(caps))
@@ -167,6 +172,7 @@ static int run_create(aff_job *job, aff_ctx *ctx)
     r->cookie_days = 30;
     r->hold_days = 30;
     snprintf(r->payout_schedule, sizeof(r->payout_schedule), "manual");
+    snprintf(r->time_zone, sizeof(r->time_zone), "UTC");
     int rc = apply_fields(j->in, r, 1, &job->err);
     if (rc == 0)
         rc = aff_catalog_program_create(ctx, r, &job->err);
@@ -261,6 +267,8 @@ static int run_caps(aff_job *job, aff_ctx *ctx)
     aff_caps caps;
     if (rc == 0 && aff_caps_parse(r->caps, &caps, NULL, 0, NULL) != 0)
         memset(&caps, 0, sizeof(caps));
+    if (rc == 0)
+        snprintf(caps.time_zone, sizeof(caps.time_zone), "%s", r->time_zone);
     if (rc == 0) {
         j->out = json_pack("{s:[]}", "data");
         rc = aff_cap_usage(ctx->st, j->id, &caps, aff_clock_now_ms(), add_usage, j);

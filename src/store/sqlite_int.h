@@ -205,6 +205,8 @@ int aff_sq_conversion_list_screened(aff_store *st, const aff_list_query *lq, aff
 int aff_sq_outlier_get(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli);
 int aff_sq_outliers_clear(aff_store *st, int64_t program_id);
 int aff_sq_outlier_put(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t z_milli, int64_t now_ms);
+int aff_sq_affiliate_rates_hours(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
+                                 aff_replay_total_cb cb, void *ud);
 int aff_sq_affiliate_rates(aff_store *st, int64_t program_id, int64_t from_day, int64_t to_day, aff_replay_total_cb cb,
                            void *ud);
 int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,

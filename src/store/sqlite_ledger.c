@@ -42,7 +42,7 @@ enum {
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
     L_CPC_CLICKS,
     L_CONV_COUNT_SINCE, L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL, L_CONV_SCREENED,
-    L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES, L_PERIOD_LIST, L_HOLD_LINES, L_HOLD_CONVERSIONS,
+    L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES, L_AFF_RATES_HOURS, L_PERIOD_LIST, L_HOLD_LINES, L_HOLD_CONVERSIONS,
     L_COUNT
 };
 
@@ -139,6 +139,8 @@ static const char *const sql[L_COUNT] = {
                            " ELSE json_insert(screening, '$[#]', json(?5)) END"
                            " WHERE program_id = ?1 AND affiliate_id = ?2 AND created_ms >= ?3 AND status = 'pending'"
                            " AND test = 0",
+    [L_AFF_RATES_HOURS] = "SELECT affiliate_id, sum(clicks), sum(conversions) FROM stats_hourly WHERE hour >= ?2"
+                          " AND hour <= ?3 AND program_id = ?1 GROUP BY affiliate_id ORDER BY affiliate_id",
     [L_AFF_RATES] = "SELECT affiliate_id, sum(clicks), sum(conversions) FROM stats_daily WHERE day >= ?2 AND day <= ?3"
                     " AND program_id = ?1 GROUP BY affiliate_id ORDER BY affiliate_id",
 };
@@ -858,4 +860,16 @@ int aff_sq_conversion_hold_recent(aff_store *st, int64_t program_id, int64_t aff
     bind_text(q, 5, hit_json);
     sqlite3_bind_int(q, 6, score);
     return changed(st, exec_stmt(q), n);
+}
+
+int aff_sq_affiliate_rates_hours(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
+                                 aff_replay_total_cb cb, void *ud)
+{
+    sqlite3_stmt *q = Q(st, L_AFF_RATES_HOURS);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, from_hour);
+    sqlite3_bind_int64(q, 3, to_hour);
+    return run_totals(q, cb, ud);
 }

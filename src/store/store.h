@@ -61,6 +61,7 @@ typedef struct aff_program_row {
     char payout_schedule[16]; /* manual | weekly | monthly */
     char screening[AFF_SCREENING_MAX + 1]; /* conversion screening settings (track/screen.h), JSON */
     char caps[AFF_SCREENING_MAX + 1];      /* conversion and commission caps (track/cap.h), JSON */
+    char time_zone[65];                    /* IANA name: the days and months of caps */
     char postback_token[AFF_TOKEN_MAX + 1];
     int64_t created_ms;
     char fallback_url[AFF_URL_MAX + 1]; /* where blocked clicks go (docs/fraud.md); "": 403 */
@@ -379,6 +380,10 @@ typedef struct aff_store_ops {
     int (*outlier_get)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli);
     int (*outliers_clear)(aff_store *st, int64_t program_id);
     int (*outlier_put)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t z_milli, int64_t now_ms);
+    /* Per affiliate of program: clicks and conversions of the hours [from_hour, to_hour]
+     * (periods that start at a local midnight: track/cap.h). */
+    int (*affiliate_rates_hours)(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
+                                 aff_replay_total_cb cb, void *ud);
     /* Per affiliate of program: clicks and conversions of the days [from_day, to_day]. */
     int (*affiliate_rates)(aff_store *st, int64_t program_id, int64_t from_day, int64_t to_day,
                            aff_replay_total_cb cb, void *ud);
@@ -528,6 +533,7 @@ static inline int aff_store_conversion_list_screened(aff_store *st, const aff_li
 static inline int aff_store_outlier_get(aff_store *st, int64_t pid, int64_t aid, int64_t *z) { return st->ops->outlier_get(st, pid, aid, z); }
 static inline int aff_store_outliers_clear(aff_store *st, int64_t pid) { return st->ops->outliers_clear(st, pid); }
 static inline int aff_store_outlier_put(aff_store *st, int64_t pid, int64_t aid, int64_t z, int64_t now) { return st->ops->outlier_put(st, pid, aid, z, now); }
+static inline int aff_store_affiliate_rates_hours(aff_store *st, int64_t pid, int64_t from, int64_t to, aff_replay_total_cb cb, void *ud) { return st->ops->affiliate_rates_hours(st, pid, from, to, cb, ud); }
 static inline int aff_store_affiliate_rates(aff_store *st, int64_t pid, int64_t from, int64_t to, aff_replay_total_cb cb, void *ud) { return st->ops->affiliate_rates(st, pid, from, to, cb, ud); }
 static inline int aff_store_conversion_auto_approve(aff_store *st, int64_t now, int64_t *n) { return st->ops->conversion_auto_approve(st, now, n); }
 static inline int aff_store_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r) { return st->ops->ledger_get(st, id, r); }

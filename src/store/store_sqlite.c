@@ -105,6 +105,7 @@ static const char *const migrations[] = {
     "CREATE INDEX conversion_screened ON conversion(program_id, id) WHERE score > 0;"
     "ALTER TABLE program ADD COLUMN screening TEXT NOT NULL DEFAULT '{}';"
     "ALTER TABLE program ADD COLUMN caps TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE program ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';"
     "CREATE TABLE cr_outlier(program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL, z_milli INTEGER NOT NULL,"
     " computed_ms INTEGER NOT NULL, PRIMARY KEY(program_id, affiliate_id)) WITHOUT ROWID;"
     "UPDATE conversion SET counted = 1 WHERE test = 0 AND status <> 'rejected';"
@@ -186,7 +187,7 @@ static const char *const migrations[] = {
 #define PROGRAM_COLS                                                                                            \
     "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution,"     \
     " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
-    " p.created_ms, p.payout_schedule, p.screening, p.caps, p.fallback_url FROM program p"                       \
+    " p.created_ms, p.payout_schedule, p.screening, p.caps, p.fallback_url, p.time_zone FROM program p"                       \
     " JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
 #define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
 #define CLICK_COLS                                                                                                  \
@@ -225,11 +226,12 @@ static const char *const sql[S_COUNT] = {
     [S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [S_PROGRAM_INSERT] = "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
                          " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
-                         " created_ms, payout_schedule, screening, caps, fallback_url) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                         "?11,?12,?13,?14,?15,?16,?17)",
+                         " created_ms, payout_schedule, screening, caps, fallback_url, time_zone) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+                         "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [S_PROGRAM_UPDATE] = "UPDATE program SET name=?2, kind=?3, destination_url=?4, allowed_domains=?5, cookie_days=?6,"
                          " attribution=?7, click_id_param=?8, commission_version=?9, hold_days=?10,"
-                         " min_payout_minor=?11, payout_schedule=?12, screening=?13, caps=?14, fallback_url=?15 WHERE id=?1",
+                         " min_payout_minor=?11, payout_schedule=?12, screening=?13, caps=?14, fallback_url=?15,"
+                         " time_zone=?16 WHERE id=?1",
     [S_PROGRAM_GET] = "SELECT " PROGRAM_COLS " WHERE p.id = ?1",
     [S_PROGRAM_LIST] = "SELECT " PROGRAM_COLS " WHERE p.id > ?1 ORDER BY p.id LIMIT ?2",
     [S_PLAN_INSERT] = "INSERT INTO program_plan(program_id, version, plan, created_ms) VALUES(?1,?2,?3,?4)",
@@ -487,6 +489,7 @@ static void read_program(sqlite3_stmt *q, aff_program_row *r)
     col_text(q, 16, r->screening, sizeof(r->screening));
     col_text(q, 17, r->caps, sizeof(r->caps));
     col_text(q, 18, r->fallback_url, sizeof(r->fallback_url));
+    col_text(q, 19, r->time_zone, sizeof(r->time_zone));
 }
 
 static int sq_program_insert(aff_store *st, aff_program_row *r)
@@ -511,6 +514,7 @@ static int sq_program_insert(aff_store *st, aff_program_row *r)
     bind_text(q, 15, r->screening[0] ? r->screening : "{}");
     bind_text(q, 16, r->caps[0] ? r->caps : "[]");
     bind_text(q, 17, r->fallback_url);
+    bind_text(q, 18, r->time_zone[0] ? r->time_zone : "UTC");
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -537,6 +541,7 @@ static int sq_program_update(aff_store *st, const aff_program_row *r)
     bind_text(q, 13, r->screening[0] ? r->screening : "{}");
     bind_text(q, 14, r->caps[0] ? r->caps : "[]");
     bind_text(q, 15, r->fallback_url);
+    bind_text(q, 16, r->time_zone[0] ? r->time_zone : "UTC");
     int rc = exec_stmt(q);
     if (rc == 0 && sqlite3_changes(impl(st)->db) == 0)
         rc = AFF_ENOTFOUND;
@@ -1602,7 +1607,7 @@ static const aff_store_ops sqlite_ops = {
     .conversion_count_since = aff_sq_conversion_count_since, .conversion_duplicate = aff_sq_conversion_duplicate,
     .conversion_list_screened = aff_sq_conversion_list_screened, .conversion_hold_recent = aff_sq_conversion_hold_recent, .outlier_get = aff_sq_outlier_get,
     .outliers_clear = aff_sq_outliers_clear, .outlier_put = aff_sq_outlier_put,
-    .affiliate_rates = aff_sq_affiliate_rates,
+    .affiliate_rates = aff_sq_affiliate_rates, .affiliate_rates_hours = aff_sq_affiliate_rates_hours,
     .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
     .user_insert = sq_user_insert, .user_get = sq_user_get, .user_get_by_email = sq_user_get_by_email,
     .user_list = sq_user_list, .session_insert = sq_session_insert, .session_delete = sq_session_delete,

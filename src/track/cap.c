@@ -115,7 +115,12 @@ out:
 
 /* ---- counting ------------------------------------------------------------------------- */
 
-static const aff_period periods[2] = {{.kind = AFF_PERIOD_DAYS, .days = 1, .anchor_ms = 0}, {.kind = AFF_PERIOD_MONTH}};
+int64_t aff_cap_period_start(const aff_caps *caps, int period, int64_t now_ms)
+{
+    int64_t start = 0, end = 0;
+    aff_tz_period(caps->time_zone, period == AFF_CAP_MONTH ? AFF_TZ_MONTH : AFF_TZ_DAY, now_ms, &start, &end);
+    return start;
+}
 static const char *const counters[2] = {"cap/day", "cap/month"};
 
 /* Does cap c count conversions of affiliate? Which row: 0 (the program's) or affiliate. */
@@ -144,7 +149,7 @@ int aff_cap_check(aff_store *st, int64_t program_id, const aff_caps *caps, int64
             continue;
         aff_period_row p;
         int rc = aff_store_period_get(st, program_id, row, counters[c->period],
-                                      aff_period_start(&periods[c->period], now_ms), &p);
+                                      aff_cap_period_start(caps, c->period, now_ms), &p);
         if (rc != 0)
             return rc;
         int over = c->metric == AFF_CAP_CONVERSIONS ? p.conversions + 1 > c->limit : p.commission_minor >= c->limit;
@@ -177,7 +182,7 @@ int aff_cap_count(aff_store *st, int64_t program_id, const aff_caps *caps, int64
         done_period[ndone++] = period;
         aff_period_row p;
         int rc = aff_store_period_get(st, program_id, row, counters[period],
-                                      aff_period_start(&periods[period], now_ms), &p);
+                                      aff_cap_period_start(caps, period, now_ms), &p);
         if (rc != 0)
             return rc;
         p.conversions++;
@@ -216,12 +221,12 @@ int aff_cap_usage(aff_store *st, int64_t program_id, const aff_caps *caps, int64
 {
     for (int i = 0; i < caps->n; i++) {
         const aff_cap *c = &caps->cap[i];
-        int64_t start = aff_period_start(&periods[c->period], now_ms);
+        int64_t start = aff_cap_period_start(caps, c->period, now_ms);
         if (c->metric == AFF_CAP_CLICKS) { /* counted on the loops; per affiliate: the stored clicks */
             int rc;
             if (c->per_affiliate && c->affiliate_id == 0) {
                 click_usage u = {c, i, start, cb, ud};
-                rc = aff_store_affiliate_rates(st, program_id, start / AFF_MS_PER_DAY, now_ms / AFF_MS_PER_DAY, click_row,
+                rc = aff_store_affiliate_rates_hours(st, program_id, start / AFF_MS_PER_HOUR, now_ms / AFF_MS_PER_HOUR, click_row,
                                                &u);
             } else {
                 int64_t row = c->per_affiliate ? c->affiliate_id : 0;

@@ -19,6 +19,7 @@
  * Conversions over a cap: reason codes 61-64 for program caps (conversions/day,
  * conversions/month, commission/day, commission/month), 81-84 for affiliate caps (TUNE
  * numbers its offer caps 61-65 and affiliate caps 81-83).
+ * Days and months are the program's local ones (its time_zone, IANA; default UTC).
  * A commission cap rejects conversions once the period's commission has reached it
  * (the conversion that crosses it is the last accepted).
  * Click caps ("metric": "clicks", codes 65/66 and 85/86) are parsed here and counted
@@ -31,6 +32,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/tz.h"
 #include "store/store.h"
 
 #define AFF_CAPS_MAX 16
@@ -50,7 +52,12 @@ typedef struct aff_cap {
 typedef struct aff_caps {
     int n;
     aff_cap cap[AFF_CAPS_MAX];
+    char time_zone[AFF_TZ_MAX + 1]; /* the program's (its days and months), "" UTC */
 } aff_caps;
+
+/* Start of the cap period (AFF_CAP_DAY / AFF_CAP_MONTH) holding now_ms, in the caps'
+ * time zone. */
+int64_t aff_cap_period_start(const aff_caps *caps, int period, int64_t now_ms);
 
 /* Parse caps JSON ("" or "[]": none); canon (may be NULL) gets the canonical form.
  * AFF_EINVAL with field "caps". */

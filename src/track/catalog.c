@@ -49,6 +49,7 @@ static int seed_click_caps(aff_ctx *ctx, const aff_program_row *row)
     aff_caps caps;
     if (aff_caps_parse(row->caps, &caps, NULL, 0, NULL) != 0)
         return 0; /* validated on the way in */
+    snprintf(caps.time_zone, sizeof(caps.time_zone), "%s", row->time_zone);
     return aff_clickcap_seed(ctx->st, row->id, &caps, aff_clock_now_ms());
 }
 
@@ -79,7 +80,8 @@ int aff_catalog_program_update(aff_ctx *ctx, const aff_program_row *prev, aff_pr
         if (rc != 0)
             return rc;
     }
-    if (strcmp(prev->caps, next->caps) != 0 && (rc = seed_click_caps(ctx, next)) != 0)
+    if ((strcmp(prev->caps, next->caps) != 0 || strcmp(prev->time_zone, next->time_zone) != 0) &&
+        (rc = seed_click_caps(ctx, next)) != 0)
         return rc;
     return changed(ctx, aff_store_program_update(ctx->st, next), AFF_CHANGE_PROGRAM, next->id, NULL);
 }

@@ -75,7 +75,6 @@ static slot *find(uint64_t key, int create)
     return NULL;
 }
 
-static const aff_period periods[2] = {{.kind = AFF_PERIOD_DAYS, .days = 1, .anchor_ms = 0}, {.kind = AFF_PERIOD_MONTH}};
 
 static int applies(const aff_cap *c, int64_t affiliate_id, int64_t *row)
 {
@@ -96,7 +95,7 @@ void aff_clickcap_admit(int64_t program_id, const aff_caps *caps, int64_t affili
         int64_t row = 0;
         if (!applies(c, affiliate_id, &row))
             continue;
-        slot *s = find(key_of(program_id, row, c->period, aff_period_start(&periods[c->period], now_ms)), 1);
+        slot *s = find(key_of(program_id, row, c->period, aff_cap_period_start(caps, c->period, now_ms)), 1);
         if (s == NULL)
             continue; /* full table: fail open */
         int64_t before = atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
@@ -172,8 +171,8 @@ int aff_clickcap_seed(aff_store *st, int64_t program_id, const aff_caps *caps, i
             }
         if (!wanted)
             continue;
-        seed x = {program_id, period, aff_period_start(&periods[period], now_ms), 0, per_affiliate};
-        int rc = aff_store_affiliate_rates(st, program_id, x.start / AFF_MS_PER_DAY, now_ms / AFF_MS_PER_DAY, seed_row,
+        seed x = {program_id, period, aff_cap_period_start(caps, period, now_ms), 0, per_affiliate};
+        int rc = aff_store_affiliate_rates_hours(st, program_id, x.start / AFF_MS_PER_HOUR, now_ms / AFF_MS_PER_HOUR, seed_row,
                                            &x);
         if (rc != 0)
             return rc;

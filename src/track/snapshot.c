@@ -3,6 +3,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -69,6 +70,7 @@ static int add_program(void *ud, const aff_program_row *r)
         aff_screen_defaults(&t.screening); /* so were screening settings */
     if (aff_caps_parse(r->caps, &t.caps, NULL, 0, NULL) != 0)
         memset(&t.caps, 0, sizeof(t.caps)); /* and caps */
+    snprintf(t.caps.time_zone, sizeof(t.caps.time_zone), "%s", r->time_zone);
     return put_program(ud, &t);
 }
 

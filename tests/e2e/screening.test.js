@@ -191,6 +191,18 @@ describe('conversion screening', () => {
     }
   });
 
+  it('caps count days in the program\'s time zone', async () => {
+    const bad = await srv.api('POST', '/v1/programs', { body: { name: 'tz', currency: 'USD', destination_url: 'https://shop.example.com/', time_zone: 'Mars/Base' } });
+    h.expectError(bad, 422, 'invalid_argument', 'time_zone');
+    const p = await h.createProgram(srv, { time_zone: 'Asia/Tokyo', caps: [{ metric: 'conversions', period: 'day', limit: 5 }] });
+    assert.equal(p.time_zone, 'Asia/Tokyo');
+    const u = await srv.api('GET', `/v1/programs/${p.id}/caps`);
+    const DAY = 86400000; const TOKYO = 9 * 3600000; // no DST in Tokyo
+    const now = Date.now();
+    const expected = Math.floor((now + TOKYO) / DAY) * DAY - TOKYO;
+    assert.equal(Date.parse(u.json.data[0].period_start), expected, 'the local midnight in Tokyo');
+  });
+
   it('afftrack verify reports ok', async () => {
     const v = h.runVerify(srv.dataDir);
     assert.equal(v.status, 0, `verify: ${v.stdout} ${v.stderr}`);
