@@ -311,7 +311,7 @@ export function Conversions() {
   const cat = useCatalog(0, { links: true });
   const [f, setF] = useState({ program_id: '', affiliate_id: '', status: '' });
   return html`<${Page} title="Conversions">
-    <${Filters} cat=${cat} value=${f} onChange=${setF} statuses=${['pending', 'approved', 'rejected', 'reversed']} />
+    <${Filters} cat=${cat} value=${f} onChange=${setF} statuses=${['pending', 'held', 'approved', 'rejected', 'reversed']} />
     <${PagedTable} path="/v1/conversions" params=${f} label="conversions" empty="No conversions match."
       columns=${[
         { label: 'ID', key: 'id', num: true },
