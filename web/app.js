@@ -8,8 +8,11 @@ import { api, get, setCsrf, setSignedOutHandler } from './api.js';
 import { html } from './ui.js';
 import { SignIn } from './pages/signin.js';
 import { SignUp } from './pages/signup.js';
-import { Affiliates, Clicks, Commissions, Conversions, Coupons, Links, Overview, Payouts, Programs } from './pages/admin.js';
-import { PortalCommissions, PortalCoupons, PortalLinks, PortalOverview, PortalPayouts } from './pages/portal.js';
+import { Affiliates, Clicks, Conversions, Coupons, Links, Overview, Programs } from './pages/admin.js';
+import { Commissions, Payouts } from './pages/money.js';
+import { Review } from './pages/review.js';
+import { ProgramSettings } from './pages/settings.js';
+import { PortalCommissions, PortalConversions, PortalCoupons, PortalLinks, PortalOverview, PortalPayouts } from './pages/portal.js';
 
 const ADMIN_ROUTES = [
   { path: '/', label: 'Overview', page: Overview },
@@ -19,13 +22,17 @@ const ADMIN_ROUTES = [
   { path: '/coupons', label: 'Coupons', page: Coupons },
   { path: '/clicks', label: 'Clicks', page: Clicks },
   { path: '/conversions', label: 'Conversions', page: Conversions },
+  { path: '/review', label: 'Review', page: Review },
   { path: '/commissions', label: 'Commissions', page: Commissions },
   { path: '/payouts', label: 'Payouts', page: Payouts },
+  // not in the menu: reached from a row of its parent's page
+  { path: '/program', label: 'Program', page: ProgramSettings, parent: '/programs' },
 ];
 const PORTAL_ROUTES = [
   { path: '/', label: 'Overview', page: PortalOverview },
   { path: '/links', label: 'Links', page: PortalLinks },
   { path: '/coupons', label: 'Coupons', page: PortalCoupons },
+  { path: '/conversions', label: 'Conversions', page: PortalConversions },
   { path: '/commissions', label: 'Commissions', page: PortalCommissions },
   { path: '/payouts', label: 'Payouts', page: PortalPayouts },
 ];
@@ -79,8 +86,10 @@ function App() {
       <a class="brand" href="#/"><img src="/assets/favicon.svg" alt="" width="24" height="24" /> afftrack
         <span class="muted">${portal ? 'partner portal' : 'dashboard'}</span></a>
       <nav class="nav" aria-label="main">
-        ${routes.map((r) => html`<a href=${`#${r.path}`} class=${r === route ? 'active' : ''}
-            aria-current=${r === route ? 'page' : undefined}>${r.label}</a>`)}
+        ${routes.filter((r) => !r.parent).map((r) => {
+          const on = r === route || r.path === route.parent;
+          return html`<a href=${`#${r.path}`} class=${on ? 'active' : ''} aria-current=${on ? 'page' : undefined}>${r.label}</a>`;
+        })}
       </nav>
       <div class="user">
         <span class="muted" title=${session.user.email}>${session.user.email}</span>

@@ -23,15 +23,18 @@ export function Page({ title, actions, children }) {
   </section>`;
 }
 
-export function Field({ label, name, value, onInput, type = 'text', required, placeholder, hint, error, options, autocomplete }) {
+export function Field({ label, name, value, onInput, type = 'text', required, placeholder, hint, error, options, autocomplete, rows, wide }) {
   const id = `f-${name}`;
   const input = options
     ? html`<select id=${id} name=${name} value=${value} onChange=${(e) => onInput(e.target.value)}>
         ${options.map((o) => html`<option value=${o.value}>${o.label}</option>`)}</select>`
+    : rows
+    ? html`<textarea id=${id} name=${name} rows=${rows} value=${value} placeholder=${placeholder} spellcheck="false"
+        aria-invalid=${error ? 'true' : undefined} onInput=${(e) => onInput(e.target.value)}></textarea>`
     : html`<input id=${id} name=${name} type=${type} value=${value} required=${required} placeholder=${placeholder}
         autocomplete=${autocomplete} aria-invalid=${error ? 'true' : undefined}
         onInput=${(e) => onInput(e.target.value)} />`;
-  return html`<label class="field" for=${id}><span>${label}${required ? ' *' : ''}</span>${input}
+  return html`<label class=${wide ? 'field wide' : 'field'} for=${id}><span>${label}${required ? ' *' : ''}</span>${input}
     ${error ? html`<small class="field-error">${error}</small>` : hint ? html`<small>${hint}</small>` : null}</label>`;
 }
 
@@ -117,8 +120,36 @@ function ExportCsv({ path, params, rowKey, filename }) {
     ${error ? html`<span class="field-error">${error.message}</span>` : null}</span>`;
 }
 
-/** A table over a list endpoint with server-side paging: `after` the last id of the page. */
-export function PagedTable({ path, params, columns, empty, reload = 0, pageSize = 25, rowKey = 'id', label }) {
+/** The checkbox column of a table whose rows can be chosen for a bulk action:
+ * selection = {selected: Set of row keys, set(Set), can(row) -> bool}. */
+function selectColumn(selection, rows, keyOf) {
+  const can = rows.filter((r) => !selection.can || selection.can(r));
+  const all = can.length > 0 && can.every((r) => selection.selected.has(keyOf(r)));
+  const toggle = (r) => {
+    const next = new Set(selection.selected);
+    if (next.has(keyOf(r))) next.delete(keyOf(r)); else next.add(keyOf(r));
+    selection.set(next);
+  };
+  const toggleAll = () => {
+    const next = new Set(selection.selected);
+    can.forEach((r) => (all ? next.delete(keyOf(r)) : next.add(keyOf(r))));
+    selection.set(next);
+  };
+  return {
+    label: 'Select',
+    cls: 'select',
+    head: html`<input type="checkbox" aria-label="select every row of this page" checked=${all}
+      disabled=${can.length === 0} onChange=${toggleAll} />`,
+    render: (r) => (!selection.can || selection.can(r)
+      ? html`<input type="checkbox" name="select" value=${String(keyOf(r))} aria-label=${`select ${keyOf(r)}`}
+          checked=${selection.selected.has(keyOf(r))} onChange=${() => toggle(r)} />`
+      : null),
+  };
+}
+
+/** A table over a list endpoint with server-side paging: `after` the last id of the page.
+ * With `selection` (see selectColumn) the rows get checkboxes. */
+export function PagedTable({ path, params, columns, empty, reload = 0, pageSize = 25, rowKey = 'id', label, selection }) {
   const [cursors, setCursors] = useState([null]);
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
@@ -136,14 +167,16 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
   if (error) return html`<${Banner} error=${error} />`;
   if (!page) return html`<p class="muted">Loading…</p>`;
   const rows = page.data;
+  const keyOf = typeof rowKey === 'function' ? rowKey : (r) => r[rowKey];
+  if (selection) columns = [selectColumn(selection, rows, keyOf), ...columns];
   const paged = cursors.length > 1 || page.has_more;
   const settled = (page.number || 1) === cursors.length; /* the page shown is the one asked for */
   return html`<div class="table-wrap card">
     ${rows.length === 0 && cursors.length === 1
       ? html`<p class="empty">${empty || 'Nothing here yet.'}</p>`
       : html`<table aria-label=${label}>
-          <thead><tr>${columns.map((c) => html`<th class=${c.num ? 'num' : ''} scope="col">${c.label}</th>`)}</tr></thead>
-          <tbody>${rows.map((r) => html`<tr key=${r[rowKey]}>
+          <thead><tr>${columns.map((c) => html`<th class=${c.num ? 'num' : c.cls === 'select' ? 'select' : ''} scope="col">${c.head || c.label}</th>`)}</tr></thead>
+          <tbody>${rows.map((r) => html`<tr key=${keyOf(r)}>
             ${columns.map((c) => html`<td class=${c.num ? 'num' : c.cls || ''} data-label=${c.label}>
               ${c.render ? c.render(r) : r[c.key] ?? '—'}</td>`)}</tr>`)}</tbody>
         </table>`}
@@ -155,6 +188,23 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
         onClick=${() => setCursors([...cursors, rows[rows.length - 1][rowKey]])}>Next →</button>` : html`<span></span>`}
     </nav>`}
   </div>`;
+}
+
+/** A table of rows already loaded (a short list that does not page). */
+export function Table({ rows, columns, label, empty, title }) {
+  return html`<div class="table-wrap card">
+    ${title ? html`<h2>${title}</h2>` : null}
+    ${rows.length === 0 ? html`<p class="empty">${empty || 'Nothing here yet.'}</p>` : html`<table aria-label=${label}>
+      <thead><tr>${columns.map((c) => html`<th class=${c.num ? 'num' : ''} scope="col">${c.label}</th>`)}</tr></thead>
+      <tbody>${rows.map((r) => html`<tr>${columns.map((c) => html`<td class=${c.num ? 'num' : c.cls || ''} data-label=${c.label}>
+        ${c.render ? c.render(r) : r[c.key] ?? '—'}</td>`)}</tr>`)}</tbody>
+    </table>`}
+  </div>`;
+}
+
+/** A status as a coloured pill. */
+export function Pill({ status, children }) {
+  return html`<span class=${`pill ${status}`}>${children || status}</span>`;
 }
 
 export function Kpis({ items }) {

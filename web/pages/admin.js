@@ -1,11 +1,13 @@
 // admin.js - the merchant's dashboard: overview, programs, affiliates (and their portal
-// logins), links, conversions, commissions and payouts, over the admin API.
+// logins), links, coupons, clicks and conversions, over the admin API. Review is in
+// review.js, commissions and payouts in money.js, a program's settings in settings.js.
 import { useState } from '../vendor/hooks.mjs';
 import { api, post } from '../api.js';
 import { html, Banner, CopyButton, CreateForm, Field, Page, PagedTable, SafeLink } from '../ui.js';
-import { dateTime, exponent, money } from '../format.js';
+import { dateTime, money } from '../format.js';
 import { Stats } from './stats.js';
 import { useCatalog } from './catalog.js';
+import { EditAffiliate, toMinor } from './settings.js';
 
 export function Overview() {
   const cat = useCatalog(0, { links: true });
@@ -29,14 +31,6 @@ export function Overview() {
       { group: 'link', label: 'Top links', column: 'Link', name: (r) => cat.linkCode(r.link_id) },
     ]} />` : html`<p class="muted">Loading…</p>`}
   </${Page}>`;
-}
-
-/** Minor units from a decimal string in the currency's exponent ("49.90" -> 4990). */
-function toMinor(text, currency) {
-  const e = exponent(currency || 'USD');
-  const m = String(text).trim().match(/^(\d+)(?:\.(\d+))?$/);
-  if (!m || (m[2] || '').length > e) return NaN;
-  return Number(m[1]) * 10 ** e + Number((m[2] || '').padEnd(e, '0') || 0);
 }
 
 /** The server-to-server postback URL a merchant's system calls for each order, with the
@@ -128,8 +122,9 @@ export function Programs() {
         { label: 'Cookie', render: (p) => `${p.cookie_days} d` },
         { label: 'Postback', render: (p) => html`<${CopyButton} text=${postbackUrl(p)} label="Copy URL" />` },
         { label: 'Created', render: (p) => dateTime(p.created_at) },
-        { label: 'Action', render: (p) => html`<button type="button" class="secondary small"
-            onClick=${() => { setSaved(null); setEditing(p); }}>Edit</button>` },
+        { label: 'Action', render: (p) => html`<span class="row-actions"><button type="button" class="secondary small"
+            onClick=${() => { setSaved(null); setEditing(p); }}>Edit</button>
+            <a class="button secondary small" href=${`#/program?id=${p.id}`}>Settings</a></span>` },
       ]} />
   </${Page}>`;
 }
@@ -139,6 +134,8 @@ export function Affiliates() {
   const [created, setCreated] = useState(null);
   const [login, setLogin] = useState(null);
   const [actionError, setActionError] = useState(null);
+  const [editing, setEditing] = useState(null);
+  const [saved, setSaved] = useState(null);
   const cat = useCatalog(reload);
   async function submit(v) {
     const a = await post('/v1/affiliates', { name: v.name, email: v.email.trim(), status: v.status });
@@ -166,14 +163,21 @@ export function Affiliates() {
     ${created ? html`<${Banner} kind="success">Affiliate “${created.name}” created. API key (shown once):
         <code class="secret">${created.api_key}</code> <${CopyButton} text=${created.api_key} /></${Banner}>` : null}
     ${login ? html`<${Banner} kind="success">Portal login ${login.email} created for ${cat.affiliateName(login.affiliate_id)}.</${Banner}>` : null}
+    ${editing ? html`<${EditAffiliate} key=${editing.id} affiliate=${editing} affiliates=${cat.affiliates}
+        onCancel=${() => setEditing(null)} onDone=${(a) => { setEditing(null); setSaved(a); setReload(reload + 1); }} />` : null}
+    ${saved ? html`<${Banner} kind="success">Affiliate “${saved.name}” saved.</${Banner}>` : null}
     <${PagedTable} path="/v1/affiliates" reload=${reload} label="affiliates" empty="No affiliates yet."
       columns=${[
         { label: 'ID', key: 'id', num: true },
         { label: 'Name', cls: 'name', render: (a) => a.name },
         { label: 'Email', cls: 'name', render: (a) => a.email },
         { label: 'Status', render: (a) => html`<span class=${`pill ${a.status}`}>${a.status}</span>` },
+        { label: 'Group', render: (a) => a.group || '—' },
+        { label: 'Parent', cls: 'name', render: (a) => (a.parent_id ? cat.affiliateName(a.parent_id) : '—') },
+        { label: 'Payout to', cls: 'name', render: (a) => (a.payout_method ? `${a.payout_method}: ${a.payout_account || a.email}` : '—') },
         { label: 'Created', render: (a) => dateTime(a.created_at) },
-        { label: 'Action', render: (a) => html`<${StatusButton} affiliate=${a} onDone=${() => setReload(reload + 1)} onError=${setActionError} />` },
+        { label: 'Action', render: (a) => html`<span class="row-actions"><${StatusButton} affiliate=${a} onDone=${() => setReload(reload + 1)} onError=${setActionError} />
+          <button type="button" class="secondary small" onClick=${() => { setSaved(null); setEditing(a); }}>Edit</button></span>` },
       ]} />
     <${Banner} error=${actionError} />
   </${Page}>`;
@@ -307,7 +311,7 @@ export function Conversions() {
   const cat = useCatalog(0, { links: true });
   const [f, setF] = useState({ program_id: '', affiliate_id: '', status: '' });
   return html`<${Page} title="Conversions">
-    <${Filters} cat=${cat} value=${f} onChange=${setF} statuses=${['pending', 'approved', 'rejected', 'reversed']} />
+    <${Filters} cat=${cat} value=${f} onChange=${setF} statuses=${['pending', 'held', 'approved', 'rejected', 'reversed']} />
     <${PagedTable} path="/v1/conversions" params=${f} label="conversions" empty="No conversions match."
       columns=${[
         { label: 'ID', key: 'id', num: true },
@@ -322,38 +326,3 @@ export function Conversions() {
       ]} />
   </${Page}>`;
 }
-
-export function Commissions() {
-  const cat = useCatalog(0);
-  const [f, setF] = useState({ program_id: '', affiliate_id: '', status: '' });
-  return html`<${Page} title="Commissions">
-    <${Filters} cat=${cat} value=${f} onChange=${setF} statuses=${['pending', 'approved', 'payable', 'in_payout', 'paid', 'rejected', 'reversed']} />
-    <${PagedTable} path="/v1/commissions" params=${f} label="commissions" empty="No commission lines match."
-      columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Time', render: (l) => dateTime(l.created_at) },
-        { label: 'Affiliate', cls: 'name', render: (l) => cat.affiliateName(l.affiliate_id) },
-        { label: 'Conversion', num: true, key: 'conversion_id' },
-        { label: 'Kind', key: 'kind' },
-        { label: 'Rule', key: 'rule' },
-        { label: 'Amount', num: true, render: (l) => money(l.amount_minor, l.currency) },
-        { label: 'Status', render: (l) => html`<span class=${`pill ${l.status}`}>${l.status}</span>` },
-      ]} />
-  </${Page}>`;
-}
-
-export function Payouts() {
-  const cat = useCatalog(0);
-  return html`<${Page} title="Payouts">
-    <${PagedTable} path="/v1/payouts" label="payouts" empty="No payouts yet."
-      columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Time', render: (p) => dateTime(p.created_at) },
-        { label: 'Affiliate', cls: 'name', render: (p) => cat.affiliateName(p.affiliate_id) },
-        { label: 'Program', cls: 'name', render: (p) => cat.programName(p.program_id) },
-        { label: 'Amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
-        { label: 'Status', render: (p) => html`<span class=${`pill ${p.status}`}>${p.status}</span>` },
-      ]} />
-  </${Page}>`;
-}
-

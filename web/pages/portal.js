@@ -1,8 +1,9 @@
-// portal.js - the affiliate's own pages: stats, links with a deep-link builder, commissions
-// and payouts, over /v1/me/* only (the session can reach nothing else).
+// portal.js - the affiliate's own pages: stats, links with a deep-link builder, coupon
+// codes, conversions with their status and reason, commissions, balance and payouts,
+// over /v1/me/* only (the session can reach nothing else).
 import { useEffect, useState } from '../vendor/hooks.mjs';
 import { get } from '../api.js';
-import { html, Banner, CopyButton, Field, Page, PagedTable } from '../ui.js';
+import { html, Banner, CopyButton, Field, Kpis, Page, PagedTable, Pill } from '../ui.js';
 import { dateTime, money } from '../format.js';
 import { Stats } from './stats.js';
 
@@ -113,13 +114,64 @@ export function PortalCommissions() {
   </${Page}>`;
 }
 
+/** What reason a conversion's status has, in words an affiliate can act on. */
+function statusNote(c) {
+  if (c.status === 'held') return 'held for review by the program manager';
+  if (c.reason) return c.reason;
+  return '—';
+}
+
+export function PortalConversions() {
+  return html`<${Page} title="Your conversions">
+    <p class="muted">Sales and leads credited to you. Pending ones are approved after the program's hold; held ones wait
+      for the program manager's review.</p>
+    <${PagedTable} path="/v1/me/conversions" label="conversions" empty="No conversions yet."
+      columns=${[
+        { label: 'Time', render: (c) => dateTime(c.created_at) },
+        { label: 'Program', num: true, key: 'program_id' },
+        { label: 'Order', cls: 'name', render: (c) => c.order_id },
+        { label: 'Event', key: 'event' },
+        { label: 'Amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
+        { label: 'Earned', num: true, render: (c) => money(c.earned_minor, c.currency) },
+        { label: 'Status', render: (c) => html`<${Pill} status=${c.status} />` },
+        { label: 'Reason', cls: 'name', render: statusNote },
+      ]} />
+  </${Page}>`;
+}
+
+const BALANCE = [
+  ['pending_minor', 'Pending', 'waiting for the hold or a review'], ['approved_minor', 'Approved', 'approved, not yet payable'],
+  ['payable_minor', 'Payable', 'paid with the next payout run'], ['in_payout_minor', 'In payout', 'being paid'],
+  ['paid_minor', 'Paid', 'paid to you'],
+];
+
+/** The affiliate's balance by status, one row of cards per program (GET /v1/me/balance). */
+function Balance() {
+  const [rows, setRows] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    get('/v1/me/balance').then((r) => setRows(r.data)).catch(setError);
+  }, []);
+  if (error) return html`<${Banner} error=${error} />`;
+  if (!rows) return html`<p class="muted">Loading…</p>`;
+  if (rows.length === 0) return html`<div class="card"><p class="empty">No balance yet: it starts with your first commission.</p></div>`;
+  return html`<div class="balances">${rows.map((b) => html`<div class="balance" data-program=${b.program_id}>
+    ${rows.length > 1 ? html`<h2>Program #${b.program_id}</h2>` : null}
+    <${Kpis} items=${BALANCE.map(([k, label]) => ({ id: `balance-${k.replace('_minor', '')}`, label, value: money(b[k], b.currency) }))} />
+  </div>`)}</div>`;
+}
+
 export function PortalPayouts() {
-  return html`<${Page} title="Your payouts">
+  return html`<${Page} title="Your balance and payouts">
+    <${Balance} />
     <${PagedTable} path="/v1/me/payouts" label="payouts" empty="No payouts yet."
       columns=${[
         { label: 'Time', render: (p) => dateTime(p.created_at) },
+        { label: 'Program', num: true, key: 'program_id' },
+        { label: 'Lines', num: true, key: 'lines' },
         { label: 'Amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
-        { label: 'Status', render: (p) => html`<span class=${`pill ${p.status}`}>${p.status}</span>` },
+        { label: 'Status', render: (p) => html`<${Pill} status=${p.status} />` },
+        { label: 'Reference', cls: 'name', render: (p) => p.reference || '—' },
       ]} />
   </${Page}>`;
 }
