@@ -238,12 +238,15 @@ typedef struct aff_store_ops {
     /* Insert n clicks (multi-row statements): all or, on error, the caller rolls back. */
     int (*click_insert_many)(aff_store *st, const aff_click_row *const *rows, size_t n);
     int (*click_get)(aff_store *st, const char *click_id, aff_click_row *row);
+    /* Filtered by link or affiliate, finds the clicks counted in the hourly rollups under
+     * the hour of their time, which the writer does for every click in the same
+     * transaction (track/click.c; `afftrack verify` checks raw = rollups), and relies on
+     * a click id's time prefix being its ts_ms (core/id.h). */
     int (*click_list)(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud);
     /* The time of the last unique click of (link, fingerprint): AFF_ENOTFOUND if none. */
     int (*click_seen_get)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t *unique_ms);
     /* Remember now_ms as the last unique click of (link, fingerprint), without reading. */
     int (*click_seen_put)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms);
-
 
     int (*conversion_find)(aff_store *st, int64_t program_id, const char *event, const char *order_id,
                            aff_conversion_row *row);
@@ -277,6 +280,11 @@ enum { AFF_STORE_WRITER = 0, AFF_STORE_READER = 1 };
 /* Open (creating and migrating when role is AFF_STORE_WRITER) the SQLite store in
  * directory dir. synchronous_full selects fsync on every commit (see config). */
 int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_store **out);
+
+/* SQLite only, for tests and diagnosis: the query plan (EXPLAIN QUERY PLAN, one step a
+ * line) of the last list or report statement this connection ran, in out. AFF_ENOTFOUND
+ * before any, AFF_ETOOBIG when cap is too small. Does not block on other connections. */
+int aff_store_sqlite_last_plan(aff_store *st, char *out, size_t cap);
 
 /* The only entry points: one line each. */
 static inline void aff_store_close(aff_store *st) { st->ops->close(st); }
