@@ -247,7 +247,13 @@ typedef struct aff_store_ops {
     int (*click_seen_get)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t *unique_ms);
     /* Remember now_ms as the last unique click of (link, fingerprint), without reading. */
     int (*click_seen_put)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms);
-
+    /* One bounded step of a sweep over click_seen in key order: of the next max_rows
+     * rows after the cursor (*link_id, *fingerprint), delete those whose last unique
+     * click is before before_ms, and move the cursor past them. At the end of the table
+     * the cursor returns to the start ({INT64_MIN, INT64_MIN}, also the first cursor).
+     * *deleted: the rows deleted. Runs in the caller's transaction. */
+    int (*click_seen_prune)(aff_store *st, int64_t *link_id, int64_t *fingerprint, int max_rows, int64_t before_ms,
+                            int64_t *deleted);
     int (*conversion_find)(aff_store *st, int64_t program_id, const char *event, const char *order_id,
                            aff_conversion_row *row);
     int (*conversion_insert)(aff_store *st, aff_conversion_row *row);
@@ -323,6 +329,7 @@ static inline int aff_store_click_seen_get(aff_store *st, int64_t link, uint64_t
 static inline int aff_store_click_get(aff_store *st, const char *id, aff_click_row *r) { return st->ops->click_get(st, id, r); }
 static inline int aff_store_click_list(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud) { return st->ops->click_list(st, q, cb, ud); }
 static inline int aff_store_click_seen_put(aff_store *st, int64_t link, uint64_t fp, int64_t now) { return st->ops->click_seen_put(st, link, fp, now); }
+static inline int aff_store_click_seen_prune(aff_store *st, int64_t *link, int64_t *fp, int max, int64_t before, int64_t *deleted) { return st->ops->click_seen_prune(st, link, fp, max, before, deleted); }
 static inline int aff_store_conversion_find(aff_store *st, int64_t pid, const char *ev, const char *oid, aff_conversion_row *r) { return st->ops->conversion_find(st, pid, ev, oid, r); }
 static inline int aff_store_conversion_insert(aff_store *st, aff_conversion_row *r) { return st->ops->conversion_insert(st, r); }
 static inline int aff_store_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r) { return st->ops->conversion_get(st, id, r); }

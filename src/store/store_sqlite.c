@@ -126,6 +126,7 @@ enum {
     S_LINK_INSERT, S_LINK_UPDATE, S_LINK_GET,
     S_COUPON_INSERT, S_COUPON_UPDATE, S_COUPON_GET,
     S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_HOURS_OF_LINK, S_CLICK_HOURS_OF_AFFILIATE, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
+    S_CLICK_SEEN_EDGE, S_CLICK_SEEN_PRUNE,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
     S_LEDGER_INSERT,
@@ -178,6 +179,12 @@ static const char *const sql[S_COUNT] = {
     [S_CLICK_SEEN_GET] = "SELECT unique_ms FROM click_seen WHERE link_id = ?1 AND fp = ?2",
     [S_CLICK_SEEN_PUT] = "INSERT INTO click_seen(link_id, fp, unique_ms) VALUES(?1,?2,?3)"
                          " ON CONFLICT(link_id, fp) DO UPDATE SET unique_ms = excluded.unique_ms",
+    /* The pruning sweep: the key max_rows rows on from the cursor, then the expired rows
+     * up to it, both through the primary key. */
+    [S_CLICK_SEEN_EDGE] = "SELECT link_id, fp FROM click_seen WHERE (link_id, fp) > (?1, ?2) ORDER BY link_id, fp"
+                          " LIMIT 1 OFFSET ?3",
+    [S_CLICK_SEEN_PRUNE] = "DELETE FROM click_seen WHERE (link_id, fp) > (?1, ?2) AND (link_id, fp) <= (?3, ?4)"
+                           " AND unique_ms < ?5",
     [S_CONV_FIND] = "SELECT " CONV_COLS " WHERE program_id = ?1 AND event = ?2 AND order_id = ?3",
     [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
                       " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
@@ -1199,6 +1206,38 @@ static int sq_click_seen_put(aff_store *st, int64_t link_id, uint64_t fp, int64_
     return exec_stmt(q);
 }
 
+static int sq_click_seen_prune(aff_store *st, int64_t *link_id, int64_t *fp, int max_rows, int64_t before_ms,
+                               int64_t *deleted)
+{
+    sqlite3_stmt *q = stmt(st, S_CLICK_SEEN_EDGE);
+    int64_t end_link = INT64_MAX, end_fp = INT64_MAX;
+    int rc = 0, more;
+    *deleted = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, *link_id);
+    sqlite3_bind_int64(q, 2, *fp);
+    sqlite3_bind_int(q, 3, max_rows > 1 ? max_rows - 1 : 0);
+    if ((more = step_row(q, &rc)) != 0) {
+        end_link = col_i64(q, 0);
+        end_fp = col_i64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (rc != 0 || (q = stmt(st, S_CLICK_SEEN_PRUNE)) == NULL)
+        return rc != 0 ? rc : AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, *link_id);
+    sqlite3_bind_int64(q, 2, *fp);
+    sqlite3_bind_int64(q, 3, end_link);
+    sqlite3_bind_int64(q, 4, end_fp);
+    sqlite3_bind_int64(q, 5, before_ms);
+    if ((rc = exec_stmt(q)) != 0)
+        return rc;
+    *deleted = sqlite3_changes64(impl(st)->db);
+    *link_id = more ? end_link : INT64_MIN; /* past the end: start over */
+    *fp = more ? end_fp : INT64_MIN;
+    return 0;
+}
+
 /* ---- conversions and customers --------------------------------------------------- */
 
 static void read_conversion(sqlite3_stmt *q, void *v)
@@ -1605,7 +1644,7 @@ static const aff_store_ops sqlite_ops = {
     .coupon_insert = sq_coupon_insert, .coupon_update = sq_coupon_update, .coupon_get = sq_coupon_get,
     .coupon_list = sq_coupon_list,
     .click_insert = sq_click_insert, .click_insert_many = sq_click_insert_many, .click_seen_get = sq_click_seen_get, .click_get = sq_click_get, .click_list = sq_click_list,
-    .click_seen_put = sq_click_seen_put,
+    .click_seen_put = sq_click_seen_put, .click_seen_prune = sq_click_seen_prune,
     .conversion_find = sq_conversion_find, .conversion_insert = sq_conversion_insert,
     .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,
     .conversion_set_refund = sq_conversion_set_refund,

@@ -194,12 +194,16 @@ int aff_generate(aff_ctx *ctx, const aff_generate_opts *o, aff_generate_stats *o
         int64_t n = o->clicks - done < BATCH ? o->clicks - done : BATCH;
         if ((rc = aff_store_begin(ctx->st)) != 0)
             break;
+        int64_t ts = now - span, pruned;
         for (int64_t i = 0; i < n && rc == 0; i++) {
-            int64_t ts = now - span + (span * (done + i)) / (o->clicks > 0 ? o->clicks : 1);
+            ts = now - span + (span * (done + i)) / (o->clicks > 0 ? o->clicks : 1);
             rc = one_click(&g, ts, row, in, res, o, &out->conversions);
             if (rc == 0)
                 rc = aff_rollup_job_keep(ctx->rollups);
         }
+        /* As the writer does, against the generated clock (track/seen.h). */
+        if (rc == 0)
+            rc = aff_seen_prune(ctx->seen, ctx->st, ts, &pruned);
         if (rc == 0 && (rc = aff_rollup_flush(ctx->rollups, ctx->st)) == 0)
             rc = aff_store_commit(ctx->st);
         aff_seen_batch_end(ctx->seen, rc == 0);

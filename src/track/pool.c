@@ -114,7 +114,8 @@ static struct {
     pthread_t thread;
     aff_ctx ctx;
     int started;
-    _Atomic uint64_t batches, jobs, commit_failures;
+    int64_t last_prune_ms;
+    _Atomic uint64_t batches, jobs, commit_failures, seen_pruned;
 } W;
 
 static void complete_all(aff_job *list)
@@ -231,13 +232,38 @@ static void apply_batch(aff_job *batch, size_t n)
     complete_all(batch);
 }
 
+/* One step of pruning the uniqueness window's table (track/seen.h), at most every
+ * AFF_SEEN_PRUNE_EVERY_MS, in a transaction of its own after a batch was answered, so
+ * that it never holds up a click's commit. A failure is logged and the sweep retried. */
+static void prune_seen(void)
+{
+    aff_ctx *ctx = &W.ctx;
+    int64_t now = aff_clock_now_ms(), deleted = 0;
+    if (ctx->seen == NULL || now - W.last_prune_ms < AFF_SEEN_PRUNE_EVERY_MS)
+        return;
+    W.last_prune_ms = now;
+    int rc = aff_store_begin(ctx->st);
+    if (rc == 0)
+        rc = aff_seen_prune(ctx->seen, ctx->st, now, &deleted);
+    if (rc == 0)
+        rc = aff_store_commit(ctx->st);
+    if (rc != 0) {
+        aff_store_rollback(ctx->st);
+        AFF_LOG(AFF_LOG_WARN, "writer: pruning click_seen failed: %s", aff_strerror(rc));
+        return;
+    }
+    atomic_fetch_add(&W.seen_pruned, (uint64_t)deleted);
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
     size_t n;
     aff_job *batch;
-    while ((batch = queue_take(&W.q, (size_t)W.ctx.cfg->max_batch, W.ctx.cfg->group_commit_ms, &n)) != NULL)
+    while ((batch = queue_take(&W.q, (size_t)W.ctx.cfg->max_batch, W.ctx.cfg->group_commit_ms, &n)) != NULL) {
         apply_batch(batch, n);
+        prune_seen();
+    }
     return NULL;
 }
 
@@ -313,6 +339,7 @@ void aff_writer_stats(aff_pool_stats *out)
     out->batches = atomic_load(&W.batches);
     out->jobs = atomic_load(&W.jobs);
     out->commit_failures = atomic_load(&W.commit_failures);
+    out->seen_pruned = atomic_load(&W.seen_pruned);
     pthread_mutex_lock(&W.q.mu);
     out->queue_depth = W.q.depth;
     pthread_mutex_unlock(&W.q.mu);
