@@ -1,6 +1,7 @@
 /* pool.c - the writer thread (group commit) and the reader threads; see pool.h. */
 #include "track/pool.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -202,6 +203,15 @@ static int run_batch(aff_job *batch, int safe)
     return rc;
 }
 
+/* After a full snapshot build: the scan filled the page cache (up to cache_size) with
+ * catalog pages that the writer will not read again soon. Give them back, and the heap's
+ * free pages to the system. */
+static void release_scan_memory(aff_store *st)
+{
+    aff_store_release_memory(st);
+    malloc_trim(0);
+}
+
 /* Apply one batch; see the lifecycle in pool.h. */
 static void apply_batch(aff_job *batch, size_t n)
 {
@@ -222,6 +232,8 @@ static void apply_batch(aff_job *batch, size_t n)
                       : aff_snapshot_update(ctx->st, aff_snapshot_current(), ctx->changes, (size_t)ctx->catalog_changed, &s);
         if (brc == 0)
             aff_snapshot_publish(s);
+        if (brc == 0 && ctx->catalog_changed > AFF_CATALOG_LOG_MAX)
+            release_scan_memory(ctx->st);
         else
             AFF_LOG(AFF_LOG_ERROR, "writer: snapshot rebuild failed: %s", aff_strerror(brc));
     } else {
@@ -278,6 +290,7 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
         return rc;
     }
     aff_snapshot_publish(s);
+    release_scan_memory(W.ctx.st);
     W.ctx.cfg = cfg;
     W.ctx.key = key;
     W.ctx.rollups = aff_rollups_new();
