@@ -208,6 +208,11 @@ typedef struct aff_store_ops {
     /* Give back the memory of cached pages no statement holds (after a full scan that
      * filled the cache with pages the connection will not need soon). */
     void (*release_memory)(aff_store *st);
+    /* on: bulk loading (synthetic data, `afftrack generate`): commits are not synced to
+     * disk and checkpoints are rarer; an application crash loses nothing committed, a
+     * machine crash may lose or damage the store. off: back to the durability the store
+     * was opened with. */
+    int (*bulk_load)(aff_store *st, int on);
 
     int (*meta_get)(aff_store *st, const char *key, void *buf, size_t cap, size_t *len);
     int (*meta_put)(aff_store *st, const char *key, const void *data, size_t len);
@@ -305,6 +310,7 @@ static inline int aff_store_release(aff_store *st) { return st->ops->release(st)
 static inline int aff_store_rollback_to(aff_store *st) { return st->ops->rollback_to(st); }
 static inline int64_t aff_store_changes(aff_store *st) { return st->ops->changes(st); }
 static inline void aff_store_release_memory(aff_store *st) { st->ops->release_memory(st); }
+static inline int aff_store_bulk_load(aff_store *st, int on) { return st->ops->bulk_load(st, on); }
 static inline int aff_store_meta_get(aff_store *st, const char *k, void *b, size_t c, size_t *l) { return st->ops->meta_get(st, k, b, c, l); }
 static inline int aff_store_meta_put(aff_store *st, const char *k, const void *d, size_t l) { return st->ops->meta_put(st, k, d, l); }
 static inline int aff_store_program_insert(aff_store *st, aff_program_row *r) { return st->ops->program_insert(st, r); }

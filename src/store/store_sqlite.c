@@ -294,6 +294,7 @@ typedef struct sqlite_store {
     int nlast;
     sqlite3_stmt *click_many; /* INSERT of CLICK_MANY rows */
     int reader;
+    int synchronous_full; /* as opened (sq_bulk_load restores it) */
     ua_cache uas;
 } sqlite_store;
 
@@ -507,6 +508,15 @@ static int64_t sq_changes(aff_store *st)
 static void sq_release_memory(aff_store *st)
 {
     sqlite3_db_release_memory(impl(st)->db);
+}
+
+static int sq_bulk_load(aff_store *st, int on)
+{
+    sqlite_store *s = impl(st);
+    char text[128];
+    snprintf(text, sizeof(text), "PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=%d",
+             on ? "OFF" : s->synchronous_full ? "FULL" : "NORMAL", on ? 16384 : 1000);
+    return sqlite3_exec(s->db, text, NULL, NULL, NULL) == SQLITE_OK ? 0 : AFF_ESTORE;
 }
 
 static int sq_rollback(aff_store *st)
@@ -1645,7 +1655,7 @@ static void sq_close(aff_store *st)
 static const aff_store_ops sqlite_ops = {
     .close = sq_close, .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
     .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to, .changes = sq_changes,
-    .release_memory = sq_release_memory,
+    .release_memory = sq_release_memory, .bulk_load = sq_bulk_load,
     .meta_get = sq_meta_get, .meta_put = sq_meta_put,
     .program_insert = sq_program_insert, .program_update = sq_program_update, .program_get = sq_program_get,
     .program_list = sq_program_list, .plan_insert = sq_plan_insert,
@@ -1706,6 +1716,7 @@ int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_s
         return AFF_ENOMEM;
     s->base.ops = &sqlite_ops;
     s->reader = role == AFF_STORE_READER;
+    s->synchronous_full = synchronous_full;
     int flags = SQLITE_OPEN_NOMUTEX | (role == AFF_STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                                                 : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
