@@ -94,8 +94,6 @@ static const char *const migrations[] = {
     "CREATE INDEX ledger_program ON ledger(program_id, id);"
     "CREATE INDEX payout_program ON payout(program_id, id);"
     "CREATE INDEX payout_affiliate ON payout(affiliate_id, id);"
-    "CREATE INDEX stats_hourly_affiliate ON stats_hourly(affiliate_id, hour);"
-    "CREATE INDEX stats_hourly_link ON stats_hourly(link_id, hour);"
     "CREATE INDEX stats_daily_affiliate ON stats_daily(affiliate_id, day);"
     "CREATE INDEX stats_daily_link ON stats_daily(link_id, day);",
 };
@@ -117,6 +115,12 @@ static const char *const migrations[] = {
     "id, conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule, plan_version, status, payout_id," \
     " created_ms FROM ledger"
 
+#define CLICK_HOURS(col)                                                                                         \
+    "WITH h(n) AS (VALUES(0),(1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(11),(12),(13),(14),(15),(16),(17),(18),(19),"  \
+    "(20),(21),(22),(23)) SELECT h.n FROM stats_daily d INDEXED BY stats_daily_" col " CROSS JOIN h"                  \
+    " CROSS JOIN stats_hourly s WHERE d." col "_id = ?1 AND d.day = ?2 AND s.hour = d.day * 24 + h.n"                  \
+    " AND s.program_id = d.program_id AND s.affiliate_id = d.affiliate_id AND s.link_id = d.link_id AND s.clicks > 0"
+
 enum {
     S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_META_GET, S_META_PUT,
@@ -125,7 +129,8 @@ enum {
     S_KEY_INSERT, S_KEY_COUNT, S_KEY_LIST,
     S_LINK_INSERT, S_LINK_UPDATE, S_LINK_GET,
     S_COUPON_INSERT, S_COUPON_UPDATE, S_COUPON_GET,
-    S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_HOURS_OF_LINK, S_CLICK_HOURS_OF_AFFILIATE, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
+    S_CLICK_INSERT, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
+    S_CLICK_DAYS_OF_LINK, S_CLICK_DAYS_OF_AFFILIATE, S_CLICK_HOURS_OF_LINK, S_CLICK_HOURS_OF_AFFILIATE,
     S_CLICK_SEEN_EDGE, S_CLICK_SEEN_PRUNE,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
@@ -169,11 +174,16 @@ static const char *const sql[S_COUNT] = {
                        " sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
                        "?13,?14,?15)",
     [S_CLICK_GET] = "SELECT " CLICK_COLS " WHERE c.click_id = ?1",
-    /* The first hour from ?2 on with clicks of a link or an affiliate (sq_click_list). */
-    [S_CLICK_HOURS_OF_LINK] = "SELECT hour FROM stats_hourly WHERE link_id = ?1 AND hour >= ?2 AND clicks > 0"
-                              " ORDER BY hour LIMIT 1",
-    [S_CLICK_HOURS_OF_AFFILIATE] = "SELECT hour FROM stats_hourly WHERE affiliate_id = ?1 AND hour >= ?2"
-                                   " AND clicks > 0 ORDER BY hour LIMIT 1",
+    /* sq_click_list: the first day from ?2 on with clicks of a link or an affiliate, then
+     * the hours (0..23, repeated per link) of day ?2 with such clicks: for each of the
+     * day's rollup rows of the link or affiliate, 24 primary-key lookups of its hourly
+     * rows (CROSS JOIN keeps that order). */
+    [S_CLICK_DAYS_OF_LINK] = "SELECT day FROM stats_daily WHERE link_id = ?1 AND day >= ?2 AND clicks > 0"
+                             " ORDER BY day LIMIT 1",
+    [S_CLICK_DAYS_OF_AFFILIATE] = "SELECT day FROM stats_daily WHERE affiliate_id = ?1 AND day >= ?2 AND clicks > 0"
+                                  " ORDER BY day LIMIT 1",
+    [S_CLICK_HOURS_OF_LINK] = CLICK_HOURS("link"),
+    [S_CLICK_HOURS_OF_AFFILIATE] = CLICK_HOURS("affiliate"),
     [S_UA_FIND] = "SELECT id FROM user_agent WHERE ua = ?1",
     [S_UA_INSERT] = "INSERT INTO user_agent(ua) VALUES(?1)",
     [S_CLICK_SEEN_GET] = "SELECT unique_ms FROM click_seen WHERE link_id = ?1 AND fp = ?2",
@@ -290,7 +300,7 @@ typedef struct sqlite_store {
     sqlite3_stmt *stmt[S_COUNT];
     sqlite3_stmt *report_stmt[REPORT_SHAPES];
     sqlite3_stmt *list_stmt[L_COUNT][1 << LIST_FILTERS];
-    sqlite3_stmt *last_query[2]; /* the statements of the last list or report call (for tests) */
+    sqlite3_stmt *last_query[3]; /* the statements of the last list or report call (for tests) */
     int nlast;
     sqlite3_stmt *click_many; /* INSERT of CLICK_MANY rows */
     int reader;
@@ -417,7 +427,7 @@ static void note_query(sqlite_store *s, sqlite3_stmt *q, int first)
 {
     if (first)
         s->nlast = 0;
-    if (s->nlast < 2)
+    if (s->nlast < 3)
         s->last_query[s->nlast++] = q;
 }
 
@@ -1115,62 +1125,86 @@ static void hour_prefix(int64_t h, unsigned char out[6])
         out[i] = (unsigned char)(ms >> (8 * (5 - i)));
 }
 
+/* Read the clicks of hour (after the cursor `after`, when in that hour) that pass lq's
+ * filters, handing them to cb, *left at most. Sets *left to 0 when cb stops. */
+static int click_hour(aff_store *st, const aff_list_query *lq, int64_t hour, const unsigned char *after, int *left,
+                      aff_click_row *row, aff_click_cb cb, void *ud)
+{
+    unsigned char lo[6], hi[6];
+    int rc = 0;
+    hour_prefix(hour, lo);
+    hour_prefix(hour + 1, hi);
+    sqlite3_stmt *q = list_stmt(st, L_CLICKS_RANGE, lq);
+    if (q == NULL)
+        return AFF_ESTORE;
+    if (after != NULL && memcmp(after, lo, 6) >= 0)
+        sqlite3_bind_blob(q, 1, after, CLICK_ID_RAW, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(q, 1, lo, 6, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, *left);
+    sqlite3_bind_blob(q, 3, hi, 6, SQLITE_STATIC);
+    while (rc == 0 && step_row(q, &rc)) {
+        read_click(q, row);
+        (*left)--;
+        int crc = cb(ud, row);
+        if (crc != 0) {
+            rc = crc < 0 ? crc : 0;
+            *left = 0;
+            break;
+        }
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
 /* Clicks of a link or an affiliate. The click table has no index on either: an entry
  * per click at a random place in an index would cost every recorded click a b-tree
  * insert and, with small group-commit batches, about a page of WAL (measured with two
  * such indexes: +10 % writer instructions per index, generation 1.7x slower, a store
- * 1.5x bigger). Instead the hourly rollups, through their (link_id, hour) and
- * (affiliate_id, hour) indexes, name the hours that had such clicks, and the id's time
- * prefix bounds each hour's clicks in the primary key: only those hours are read. */
+ * 1.5x bigger). Instead the daily rollups, through their (link_id, day) and
+ * (affiliate_id, day) indexes, name the days that had such clicks, primary-key lookups
+ * of the hourly rollups the hours of those days, and the id's time prefix bounds each
+ * hour's clicks in the click table's primary key: only those hours are read. */
 static int click_list_by_hour(aff_store *st, const aff_list_query *lq, const unsigned char *after, aff_click_row *row,
                               aff_click_cb cb, void *ud)
 {
-    int64_t hour = 0;
+    sqlite_store *s = impl(st);
+    int64_t hour = 0, id = lq->link_id != 0 ? lq->link_id : lq->affiliate_id;
     int left = lq->limit > 0 ? lq->limit : INT32_MAX, rc = 0;
-    impl(st)->nlast = 0;
     if (after != NULL)
         for (int i = 0; i < 6; i++)
             hour = (hour << 8) | after[i];
     hour /= 3600000;
     while (left > 0 && rc == 0) {
+        sqlite3_stmt *dq = stmt(st, lq->link_id != 0 ? S_CLICK_DAYS_OF_LINK : S_CLICK_DAYS_OF_AFFILIATE);
+        if (dq == NULL)
+            return AFF_ESTORE;
+        sqlite3_bind_int64(dq, 1, id);
+        sqlite3_bind_int64(dq, 2, hour / 24);
+        int found = step_row(dq, &rc);
+        int64_t day = found ? col_i64(dq, 0) : 0;
+        sqlite3_reset(dq);
+        if (!found)
+            break;
+        if (day > hour / 24)
+            hour = day * 24;
+        uint32_t hours = 0; /* bit n: hour n of the day had such clicks */
         sqlite3_stmt *hq = stmt(st, lq->link_id != 0 ? S_CLICK_HOURS_OF_LINK : S_CLICK_HOURS_OF_AFFILIATE);
         if (hq == NULL)
             return AFF_ESTORE;
-        sqlite3_bind_int64(hq, 1, lq->link_id != 0 ? lq->link_id : lq->affiliate_id);
-        sqlite3_bind_int64(hq, 2, hour);
-        int found = step_row(hq, &rc);
-        hour = found ? col_i64(hq, 0) : 0;
+        sqlite3_bind_int64(hq, 1, id);
+        sqlite3_bind_int64(hq, 2, day);
+        while (hours != 0xffffffu && step_row(hq, &rc))
+            hours |= 1u << (col_i64(hq, 0) & 31);
         sqlite3_reset(hq);
-        if (!found) {
-            if (impl(st)->nlast == 0)
-                note_query(impl(st), hq, 0);
-            break;
+        for (int n = (int)(hour - day * 24); n < 24 && left > 0 && rc == 0; n++) {
+            if (!(hours & (1u << n)))
+                continue;
+            rc = click_hour(st, lq, day * 24 + n, after, &left, row, cb, ud);
+            note_query(s, dq, 0);
+            note_query(s, hq, 0);
         }
-        unsigned char lo[6], hi[6];
-        hour_prefix(hour, lo);
-        hour_prefix(hour + 1, hi);
-        sqlite3_stmt *q = list_stmt(st, L_CLICKS_RANGE, lq);
-        if (q == NULL)
-            return AFF_ESTORE;
-        note_query(impl(st), hq, 0);
-        if (after != NULL && memcmp(after, lo, 6) >= 0)
-            sqlite3_bind_blob(q, 1, after, CLICK_ID_RAW, SQLITE_STATIC);
-        else
-            sqlite3_bind_blob(q, 1, lo, 6, SQLITE_STATIC);
-        sqlite3_bind_int(q, 2, left);
-        sqlite3_bind_blob(q, 3, hi, 6, SQLITE_STATIC);
-        while (rc == 0 && step_row(q, &rc)) {
-            read_click(q, row);
-            left--;
-            int crc = cb(ud, row);
-            if (crc != 0) {
-                rc = crc < 0 ? crc : 0;
-                left = 0;
-                break;
-            }
-        }
-        sqlite3_reset(q);
-        hour++;
+        hour = (day + 1) * 24;
     }
     return rc;
 }
@@ -1185,6 +1219,7 @@ static int sq_click_list(aff_store *st, const aff_list_query *lq, aff_click_cb c
     if (row == NULL)
         return AFF_ENOMEM;
     if (lq->link_id != 0 || lq->affiliate_id != 0) {
+        impl(st)->nlast = 0;
         rc = click_list_by_hour(st, lq, has_after ? raw : NULL, row, cb, ud);
     } else {
         sqlite3_stmt *q = list_stmt(st, L_CLICKS, lq);
@@ -1502,7 +1537,9 @@ static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_
  * of filters, built once. Whole-day ranges read stats_daily, anything else stats_hourly.
  * As with lists, only the filters that are set are named, so that an affiliate's or a
  * link's report reads its rows through the (affiliate_id, day) or (link_id, day) index
- * instead of every row of the period. Filters: ?3 program, ?4 affiliate, ?5 link. */
+ * instead of every row of the period. The API asks only whole days; stats_hourly has
+ * no such indexes (each would cost every new hourly row two more b-tree inserts), so
+ * other ranges read the period's hourly rows. Filters: ?3 program, ?4 affiliate, ?5 link. */
 static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask, int daily, const aff_report_query *rq)
 {
     sqlite_store *s = impl(st);
