@@ -25,6 +25,7 @@ static const char *const agents[] = {
 static const char *const sources[] = {"newsletter", "sidebar", "review", "social", "search", "video"};
 
 #define CHUNK 256 /* clicks staged between flushes (8 multi-row inserts) */
+#define PRUNE_EVERY 4096 /* clicks between pruning steps (a step covers 2x as many rows) */
 
 typedef struct pending { /* a conversion to record once its click is written */
     char click_id[AFF_CLICK_ID_LEN + 1];
@@ -263,12 +264,13 @@ int aff_generate(aff_ctx *ctx, const aff_generate_opts *o, aff_generate_stats *o
             rc = one_click(&g, ts, &g.rows[g.nrows++], o);
             if (rc == 0 && g.nrows == CHUNK)
                 rc = flush_chunk(&g, in, res, &out->conversions);
+            /* As the writer prunes, against the generated clock (track/seen.h), in
+             * steps small enough to cover everything added since the last one. */
+            if (rc == 0 && (done + i + 1) % PRUNE_EVERY == 0)
+                rc = aff_seen_prune(ctx->seen, ctx->st, ts, &pruned);
         }
         if (rc == 0)
             rc = flush_chunk(&g, in, res, &out->conversions);
-        /* As the writer does, against the generated clock (track/seen.h). */
-        if (rc == 0)
-            rc = aff_seen_prune(ctx->seen, ctx->st, ts, &pruned);
         if (rc == 0 && (rc = aff_rollup_flush(ctx->rollups, ctx->st)) == 0)
             rc = aff_store_commit(ctx->st);
         aff_seen_batch_end(ctx->seen, rc == 0);

@@ -244,14 +244,16 @@ static void apply_batch(aff_job *batch, size_t n)
     complete_all(batch);
 }
 
-/* One step of pruning the uniqueness window's table (track/seen.h), at most every
- * AFF_SEEN_PRUNE_EVERY_MS, in a transaction of its own after a batch was answered, so
- * that it never holds up a click's commit. A failure is logged and the sweep retried. */
+/* One step of pruning the uniqueness window's table (track/seen.h), in a transaction of
+ * its own after a batch was answered: when no job is waiting, at most every
+ * AFF_SEEN_PRUNE_EVERY_MS; while jobs keep waiting, every AFF_SEEN_PRUNE_BUSY_MS (a
+ * step holds them up about 3 ms at most). A failure is logged and the sweep retried. */
 static void prune_seen(void)
 {
     aff_ctx *ctx = &W.ctx;
     int64_t now = aff_clock_now_ms(), deleted = 0;
-    if (ctx->seen == NULL || now - W.last_prune_ms < AFF_SEEN_PRUNE_EVERY_MS)
+    int64_t every = aff_writer_backlog() == 0 ? AFF_SEEN_PRUNE_EVERY_MS : AFF_SEEN_PRUNE_BUSY_MS;
+    if (ctx->seen == NULL || now - W.last_prune_ms < every)
         return;
     W.last_prune_ms = now;
     int rc = aff_store_begin(ctx->st);

@@ -133,7 +133,7 @@ int aff_seen_prune(aff_seen *s, aff_store *st, int64_t now_ms, int64_t *deleted)
     int64_t before = now_ms - s->window_ms - AFF_SEEN_PRUNE_MARGIN_MS;
     int rc = aff_store_click_seen_prune(st, &s->sweep_link, &s->sweep_fp, max_rows, before, deleted);
     if (rc == 0) {
-        s->uniques = 0;
+        s->uniques = want > AFF_SEEN_PRUNE_MAX ? (want - AFF_SEEN_PRUNE_MAX) / 2 : 0; /* the rest: next steps */
         s->pruned += *deleted;
     }
     return rc;
