@@ -230,12 +230,13 @@ static void apply_batch(aff_job *batch, size_t n)
         int brc = ctx->catalog_changed > AFF_CATALOG_LOG_MAX
                       ? aff_snapshot_build(ctx->st, &s)
                       : aff_snapshot_update(ctx->st, aff_snapshot_current(), ctx->changes, (size_t)ctx->catalog_changed, &s);
-        if (brc == 0)
+        if (brc == 0) {
             aff_snapshot_publish(s);
-        if (brc == 0 && ctx->catalog_changed > AFF_CATALOG_LOG_MAX)
-            release_scan_memory(ctx->st);
-        else
+            if (ctx->catalog_changed > AFF_CATALOG_LOG_MAX) /* a full build: see aff_writer_start */
+                release_scan_memory(ctx->st);
+        } else {
             AFF_LOG(AFF_LOG_ERROR, "writer: snapshot rebuild failed: %s", aff_strerror(brc));
+        }
     } else {
         aff_snapshot_reclaim();
     }
