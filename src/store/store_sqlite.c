@@ -237,8 +237,10 @@ static const char *const sql[S_COUNT] = {
  * plain equalities it picks the (column, key) index of the filter. One statement per list
  * and set of filters, built from the table below, prepared on first use and kept.
  * Parameters: ?1 the cursor, ?2 the limit, ?3.. the filters that are set, in table order.
- * A filter without an index of its own (a status; a click's program) is tested row by
- * row along whichever index the other filters or the key give. */
+ * Filters are listed most selective first: the first one set leads through its index,
+ * the others are written `+col = ?` so that SQLite, which has no statistics, does not
+ * pick a program's index over an affiliate's (a program can have every row). A filter
+ * without an index of its own (a status; a click's program) is tested row by row. */
 enum { LF_PROGRAM, LF_AFFILIATE, LF_LINK, LF_CONVERSION, LF_STATUS };
 enum {
     L_PROGRAMS, L_AFFILIATES, L_LINKS, L_COUPONS, L_CLICKS, L_CLICKS_RANGE, L_CONVERSIONS, L_LEDGER, L_PAYOUTS,
@@ -260,21 +262,21 @@ static const list_shape lists[L_COUNT] = {
     [L_PROGRAMS] = {"SELECT " PROGRAM_COLS, "p.id", {{NULL, 0}}},
     [L_AFFILIATES] = {"SELECT id, name, email, status, parent_id, created_ms FROM affiliate", "id",
                       {{"status", LF_STATUS}}},
-    [L_LINKS] = {"SELECT " LINK_COLS, "id", {{"program_id", LF_PROGRAM}, {"affiliate_id", LF_AFFILIATE}}},
+    [L_LINKS] = {"SELECT " LINK_COLS, "id", {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}}},
     [L_COUPONS] = {"SELECT id, code, program_id, affiliate_id, created_ms FROM coupon", "id",
-                   {{"program_id", LF_PROGRAM}, {"affiliate_id", LF_AFFILIATE}}},
+                   {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}}},
     [L_CLICKS] = {"SELECT " CLICK_COLS, "c.click_id",
-                  {{"c.program_id", LF_PROGRAM}, {"c.affiliate_id", LF_AFFILIATE}, {"c.link_id", LF_LINK}}},
+                  {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}}},
     /* The clicks of one hour (sq_click_list): ?1 and ?3 bound the ids by their time prefix. */
     [L_CLICKS_RANGE] = {"SELECT " CLICK_COLS, "c.click_id",
-                        {{"c.program_id", LF_PROGRAM}, {"c.affiliate_id", LF_AFFILIATE}, {"c.link_id", LF_LINK}}, 1},
+                        {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}}, 1},
     [L_CONVERSIONS] = {"SELECT " CONV_COLS, "id",
-                       {{"program_id", LF_PROGRAM}, {"affiliate_id", LF_AFFILIATE}, {"status", LF_STATUS}}},
+                       {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}, {"status", LF_STATUS}}},
     [L_LEDGER] = {"SELECT " LEDGER_COLS, "id",
-                  {{"program_id", LF_PROGRAM}, {"affiliate_id", LF_AFFILIATE}, {"conversion_id", LF_CONVERSION},
+                  {{"conversion_id", LF_CONVERSION}, {"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM},
                    {"status", LF_STATUS}}},
     [L_PAYOUTS] = {"SELECT id, affiliate_id, program_id, amount_minor, currency, status, created_ms FROM payout", "id",
-                   {{"program_id", LF_PROGRAM}, {"affiliate_id", LF_AFFILIATE}}},
+                   {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}}},
 };
 
 #define REPORT_SHAPES 256 /* 16 group masks x (hourly, daily) x 8 sets of filters */
@@ -476,9 +478,12 @@ static sqlite3_stmt *list_stmt(aff_store *st, int which, const aff_list_query *l
         size_t n = (size_t)snprintf(text, sizeof(text), "%s WHERE %s > ?1", ls->select, ls->key);
         if (ls->upper && n < sizeof(text))
             n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s < ?3", ls->key);
-        for (int k = 0, param = 3 + ls->upper; k < LIST_FILTERS && n < sizeof(text); k++)
-            if (mask & (1u << k))
-                n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s = ?%d", ls->filter[k].col, param++);
+        for (int k = 0, param = 3 + ls->upper, lead = 1; k < LIST_FILTERS && n < sizeof(text); k++)
+            if (mask & (1u << k)) {
+                n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s%s = ?%d", lead ? "" : "+",
+                                      ls->filter[k].col, param++);
+                lead = 0;
+            }
         if (n < sizeof(text))
             n += (size_t)snprintf(text + n, sizeof(text) - n, " ORDER BY %s LIMIT ?2", ls->key);
         if (n >= sizeof(text) || sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
@@ -1563,8 +1568,11 @@ static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask, int daily, const 
     for (int i = 0; i < 4; i++)
         if (mask & (1u << i))
             n += (size_t)snprintf(group + n, sizeof(group) - n, "%s%s", n ? ", " : "", names[i]);
+    /* The most selective filter set leads (link, then affiliate); the others are written
+     * `+col` so that SQLite uses no index for them (see list_stmt). */
     snprintf(text, sizeof(text), "SELECT %s, " METRIC_SUMS " FROM %s WHERE %s BETWEEN ?1 AND ?2%s%s%s%s%s%s%s", cols,
-             table, time, filters & 1 ? " AND program_id = ?3" : "", filters & 2 ? " AND affiliate_id = ?4" : "",
+             table, time, filters & 1 ? (filters & 6 ? " AND +program_id = ?3" : " AND program_id = ?3") : "",
+             filters & 2 ? (filters & 4 ? " AND +affiliate_id = ?4" : " AND affiliate_id = ?4") : "",
              filters & 4 ? " AND link_id = ?5" : "", n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
     if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->report_stmt[slot], NULL) != SQLITE_OK)
         return NULL;

@@ -122,6 +122,38 @@ AFF_TEST(store_report_filters_use_their_index)
     aff_test_store_close(&ts);
 }
 
+/* With several filters set, the most selective one leads: SQLite has no statistics and
+ * would otherwise as soon take a program's index, which can hold every row. */
+AFF_TEST(store_combined_filters_lead_with_the_most_selective)
+{
+    aff_test_store ts;
+    OPEN_OR_RETURN(&ts);
+    aff_list_query q = q_page(0, 100);
+    q.program_id = 1;
+    q.affiliate_id = 2;
+    AFF_CHECK_INT(aff_store_link_list(ts.st, &q, (aff_link_cb)cb_any, NULL), AFF_OK);
+    EXPECT_PLAN(ts.st, "links by program and affiliate", "link_affiliate (affiliate_id=?");
+    AFF_CHECK_INT(aff_store_conversion_list(ts.st, &q, (aff_conversion_cb)cb_any, NULL), AFF_OK);
+    EXPECT_PLAN(ts.st, "conversions by program and affiliate", "conversion_affiliate (affiliate_id=?");
+    AFF_CHECK_INT(aff_store_payout_list(ts.st, &q, (aff_payout_cb)cb_any, NULL), AFF_OK);
+    EXPECT_PLAN(ts.st, "payouts by program and affiliate", "payout_affiliate (affiliate_id=?");
+    q.conversion_id = 3;
+    AFF_CHECK_INT(aff_store_ledger_list(ts.st, &q, (aff_ledger_cb)cb_any, NULL), AFF_OK);
+    EXPECT_PLAN(ts.st, "ledger by program, affiliate and conversion", "ledger_conversion (conversion_id=?");
+    aff_report_query rq = {.from_hour = H0, .to_hour = H0 + 24 * 7 - 1, .program_id = 1, .affiliate_id = 2};
+    char plan[2048];
+    AFF_CHECK_INT(aff_store_report(ts.st, &rq, cb_report_any, NULL), AFF_OK);
+    AFF_CHECK_INT(aff_store_sqlite_last_plan(ts.st, plan, sizeof(plan)), AFF_OK);
+    if (strstr(plan, "stats_daily_affiliate (affiliate_id=?") == NULL)
+        aff_test_fail(__FILE__, __LINE__, "report by program and affiliate:\n%s", plan);
+    rq.link_id = 9;
+    AFF_CHECK_INT(aff_store_report(ts.st, &rq, cb_report_any, NULL), AFF_OK);
+    AFF_CHECK_INT(aff_store_sqlite_last_plan(ts.st, plan, sizeof(plan)), AFF_OK);
+    if (strstr(plan, "stats_daily_link (link_id=?") == NULL)
+        aff_test_fail(__FILE__, __LINE__, "report by program, affiliate and link:\n%s", plan);
+    aff_test_store_close(&ts);
+}
+
 /* The same results whichever statement a combination of filters picks, and a filter of
  * one combination never leaks into the next call's cached statement. */
 AFF_TEST(store_list_filter_combinations_answer_alike)
