@@ -76,7 +76,9 @@ static void command_help(const char *cmd)
                "Adds N clicks spread over the last D days, and conversions on about P per 1000 of them,\n"
                "through the same code the server's writer runs (rollups, uniqueness, commissions), in\n"
                "transactions of 20,000 clicks. Creates a program with A affiliates of K links each when the\n"
-               "store has no program. Run it while no server writes to DIR. Shows progress on a terminal.\n");
+               "store has no program. Run it while no server writes to DIR. Shows progress on a terminal.\n"
+               "Writes are not synced to disk while it runs (synthetic data can be made again): a machine\n"
+               "crash during a run may lose or damage the store.\n");
     } else if (strcmp(cmd, "verify") == 0) {
         printf("usage: afftrack verify --data DIR\n\nRecounts clicks, conversions, revenue, refunds and commission "
                "from the raw tables, compares\nthem with the hourly rollups, checks every conversion's ledger "

@@ -73,6 +73,7 @@ void aff_api_metrics(aff_http *h)
     counter(&b, "afftrack_writer_batches_total", "Transactions committed by the writer.", ws.batches);
     counter(&b, "afftrack_writer_jobs_total", "Events applied by the writer.", ws.jobs);
     counter(&b, "afftrack_writer_commit_failures_total", "Batches whose commit failed.", ws.commit_failures);
+    counter(&b, "afftrack_click_seen_pruned_total", "Expired uniqueness-window rows deleted.", ws.seen_pruned);
     put(&b, "# HELP afftrack_writer_queue_depth Events waiting for the writer.\n# TYPE afftrack_writer_queue_depth gauge\n"
             "afftrack_writer_queue_depth %llu\n",
         (unsigned long long)ws.queue_depth);

@@ -56,8 +56,14 @@ static inline void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
 
 static inline void col_text(sqlite3_stmt *q, int i, char *buf, size_t cap)
 {
-    const unsigned char *t = sqlite3_column_text(q, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(q, i) : 0;
+    /* One API call per column instead of two (column_text, then column_bytes): each
+     * sqlite3_column_* call enters and leaves the connection's mutex and checks for
+     * errors, which cost a third of loading 10^6 links at start. The value is
+     * "unprotected", which only matters to a connection shared between threads; every
+     * connection here belongs to one thread. */
+    sqlite3_value *v = sqlite3_column_value(q, i);
+    const unsigned char *t = sqlite3_value_text(v);
+    size_t n = t ? (size_t)sqlite3_value_bytes(v) : 0;
     if (n >= cap)
         n = cap - 1;
     if (n)
@@ -150,6 +156,10 @@ sqlite3 *aff_sq_db(aff_store *st);
  * connection and reset for reuse; NULL on failure. */
 #define AFF_SQ_LEDGER_STMTS 48
 sqlite3_stmt *aff_sq_ledger_stmt(aff_store *st, int id);
+
+/* Remember q as the statement of the list call now running, for
+ * aff_store_sqlite_last_plan (tests read which index a list uses). */
+void aff_sq_note_list(aff_store *st, sqlite3_stmt *q);
 
 /* Read a conversion row from the columns of AFF_SQ_CONV_COLS. */
 #define AFF_SQ_CONV_COLS_OF(t)                                                                                  \

@@ -32,13 +32,13 @@
 
 enum {
     L_LEDGER_INSERT, L_BALANCE_ADD, L_LEDGER_GET,
-    L_LEDGER_LIST, L_LEDGER_OF_AFFILIATE, L_LEDGER_OF_CONVERSION, L_LEDGER_OF_PAYOUT,
+    L_LEDGER_LIST, L_LEDGER_OF_PROGRAM, L_LEDGER_OF_AFFILIATE, L_LEDGER_OF_CONVERSION, L_LEDGER_OF_PAYOUT,
     L_MOVE_BY_ID, L_MOVE_BY_CONVERSION, L_MOVE_BY_PAYOUT, L_MOVE_BY_AFFILIATE,
     L_AUTO_APPROVE, L_RELEASE,
     L_BALANCE_LIST, L_BALANCE_CHECK,
     L_PERIOD_GET, L_PERIOD_PUT, L_BONUS_AWARD,
     L_CONV_SET_STATE, L_CONV_SET_EARNED, L_CONV_FIRST_BY_CUSTOMER, L_CONV_FIRST_BY_EMAIL, L_CONV_LIST_PERIOD, L_CONV_AUTO_APPROVE,
-    L_PAYOUT_LIST, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
+    L_PAYOUT_LIST, L_PAYOUT_OF_PROGRAM, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
     L_CPC_CLICKS,
     L_CONV_COUNT_SINCE, L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL, L_CONV_SCREENED,
@@ -54,6 +54,8 @@ static const char *const sql[L_COUNT] = {
                       " DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor, lines = lines + 1",
     [L_LEDGER_GET] = "SELECT " LEDGER_COLS " WHERE id = ?1",
     [L_LEDGER_LIST] = "SELECT " LEDGER_COLS " WHERE id > ?1" ANY("program_id", 3) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_LEDGER_OF_PROGRAM] = "SELECT " LEDGER_COLS " WHERE program_id = ?3 AND id > ?1" ANY_STATUS(6)
+                            " ORDER BY id LIMIT ?2",
     [L_LEDGER_OF_AFFILIATE] = "SELECT " LEDGER_COLS " WHERE affiliate_id = ?4 AND id > ?1" ANY("program_id", 3)
                               ANY("conversion_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_LEDGER_OF_CONVERSION] = "SELECT " LEDGER_COLS " WHERE conversion_id = ?5 AND id > ?1" ANY("program_id", 3)
@@ -102,6 +104,8 @@ static const char *const sql[L_COUNT] = {
     [L_CONV_AUTO_APPROVE] = "UPDATE conversion SET status = 'approved' WHERE status = 'pending' AND hold_until_ms <= ?1",
     [L_PAYOUT_LIST] = "SELECT " PAYOUT_COLS " WHERE id > ?1" ANY("program_id", 3) ANY("run_id", 5) ANY_STATUS(6)
                       " ORDER BY id LIMIT ?2",
+    [L_PAYOUT_OF_PROGRAM] = "SELECT " PAYOUT_COLS " WHERE program_id = ?3 AND id > ?1" ANY_STATUS(6)
+                            " ORDER BY id LIMIT ?2",
     [L_PAYOUT_OF_AFFILIATE] = "SELECT " PAYOUT_COLS " WHERE affiliate_id = ?4 AND id > ?1" ANY("program_id", 3)
                               ANY("run_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_PAYOUT_OF_RUN] = "SELECT " PAYOUT_COLS " WHERE run_id = ?5 AND id > ?1" ANY("program_id", 3)
@@ -233,6 +237,7 @@ int aff_sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb
     int id = lq->conversion_id != 0  ? L_LEDGER_OF_CONVERSION
              : lq->payout_id != 0    ? L_LEDGER_OF_PAYOUT
              : lq->affiliate_id != 0 ? L_LEDGER_OF_AFFILIATE
+             : lq->program_id != 0   ? L_LEDGER_OF_PROGRAM
                                      : L_LEDGER_LIST;
     sqlite3_stmt *q = Q(st, id);
     aff_ledger_row row;
@@ -243,6 +248,7 @@ int aff_sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb
     sqlite3_bind_int64(q, 3, lq->program_id);
     sqlite3_bind_int64(q, 4, lq->affiliate_id);
     sqlite3_bind_int64(q, 5, lq->conversion_id);
+    aff_sq_note_list(st, q);
     bind_opt_text(q, 6, lq->status);
     if (id == L_LEDGER_OF_PAYOUT)
         sqlite3_bind_int64(q, 7, lq->payout_id);
@@ -485,7 +491,10 @@ static void read_payout(sqlite3_stmt *q, void *v)
 
 int aff_sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb, void *ud)
 {
-    int id = lq->run_id != 0 ? L_PAYOUT_OF_RUN : lq->affiliate_id != 0 ? L_PAYOUT_OF_AFFILIATE : L_PAYOUT_LIST;
+    int id = lq->run_id != 0         ? L_PAYOUT_OF_RUN
+             : lq->affiliate_id != 0 ? L_PAYOUT_OF_AFFILIATE
+             : lq->program_id != 0   ? L_PAYOUT_OF_PROGRAM
+                                     : L_PAYOUT_LIST;
     sqlite3_stmt *q = Q(st, id);
     aff_payout_row row;
     if (q == NULL)
@@ -495,6 +504,7 @@ int aff_sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb
     sqlite3_bind_int64(q, 3, lq->program_id);
     sqlite3_bind_int64(q, 4, lq->affiliate_id);
     sqlite3_bind_int64(q, 5, lq->run_id);
+    aff_sq_note_list(st, q);
     bind_opt_text(q, 6, lq->status);
     return run_list(q, &row, read_payout, (int (*)(void *, const void *))cb, ud);
 }

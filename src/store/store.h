@@ -302,6 +302,14 @@ typedef struct aff_store_ops {
     int (*rollback_to)(aff_store *st);
     /* Rows inserted, updated or deleted by this connection since it opened. */
     int64_t (*changes)(aff_store *st);
+    /* Give back the memory of cached pages no statement holds (after a full scan that
+     * filled the cache with pages the connection will not need soon). */
+    void (*release_memory)(aff_store *st);
+    /* on: bulk loading (synthetic data, `afftrack generate`): commits are not synced to
+     * disk and checkpoints are rarer; an application crash loses nothing committed, a
+     * machine crash may lose or damage the store. off: back to the durability the store
+     * was opened with. */
+    int (*bulk_load)(aff_store *st, int on);
 
     int (*meta_get)(aff_store *st, const char *key, void *buf, size_t cap, size_t *len);
     int (*meta_put)(aff_store *st, const char *key, const void *data, size_t len);
@@ -335,13 +343,22 @@ typedef struct aff_store_ops {
     /* Insert n clicks (multi-row statements): all or, on error, the caller rolls back. */
     int (*click_insert_many)(aff_store *st, const aff_click_row *const *rows, size_t n);
     int (*click_get)(aff_store *st, const char *click_id, aff_click_row *row);
+    /* Filtered by link or affiliate, finds the clicks counted in the hourly rollups under
+     * the hour of their time, which the writer does for every click in the same
+     * transaction (track/click.c; `afftrack verify` checks raw = rollups), and relies on
+     * a click id's time prefix being its ts_ms (core/id.h). */
     int (*click_list)(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud);
     /* The time of the last unique click of (link, fingerprint): AFF_ENOTFOUND if none. */
     int (*click_seen_get)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t *unique_ms);
     /* Remember now_ms as the last unique click of (link, fingerprint), without reading. */
     int (*click_seen_put)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t now_ms);
-
-
+    /* One bounded step of a sweep over click_seen in key order: of the next max_rows
+     * rows after the cursor (*link_id, *fingerprint), delete those whose last unique
+     * click is before before_ms, and move the cursor past them. At the end of the table
+     * the cursor returns to the start ({INT64_MIN, INT64_MIN}, also the first cursor).
+     * *deleted: the rows deleted. Runs in the caller's transaction. */
+    int (*click_seen_prune)(aff_store *st, int64_t *link_id, int64_t *fingerprint, int max_rows, int64_t before_ms,
+                            int64_t *deleted);
     int (*conversion_find)(aff_store *st, int64_t program_id, const char *event, const char *order_id,
                            aff_conversion_row *row);
     int (*conversion_insert)(aff_store *st, aff_conversion_row *row);
@@ -476,6 +493,11 @@ int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_s
 /* How many migrations the SQLite backend has (its schema's user_version once open). */
 int aff_store_sqlite_schema_version(void);
 
+/* SQLite only, for tests and diagnosis: the query plan (EXPLAIN QUERY PLAN, one step a
+ * line) of the last list or report statement this connection ran, in out. AFF_ENOTFOUND
+ * before any, AFF_ETOOBIG when cap is too small. Does not block on other connections. */
+int aff_store_sqlite_last_plan(aff_store *st, char *out, size_t cap);
+
 /* The only entry points: one line each. */
 static inline void aff_store_close(aff_store *st) { st->ops->close(st); }
 static inline int aff_store_begin(aff_store *st) { return st->ops->begin(st); }
@@ -485,6 +507,8 @@ static inline int aff_store_savepoint(aff_store *st) { return st->ops->savepoint
 static inline int aff_store_release(aff_store *st) { return st->ops->release(st); }
 static inline int aff_store_rollback_to(aff_store *st) { return st->ops->rollback_to(st); }
 static inline int64_t aff_store_changes(aff_store *st) { return st->ops->changes(st); }
+static inline void aff_store_release_memory(aff_store *st) { st->ops->release_memory(st); }
+static inline int aff_store_bulk_load(aff_store *st, int on) { return st->ops->bulk_load(st, on); }
 static inline int aff_store_meta_get(aff_store *st, const char *k, void *b, size_t c, size_t *l) { return st->ops->meta_get(st, k, b, c, l); }
 static inline int aff_store_meta_put(aff_store *st, const char *k, const void *d, size_t l) { return st->ops->meta_put(st, k, d, l); }
 static inline int aff_store_program_insert(aff_store *st, aff_program_row *r) { return st->ops->program_insert(st, r); }
@@ -513,6 +537,7 @@ static inline int aff_store_click_seen_get(aff_store *st, int64_t link, uint64_t
 static inline int aff_store_click_get(aff_store *st, const char *id, aff_click_row *r) { return st->ops->click_get(st, id, r); }
 static inline int aff_store_click_list(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud) { return st->ops->click_list(st, q, cb, ud); }
 static inline int aff_store_click_seen_put(aff_store *st, int64_t link, uint64_t fp, int64_t now) { return st->ops->click_seen_put(st, link, fp, now); }
+static inline int aff_store_click_seen_prune(aff_store *st, int64_t *link, int64_t *fp, int max, int64_t before, int64_t *deleted) { return st->ops->click_seen_prune(st, link, fp, max, before, deleted); }
 static inline int aff_store_conversion_find(aff_store *st, int64_t pid, const char *ev, const char *oid, aff_conversion_row *r) { return st->ops->conversion_find(st, pid, ev, oid, r); }
 static inline int aff_store_conversion_insert(aff_store *st, aff_conversion_row *r) { return st->ops->conversion_insert(st, r); }
 static inline int aff_store_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r) { return st->ops->conversion_get(st, id, r); }

@@ -24,12 +24,24 @@ static const char *const agents[] = {
 };
 static const char *const sources[] = {"newsletter", "sidebar", "review", "social", "search", "video"};
 
+#define CHUNK 256 /* clicks staged between flushes (8 multi-row inserts) */
+#define PRUNE_EVERY 4096 /* clicks between pruning steps (a step covers 2x as many rows) */
+
+typedef struct pending { /* a conversion to record once its click is written */
+    char click_id[AFF_CLICK_ID_LEN + 1];
+    int64_t amount_minor, now_ms;
+} pending;
+
 typedef struct gen {
     aff_ctx *ctx;
     uint64_t rng;
     int64_t *links, *link_affiliates;
     size_t nlinks, cap;
     int64_t program_id;
+    aff_click_row *rows; /* CHUNK rows: the click buffer holds pointers to them */
+    size_t nrows;
+    pending conv[CHUNK];
+    size_t nconv;
 } gen;
 
 static uint64_t next(gen *g)
@@ -134,8 +146,30 @@ static int ensure_catalog(gen *g, const aff_generate_opts *o)
     return rc;
 }
 
-static int one_click(gen *g, int64_t ts, aff_click_row *row, aff_conversion_input *in, aff_conversion_result *out,
-                     const aff_generate_opts *o, int64_t *conversions)
+/* Decimal digits of v at p; returns the end. */
+static char *put_u(char *p, unsigned v)
+{
+    char tmp[10];
+    int n = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static char *put_s(char *p, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* Make click row (formatting by hand: snprintf cost more than a tenth of a generated
+ * click) and stage it; a conversion of it is queued for after the flush, since
+ * attribution reads the click from the store. */
+static int one_click(gen *g, int64_t ts, aff_click_row *row, const aff_generate_opts *o)
 {
     /* Skewed towards the first links: a few partners bring most of the traffic. */
     uint64_t r = next(g) % (g->nlinks * g->nlinks);
@@ -149,29 +183,55 @@ static int one_click(gen *g, int64_t ts, aff_click_row *row, aff_conversion_inpu
     row->reason = 0; /* synthetic traffic is not screened */
     row->asn = 0;
     row->country[0] = '\0';
-    snprintf(row->ip, sizeof(row->ip), "10.%u.%u.%u", (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-    snprintf(row->user_agent, sizeof(row->user_agent), "%s", agents[ip % (sizeof(agents) / sizeof(agents[0]))]);
-    snprintf(row->referer, sizeof(row->referer), "https://blog%u.example.org/post", (unsigned)(li % 97));
-    snprintf(row->sub[0], sizeof(row->sub[0]), "%s", sources[next(g) % 6]);
+    char *p = put_s(row->ip, "10.");
+    p = put_u(p, (ip >> 16) & 255);
+    *p++ = '.';
+    p = put_u(p, (ip >> 8) & 255);
+    *p++ = '.';
+    *put_u(p, ip & 255) = '\0';
+    *put_s(row->user_agent, agents[ip % (sizeof(agents) / sizeof(agents[0]))]) = '\0';
+    p = put_u(put_s(row->referer, "https://blog"), (unsigned)(li % 97));
+    *put_s(p, ".example.org/post") = '\0';
+    *put_s(row->sub[0], sources[next(g) % 6]) = '\0';
     for (int i = 1; i < 5; i++)
         row->sub[i][0] = '\0';
     row->source_id[0] = '\0';
     int rc = aff_click_id_new(g->ctx->key, ts, row->click_id);
     if (rc == 0)
         rc = aff_click_record(g->ctx, row, aff_click_fingerprint(g->ctx->key, row->ip, row->user_agent));
+    if (rc == 0)
+        rc = aff_rollup_job_keep(g->ctx->rollups);
     if (rc != 0 || (int)(next(g) % 1000) >= o->conversion_permille)
         return rc;
-    aff_errinfo err = {0};
-    aff_conversion_input_clear(in);
-    in->program_id = g->program_id;
-    snprintf(in->event, sizeof(in->event), "sale");
-    snprintf(in->order_id, sizeof(in->order_id), "GEN-%s", row->click_id);
-    in->amount_minor = 1000 + (int64_t)(next(g) % 29000);
-    snprintf(in->currency, sizeof(in->currency), "USD");
-    memcpy(in->click_id, row->click_id, sizeof(in->click_id));
-    in->now_ms = ts + (int64_t)(next(g) % 3600) * 1000;
-    rc = aff_conversion_record(g->ctx, in, out, &err);
-    *conversions += rc == 0;
+    pending *c = &g->conv[g->nconv++];
+    memcpy(c->click_id, row->click_id, sizeof(c->click_id));
+    c->amount_minor = 1000 + (int64_t)(next(g) % 29000);
+    c->now_ms = ts + (int64_t)(next(g) % 3600) * 1000;
+    return 0;
+}
+
+/* Write the staged clicks (multi-row inserts, as the writer does), then record the
+ * conversions queued on them. */
+static int flush_chunk(gen *g, aff_conversion_input *in, aff_conversion_result *out, int64_t *conversions)
+{
+    int rc = aff_click_flush(g->ctx);
+    g->nrows = 0;
+    for (size_t i = 0; i < g->nconv && rc == 0; i++) {
+        aff_errinfo err = {0};
+        aff_conversion_input_clear(in);
+        in->program_id = g->program_id;
+        memcpy(in->event, "sale", 5);
+        *put_s(put_s(in->order_id, "GEN-"), g->conv[i].click_id) = '\0';
+        in->amount_minor = g->conv[i].amount_minor;
+        memcpy(in->currency, "USD", 4);
+        memcpy(in->click_id, g->conv[i].click_id, sizeof(in->click_id));
+        in->now_ms = g->conv[i].now_ms;
+        rc = aff_conversion_record(g->ctx, in, out, &err);
+        if (rc == 0)
+            rc = aff_rollup_job_keep(g->ctx->rollups);
+        *conversions += rc == 0;
+    }
+    g->nconv = 0;
     return rc;
 }
 
@@ -179,35 +239,47 @@ int aff_generate(aff_ctx *ctx, const aff_generate_opts *o, aff_generate_stats *o
 {
     gen g = {.ctx = ctx, .rng = o->seed | 1};
     int64_t now = aff_clock_now_ms(), span = (int64_t)o->days * AFF_MS_PER_DAY;
-    aff_click_row *row = malloc(sizeof(*row));
     aff_conversion_input *in = malloc(sizeof(*in));
     aff_conversion_result *res = malloc(sizeof(*res));
-    int rc = row && in && res ? 0 : AFF_ENOMEM;
+    g.rows = malloc(CHUNK * sizeof(*g.rows));
+    int rc = g.rows && in && res ? 0 : AFF_ENOMEM;
     memset(out, 0, sizeof(*out));
     if (rc == 0)
         rc = ensure_catalog(&g, o);
     aff_list_query lq = {.program_id = g.program_id};
     if (rc == 0 && (rc = aff_store_link_list(ctx->st, &lq, collect_link, &g)) == 0 && g.nlinks == 0)
         rc = AFF_ENOTFOUND;
-    if (rc == 0 && (rc = rebuild(ctx)) == 0 && (ctx->rollups = aff_rollups_new()) == NULL)
+    if (rc == 0 && (rc = rebuild(ctx)) == 0 &&
+        ((ctx->rollups = aff_rollups_new()) == NULL || (ctx->clicks = aff_click_buffer_new()) == NULL))
         rc = AFF_ENOMEM;
     if (rc == 0)
         rc = aff_seen_open(ctx->st, now - span, (int64_t)ctx->cfg->unique_window_hours * AFF_MS_PER_HOUR, &ctx->seen);
+    /* Generated data can be generated again: its commits need not reach the disk. */
+    if (rc == 0)
+        rc = aff_store_bulk_load(ctx->st, 1);
     for (int64_t done = 0; rc == 0 && done < o->clicks;) {
         int64_t n = o->clicks - done < BATCH ? o->clicks - done : BATCH;
         if ((rc = aff_store_begin(ctx->st)) != 0)
             break;
+        int64_t ts = now - span, pruned;
         for (int64_t i = 0; i < n && rc == 0; i++) {
-            int64_t ts = now - span + (span * (done + i)) / (o->clicks > 0 ? o->clicks : 1);
-            rc = one_click(&g, ts, row, in, res, o, &out->conversions);
-            if (rc == 0)
-                rc = aff_rollup_job_keep(ctx->rollups);
+            ts = now - span + (span * (done + i)) / (o->clicks > 0 ? o->clicks : 1);
+            rc = one_click(&g, ts, &g.rows[g.nrows++], o);
+            if (rc == 0 && g.nrows == CHUNK)
+                rc = flush_chunk(&g, in, res, &out->conversions);
+            /* As the writer prunes, against the generated clock (track/seen.h), in
+             * steps small enough to cover everything added since the last one. */
+            if (rc == 0 && (done + i + 1) % PRUNE_EVERY == 0)
+                rc = aff_seen_prune(ctx->seen, ctx->st, ts, &pruned);
         }
+        if (rc == 0)
+            rc = flush_chunk(&g, in, res, &out->conversions);
         if (rc == 0 && (rc = aff_rollup_flush(ctx->rollups, ctx->st)) == 0)
             rc = aff_store_commit(ctx->st);
         aff_seen_batch_end(ctx->seen, rc == 0);
         if (rc != 0) {
             aff_rollup_reset(ctx->rollups);
+            aff_click_buffer_reset(ctx->clicks);
             aff_store_rollback(ctx->st);
             break;
         }
@@ -216,16 +288,21 @@ int aff_generate(aff_ctx *ctx, const aff_generate_opts *o, aff_generate_stats *o
         if (o->progress != NULL)
             o->progress(o->ud, done, o->clicks);
     }
+    int brc = aff_store_bulk_load(ctx->st, 0);
+    if (rc == 0)
+        rc = brc;
     out->program_id = g.program_id;
     aff_seen_free(ctx->seen);
     aff_rollups_free(ctx->rollups);
+    aff_click_buffer_free(ctx->clicks);
     ctx->seen = NULL;
     ctx->rollups = NULL;
+    ctx->clicks = NULL;
     aff_snapshot_free(ctx->snap);
     ctx->snap = NULL;
     free(g.links);
     free(g.link_affiliates);
-    free(row);
+    free(g.rows);
     free(in);
     free(res);
     return rc;

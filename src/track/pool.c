@@ -1,6 +1,7 @@
 /* pool.c - the writer thread (group commit) and the reader threads; see pool.h. */
 #include "track/pool.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -115,7 +116,8 @@ static struct {
     pthread_t thread;
     aff_ctx ctx;
     int started;
-    _Atomic uint64_t batches, jobs, commit_failures;
+    int64_t last_prune_ms;
+    _Atomic uint64_t batches, jobs, commit_failures, seen_pruned;
     /* the ticker: submits the maintenance job every maintenance_interval_ms */
     pthread_t ticker;
     pthread_mutex_t tick_mu;
@@ -247,6 +249,15 @@ static int run_batch(aff_job *batch, int safe)
     return rc;
 }
 
+/* After a full snapshot build: the scan filled the page cache (up to cache_size) with
+ * catalog pages that the writer will not read again soon. Give them back, and the heap's
+ * free pages to the system. */
+static void release_scan_memory(aff_store *st)
+{
+    aff_store_release_memory(st);
+    malloc_trim(0);
+}
+
 /* Apply one batch; see the lifecycle in pool.h. */
 static void apply_batch(aff_job *batch, size_t n)
 {
@@ -265,10 +276,13 @@ static void apply_batch(aff_job *batch, size_t n)
         int brc = ctx->catalog_changed > AFF_CATALOG_LOG_MAX
                       ? aff_snapshot_build(ctx->st, &s)
                       : aff_snapshot_update(ctx->st, aff_snapshot_current(), ctx->changes, (size_t)ctx->catalog_changed, &s);
-        if (brc == 0)
+        if (brc == 0) {
             aff_snapshot_publish(s);
-        else
+            if (ctx->catalog_changed > AFF_CATALOG_LOG_MAX) /* a full build: see aff_writer_start */
+                release_scan_memory(ctx->st);
+        } else {
             AFF_LOG(AFF_LOG_ERROR, "writer: snapshot rebuild failed: %s", aff_strerror(brc));
+        }
     } else {
         aff_snapshot_reclaim();
     }
@@ -277,13 +291,40 @@ static void apply_batch(aff_job *batch, size_t n)
     complete_all(batch);
 }
 
+/* One step of pruning the uniqueness window's table (track/seen.h), in a transaction of
+ * its own after a batch was answered: when no job is waiting, at most every
+ * AFF_SEEN_PRUNE_EVERY_MS; while jobs keep waiting, every AFF_SEEN_PRUNE_BUSY_MS (a
+ * step holds them up about 3 ms at most). A failure is logged and the sweep retried. */
+static void prune_seen(void)
+{
+    aff_ctx *ctx = &W.ctx;
+    int64_t now = aff_clock_now_ms(), deleted = 0;
+    int64_t every = aff_writer_backlog() == 0 ? AFF_SEEN_PRUNE_EVERY_MS : AFF_SEEN_PRUNE_BUSY_MS;
+    if (ctx->seen == NULL || now - W.last_prune_ms < every)
+        return;
+    W.last_prune_ms = now;
+    int rc = aff_store_begin(ctx->st);
+    if (rc == 0)
+        rc = aff_seen_prune(ctx->seen, ctx->st, now, &deleted);
+    if (rc == 0)
+        rc = aff_store_commit(ctx->st);
+    if (rc != 0) {
+        aff_store_rollback(ctx->st);
+        AFF_LOG(AFF_LOG_WARN, "writer: pruning click_seen failed: %s", aff_strerror(rc));
+        return;
+    }
+    atomic_fetch_add(&W.seen_pruned, (uint64_t)deleted);
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
     size_t n;
     aff_job *batch;
-    while ((batch = queue_take(&W.q, (size_t)W.ctx.cfg->max_batch, W.ctx.cfg->group_commit_ms, &n)) != NULL)
+    while ((batch = queue_take(&W.q, (size_t)W.ctx.cfg->max_batch, W.ctx.cfg->group_commit_ms, &n)) != NULL) {
         apply_batch(batch, n);
+        prune_seen();
+    }
     return NULL;
 }
 
@@ -298,6 +339,7 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
         return rc;
     }
     aff_snapshot_publish(s);
+    release_scan_memory(W.ctx.st);
     W.ctx.cfg = cfg;
     W.ctx.key = key;
     W.ctx.rollups = aff_rollups_new();
@@ -373,6 +415,7 @@ void aff_writer_stats(aff_pool_stats *out)
     out->batches = atomic_load(&W.batches);
     out->jobs = atomic_load(&W.jobs);
     out->commit_failures = atomic_load(&W.commit_failures);
+    out->seen_pruned = atomic_load(&W.seen_pruned);
     pthread_mutex_lock(&W.q.mu);
     out->queue_depth = W.q.depth;
     pthread_mutex_unlock(&W.q.mu);

@@ -64,6 +64,7 @@ struct aff_job {
 
 typedef struct aff_pool_stats {
     uint64_t batches, jobs, queue_depth, commit_failures;
+    uint64_t seen_pruned; /* click_seen rows deleted by pruning (track/seen.h) */
 } aff_pool_stats;
 
 /* Open the writer's store connection and start the writer thread. The snapshot is

@@ -20,6 +20,10 @@ struct aff_seen {
     size_t mask, count;
     int dirty; /* the running batch added or changed entries */
     int64_t window_ms;
+    /* the pruning sweep over click_seen (aff_seen_prune) */
+    int64_t sweep_link, sweep_fp; /* cursor: the last key examined */
+    int64_t uniques;              /* unique clicks decided since the last step */
+    int64_t pruned;               /* rows deleted, in all */
 };
 
 static size_t slot_of(const aff_seen *s, int64_t link_id, uint64_t fp)
@@ -76,6 +80,7 @@ int aff_seen_open(aff_store *st, int64_t now_ms, int64_t window_ms, aff_seen **o
         return AFF_ENOMEM;
     }
     s->window_ms = window_ms;
+    s->sweep_link = s->sweep_fp = INT64_MIN;
     *out = s;
     return 0;
 }
@@ -113,8 +118,30 @@ int aff_seen_decide(aff_ctx *ctx, int64_t link_id, uint64_t fp, int64_t now_ms, 
             s->count++;
         *e = (seen_entry){link_id, fp, *unique ? now_ms : (last != 0 ? last : NO_ROW)};
         s->dirty |= *unique;
+        s->uniques += *unique;
     }
     return 0;
+}
+
+int aff_seen_prune(aff_seen *s, aff_store *st, int64_t now_ms, int64_t *deleted)
+{
+    /* Examine at least twice as many rows as unique clicks added rows since the last
+     * step, so the sweep outpaces the table's growth and a full pass takes at most about
+     * half the time the table took to grow; never more than a bounded step. */
+    int64_t want = AFF_SEEN_PRUNE_MIN + 2 * s->uniques;
+    int max_rows = (int)(want < AFF_SEEN_PRUNE_MAX ? want : AFF_SEEN_PRUNE_MAX);
+    int64_t before = now_ms - s->window_ms - AFF_SEEN_PRUNE_MARGIN_MS;
+    int rc = aff_store_click_seen_prune(st, &s->sweep_link, &s->sweep_fp, max_rows, before, deleted);
+    if (rc == 0) {
+        s->uniques = want > AFF_SEEN_PRUNE_MAX ? (want - AFF_SEEN_PRUNE_MAX) / 2 : 0; /* the rest: next steps */
+        s->pruned += *deleted;
+    }
+    return rc;
+}
+
+int64_t aff_seen_pruned(const aff_seen *s)
+{
+    return s != NULL ? s->pruned : 0;
 }
 
 void aff_seen_job_failed(aff_seen *s)

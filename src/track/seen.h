@@ -37,4 +37,26 @@ void aff_seen_job_failed(aff_seen *s);
 /* The batch ended: committed, or rolled back (then forget what it cached). */
 void aff_seen_batch_end(aff_seen *s, int committed);
 
+/* Pruning. click_seen gains a row per new (link, visitor) pair and would otherwise grow
+ * forever; a row whose last unique click is older than the window decides nothing (no
+ * row and an expired row both make the next click unique), so it can go. Each call is
+ * one bounded step of a sweep over the table in key order, run by the caller inside a
+ * transaction of its own (the writer: after a batch, when no job waits and at most
+ * every AFF_SEEN_PRUNE_EVERY_MS, or while jobs keep waiting every
+ * AFF_SEEN_PRUNE_BUSY_MS): it examines AFF_SEEN_PRUNE_MIN rows plus twice the unique
+ * clicks decided since the last step (at most AFF_SEEN_PRUNE_MAX, about 3 ms of the
+ * writer's time) and deletes those older than now_ms - window -
+ * AFF_SEEN_PRUNE_MARGIN_MS. The margin covers clicks stamped a little before the
+ * writer's clock (queued, or a clock stepped back). The cache needs no change: it holds
+ * the same decision for a pruned pair. *deleted: the rows this step deleted. Store
+ * errors are returned; the caller rolls back. */
+#define AFF_SEEN_PRUNE_MIN 1024
+#define AFF_SEEN_PRUNE_MAX 16384
+#define AFF_SEEN_PRUNE_EVERY_MS 250
+#define AFF_SEEN_PRUNE_BUSY_MS 2000
+#define AFF_SEEN_PRUNE_MARGIN_MS (60 * 60 * 1000)
+int aff_seen_prune(aff_seen *s, aff_store *st, int64_t now_ms, int64_t *deleted);
+/* Rows deleted by pruning since aff_seen_open. */
+int64_t aff_seen_pruned(const aff_seen *s);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 
+#include "core/crypto.h"
 #include "core/err.h"
 #include "store/store.h"
 #include "store_fixture.h"
@@ -101,9 +102,30 @@ static inline int add_coupon_rc(aff_store *st, const char *code, int64_t program
 }
 
 /* A 32-character click id whose order follows n. */
+/* The id of test click n, laid out as real ids are (core/id.h; the tag is not valid):
+ * time prefix T0 + n seconds (the store finds a link's clicks by the hour in the prefix),
+ * then n in bytes 7..14, which cb_click reads back. */
 static inline void click_id_for(int n, char out[AFF_CLICK_ID_LEN + 1])
 {
-    snprintf(out, AFF_CLICK_ID_LEN + 1, "c%031d", n);
+    unsigned char raw[20] = {0};
+    uint64_t ms = (uint64_t)(T0 + (int64_t)n * 1000);
+    for (int i = 0; i < 6; i++)
+        raw[i] = (unsigned char)(ms >> (8 * (5 - i)));
+    for (int i = 0; i < 8; i++)
+        raw[7 + i] = (unsigned char)((uint64_t)n >> (8 * (7 - i)));
+    aff_base32_encode(raw, sizeof(raw), out);
+    out[AFF_CLICK_ID_LEN] = '\0';
+}
+
+static inline int click_number(const char *id)
+{
+    unsigned char raw[20];
+    uint64_t n = 0;
+    if (aff_base32_decode(id, strlen(id), raw, sizeof(raw)) != 0)
+        return -1;
+    for (int i = 0; i < 8; i++)
+        n = (n << 8) | raw[7 + i];
+    return (int)n;
 }
 
 static inline int add_click(aff_store *st, int n, int64_t ts, int64_t program, int64_t affiliate, int64_t link,
@@ -128,6 +150,16 @@ static inline int add_click(aff_store *st, int n, int64_t ts, int64_t program, i
     int rc = aff_store_click_insert(st, c);
     free(c);
     return rc;
+}
+
+/* add_click, and count the click in the rollups as the writer does for every click (the
+ * store lists a link's or an affiliate's clicks by the hours the rollups name). */
+static inline int add_counted_click(aff_store *st, int n, int64_t ts, int64_t program, int64_t affiliate, int64_t link,
+                                    unsigned flags)
+{
+    aff_rollup_delta d = {.clicks = 1, .unique_clicks = (flags & AFF_CLICK_UNIQUE) ? 1 : 0};
+    int rc = add_click(st, n, ts, program, affiliate, link, flags);
+    return rc != 0 ? rc : aff_store_rollup_add(st, ts / 3600000LL, program, affiliate, link, &d);
 }
 
 static inline int add_conversion_rc(aff_store *st, int64_t program, const char *event, const char *order, int64_t amount,
@@ -219,8 +251,7 @@ static inline int cb_conversion(void *ud, const aff_conversion_row *r) { return 
 static inline int cb_ledger(void *ud, const aff_ledger_row *r) { return push_id(ud, r->id); }
 static inline int cb_click(void *ud, const aff_click_row *r)
 {
-    /* "c000...0042" -> 42 */
-    return push_id(ud, strtoll(r->click_id + 1, NULL, 10));
+    return push_id(ud, click_number(r->click_id));
 }
 static inline int cb_abort(void *ud, const aff_affiliate_row *r)
 {

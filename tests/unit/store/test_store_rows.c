@@ -458,11 +458,11 @@ AFF_TEST(store_click_roundtrip_unique_and_list)
     aff_test_store ts;
     OPEN_OR_RETURN(&ts);
     /* inserted out of order: the list is in click_id order */
-    AFF_CHECK_INT(add_click(ts.st, 3, T0 + 3000, 1, 10, 100, AFF_CLICK_UNIQUE), AFF_OK);
-    AFF_CHECK_INT(add_click(ts.st, 1, T0 + 1000, 1, 10, 100, 0), AFF_OK);
-    AFF_CHECK_INT(add_click(ts.st, 2, T0 + 2000, 1, 11, 101, AFF_CLICK_UNIQUE), AFF_OK);
-    AFF_CHECK_INT(add_click(ts.st, 5, T0 + 5000, 2, 10, 102, 0), AFF_OK);
-    AFF_CHECK_INT(add_click(ts.st, 4, T0 + 4000, 1, 10, 103, 0), AFF_OK);
+    AFF_CHECK_INT(add_counted_click(ts.st, 3, T0 + 3000, 1, 10, 100, AFF_CLICK_UNIQUE), AFF_OK);
+    AFF_CHECK_INT(add_counted_click(ts.st, 1, T0 + 1000, 1, 10, 100, 0), AFF_OK);
+    AFF_CHECK_INT(add_counted_click(ts.st, 2, T0 + 2000, 1, 11, 101, AFF_CLICK_UNIQUE), AFF_OK);
+    AFF_CHECK_INT(add_counted_click(ts.st, 5, T0 + 5000, 2, 10, 102, 0), AFF_OK);
+    AFF_CHECK_INT(add_counted_click(ts.st, 4, T0 + 4000, 1, 10, 103, 0), AFF_OK);
     AFF_CHECK_INT(add_click(ts.st, 4, T0 + 9999, 1, 10, 103, 0), AFF_EEXIST);
 
     aff_click_row *c = calloc(1, sizeof(*c));

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
 #include "track/pool.h"
 #include "../store/store_fixture.h"
 #include "../test.h"
@@ -98,4 +99,42 @@ AFF_TEST(pool_failed_job_leaves_nothing_and_others_commit)
         AFF_CHECK(has_key(data, names[r][3]));
     }
     aff_test_rm_tree(dir);
+}
+
+/* The writer prunes expired click_seen rows (track/seen.h) after a batch. */
+AFF_TEST(pool_writer_prunes_expired_click_seen_rows)
+{
+    const int64_t now = 1714564800000LL, day = 86400000LL;
+    aff_test_store ts;
+    if (aff_test_store_open(&ts) != 0)
+        return;
+    AFF_CHECK_INT(aff_store_click_seen_put(ts.st, 1, 11, now - 3 * day), AFF_OK); /* expired */
+    AFF_CHECK_INT(aff_store_click_seen_put(ts.st, 1, 12, now - 1000), AFF_OK);   /* live */
+    aff_store_close(ts.st);
+    ts.st = NULL;
+    aff_clock_set_fake(now);
+    static aff_config cfg;
+    aff_config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", ts.path);
+    static aff_click_id_key key = {.node_id = 1};
+    AFF_CHECK_INT(aff_writer_start(&cfg, &key), AFF_OK);
+    static test_job job = {.job = {.run = run_test_job, .done = done_test_job}, .key = "k"};
+    pthread_mutex_lock(&mu);
+    finished = 0;
+    pthread_mutex_unlock(&mu);
+    AFF_CHECK_INT(aff_writer_submit(&job.job), AFF_OK);
+    pthread_mutex_lock(&mu);
+    while (finished < 1)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+    aff_writer_stop(); /* joins the writer: its step after the batch has run */
+    aff_pool_stats st;
+    aff_writer_stats(&st);
+    AFF_CHECK_INT(st.seen_pruned, 1);
+    AFF_CHECK_INT(aff_store_sqlite_open(ts.path, AFF_STORE_WRITER, 1, &ts.st), AFF_OK);
+    int64_t ms;
+    AFF_CHECK_INT(aff_store_click_seen_get(ts.st, 1, 11, &ms), AFF_ENOTFOUND);
+    AFF_CHECK_INT(aff_store_click_seen_get(ts.st, 1, 12, &ms), AFF_OK);
+    aff_test_store_close(&ts);
+    aff_clock_set_fake(0);
 }

@@ -292,3 +292,55 @@ AFF_TEST(seen_cache_growth_keeps_the_batch_decisions)
     f.ctx.seen = NULL;
     fx_close(&f);
 }
+
+/* Pruning click_seen (aff_seen_prune): bounded steps of a sweep that wraps around, which
+ * delete exactly the rows older than the window (and its margin) and change no decision. */
+AFF_TEST(seen_prune_deletes_expired_rows_in_bounded_steps)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    int64_t window = (int64_t)f.cfg.unique_window_hours * FX_HOUR;
+    int64_t edge = FX_T0 - window - AFF_SEEN_PRUNE_MARGIN_MS; /* rows before this go */
+    enum { LINKS = 5, FPS = 300 };
+    /* even fingerprints expired, odd ones live; fp 2 of link 1 just expired, fp 4 of link 1
+     * exactly at the edge (kept) */
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    for (int64_t l = 1; l <= LINKS; l++)
+        for (uint64_t fp = 1; fp <= FPS; fp++) {
+            int64_t ms = fp % 2 ? FX_T0 - FX_HOUR : FX_T0 - 3 * FX_DAY;
+            if (l == 1 && fp == 2)
+                ms = edge - 1;
+            if (l == 1 && fp == 4)
+                ms = edge;
+            AFF_CHECK_INT(aff_store_click_seen_put(f.ts.st, l, fp * 0x9e3779b97f4a7c15ULL, ms), AFF_OK);
+        }
+    AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
+    aff_seen *s = NULL;
+    AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0, window, &s), AFF_OK);
+    f.ctx.seen = s;
+    /* one step examines AFF_SEEN_PRUNE_MIN rows (no unique clicks since): about half go */
+    int64_t deleted = 0, total = 0;
+    AFF_CHECK_INT(aff_seen_prune(s, f.ts.st, FX_T0, &deleted), AFF_OK);
+    AFF_CHECK(deleted > 0 && deleted <= AFF_SEEN_PRUNE_MIN);
+    total += deleted;
+    AFF_CHECK_INT(aff_seen_prune(s, f.ts.st, FX_T0, &deleted), AFF_OK); /* the rest, then wrap */
+    total += deleted;
+    AFF_CHECK_INT(total, LINKS * FPS / 2 - 1);
+    AFF_CHECK_INT(aff_seen_pruned(s), total);
+    AFF_CHECK_INT(aff_seen_prune(s, f.ts.st, FX_T0, &deleted), AFF_OK); /* a new pass: nothing left */
+    AFF_CHECK_INT(deleted, 0);
+    for (int64_t l = 1; l <= LINKS; l++)
+        for (uint64_t fp = 1; fp <= FPS; fp++) {
+            int64_t ms = 0;
+            int rc = aff_store_click_seen_get(f.ts.st, l, fp * 0x9e3779b97f4a7c15ULL, &ms);
+            AFF_CHECK_INT(rc, fp % 2 || (l == 1 && fp == 4) ? AFF_OK : AFF_ENOTFOUND);
+        }
+    /* decisions: a pruned pair is unique again, as its expired row made it; a live one not */
+    AFF_CHECK_INT(seen(&f, 2, 2 * 0x9e3779b97f4a7c15ULL, FX_T0), 1);
+    AFF_CHECK_INT(seen(&f, 2, 3 * 0x9e3779b97f4a7c15ULL, FX_T0), 0);
+    aff_seen_batch_end(s, 1);
+    aff_seen_free(s);
+    f.ctx.seen = NULL;
+    fx_close(&f);
+}
