@@ -206,7 +206,7 @@ int aff_sq_replay_prepare(aff_store *st, int64_t program_id, int64_t from_ms, in
 int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t to_ms, aff_replay_total_cb cb, void *ud);
 int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud);
 int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
-                                  int64_t *n);
+                                  int64_t max, int64_t *n);
 int aff_sq_conversion_duplicate(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
                                 int64_t amount_minor, const char *order_id, int64_t since_ms, int *found);
 int aff_sq_conversion_hold_recent(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,

@@ -60,11 +60,11 @@ static const char *const sql[L_COUNT] = {
                               ANY("conversion_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_LEDGER_OF_CONVERSION] = "SELECT " LEDGER_COLS " WHERE conversion_id = ?5 AND id > ?1" ANY("program_id", 3)
                                ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
-    [L_LEDGER_OF_PAYOUT] = "SELECT " LEDGER_COLS " WHERE payout_id = ?7 AND id > ?1" ANY("program_id", 3)
+    [L_LEDGER_OF_PAYOUT] = "SELECT " LEDGER_COLS " WHERE payout_id = ?7 AND payout_id <> 0 AND id > ?1" ANY("program_id", 3)
                            ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_MOVE_BY_ID] = MOVE_SET " WHERE id = ?1" MOVE_FROM,
     [L_MOVE_BY_CONVERSION] = MOVE_SET " WHERE conversion_id = ?1" MOVE_FROM,
-    [L_MOVE_BY_PAYOUT] = MOVE_SET " WHERE payout_id = ?1" MOVE_FROM,
+    [L_MOVE_BY_PAYOUT] = MOVE_SET " WHERE payout_id = ?1 AND payout_id <> 0" MOVE_FROM,
     [L_MOVE_BY_AFFILIATE] = MOVE_SET " WHERE affiliate_id = ?1 AND program_id = ?9" MOVE_FROM,
     [L_AUTO_APPROVE] = "UPDATE ledger SET status = 'approved', updated_ms = ?1"
                        " WHERE status = 'pending' AND hold_until_ms <= ?1",
@@ -121,8 +121,8 @@ static const char *const sql[L_COUNT] = {
     /* hour leads the rollup key: a range of hours, then the program */
     [L_CPC_CLICKS] = "SELECT affiliate_id, sum(unique_clicks), 0 FROM stats_hourly WHERE hour > ?2 AND hour <= ?3"
                      " AND program_id = ?1 GROUP BY affiliate_id HAVING sum(unique_clicks) > 0 ORDER BY affiliate_id",
-    [L_CONV_COUNT_SINCE] = "SELECT count(*) FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2"
-                           " AND created_ms >= ?3 AND test = 0",
+    [L_CONV_COUNT_SINCE] = "SELECT count(*) FROM (SELECT 1 FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2"
+                           " AND created_ms >= ?3 AND test = 0 LIMIT ?4)",
     [L_CONV_DUP_CUSTOMER] = "SELECT 1 FROM conversion WHERE program_id = ?1 AND customer_id = ?2 AND amount_minor = ?3"
                             " AND created_ms >= ?4 AND order_id <> ?5 AND test = 0 LIMIT 1",
     [L_CONV_DUP_EMAIL] = "SELECT 1 FROM conversion WHERE program_id = ?1 AND email_hash = ?2 AND amount_minor = ?3"
@@ -713,7 +713,7 @@ static int one_int(sqlite3_stmt *q, int64_t *out)
 }
 
 int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
-                                  int64_t *n)
+                                  int64_t max, int64_t *n)
 {
     sqlite3_stmt *q = Q(st, L_CONV_COUNT_SINCE);
     if (q == NULL)
@@ -721,6 +721,7 @@ int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t aff
     sqlite3_bind_int64(q, 1, program_id);
     sqlite3_bind_int64(q, 2, affiliate_id);
     sqlite3_bind_int64(q, 3, since_ms);
+    sqlite3_bind_int64(q, 4, max > 0 ? max : -1);
     return one_int(q, n);
 }
 

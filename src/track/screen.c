@@ -43,7 +43,7 @@ static int duplicate_order(aff_store *st, const aff_screen_facts *f, int64_t sec
 static int conversion_velocity(aff_store *st, const aff_screen_facts *f, int64_t per_minute, int *hit)
 {
     int64_t n = 0;
-    int rc = aff_store_conversion_count_since(st, f->program_id, f->affiliate_id, f->now_ms - 60000, &n);
+    int rc = aff_store_conversion_count_since(st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute, &n);
     *hit = rc == 0 && n + 1 >= per_minute; /* this one included */
     return rc;
 }

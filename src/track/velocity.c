@@ -4,12 +4,17 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define TAT_BITS 40
+/* Times are kept in ticks of 1/16 ms: with whole milliseconds a limit above one event
+ * per ms (e.g. 10^6 per minute) had an emission interval rounded up to 1 ms, so it
+ * capped traffic at 60,000 a minute. 44 bits of ticks reach 34 years from the origin;
+ * the 20 bits left tag the key. */
+#define TICKS_PER_MS 16
+#define TAT_BITS 44
 #define TAT_MASK ((UINT64_C(1) << TAT_BITS) - 1)
 
 struct aff_velocity {
     uint64_t mask;
-    _Atomic uint64_t *slot; /* tag << 40 | (tat - base_ms); 0 = empty */
+    _Atomic uint64_t *slot; /* tag << TAT_BITS | ticks since base_ms; 0 = empty */
     int64_t base_ms;        /* origin of the stored times, fixed at the first event */
     _Atomic int64_t base_set;
 };
@@ -58,13 +63,14 @@ int aff_velocity_hit(aff_velocity *v, uint64_t key, int64_t now_ms, uint32_t lim
 {
     if (v == NULL || limit == 0 || window_ms <= 0)
         return 0;
-    int64_t rel = now_ms - base_of(v, now_ms);
+    int64_t rel = (now_ms - base_of(v, now_ms)) * TICKS_PER_MS;
     if (rel < 0)
         rel = 0;
-    int64_t interval = window_ms / limit; /* emission interval */
+    int64_t window = window_ms * TICKS_PER_MS;
+    int64_t interval = window / limit; /* emission interval */
     if (interval < 1)
         interval = 1;
-    int64_t tolerance = window_ms - interval; /* how far ahead the key may run: a burst of limit */
+    int64_t tolerance = window - interval; /* how far ahead the key may run: a burst of limit */
     uint64_t tag = (key >> TAT_BITS) | 1;     /* never 0, so an empty slot never matches */
     _Atomic uint64_t *s = &v->slot[key & v->mask];
     uint64_t old = atomic_load_explicit(s, memory_order_relaxed);
@@ -77,8 +83,8 @@ int aff_velocity_hit(aff_velocity *v, uint64_t key, int64_t now_ms, uint32_t lim
          * stays over while it lasts (instead of getting one event through per interval),
          * and a key that stops is back within a window. */
         int64_t next_tat = tat + interval;
-        if (over && next_tat - rel > tolerance + window_ms)
-            next_tat = rel + tolerance + window_ms;
+        if (over && next_tat - rel > tolerance + window)
+            next_tat = rel + tolerance + window;
         uint64_t next = tag << TAT_BITS | ((uint64_t)next_tat & TAT_MASK);
         if (atomic_compare_exchange_weak_explicit(s, &old, next, memory_order_relaxed, memory_order_relaxed))
             return over;

@@ -68,3 +68,23 @@ AFF_TEST(velocity_slot_collision_fails_open)
     AFF_CHECK_INT(aff_velocity_hit(v, a, T0, 1, 60000), 0);
     aff_velocity_free(v);
 }
+
+/* A limit above one event per millisecond (the bench raises the click limits to 10^6 a
+ * minute): whole-millisecond intervals would have capped it at 60,000 a minute. Here
+ * 200,000 events over 2 s all pass; with 10^6 a minute 10^6 in one instant pass and the
+ * next is over. */
+AFF_TEST(velocity_limits_above_one_per_millisecond)
+{
+    aff_velocity *v = aff_velocity_new(10);
+    AFF_CHECK(v != NULL);
+    int over = 0;
+    for (int i = 0; i < 200000; i++)
+        over += aff_velocity_hit(v, K1, T0 + i / 100, 1000000, 60000);
+    AFF_CHECK_INT(over, 0);
+    over = 0;
+    for (int i = 0; i < 480000; i++)
+        over += aff_velocity_hit(v, K2, T0, 480000, 60000);
+    AFF_CHECK_INT(over, 0);
+    AFF_CHECK_INT(aff_velocity_hit(v, K2, T0, 480000, 60000), 1);
+    aff_velocity_free(v);
+}
