@@ -64,6 +64,8 @@ UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Ge
 REFERER='https://blog.example.com/2024/05/best-running-shoes-review'
 SRV_CPU=1
 GEN_CPU=0
+AFF_EXTRA=() # extra serve flags for start_aff (B1 variants)
+AFF_CPUS=     # CPUs for start_aff instead of SRV_CPU
 
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -296,6 +298,7 @@ BASE_CLICKS=$(jq -r .clicks <<<"$BASE_JSON")
 
 # ---- servers ---------------------------------------------------------------------------------
 # start_aff DATA_DIR DURABILITY [TIMEOUT_S]: sets AFF_PID, AFF_PORT, AFF_START_MS, AFF_RSS_START.
+# AFF_EXTRA (array) adds flags; AFF_CPUS overrides the CPUs the server is pinned to.
 # When the server does not answer /healthz in time (10 s by default): a failed check, the
 # process stopped, status 1.
 start_aff() {
@@ -304,8 +307,8 @@ start_aff() {
     # All load comes from 127.0.0.1 with one user agent: the velocity and duplicate-click
     # rules would reject it after 60 clicks. Their limits are raised so that every click
     # is still screened (the cost is measured) but none is rejected (docs/fraud.md).
-    local cmd=(taskset -c "$SRV_CPU" "$BIN" serve --listen "127.0.0.1:$AFF_PORT" --data "$data" --click-durability "$dur"
-        --ip-velocity-max 1000000 --ip-link-velocity-max 1000000 --duplicate-click-max 1000000)
+    local cmd=(taskset -c "${AFF_CPUS:-$SRV_CPU}" "$BIN" serve --listen "127.0.0.1:$AFF_PORT" --data "$data" --click-durability "$dur"
+        --ip-velocity-max 1000000 --ip-link-velocity-max 1000000 --duplicate-click-max 1000000 "${AFF_EXTRA[@]}")
     record_cmd "afftrack ($dur)" "${cmd[@]}"
     START_T=$EPOCHREALTIME
     "${cmd[@]}" >>"$TMP/afftrack.log" 2>&1 &
@@ -431,10 +434,24 @@ b1_one() { # b1_one TARGET CONNMODE RUN
         fi
         rm -rf "$NGX_DIR"
         ;;
-    commit | async)
+    commit | async | noscreen | workers2)
         data=$TMP/b1-$target-$mode-$run
         cp -a "$TEMPLATE" "$data"
-        start_aff "$data" "$target" || {
+        local dur=$target
+        AFF_EXTRA=()
+        AFF_CPUS=
+        case "$target" in
+        noscreen) # commit, every click-time rule off: what screening costs the click path
+            dur=commit
+            AFF_EXTRA=(--fraud-bot-user-agent off --fraud-empty-user-agent off --fraud-blocked-cidr off
+                --fraud-blocked-country off --fraud-hosting-asn off --fraud-ip-velocity off
+                --fraud-ip-link-velocity off --fraud-duplicate-click off --fraud-non-interactive off) ;;
+        workers2) # commit, two event loops on both CPUs (wrk shares one of them)
+            dur=commit
+            AFF_EXTRA=(--workers 2)
+            AFF_CPUS="$GEN_CPU,$SRV_CPU" ;;
+        esac
+        start_aff "$data" "$dur" || {
             rm -rf "$data"
             return
         }
@@ -444,6 +461,8 @@ b1_one() { # b1_one TARGET CONNMODE RUN
         line=$LINE
         add "b4.aff.rss_after" "$(rss_kb "$AFF_PID")"
         stop_aff "B1 $target $mode run $run"
+        AFF_EXTRA=()
+        AFF_CPUS=
         json=$("$BIN" verify --data "$data" 2>&1)
         stored=$(($(jq -r '.clicks // 0' <<<"$json" 2>/dev/null || echo 0) - BASE_CLICKS))
         s302=$(kv "$line" s302)
@@ -522,6 +541,10 @@ run_b1() {
     for run in $(seq "$RUNS"); do
         for mode in ka close; do
             for target in nginx nginx_log commit async; do
+                b1_one "$target" "$mode" "$run"
+            done
+            # keep-alive only: the cost of click screening, and two worker loops
+            [ "$mode" = ka ] && for target in noscreen workers2; do
                 b1_one "$target" "$mode" "$run"
             done
         done
@@ -903,6 +926,10 @@ if want B1; then
                 "nginx+log p50/p99 ms $(median b1.$mode.nginx_log.p50)/$(median b1.$mode.nginx_log.p99)"
         done
     done
+    rate_row "B1 click screening cost, keep-alive commit" "screening off" b1.ka.noscreen.rps b1.ka.commit.rps \
+        "every click-time fraud rule on (velocity limits raised) vs all off; 1.00 = no measurable cost"
+    rate_row "B1 multi-core, keep-alive commit" "1 worker, 1 core" b1.ka.commit.rps b1.ka.workers2.rps \
+        "--workers 2 on both cores; wrk shares one of them, so this is not a 2-core server against a free client"
     if [ -n "$(median b1.lat.nginx.p99)" ]; then
         for dur in commit async; do
             row "B1 p99 at ${HALF_RATE}/s (half nginx max), $dur" "nginx $(median b1.lat.nginx.p99) ms" \

@@ -52,6 +52,18 @@ aff_route *aff_route_match(const aff_routes *t, h2o_req_t *req, aff_http *h, int
     return NULL;
 }
 
+/* Suspending or rejecting an affiliate takes effect at once, for its sessions and its
+ * API keys alike. */
+static int affiliate_may_act(aff_http *h, int64_t affiliate_id, const char **why)
+{
+    const aff_snap_affiliate *a = aff_snap_affiliate_get(h->snap, affiliate_id);
+    if (a == NULL || a->status == AFF_AFF_SUSPENDED || a->status == AFF_AFF_REJECTED) {
+        *why = "this affiliate account is suspended or rejected";
+        return AFF_EFORBIDDEN;
+    }
+    return 0;
+}
+
 /* The session cookie, if any, as the caller's credentials. */
 static int authorize_session(aff_http *h, const char **why)
 {
@@ -67,13 +79,8 @@ static int authorize_session(aff_http *h, const char **why)
         *why = "the session has expired or ended: sign in again";
         return AFF_EAUTH;
     }
-    if (s.role == AFF_ROLE_AFFILIATE) { /* suspending an affiliate takes effect at once */
-        const aff_snap_affiliate *a = aff_snap_affiliate_get(h->snap, s.affiliate_id);
-        if (a == NULL || a->status == AFF_AFF_SUSPENDED || a->status == AFF_AFF_REJECTED) {
-            *why = "this affiliate account is suspended or rejected";
-            return AFF_EFORBIDDEN;
-        }
-    }
+    if (s.role == AFF_ROLE_AFFILIATE && affiliate_may_act(h, s.affiliate_id, why) != 0)
+        return AFF_EFORBIDDEN;
     h->role = s.role;
     h->affiliate_id = s.affiliate_id;
     h->user_id = s.user_id;
@@ -116,6 +123,8 @@ int aff_route_authorize(const aff_route *route, aff_http *h, const char **why)
         if (k != NULL) {
             h->role = k->admin ? AFF_ROLE_ADMIN : AFF_ROLE_AFFILIATE;
             h->affiliate_id = k->affiliate_id;
+            if (!k->admin && affiliate_may_act(h, k->affiliate_id, why) != 0)
+                return AFF_EFORBIDDEN;
         } else if (route->auth == AFF_AUTH_ADMIN_OR_PROGRAM) {
             const aff_snap_program *p = aff_snap_program_by_token(h->snap, key, klen);
             if (p == NULL)

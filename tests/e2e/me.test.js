@@ -109,6 +109,20 @@ describe('affiliate portal /v1/me', () => {
     h.expectError(await me('POST', '/v1/me/links', P.api_key, { body: { program_id: prog.id } }), 403, 'forbidden', undefined, 'pending');
   });
 
+  it('a suspended or rejected affiliate\'s API key is refused everywhere until it is approved again', async () => {
+    const X = await h.createAffiliate(srv);
+    h.expectStatus(await me('GET', '/v1/me/links', X.api_key), 200);
+    for (const status of ['suspended', 'rejected']) {
+      h.expectStatus(await srv.api('PATCH', `/v1/affiliates/${X.id}`, { body: { status } }), 200);
+      for (const p of ['/v1/me', '/v1/me/links', '/v1/me/commissions', '/v1/me/balance', `/v1/me/reports${h.qs({ from, to })}`]) {
+        h.expectError(await me('GET', p, X.api_key), 403, 'forbidden', undefined, 'suspended or rejected');
+      }
+      h.expectError(await me('POST', '/v1/me/links', X.api_key, { body: { program_id: prog.id } }), 403, 'forbidden', undefined, 'suspended');
+    }
+    h.expectStatus(await srv.api('PATCH', `/v1/affiliates/${X.id}`, { body: { status: 'approved' } }), 200);
+    h.expectStatus(await me('GET', '/v1/me/links', X.api_key), 200);
+  });
+
   it('/v1/me/reports is restricted to itself', async () => {
     const r = await me('GET', `/v1/me/reports${h.qs({ from, to })}`, B.api_key);
     h.expectStatus(r, 200);
