@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cidr.h"
 #include "core/clock.h"
 #include "core/str.h"
 #include "track/attribution.h"
 #include "track/commission.h"
 #include "track/earn.h"
+#include "track/geo.h"
 #include "track/ledger.h"
 #include "track/rollup.h"
 #include "track/cap.h"
@@ -70,6 +72,7 @@ static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, 
         c->affiliate_id = row->affiliate_id;
         c->link_id = row->link_id;
         aff_str_copy(c->ip, sizeof(c->ip), row->ip);
+        aff_str_copy(c->country, sizeof(c->country), row->country);
     } else if (rc == 0 || rc == AFF_ENOTFOUND) {
         c->error = explicit_id; /* a cookie from elsewhere is simply not ours */
         rc = 0;
@@ -188,12 +191,20 @@ static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_
         if (rc != 0 && rc != AFF_ENOTFOUND)
             return rc;
     }
+    char country[3] = "";
+    unsigned char addr[16];
+    if (a->click_country[0] != '\0' && aff_geo_has_country() && aff_cidr_parse_addr(in->ip, addr) == 0) {
+        uint32_t asn;
+        aff_geo_lookup(addr, &asn, country);
+    }
     aff_screen_facts f = {.program_id = in->program_id,
                           .affiliate_id = a->affiliate_id,
                           .now_ms = in->now_ms,
                           .click_ms = a->click_ms,
                           .click_ip = a->click_ip,
                           .ip = in->ip,
+                          .click_country = a->click_country,
+                          .country = country,
                           .email_hash = in->email_hash,
                           .affiliate_email_hash = aff_email,
                           .customer_id = in->customer_id,

@@ -67,6 +67,15 @@ static int ip_mismatch(aff_store *st, const aff_screen_facts *f, int64_t unused,
     return 0;
 }
 
+static int country_mismatch(aff_store *st, const aff_screen_facts *f, int64_t unused, int *hit)
+{
+    (void)st;
+    (void)unused;
+    *hit = f->country != NULL && f->click_country != NULL && f->country[0] != '\0' && f->click_country[0] != '\0' &&
+           strcmp(f->country, f->click_country) != 0;
+    return 0;
+}
+
 static int self_referral(aff_store *st, const aff_screen_facts *f, int64_t unused, int *hit)
 {
     (void)st;
@@ -90,6 +99,7 @@ static const rule rules[AFF_SCREEN_RULES] = {
     {204, "ip_mismatch", AFF_SCREEN_FLAG, 0, 0, 20, ip_mismatch},
     {205, "self_referral", AFF_SCREEN_HOLD, 0, 0, 80, self_referral},
     {206, "cr_outlier", AFF_SCREEN_FLAG, 3000, 100000, 20, cr_outlier},
+    {207, "country_mismatch", AFF_SCREEN_FLAG, 0, 0, 20, country_mismatch},
 };
 
 static const char *const action_names[] = {"off", "flag", "hold", "reject"};

@@ -46,7 +46,7 @@ enum { AFF_SCREEN_OFF = 0, AFF_SCREEN_FLAG, AFF_SCREEN_HOLD, AFF_SCREEN_REJECT }
 #define AFF_SCREEN_VELOCITY_CODE 203
 #define AFF_SCREEN_SELF_REFERRAL 4 /* the rule's index */
 
-#define AFF_SCREEN_RULES 6
+#define AFF_SCREEN_RULES 7
 
 typedef struct aff_screen_setting {
     int action;        /* AFF_SCREEN_* */
@@ -72,6 +72,8 @@ typedef struct aff_screen_facts {
     int64_t click_ms;        /* 0: not attributed by a click */
     const char *click_ip;    /* "" unknown */
     const char *ip;          /* the conversion's IP, "" unknown */
+    const char *click_country; /* ISO 3166 alpha-2, "" unknown (no country_db) */
+    const char *country;       /* the conversion IP's, "" unknown */
     const char *email_hash;  /* the customer's, "" unknown */
     const char *affiliate_email_hash;
     const char *customer_id; /* "" unknown */

@@ -278,6 +278,18 @@ describe('fraud screening, ip velocity and ASN / country databases', () => {
     assert.deepEqual([c.asn, c.country], [null, null]);
   });
 
+  it('country_mismatch (207): a conversion from another country than its click is flagged, one from the same is not', async () => {
+    const click = (await h.clickOk(srv, ctx.link.code, as('127.0.61.7'))).clickId; // DE
+    const far = await h.convOk(srv, { program_id: ctx.program.id, order_id: h.uniq('cm'), amount_minor: 1000, click_id: click, ip: '127.0.60.9' }); // US
+    assert.ok(far.conversion.screening.some((x) => x.code === 207 && x.rule === 'country_mismatch' && x.action === 'flag'),
+      JSON.stringify(far.conversion.screening));
+    assert.equal(far.conversion.status, 'pending'); // flag: approved normally
+    const near = await h.convOk(srv, { program_id: ctx.program.id, order_id: h.uniq('cm'), amount_minor: 1000, click_id: click, ip: '127.0.61.200' });
+    assert.ok(!(near.conversion.screening || []).some((x) => x.rule === 'country_mismatch'), JSON.stringify(near.conversion.screening));
+    const unknown = await h.convOk(srv, { program_id: ctx.program.id, order_id: h.uniq('cm'), amount_minor: 1000, click_id: click, ip: '203.0.113.9' });
+    assert.ok(!(unknown.conversion.screening || []).some((x) => x.rule === 'country_mismatch'), 'an IP outside the database is not a mismatch');
+  });
+
   it('a blocked country gets 403', async () => {
     assert.equal((await h.click(srv, ctx.link.code, as('127.0.62.5'))).status, 403);
   });

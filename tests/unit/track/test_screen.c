@@ -77,6 +77,17 @@ AFF_TEST(screen_rules_hit_and_miss)
     f.ip = "2001:db8::1";
     AFF_CHECK(hits(&w, &c, &f, 204)); /* v6 against a v4 click */
     f = base_facts(&w);
+    f.click_country = "US";
+    f.country = "US";
+    AFF_CHECK(!hits(&w, &c, &f, 207));
+    f.country = "DE";
+    AFF_CHECK(hits(&w, &c, &f, 207));
+    f.click_country = ""; /* no country database when the click was recorded */
+    AFF_CHECK(!hits(&w, &c, &f, 207));
+    f.click_country = "US";
+    f.country = ""; /* the conversion's IP not in the database */
+    AFF_CHECK(!hits(&w, &c, &f, 207));
+    f = base_facts(&w);
     char h[65];
     aff_screen_email_hash("  Ann@Example.COM ", h);
     f.email_hash = h;
