@@ -200,7 +200,13 @@ typedef struct aff_api_counters {
     _Atomic uint64_t clicks, clicks_refused, conversions, conversion_errors, pixel_errors;
     _Atomic uint64_t clicks_blocked;     /* refused 403 by a fraud rule with action block */
     _Atomic uint64_t clicks_not_counted; /* HEAD and prefetch requests: redirected, never recorded */
+    /* Conversions and clicks over a cap (track/cap.h), by [affiliate cap][hard][code % 10 - 1]
+     * for the reason codes 61..66 and 81..86: the alert of a soft cap. */
+    _Atomic uint64_t cap_hits[2][2][6];
 } aff_api_counters;
 extern aff_api_counters aff_api_stats;
+
+/* Count a cap hit of reason code (61..66, 81..86; others are ignored). */
+void aff_api_count_cap_hit(int code, int hard);
 
 #endif

@@ -12,6 +12,14 @@
 
 aff_api_counters aff_api_stats;
 
+void aff_api_count_cap_hit(int code, int hard)
+{
+    int per_affiliate = code >= 81;
+    int i = code - (per_affiliate ? 81 : 61);
+    if (i >= 0 && i < 6)
+        atomic_fetch_add(&aff_api_stats.cap_hits[per_affiliate][hard != 0][i], 1);
+}
+
 /* ---- generic job ----------------------------------------------------------------------- */
 
 static void job_respond(aff_pending *p, h2o_req_t *req)

@@ -259,8 +259,11 @@ static void respond_record(aff_pending *p, h2o_req_t *req)
     conv_job *j = AFF_CONTAINER_OF(p, conv_job, base);
     if (p->job.rc != 0)
         atomic_fetch_add(j->pixel ? &aff_api_stats.pixel_errors : &aff_api_stats.conversion_errors, 1);
-    else if (!j->out.replayed)
+    else if (!j->out.replayed) {
         atomic_fetch_add(&aff_api_stats.conversions, 1);
+        if (j->out.cap_code != 0)
+            aff_api_count_cap_hit(j->out.cap_code, j->out.cap_hard);
+    }
     if (j->pixel) {
         aff_api_send_gif(req);
         return;

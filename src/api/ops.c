@@ -81,6 +81,16 @@ void aff_api_metrics(aff_http *h)
             atomic_load(&aff_api_stats.clicks_blocked));
     counter(&b, "afftrack_clicks_not_counted_total",
             "HEAD and prefetch requests of tracking links: redirected, not recorded.", atomic_load(&aff_api_stats.clicks_not_counted));
+    put(&b, "# HELP afftrack_cap_hits_total Conversions and clicks over a cap, by reason code; a soft cap's only alert.\n"
+            "# TYPE afftrack_cap_hits_total counter\n");
+    static const char *const cap_names[6] = {"conversions_day", "conversions_month", "commission_day",
+                                             "commission_month", "clicks_day", "clicks_month"};
+    for (int per = 0; per < 2; per++)
+        for (int hard = 0; hard < 2; hard++)
+            for (int i = 0; i < 6; i++)
+                put(&b, "afftrack_cap_hits_total{code=\"%d\",cap=\"%s_%s\",kind=\"%s\"} %llu\n", (per ? 81 : 61) + i,
+                    per ? "affiliate" : "program", cap_names[i], hard ? "hard" : "soft",
+                    (unsigned long long)atomic_load(&aff_api_stats.cap_hits[per][hard][i]));
     aff_fraud_rule_info r[16];
     size_t nr = aff_fraud_rules(r, 16);
     put(&b, "# HELP afftrack_fraud_rule_matches_total Clicks each click-time fraud rule matched.\n"

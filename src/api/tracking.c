@@ -267,6 +267,7 @@ static int cap_click(h2o_req_t *req, const aff_snap_program *prog, aff_click_row
     aff_clickcap_admit(prog->id, &prog->caps, row->affiliate_id, row->ts_ms, &v);
     if (v.code == 0)
         return 0;
+    aff_api_count_cap_hit(v.code, v.over);
     if (v.over && prog->fallback_url != NULL) {
         atomic_fetch_add(&aff_api_stats.clicks_blocked, 1);
         send_redirect(req, prog->fallback_url, NULL, 0, 0);

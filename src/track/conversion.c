@@ -175,8 +175,9 @@ static int attribute_renewal(aff_ctx *ctx, const aff_conversion_input *in, aff_a
  * and apply the strongest action: reject stores it rejected, hold stores it held, flag
  * only records the hits. */
 static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_input *in, const aff_attr_result *a,
-                  aff_conversion_row *c)
+                  aff_conversion_result *out)
 {
+    aff_conversion_row *c = &out->conv;
     char aff_email[65] = "";
     int rc = 0;
     if (in->email_hash[0] != '\0' && p->screening.rule[AFF_SCREEN_SELF_REFERRAL].action != AFF_SCREEN_OFF) {
@@ -217,6 +218,8 @@ static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_
     aff_cap_verdict v;
     if ((rc = aff_cap_check(ctx->st, in->program_id, &p->caps, a->affiliate_id, in->now_ms, &v)) != 0)
         return rc;
+    out->cap_code = v.code;
+    out->cap_hard = v.over;
     if (v.code != 0 && r.nhits < AFF_SCREEN_RULES + 1) {
         aff_screen_hit *h = &r.hits[r.nhits++];
         *h = (aff_screen_hit){v.code, v.name, v.over ? AFF_SCREEN_REJECT : AFF_SCREEN_FLAG, 0};
@@ -296,6 +299,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     /* out is large (its lines and items): set what is read instead of zeroing it all. */
     out->nlines = 0;
     out->replayed = 0;
+    out->cap_code = 0;
+    out->cap_hard = 0;
     int rc = aff_store_conversion_find(ctx->st, in->program_id, in->event, in->order_id, &out->conv);
     if (rc == 0) {
         out->replayed = 1;
@@ -354,7 +359,7 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     c->score = 0;
     c->screening[0] = '\0';
     aff_str_copy(c->ip, sizeof(c->ip), in->ip);
-    if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = screen(ctx, p, in, &a, c)) != 0)
+    if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = screen(ctx, p, in, &a, out)) != 0)
         return rc;
     c->hold_until_ms = strcmp(c->status, "held") == 0      ? INT64_MAX
                        : strcmp(c->status, "pending") == 0 ? in->now_ms + (int64_t)p->hold_days * AFF_MS_PER_DAY

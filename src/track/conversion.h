@@ -61,6 +61,8 @@ typedef struct aff_conversion_result {
     int nlines;
     aff_ledger_row lines[AFF_CONV_MAX_LINES]; /* for a test conversion: the unstored line it would earn (id 0) */
     int replayed; /* 1: an earlier conversion with the same key was returned */
+    int cap_code; /* the cap this conversion went over (61..66, 81..86), 0 none */
+    int cap_hard; /* 1: that cap is hard (the conversion was rejected) */
 } aff_conversion_result;
 
 /* Record a conversion. Errors (with err filled): AFF_ENOTFOUND (program),

@@ -122,6 +122,12 @@ describe('conversion screening', () => {
       },
     });
     assert.deepEqual(p.caps.map((c) => [c.metric, c.period, c.limit, c.hard]), [['conversions', 'day', 10, true], ['commission_minor', 'month', 500, false]]);
+    const capHits = async () => {
+      const text = (await srv.api('GET', '/metrics', { key: null })).text;
+      const n = (code, kind) => Number((text.match(new RegExp(`^afftrack_cap_hits_total\\{code="${code}",[^}]*kind="${kind}"\\} (\\d+)$`, 'm')) || [])[1]);
+      return { hard61: n(61, 'hard'), soft84: n(84, 'soft') };
+    };
+    const hitsBefore = await capHits();
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => h.postConversion(srv, {
       program_id: p.id, order_id: h.uniq(`C${i}-`), amount_minor: 1000, referral_code: link.code,
     })));
@@ -134,6 +140,9 @@ describe('conversion screening', () => {
     // the 6th accepted on, the soft cap's flag is recorded
     const flagged = accepted.filter((r) => r.json.conversion.screening.some((x) => x.code === 84 && x.action === 'flag'));
     assert.equal(flagged.length, 5);
+    // /metrics counts every cap hit: the alert a soft cap gives
+    const hitsAfter = await capHits();
+    assert.deepEqual([hitsAfter.hard61 - hitsBefore.hard61, hitsAfter.soft84 - hitsBefore.soft84], [30, 5]);
     const u = await srv.api('GET', `/v1/programs/${p.id}/caps`);
     h.expectStatus(u, 200);
     const day = u.json.data.find((x) => x.cap === 0);
