@@ -127,8 +127,10 @@ static void sort_error(aff_http *h, const aff_api_list_spec *spec)
 {
     char names[256] = "";
     size_t n = 0;
-    if (spec->clicks)
-        n = (size_t)snprintf(names, sizeof(names), "ts, ");
+    if (spec->clicks) {
+        aff_http_errorf(h->req, AFF_EINVAL, "sort", "sort: clicks sort by time only: ts (or id), ascending");
+        return;
+    }
     for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]) && n < sizeof(names); i++)
         if ((spec->sorts | 1u) & (1u << sort_names[i].key))
             n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", sort_names[i].name);
