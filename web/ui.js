@@ -181,7 +181,8 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
   const [cursors, setCursors] = useState([null]);
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
-  const query = { ...(params || {}), ...tools };
+  /* the tools add to the page's own filters; an empty tool never hides one of them */
+  const query = { ...(params || {}), ...Object.fromEntries(Object.entries(tools).filter(([, v]) => v)) };
   const queryKey = JSON.stringify(query);
   useEffect(() => { setCursors([null]); }, [path, queryKey, reload]);
   const cursor = cursors[cursors.length - 1];

@@ -131,6 +131,16 @@ test('search and date filters narrow the rows; Export CSV downloads them in the 
   const [all] = await Promise.all([page.waitForEvent('download'), page.click('.pager a:has-text("Export CSV")')]);
   const rows = fs.readFileSync(await all.path(), 'utf8').split('\r\n').filter(Boolean).slice(1);
   assert.equal(rows.length, 30);
+  // the page's own filters still apply under the table's tools (an empty tool hides none)
+  const app29 = (await srv.api('GET', '/v1/conversions?q=APP-29')).json.data[0];
+  expectStatus(await srv.api('POST', `/v1/conversions/${app29.id}/approve`, { body: {} }), 200, 'approve');
+  await page.reload();
+  await page.waitForSelector('text=Page 1');
+  await page.selectOption('select[name=status]', 'approved');
+  await page.waitForFunction(() => document.querySelectorAll('table[aria-label=conversions] tbody tr').length === 1);
+  assert.deepEqual(await orders(), ['APP-29']);
+  await page.selectOption('select[name=status]', '');
+  await page.waitForSelector('text=Page 1');
 });
 
 test('other tables sort by their headers too (affiliates by name, commissions by amount)', async () => {
