@@ -87,7 +87,8 @@ void aff_api_submit_get(aff_http *h, int (*run)(aff_job *, aff_ctx *));
 void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *), const aff_api_list_spec *spec);
 
 /* The list run's end: for JSON, next_cursor (from the sorted page's end, or else the
- * last row's id); for CSV, nothing. Shared by every AFF_API_LISTER. */
+ * last row's id); for CSV, the text moves to csv_text for the answer. Shared by every
+ * AFF_API_LISTER. */
 void aff_api_list_finish(aff_api_job *j);
 /* A list run's failure rc with its error set: a CSV export over AFF_CSV_MAX_ROWS rows
  * or AFF_CSV_MAX_BYTES (413, narrow the filters); a sort or cursor the store refused
@@ -95,9 +96,11 @@ void aff_api_list_finish(aff_api_job *j);
 int aff_api_list_csv_fail(aff_job *job, int rc);
 
 /* Define `static int name(aff_job *, aff_ctx *)`, the reader-side run of a list
- * endpoint: it calls store_list with the job's filters and one row more than the page
- * (to know has_more), renders each row with render(row, public_url) and, for an
- * affiliate key, restricts the query to the caller. One definition for every listing. */
+ * endpoint: it calls store_list with the job's filters and sort and one row more than
+ * the page (to know has_more), renders each row with render(row, public_url) and, for
+ * an affiliate key, restricts the query to the caller. For format=csv it asks for every
+ * row instead (up to AFF_CSV_MAX_ROWS), writing each through the CSV writer with a
+ * header from the rendering of a zeroed row. One definition for every listing. */
 #define AFF_API_LISTER(name, row_type, store_list, render)                                   \
     static int name##_add(void *ud, const row_type *row)                                    \
     {                                                                                        \
@@ -126,11 +129,14 @@ int aff_api_list_csv_fail(aff_job *job, int rc);
             json_decref(t_);                                                                 \
             if (j_->csv_out == NULL)                                                         \
                 return AFF_ENOMEM;                                                           \
-            q_.limit = AFF_CSV_MAX_ROWS + 1;                                                 \
+            q_.limit = AFF_CSV_MAX_ROWS + 1; /* every row: no page, no cursor */             \
+            q_.from.set = 0;                                                                 \
+            q_.after = 0;                                                                    \
+            q_.after_click[0] = '\0';                                                        \
         } else {                                                                             \
             j_->out = aff_render_list_new();                                                 \
         }                                                                                    \
-        if (aff_list_sorted(&q_) || j_->q.from.set)                                          \
+        if (aff_list_sorted(&q_))                                                            \
             q_.last = &j_->last;                                                             \
         int rc_ = store_list(ctx->st, &q_, name##_add, j_);                                  \
         if (rc_ == 0)                                                                        \

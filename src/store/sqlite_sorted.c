@@ -147,9 +147,11 @@ static void where_cursor(builder *b, const aff_sq_shape *sh, const aff_list_quer
 
 static int build(builder *b, const aff_sq_shape *sh, const aff_list_query *lq)
 {
+    if (lq->sort < 0 || lq->sort >= AFF_SORT_COUNT)
+        return AFF_EINVAL;
     const char *col = sh->sort[lq->sort].col;
     int text = aff_sq_sort_is_text(lq->sort), lead = 1;
-    if (lq->sort < 0 || lq->sort >= AFF_SORT_COUNT || (lq->sort != AFF_SORT_ID && col == NULL))
+    if (lq->sort != AFF_SORT_ID && col == NULL)
         return AFF_EINVAL;
     if (lq->from.set && lq->sort != AFF_SORT_ID && lq->from.is_text != text)
         return AFF_EINVAL;
