@@ -1,6 +1,6 @@
-// ui.js - the pieces every page is made of: layout, banners, forms, a paged table over
-// any list endpoint (cursor paging with `after`), KPI cards, a uPlot chart, a copy
-// button. Text is always rendered as text (Preact escapes it); nothing here builds HTML
+// ui.js - the pieces every page is made of: layout, banners, forms, a table over any
+// list endpoint (sorted, filtered and paged by the server, with its CSV export), KPI
+// cards, a uPlot chart, a copy button. Text is always rendered as text (Preact escapes it); nothing here builds HTML
 // from strings.
 import { h } from './vendor/preact.mjs';
 import { useEffect, useRef, useState } from './vendor/hooks.mjs';
@@ -70,54 +70,77 @@ export function CreateForm({ title, fields, submit, submitLabel = 'Create', init
   </form>`;
 }
 
-/** One CSV cell: quoted when needed, and a leading = + - @ (a spreadsheet formula)
- * neutralised with a quote, so exported data cannot run in a spreadsheet. */
-function csvCell(v) {
-  let s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** What each list endpoint filters on beyond the page's own filters (docs/api.md
+ * "Lists"): a search (`q`, with the placeholder saying how it matches), a creation-date
+ * range and a status. Sorting is per column: a column with `sort` names the API's sort. */
+const LISTS = {
+  '/v1/programs': { search: 'Name contains…', time: true },
+  '/v1/affiliates': { search: 'Name or e-mail contains…', time: true, statuses: ['pending', 'approved', 'suspended', 'rejected'] },
+  '/v1/links': { search: 'Code starts with…', time: true },
+  '/v1/coupons': { search: 'Code starts with…', time: true },
+  '/v1/clicks': { time: true },
+  '/v1/conversions': { search: 'Order id starts with…', time: true },
+  '/v1/review': { search: 'Order id starts with…', time: true },
+  '/v1/commissions': { time: true },
+  '/v1/payouts': { time: true },
+  '/v1/payout-runs': { time: true },
+  '/v1/users': { search: 'E-mail contains…', time: true },
+  '/v1/me/links': { search: 'Code starts with…', time: true },
+  '/v1/me/coupons': { search: 'Code starts with…', time: true },
+  '/v1/me/conversions': { search: 'Order id starts with…', time: true },
+  '/v1/me/commissions': { time: true },
+  '/v1/me/payouts': { time: true },
+};
+
+/** The export of the list as the server writes it (format=csv): every matching row in
+ * the table's sort, not just the page shown. A plain link: the session cookie goes
+ * with it and the answer is a download (Content-Disposition: attachment). */
+function ExportCsv({ href, filename }) {
+  return html`<span class="export"><a class="button secondary small" href=${href} download=${filename}
+    data-testid="export-csv">Export CSV</a></span>`;
 }
 
-/** Every row of a list endpoint (following `after` to the end) as CSV text: the API's
- * own field names as the header. */
-export async function listCsv(path, params, rowKey = 'id') {
-  const rows = [];
-  let after = null;
-  for (;;) {
-    const page = await get(`${path}${qs({ ...(params || {}), limit: 500, after })}`);
-    rows.push(...page.data);
-    if (!page.has_more || page.data.length === 0) break;
-    after = page.data[page.data.length - 1][rowKey];
-  }
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  return [keys.join(','), ...rows.map((r) => keys.map((k) => csvCell(r[k])).join(','))].join('\r\n') + '\r\n';
+/** Search, dates, status and sort of one table (the sort select is how a phone sorts:
+ * its table has no header row). */
+function TableTools({ spec, tools, setTools, columns, label }) {
+  const sortable = columns.filter((c) => c.sort);
+  const set = (k) => (v) => setTools({ ...tools, [k]: v });
+  const id = (k) => `${label || 'table'}-${k}`.replace(/\s+/g, '-');
+  const sortOptions = [{ value: '', label: 'Default order' }, ...sortable.flatMap((c) => [
+    { value: c.sort, label: `${c.label} ↑` }, { value: `-${c.sort}`, label: `${c.label} ↓` }])];
+  if (!spec.search && !spec.time && !spec.statuses && sortable.length === 0) return null;
+  return html`<form class="table-tools" role="search" aria-label=${`filter ${label || 'table'}`}
+      onSubmit=${(e) => e.preventDefault()}>
+    ${spec.search ? html`<label class="field" for=${id('q')}><span>Search</span>
+      <input id=${id('q')} name="q" type="search" value=${tools.q} placeholder=${spec.search} maxlength="128"
+        onChange=${(e) => set('q')(e.target.value)} /></label>` : null}
+    ${spec.statuses ? html`<label class="field" for=${id('status')}><span>Status</span>
+      <select id=${id('status')} name="status" value=${tools.status} onChange=${(e) => set('status')(e.target.value)}>
+        ${[['', 'Any status'], ...spec.statuses.map((x) => [x, x])].map(([v, t]) => html`<option value=${v}>${t}</option>`)}
+      </select></label>` : null}
+    ${spec.time ? html`<label class="field" for=${id('from')}><span>Created from</span>
+      <input id=${id('from')} name="created_from" type="date" value=${tools.created_from}
+        onChange=${(e) => set('created_from')(e.target.value)} /></label>
+      <label class="field" for=${id('to')}><span>Created to</span>
+      <input id=${id('to')} name="created_to" type="date" value=${tools.created_to}
+        onChange=${(e) => set('created_to')(e.target.value)} /></label>` : null}
+    ${sortable.length ? html`<label class="field" for=${id('sort')}><span>Sort</span>
+      <select id=${id('sort')} name="sort" value=${tools.sort} onChange=${(e) => set('sort')(e.target.value)}>
+        ${sortOptions.map((o) => html`<option value=${o.value}>${o.label}</option>`)}</select></label>` : null}
+  </form>`;
 }
 
-function ExportCsv({ path, params, rowKey, filename }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  async function run() {
-    setBusy(true);
-    setError(null);
-    try {
-      const text = await listCsv(path, params, rowKey);
-      const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = filename;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-  return html`<span class="export">
-    <button type="button" class="secondary small" disabled=${busy} onClick=${run}>${busy ? 'Exporting…' : 'Export CSV'}</button>
-    ${error ? html`<span class="field-error">${error.message}</span>` : null}</span>`;
+/** A column header: sortable ones are buttons cycling ascending, descending, default,
+ * with aria-sort saying the current order. */
+function Header({ c, sort, setSort }) {
+  const cls = c.num ? 'num' : c.cls === 'select' ? 'select' : '';
+  if (!c.sort) return html`<th class=${cls} scope="col">${c.head || c.label}</th>`;
+  const state = sort === c.sort ? 'ascending' : sort === `-${c.sort}` ? 'descending' : 'none';
+  const next = state === 'none' ? c.sort : state === 'ascending' ? `-${c.sort}` : '';
+  return html`<th class=${`${cls} sortable`} scope="col" aria-sort=${state}>
+    <button type="button" class="sort" onClick=${() => setSort(next)}
+      title=${`Sort by ${c.label}`}>${c.label}<span class="sort-mark" aria-hidden="true">${
+        state === 'ascending' ? ' ▲' : state === 'descending' ? ' ▼' : ' ↕'}</span></button></th>`;
 }
 
 /** The checkbox column of a table whose rows can be chosen for a bulk action:
@@ -147,35 +170,46 @@ function selectColumn(selection, rows, keyOf) {
   };
 }
 
-/** A table over a list endpoint with server-side paging: `after` the last id of the page.
- * With `selection` (see selectColumn) the rows get checkboxes. */
+/** A table over a list endpoint, sorted, filtered and paged by the server: a column
+ * with `sort` sorts by clicking its header; the tools above it (LISTS) add a search,
+ * dates and a status to the page's own `params`; Next follows the answer's
+ * next_cursor and Previous goes back to the cursor before. With `selection` (see
+ * selectColumn) the rows get checkboxes. */
 export function PagedTable({ path, params, columns, empty, reload = 0, pageSize = 25, rowKey = 'id', label, selection }) {
+  const spec = LISTS[path] || {};
+  const [tools, setTools] = useState({ q: '', status: '', created_from: '', created_to: '', sort: '' });
   const [cursors, setCursors] = useState([null]);
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
-  const paramsKey = JSON.stringify(params || {});
-  useEffect(() => { setCursors([null]); }, [path, paramsKey, reload]);
-  const after = cursors[cursors.length - 1];
+  /* the tools add to the page's own filters; an empty tool never hides one of them */
+  const query = { ...(params || {}), ...Object.fromEntries(Object.entries(tools).filter(([, v]) => v)) };
+  const queryKey = JSON.stringify(query);
+  useEffect(() => { setCursors([null]); }, [path, queryKey, reload]);
+  const cursor = cursors[cursors.length - 1];
   useEffect(() => {
     let live = true;
     setError(null);
-    get(`${path}${qs({ ...(params || {}), limit: pageSize, after })}`)
+    get(`${path}${qs({ ...query, limit: pageSize, cursor })}`)
       .then((r) => { if (live) setPage({ ...r, number: cursors.length }); })
       .catch((e) => { if (live) { setError(e); setPage({ data: [], has_more: false }); } });
     return () => { live = false; };
-  }, [path, paramsKey, after, reload]);
-  if (error) return html`<${Banner} error=${error} />`;
-  if (!page) return html`<p class="muted">Loading…</p>`;
+  }, [path, queryKey, cursor, reload]);
+  const toolbar = html`<${TableTools} spec=${spec} tools=${tools} setTools=${setTools} columns=${columns} label=${label} />`;
+  if (!page) return html`${toolbar}<p class="muted">Loading…</p>`;
   const rows = page.data;
   const keyOf = typeof rowKey === 'function' ? rowKey : (r) => r[rowKey];
   if (selection) columns = [selectColumn(selection, rows, keyOf), ...columns];
   const paged = cursors.length > 1 || page.has_more;
   const settled = (page.number || 1) === cursors.length; /* the page shown is the one asked for */
-  return html`<div class="table-wrap card">
+  const filtered = Object.values(tools).some((v) => v);
+  const setSort = (sort) => setTools({ ...tools, sort });
+  const csvHref = `${path}${qs({ ...query, format: 'csv' })}`;
+  return html`${toolbar}<div class="table-wrap card">
+    ${error ? html`<${Banner} error=${error} />` : null}
     ${rows.length === 0 && cursors.length === 1
-      ? html`<p class="empty">${empty || 'Nothing here yet.'}</p>`
+      ? html`<p class="empty">${filtered ? 'No rows match these filters.' : empty || 'Nothing here yet.'}</p>`
       : html`<table aria-label=${label}>
-          <thead><tr>${columns.map((c) => html`<th class=${c.num ? 'num' : c.cls === 'select' ? 'select' : ''} scope="col">${c.head || c.label}</th>`)}</tr></thead>
+          <thead><tr>${columns.map((c) => html`<${Header} c=${c} sort=${tools.sort} setSort=${setSort} />`)}</tr></thead>
           <tbody>${rows.map((r) => html`<tr key=${keyOf(r)}>
             ${columns.map((c) => html`<td class=${c.num ? 'num' : c.cls || ''} data-label=${c.label}>
               ${c.render ? c.render(r) : r[c.key] ?? '—'}</td>`)}</tr>`)}</tbody>
@@ -183,9 +217,9 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
     ${rows.length === 0 && cursors.length === 1 ? null : html`<nav class="pager" aria-label="pages">
       ${paged ? html`<button type="button" disabled=${!settled || cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>` : html`<span></span>`}
       <span class="muted">${paged ? `Page ${page.number || 1}` : `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`}
-        <${ExportCsv} path=${path} params=${params} rowKey=${rowKey} filename=${`${label || 'export'}.csv`} /></span>
-      ${paged ? html`<button type="button" disabled=${!settled || !page.has_more}
-        onClick=${() => setCursors([...cursors, rows[rows.length - 1][rowKey]])}>Next →</button>` : html`<span></span>`}
+        <${ExportCsv} href=${csvHref} filename=${`${(label || 'export').replace(/\s+/g, '-')}.csv`} /></span>
+      ${paged ? html`<button type="button" disabled=${!settled || !page.has_more || !page.next_cursor}
+        onClick=${() => setCursors([...cursors, page.next_cursor])}>Next →</button>` : html`<span></span>`}
     </nav>`}
   </div>`;
 }

@@ -88,4 +88,6 @@ AFF_API_LISTER(run_list, aff_affiliate_row, aff_store_affiliate_list, aff_render
 void aff_api_affiliates_create(aff_http *h) { aff_api_submit_body(h, run_create, 0); }
 void aff_api_affiliates_patch(aff_http *h) { aff_api_submit_body(h, run_patch, 1); }
 void aff_api_affiliates_get(aff_http *h) { aff_api_submit_get(h, run_get); }
-void aff_api_affiliates_list(aff_http *h) { aff_api_submit_list(h, run_list); }
+static const aff_api_list_spec list_spec = {
+    "affiliates", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) | AFF_SORT_BIT(STATUS), 1, 1, 0};
+void aff_api_affiliates_list(aff_http *h) { aff_api_submit_list(h, run_list, &list_spec); }

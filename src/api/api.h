@@ -15,6 +15,33 @@
 #include "track/conversion.h"
 
 /* ---- generic job ---- */
+#define AFF_SEARCH_MAX 128        /* bytes of a list's `q` */
+#define AFF_CSV_MAX_ROWS 100000   /* rows of one CSV export */
+#define AFF_CSV_MAX_BYTES (64u << 20)
+
+/* What a list endpoint accepts beyond limit/cursor and the id filters (docs/api.md
+ * "Lists"): the sort keys (1u << AFF_SORT_*; AFF_SORT_ID always), whether rows have a
+ * creation time (created_from/created_to) and a search (q), and the CSV file name. */
+typedef struct aff_api_list_spec {
+    const char *csv_name; /* "conversions" -> conversions.csv */
+    unsigned sorts;
+    int time, search;
+    int clicks; /* the click list: sort "ts" only, its cursor is a click id */
+} aff_api_list_spec;
+#define AFF_SORT_BIT(k) (1u << AFF_SORT_##k)
+
+/* ---- CSV exports (csv.c) ---- */
+typedef struct aff_csv aff_csv;
+/* A CSV text whose header names the members of template_row (X_minor money members of
+ * a row with `currency` get a decimal column X first); at most max_bytes. NULL when
+ * out of memory. */
+aff_csv *aff_csv_new(json_t *template_row, size_t max_bytes);
+/* Append row (an object like the template). 0, AFF_ETOOBIG past the limit, AFF_ENOMEM. */
+int aff_csv_row(aff_csv *c, json_t *row);
+size_t aff_csv_rows(const aff_csv *c);
+/* The text (caller frees), leaving c empty. */
+char *aff_csv_take(aff_csv *c, size_t *len);
+void aff_csv_free(aff_csv *c);
 typedef struct aff_api_job {
     aff_pending base;
     json_t *in;  /* request body (owned), may be NULL */
@@ -26,6 +53,13 @@ typedef struct aff_api_job {
     int64_t affiliate_id; /* the caller, for affiliate keys */
     aff_list_query q;
     char status_filter[16];
+    char search[AFF_SEARCH_MAX + 1];
+    const struct aff_api_list_spec *spec; /* a list's: its sorts, filters, CSV name */
+    aff_list_key last;                    /* where a sorted page ended */
+    int csv;                              /* format=csv: the answer is csv_text */
+    aff_csv *csv_out;                     /* being written by the list run */
+    char *csv_text;
+    size_t csv_len;
     char public_url[512];
     int (*run_inner)(aff_job *job, aff_ctx *ctx); /* the resource's run; see aff_api_job_new */
 } aff_api_job;
@@ -38,8 +72,8 @@ aff_api_job *aff_api_job_new(aff_http *h, int (*run)(aff_job *, aff_ctx *));
 /* Parse the path id argument i (a positive integer); answers 404 and returns
  * AFF_ENOTFOUND otherwise. */
 int aff_api_path_id(aff_http *h, int i, int64_t *out);
-/* Read limit/after and the common filters from the query into q; answers 422 itself on
- * bad input and returns its code. */
+/* Read limit/after/cursor/sort/format and the filters j->spec allows from the query
+ * into j; answers 422 itself on bad input (naming the parameter) and returns its code. */
 int aff_api_list_params(aff_http *h, aff_api_job *j);
 
 /* The three handler shapes every resource uses:
@@ -50,16 +84,34 @@ void aff_api_submit_body(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with
 /* body, for actions whose body may be empty (then {}). */
 void aff_api_submit_action(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with_id);
 void aff_api_submit_get(aff_http *h, int (*run)(aff_job *, aff_ctx *));
-void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *));
+void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *), const aff_api_list_spec *spec);
+
+/* The list run's end: for JSON, next_cursor (from the sorted page's end, or else the
+ * last row's id); for CSV, the text moves to csv_text for the answer. Shared by every
+ * AFF_API_LISTER. */
+void aff_api_list_finish(aff_api_job *j);
+/* A list run's failure rc with its error set: a CSV export over AFF_CSV_MAX_ROWS rows
+ * or AFF_CSV_MAX_BYTES (413, narrow the filters); a sort or cursor the store refused
+ * (422 naming it). Returns rc. */
+int aff_api_list_csv_fail(aff_job *job, int rc);
 
 /* Define `static int name(aff_job *, aff_ctx *)`, the reader-side run of a list
- * endpoint: it calls store_list with the job's filters and one row more than the page
- * (to know has_more), renders each row with render(row, public_url) and, for an
- * affiliate key, restricts the query to the caller. One definition for every listing. */
+ * endpoint: it calls store_list with the job's filters and sort and one row more than
+ * the page (to know has_more), renders each row with render(row, public_url) and, for
+ * an affiliate key, restricts the query to the caller. For format=csv it asks for every
+ * row instead (up to AFF_CSV_MAX_ROWS), writing each through the CSV writer with a
+ * header from the rendering of a zeroed row. One definition for every listing. */
 #define AFF_API_LISTER(name, row_type, store_list, render)                                   \
     static int name##_add(void *ud, const row_type *row)                                    \
     {                                                                                        \
         aff_api_job *j_ = ud;                                                                \
+        if (j_->csv) {                                                                       \
+            json_t *o_ = render(row, j_->public_url);                                        \
+            int rc_ = aff_csv_rows(j_->csv_out) >= AFF_CSV_MAX_ROWS ? AFF_ETOOBIG            \
+                                                                    : aff_csv_row(j_->csv_out, o_); \
+            json_decref(o_);                                                                 \
+            return rc_;                                                                      \
+        }                                                                                    \
         return aff_render_list_add(j_->out, render(row, j_->public_url), j_->q.limit);       \
     }                                                                                        \
     static int name(aff_job *job, aff_ctx *ctx)                                              \
@@ -69,8 +121,27 @@ void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *));
         q_.limit++;                                                                          \
         if (j_->role == AFF_ROLE_AFFILIATE)                                                  \
             q_.affiliate_id = j_->affiliate_id;                                              \
-        j_->out = aff_render_list_new();                                                     \
-        return store_list(ctx->st, &q_, name##_add, j_);                                     \
+        if (j_->csv) {                                                                       \
+            row_type *zero_ = calloc(1, sizeof(row_type));                                   \
+            json_t *t_ = zero_ ? render(zero_, j_->public_url) : NULL;                       \
+            free(zero_);                                                                     \
+            j_->csv_out = t_ ? aff_csv_new(t_, AFF_CSV_MAX_BYTES) : NULL;                    \
+            json_decref(t_);                                                                 \
+            if (j_->csv_out == NULL)                                                         \
+                return AFF_ENOMEM;                                                           \
+            q_.limit = AFF_CSV_MAX_ROWS + 1; /* every row: no page, no cursor */             \
+            q_.from.set = 0;                                                                 \
+            q_.after = 0;                                                                    \
+            q_.after_click[0] = '\0';                                                        \
+        } else {                                                                             \
+            j_->out = aff_render_list_new();                                                 \
+        }                                                                                    \
+        if (aff_list_sorted(&q_))                                                            \
+            q_.last = &j_->last;                                                             \
+        int rc_ = store_list(ctx->st, &q_, name##_add, j_);                                  \
+        if (rc_ == 0)                                                                        \
+            aff_api_list_finish(j_);                                                         \
+        return rc_ != 0 ? aff_api_list_csv_fail(job, rc_) : 0;                               \
     }
 
 /* ---- body fields (all return 0 or AFF_EINVAL with err naming the field) ---- */

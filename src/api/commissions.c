@@ -162,34 +162,61 @@ static int run_lines_approve(aff_job *job, aff_ctx *ctx)
 
 /* ---- balances ------------------------------------------------------------------------ */
 
-static int add_balance(void *ud, const aff_balance_row *b)
+static json_t *render_balance(const aff_balance_row *b)
 {
-    aff_api_job *j = ud;
-    json_t *o = json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I}", "program_id", (json_int_t)b->program_id,
+    return json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I}", "program_id", (json_int_t)b->program_id,
                           "affiliate_id", (json_int_t)b->affiliate_id, "currency", b->currency, "pending_minor",
                           (json_int_t)b->pending, "approved_minor", (json_int_t)b->approved, "payable_minor",
                           (json_int_t)b->payable, "in_payout_minor", (json_int_t)b->in_payout, "paid_minor",
                           (json_int_t)b->paid);
+}
+
+static int add_balance(void *ud, const aff_balance_row *b)
+{
+    aff_api_job *j = ud;
+    json_t *o = render_balance(b);
+    if (j->csv) {
+        int rc = aff_csv_rows(j->csv_out) >= AFF_CSV_MAX_ROWS ? AFF_ETOOBIG : aff_csv_row(j->csv_out, o);
+        json_decref(o);
+        return rc;
+    }
     json_array_append_new(json_object_get(j->out, "data"), o);
     return 0;
 }
 
+/* Balances are one row per (program, affiliate), in that order, without paging. */
 static int run_balances(aff_job *job, aff_ctx *ctx)
 {
     aff_api_job *j = AFF_API_JOB(job);
     int64_t affiliate = j->role == AFF_ROLE_AFFILIATE ? j->affiliate_id : j->q.affiliate_id;
-    j->out = json_pack("{s:[]}", "data");
-    return aff_store_balance_list(ctx->st, j->q.program_id, affiliate, add_balance, j);
+    if (j->csv) {
+        aff_balance_row zero = {0};
+        json_t *t = render_balance(&zero);
+        j->csv_out = t ? aff_csv_new(t, AFF_CSV_MAX_BYTES) : NULL;
+        json_decref(t);
+        if (j->csv_out == NULL)
+            return AFF_ENOMEM;
+    } else {
+        j->out = json_pack("{s:[]}", "data");
+    }
+    int rc = aff_store_balance_list(ctx->st, j->q.program_id, affiliate, add_balance, j);
+    if (rc == 0 && j->csv)
+        aff_api_list_finish(j);
+    return rc != 0 ? aff_api_list_csv_fail(job, rc) : 0;
 }
 
 AFF_API_LISTER(run_review, aff_conversion_row, aff_store_conversion_list_screened, aff_render_conversion_u)
 AFF_API_LISTER(run_me_conversions, aff_conversion_row, aff_store_conversion_list, aff_render_conversion_for_affiliate_u)
 
-void aff_api_review(aff_http *h) { aff_api_submit_list(h, run_review); }
-void aff_api_me_conversions(aff_http *h) { aff_api_submit_list(h, run_me_conversions); }
+static const aff_api_list_spec review_spec = {"review", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
+static const aff_api_list_spec me_conversions_spec = {"conversions", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
+static const aff_api_list_spec balances_spec = {"balances", 0, 0, 0, 0};
+
+void aff_api_review(aff_http *h) { aff_api_submit_list(h, run_review, &review_spec); }
+void aff_api_me_conversions(aff_http *h) { aff_api_submit_list(h, run_me_conversions, &me_conversions_spec); }
 void aff_api_conversions_approve(aff_http *h) { aff_api_submit_action(h, run_approve, 1); }
 void aff_api_conversions_reject(aff_http *h) { aff_api_submit_action(h, run_reject, 1); }
 void aff_api_conversions_bulk(aff_http *h) { aff_api_submit_body(h, run_bulk, 0); }
 void aff_api_commissions_approve(aff_http *h) { aff_api_submit_body(h, run_lines_approve, 0); }
-void aff_api_balances(aff_http *h) { aff_api_submit_list(h, run_balances); }
-void aff_api_me_balance(aff_http *h) { aff_api_submit_list(h, run_balances); }
+void aff_api_balances(aff_http *h) { aff_api_submit_list(h, run_balances, &balances_spec); }
+void aff_api_me_balance(aff_http *h) { aff_api_submit_list(h, run_balances, &balances_spec); }

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "core/clock.h"
+#include "core/cursor.h"
 #include "core/money.h"
 #include "core/jsonw.h"
 #include "track/fraud.h"
@@ -29,6 +30,14 @@ static void job_respond(aff_pending *p, h2o_req_t *req)
         aff_http_error(req, p->job.rc, &p->job.err);
         return;
     }
+    if (j->csv) {
+        char disp[128];
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s.csv\"", j->spec ? j->spec->csv_name : "list");
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, NULL,
+                       h2o_strdup(&req->pool, disp, SIZE_MAX).base, strlen(disp));
+        aff_http_send(req, 200, "text/csv; charset=utf-8", j->csv_text ? j->csv_text : "", j->csv_len);
+        return;
+    }
     json_t *out = j->out;
     j->out = NULL;
     aff_http_json(req, j->status, out ? out : json_object());
@@ -39,6 +48,8 @@ static void job_cleanup(aff_pending *p)
     aff_api_job *j = AFF_CONTAINER_OF(p, aff_api_job, base);
     json_decref(j->in);
     json_decref(j->out);
+    aff_csv_free(j->csv_out);
+    free(j->csv_text);
 }
 
 /* The writer may run a job twice (a batch replayed with savepoints, track/pool.c):
@@ -48,6 +59,8 @@ static int job_run(aff_job *job, aff_ctx *ctx)
     aff_api_job *j = AFF_API_JOB(job);
     json_decref(j->out);
     j->out = NULL;
+    aff_csv_free(j->csv_out);
+    j->csv_out = NULL;
     j->status = 200;
     return j->run_inner(job, ctx);
 }
@@ -106,14 +119,147 @@ static int query_id(aff_http *h, const aff_params *ps, const char *name, int64_t
     return 0;
 }
 
+/* Sort names of the API (docs/api.md "Lists"); a list accepts those its spec names. */
+static const struct {
+    const char *name;
+    int key;
+} sort_names[] = {
+    {"id", AFF_SORT_ID},         {"created_at", AFF_SORT_CREATED}, {"updated_at", AFF_SORT_UPDATED},
+    {"name", AFF_SORT_NAME},     {"email", AFF_SORT_EMAIL},        {"code", AFF_SORT_CODE},
+    {"status", AFF_SORT_STATUS}, {"amount", AFF_SORT_AMOUNT},      {"order_id", AFF_SORT_ORDER_ID},
+    {"program_id", AFF_SORT_PROGRAM}, {"affiliate_id", AFF_SORT_AFFILIATE},
+};
+
+/* "sort: one of id, created_at, ..." for spec. */
+static void sort_error(aff_http *h, const aff_api_list_spec *spec)
+{
+    char names[256] = "";
+    size_t n = 0;
+    if (spec->clicks) {
+        aff_http_errorf(h->req, AFF_EINVAL, "sort", "sort: clicks sort by time only: ts (or id), ascending");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]) && n < sizeof(names); i++)
+        if ((spec->sorts | 1u) & (1u << sort_names[i].key))
+            n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", sort_names[i].name);
+    aff_http_errorf(h->req, AFF_EINVAL, "sort", "sort: one of %s, with a leading - for descending", names);
+}
+
+static int parse_sort(aff_http *h, const aff_params *ps, aff_api_job *j)
+{
+    const aff_param *p = aff_params_get1(ps, "sort");
+    if (p == NULL || p->value_len == 0)
+        return 0;
+    const char *v = p->value;
+    if (v[0] == '-') {
+        j->q.desc = 1;
+        v++;
+    }
+    unsigned sorts = j->spec->sorts | 1u;
+    if (j->spec->clicks && strcmp(v, "ts") == 0)
+        v = "id";
+    for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++)
+        if (strcmp(v, sort_names[i].name) == 0 && (sorts & (1u << sort_names[i].key))) {
+            j->q.sort = sort_names[i].key;
+            if (!(j->spec->clicks && j->q.desc))
+                return 0;
+        }
+    sort_error(h, j->spec);
+    return AFF_EINVAL;
+}
+
+static int parse_cursor(aff_http *h, const aff_params *ps, aff_api_job *j)
+{
+    const aff_param *p = aff_params_get1(ps, "cursor");
+    aff_cursor c;
+    if (p == NULL || p->value_len == 0)
+        return 0;
+    if (aff_cursor_decode(p->value, p->value_len, &c) != 0 || c.key != j->q.sort || c.desc != j->q.desc ||
+        (j->spec->clicks && !c.is_text) || (!j->spec->clicks && c.id <= 0)) {
+        aff_http_errorf(h->req, AFF_EINVAL, "cursor", "cursor: a next_cursor of this list with the same sort");
+        return AFF_EINVAL;
+    }
+    j->q.from = (aff_list_key){.set = 1, .id = c.id, .is_text = c.is_text, .ival = c.ival};
+    memcpy(j->q.from.sval, c.sval, sizeof(c.sval));
+    return 0;
+}
+
+static int parse_created(aff_http *h, const aff_params *ps, aff_api_job *j)
+{
+    static const char *const names[] = {"created_from", "created_to"};
+    int64_t *out[] = {&j->q.created_from, &j->q.created_to};
+    for (int i = 0; i < 2; i++) {
+        const aff_param *p = aff_params_get1(ps, names[i]);
+        if (p == NULL || p->value_len == 0)
+            continue;
+        if (!j->spec->time) {
+            aff_http_errorf(h->req, AFF_EINVAL, names[i], "%s: this list has no time filter", names[i]);
+            return AFF_EINVAL;
+        }
+        if (aff_clock_parse_day(p->value, p->value_len, out[i]) != 0) {
+            aff_http_errorf(h->req, AFF_EINVAL, names[i], "%s: a date YYYY-MM-DD", names[i]);
+            return AFF_EINVAL;
+        }
+    }
+    if (j->q.created_to != 0)
+        j->q.created_to += AFF_MS_PER_DAY; /* the whole last day */
+    if (j->q.created_from != 0 && j->q.created_to != 0 && j->q.created_from >= j->q.created_to) {
+        aff_http_errorf(h->req, AFF_EINVAL, "created_from", "created_from must not be after created_to");
+        return AFF_EINVAL;
+    }
+    return 0;
+}
+
+static int parse_search(aff_http *h, const aff_params *ps, aff_api_job *j)
+{
+    const aff_param *p = aff_params_get1(ps, "q");
+    if (p == NULL || p->value_len == 0)
+        return 0;
+    int bad = !j->spec->search || p->value_len > AFF_SEARCH_MAX;
+    for (size_t i = 0; !bad && i < p->value_len; i++)
+        bad = (unsigned char)p->value[i] < 0x20 || p->value[i] == 0x7f;
+    if (bad) {
+        aff_http_errorf(h->req, AFF_EINVAL, "q",
+                        j->spec->search ? "q: 1 to 128 bytes without control characters"
+                                        : "q: this list has no search");
+        return AFF_EINVAL;
+    }
+    memcpy(j->search, p->value, p->value_len);
+    j->search[p->value_len] = '\0';
+    j->q.search = j->search;
+    return 0;
+}
+
+static int parse_format(aff_http *h, const aff_params *ps, aff_api_job *j)
+{
+    const aff_param *p = aff_params_get1(ps, "format");
+    if (p != NULL && p->value_len > 0) {
+        if (strcmp(p->value, "csv") != 0 && strcmp(p->value, "json") != 0) {
+            aff_http_errorf(h->req, AFF_EINVAL, "format", "format: json or csv");
+            return AFF_EINVAL;
+        }
+        j->csv = strcmp(p->value, "csv") == 0;
+        return 0;
+    }
+    ssize_t i = h2o_find_header(&h->req->headers, H2O_TOKEN_ACCEPT, -1);
+    if (i >= 0) {
+        h2o_iovec_t a = h->req->headers.entries[i].value;
+        j->csv = a.len >= 8 && strncmp(a.base, "text/csv", 8) == 0;
+    }
+    return 0;
+}
+
 int aff_api_list_params(aff_http *h, aff_api_job *j)
 {
+    static const aff_api_list_spec plain = {"list", 0, 0, 0, 0};
     aff_params ps;
     int rc = aff_http_params(h->req, 0, &ps);
     if (rc != 0) {
         aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
         return AFF_EINVAL;
     }
+    if (j->spec == NULL)
+        j->spec = &plain;
     j->q.limit = 100;
     const aff_param *lim = aff_params_get1(&ps, "limit");
     if (lim != NULL) {
@@ -133,6 +279,13 @@ int aff_api_list_params(aff_http *h, aff_api_job *j)
             return AFF_EINVAL;
         }
     }
+    if (parse_sort(h, &ps, j) || parse_cursor(h, &ps, j) || parse_created(h, &ps, j) || parse_search(h, &ps, j) ||
+        parse_format(h, &ps, j))
+        return AFF_EINVAL;
+    if ((j->q.after != 0 || j->q.after_click[0] != '\0') && aff_list_sorted(&j->q)) {
+        aff_http_errorf(h->req, AFF_EINVAL, "after", "after: only with the default order; use cursor");
+        return AFF_EINVAL;
+    }
     if (query_id(h, &ps, "program_id", &j->q.program_id) || query_id(h, &ps, "affiliate_id", &j->q.affiliate_id) ||
         query_id(h, &ps, "link_id", &j->q.link_id) || query_id(h, &ps, "conversion_id", &j->q.conversion_id) ||
         query_id(h, &ps, "run_id", &j->q.run_id) || query_id(h, &ps, "payout_id", &j->q.payout_id))
@@ -151,6 +304,46 @@ int aff_api_list_params(aff_http *h, aff_api_job *j)
         j->q.status = j->status_filter;
     }
     return 0;
+}
+
+void aff_api_list_finish(aff_api_job *j)
+{
+    if (j->csv) {
+        j->csv_text = aff_csv_take(j->csv_out, &j->csv_len);
+        aff_csv_free(j->csv_out);
+        j->csv_out = NULL;
+        return;
+    }
+    aff_cursor c = {.key = j->q.sort, .desc = j->q.desc};
+    char text[AFF_CURSOR_MAX + 1];
+    json_t *data = json_object_get(j->out, "data");
+    json_t *lastrow = json_array_get(data, json_array_size(data) - 1);
+    int more = json_is_true(json_object_get(j->out, "has_more"));
+    if (more && j->last.set) {
+        c.id = j->last.id;
+        c.is_text = j->last.is_text;
+        c.ival = j->last.ival;
+        memcpy(c.sval, j->last.sval, sizeof(c.sval));
+    } else if (more && json_is_integer(json_object_get(lastrow, "id"))) {
+        c.id = c.ival = json_integer_value(json_object_get(lastrow, "id"));
+    } else if (more && json_is_string(json_object_get(lastrow, "click_id"))) {
+        c.is_text = 1;
+        snprintf(c.sval, sizeof(c.sval), "%s", json_string_value(json_object_get(lastrow, "click_id")));
+    } else {
+        more = 0;
+    }
+    json_object_set_new(j->out, "next_cursor",
+                        more && aff_cursor_encode(&c, text, sizeof(text)) == 0 ? json_string(text) : json_null());
+}
+
+int aff_api_list_csv_fail(aff_job *job, int rc)
+{
+    if (rc == AFF_ETOOBIG)
+        aff_fail(&job->err, rc, NULL, "the export has more than %d rows or %u MiB: narrow the filters",
+                 AFF_CSV_MAX_ROWS, AFF_CSV_MAX_BYTES >> 20);
+    else if (rc == AFF_EINVAL && job->err.msg[0] == '\0')
+        aff_fail(&job->err, rc, "sort", "sort: not available with these filters");
+    return rc;
 }
 
 void aff_api_submit_body(aff_http *h, int (*run)(aff_job *, aff_ctx *), int with_id)
@@ -200,11 +393,12 @@ void aff_api_submit_get(aff_http *h, int (*run)(aff_job *, aff_ctx *))
     aff_pending_submit(&j->base, 0);
 }
 
-void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *))
+void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *), const aff_api_list_spec *spec)
 {
     aff_api_job *j = aff_api_job_new(h, run);
     if (j == NULL)
         return;
+    j->spec = spec;
     if (aff_api_list_params(h, j) != 0) {
         aff_pending_discard(&j->base);
         return;

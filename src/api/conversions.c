@@ -448,4 +448,5 @@ AFF_API_LISTER(run_list, aff_conversion_row, aff_store_conversion_list, aff_rend
 
 void aff_api_conversions_refund(aff_http *h) { aff_api_submit_body(h, run_refund, 1); }
 void aff_api_conversions_get(aff_http *h) { aff_api_submit_get(h, run_get); }
-void aff_api_conversions_list(aff_http *h) { aff_api_submit_list(h, run_list); }
+static const aff_api_list_spec list_spec = {"conversions", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
+void aff_api_conversions_list(aff_http *h) { aff_api_submit_list(h, run_list, &list_spec); }

@@ -11,7 +11,8 @@ static int run_clicks(aff_job *job, aff_ctx *ctx)
 {
     int rc = list_clicks(job, ctx);
     if (rc == AFF_EINVAL) /* the store could not read the after cursor */
-        aff_fail(&job->err, rc, "after", "after: a click id from the previous page");
+        aff_fail(&job->err, rc, AFF_API_JOB(job)->q.from.set ? "cursor" : "after",
+                 "%s: a click id from the previous page", AFF_API_JOB(job)->q.from.set ? "cursor" : "after");
     return rc;
 }
 
@@ -30,7 +31,8 @@ static int run_click_get(aff_job *job, aff_ctx *ctx)
 
 void aff_api_clicks_list(aff_http *h)
 {
-    aff_api_submit_list(h, run_clicks);
+    static const aff_api_list_spec spec = {"clicks", 0, 1, 0, 1};
+    aff_api_submit_list(h, run_clicks, &spec);
 }
 
 void aff_api_clicks_get(aff_http *h)
@@ -50,7 +52,10 @@ void aff_api_clicks_get(aff_http *h)
 AFF_API_LISTER(run_commissions, aff_ledger_row, aff_store_ledger_list, aff_render_ledger_u)
 AFF_API_LISTER(run_payouts, aff_payout_row, aff_store_payout_list, aff_render_payout_u)
 
-void aff_api_commissions_list(aff_http *h) { aff_api_submit_list(h, run_commissions); }
-void aff_api_payouts_list(aff_http *h) { aff_api_submit_list(h, run_payouts); }
-void aff_api_me_commissions(aff_http *h) { aff_api_submit_list(h, run_commissions); }
-void aff_api_me_payouts(aff_http *h) { aff_api_submit_list(h, run_payouts); }
+static const aff_api_list_spec commissions_spec = {"commissions", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 0, 0};
+static const aff_api_list_spec payouts_spec = {"payouts", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 0, 0};
+
+void aff_api_commissions_list(aff_http *h) { aff_api_submit_list(h, run_commissions, &commissions_spec); }
+void aff_api_payouts_list(aff_http *h) { aff_api_submit_list(h, run_payouts, &payouts_spec); }
+void aff_api_me_commissions(aff_http *h) { aff_api_submit_list(h, run_commissions, &commissions_spec); }
+void aff_api_me_payouts(aff_http *h) { aff_api_submit_list(h, run_payouts, &payouts_spec); }

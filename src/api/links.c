@@ -139,13 +139,15 @@ AFF_API_LISTER(run_list, aff_link_row, aff_store_link_list, aff_render_link)
 void aff_api_links_create(aff_http *h) { aff_api_submit_body(h, run_create, 0); }
 void aff_api_links_patch(aff_http *h) { aff_api_submit_body(h, run_patch, 1); }
 void aff_api_links_get(aff_http *h) { aff_api_submit_get(h, run_get); }
-void aff_api_links_list(aff_http *h) { aff_api_submit_list(h, run_list); }
+static const aff_api_list_spec links_spec = {"links", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(CODE) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
+static const aff_api_list_spec coupons_spec = {"coupons", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(CODE) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
+void aff_api_links_list(aff_http *h) { aff_api_submit_list(h, run_list, &links_spec); }
 void aff_api_me_links_create(aff_http *h) { aff_api_submit_body(h, run_me_create, 0); }
 void aff_api_me_links_get(aff_http *h) { aff_api_submit_get(h, run_get); }
 
 void aff_api_me_links_list(aff_http *h)
 {
-    aff_api_submit_list(h, run_list);
+    aff_api_submit_list(h, run_list, &links_spec);
 }
 
 /* ---- coupons ------------------------------------------------------------------------- */
@@ -213,4 +215,4 @@ AFF_API_LISTER(run_coupon_list, aff_coupon_row, aff_store_coupon_list, aff_rende
 void aff_api_coupons_create(aff_http *h) { aff_api_submit_body(h, run_coupon_create, 0); }
 void aff_api_coupons_patch(aff_http *h) { aff_api_submit_body(h, run_coupon_patch, 1); }
 void aff_api_coupons_get(aff_http *h) { aff_api_submit_get(h, run_coupon_get); }
-void aff_api_coupons_list(aff_http *h) { aff_api_submit_list(h, run_coupon_list); }
+void aff_api_coupons_list(aff_http *h) { aff_api_submit_list(h, run_coupon_list, &coupons_spec); }

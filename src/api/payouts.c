@@ -91,20 +91,8 @@ static int run_get(aff_job *job, aff_ctx *ctx)
     return rc;
 }
 
-static int add_run(void *ud, const aff_payout_run_row *r)
-{
-    aff_api_job *j = ud;
-    return aff_render_list_add(j->out, render_run(r), j->q.limit);
-}
-
-static int run_runs(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    aff_list_query q = j->q;
-    q.limit++;
-    j->out = aff_render_list_new();
-    return aff_store_payout_run_list(ctx->st, &q, add_run, j);
-}
+#define render_run_u(r, u) render_run(r)
+AFF_API_LISTER(run_runs, aff_payout_run_row, aff_store_payout_run_list, render_run_u)
 
 /* ---- export: a text answer, not JSON ---- */
 
@@ -189,4 +177,5 @@ void aff_api_payouts_paid(aff_http *h) { aff_api_submit_action(h, run_paid, 1); 
 void aff_api_payouts_failed(aff_http *h) { aff_api_submit_action(h, run_failed, 1); }
 void aff_api_payouts_get(aff_http *h) { aff_api_submit_get(h, run_get); }
 void aff_api_me_payouts_get(aff_http *h) { aff_api_submit_get(h, run_get); }
-void aff_api_payout_runs_list(aff_http *h) { aff_api_submit_list(h, run_runs); }
+static const aff_api_list_spec runs_spec = {"payout-runs", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(PROGRAM), 1, 0, 0};
+void aff_api_payout_runs_list(aff_http *h) { aff_api_submit_list(h, run_runs, &runs_spec); }

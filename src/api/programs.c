@@ -236,7 +236,8 @@ void aff_api_programs_get(aff_http *h)
 
 void aff_api_programs_list(aff_http *h)
 {
-    aff_api_submit_list(h, run_list);
+    static const aff_api_list_spec spec = {"programs", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME), 1, 1, 0};
+    aff_api_submit_list(h, run_list, &spec);
 }
 
 /* ---- cap usage ----------------------------------------------------------------------- */

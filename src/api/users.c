@@ -145,7 +145,8 @@ AFF_API_LISTER(run_users_list, aff_user_row, aff_store_user_list, aff_render_use
 
 void aff_api_users_list(aff_http *h)
 {
-    aff_api_submit_list(h, run_users_list);
+    static const aff_api_list_spec spec = {"users", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(EMAIL), 1, 1, 0};
+    aff_api_submit_list(h, run_users_list, &spec);
 }
 
 /* ---- POST /v1/signup ------------------------------------------------------------------------------- */

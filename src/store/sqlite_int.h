@@ -161,6 +161,49 @@ sqlite3_stmt *aff_sq_ledger_stmt(aff_store *st, int id);
  * aff_store_sqlite_last_plan (tests read which index a list uses). */
 void aff_sq_note_list(aff_store *st, sqlite3_stmt *q);
 
+/* ---- sorted lists (sqlite_sorted.c) ----
+ * A list query with a sort, a cursor, a time range or a search (aff_list_sorted) runs
+ * through one statement built from the list's shape: it names only what is set, the
+ * most selective filter leads through its index (the others are written `+col`), and
+ * pages by keyset on (sort column, id), never by OFFSET. Each file of the backend
+ * defines the shapes of its own tables. */
+enum { AFF_SQ_F_PROGRAM, AFF_SQ_F_AFFILIATE, AFF_SQ_F_LINK, AFF_SQ_F_CONVERSION, AFF_SQ_F_RUN, AFF_SQ_F_PAYOUT,
+       AFF_SQ_F_STATUS };
+enum { AFF_SQ_SEARCH_NONE, AFF_SQ_SEARCH_PREFIX, AFF_SQ_SEARCH_PREFIX_UPPER, AFF_SQ_SEARCH_CONTAINS };
+#define AFF_SQ_SHAPE_FILTERS 6
+typedef struct aff_sq_shape {
+    const char *select; /* "SELECT <columns> FROM <table>[ JOIN ...]", no WHERE */
+    const char *fixed;  /* a condition of every row of the list, or NULL */
+    const char *id;     /* the id column; its value is at id_off of the row */
+    size_t id_off;
+    const char *time; /* the creation time column (ms), or NULL: no time range */
+    struct {
+        const char *col;
+        int field; /* AFF_SQ_F_* */
+    } filter[AFF_SQ_SHAPE_FILTERS]; /* most selective first */
+    int search_mode;                /* AFF_SQ_SEARCH_*: how `search` matches */
+    const char *search[2];          /* its columns (CONTAINS: either may match) */
+    struct {
+        const char *col; /* NULL: not sortable by this key */
+        size_t off;      /* the value in the row: int64_t, or char[] for text keys */
+    } sort[AFF_SORT_COUNT];
+    void (*read)(sqlite3_stmt *q, void *row);
+    size_t row_size;
+} aff_sq_shape;
+
+/* Is sort key k compared as text (name, email, code, status, order id)? */
+int aff_sq_sort_is_text(int k);
+/* Run lq through sh (see above), handing each row to cb and recording the last row cb
+ * accepted in lq->last. AFF_EINVAL when lq sorts by a key sh lacks or its cursor does
+ * not fit the sort; AFF_ESTORE on SQL failure. */
+int aff_sq_sorted_list(aff_store *st, const aff_sq_shape *sh, const aff_list_query *lq,
+                       int (*cb)(void *, const void *), void *ud);
+/* A statement for text, prepared on first use and kept in a small per-connection cache
+ * (evicted round-robin), reset with bindings cleared; NULL on failure. */
+sqlite3_stmt *aff_sq_cached_stmt(aff_store *st, const char *text);
+/* store_sqlite.c: the conversions' shapes (the review queue's is listed here). */
+extern const aff_sq_shape aff_sq_conversion_shape, aff_sq_screened_shape;
+
 /* Read a conversion row from the columns of AFF_SQ_CONV_COLS. */
 #define AFF_SQ_CONV_COLS_OF(t)                                                                                  \
     t ".id, " t ".program_id, " t ".event, " t ".order_id, " t ".amount_minor, " t ".currency, " t ".status, " t   \

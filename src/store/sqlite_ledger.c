@@ -11,6 +11,7 @@
  * new line's amount in the same call, and a trigger moves it on every status change, so
  * it cannot drift from the lines (aff_sq_balance_check recounts it).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,8 +233,23 @@ int aff_sq_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r)
     return get_one(q, r, read_ledger);
 }
 
+#define OFF(type, member) offsetof(type, member)
+static const aff_sq_shape ledger_shape = {
+    .select = "SELECT " LEDGER_COLS, .id = "id", .id_off = OFF(aff_ledger_row, id), .time = "created_ms",
+    .filter = {{"conversion_id", AFF_SQ_F_CONVERSION}, {"payout_id", AFF_SQ_F_PAYOUT}, {"affiliate_id", AFF_SQ_F_AFFILIATE},
+               {"program_id", AFF_SQ_F_PROGRAM}, {"status", AFF_SQ_F_STATUS}},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_ledger_row, created_ms)},
+             [AFF_SORT_UPDATED] = {"updated_ms", OFF(aff_ledger_row, updated_ms)},
+             [AFF_SORT_AMOUNT] = {"amount_minor", OFF(aff_ledger_row, amount_minor)},
+             [AFF_SORT_STATUS] = {"status", OFF(aff_ledger_row, status)},
+             [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_ledger_row, program_id)},
+             [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_ledger_row, affiliate_id)}},
+    .read = read_ledger, .row_size = sizeof(aff_ledger_row)};
+
 int aff_sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &ledger_shape, lq, (int (*)(void *, const void *))cb, ud);
     int id = lq->conversion_id != 0  ? L_LEDGER_OF_CONVERSION
              : lq->payout_id != 0    ? L_LEDGER_OF_PAYOUT
              : lq->affiliate_id != 0 ? L_LEDGER_OF_AFFILIATE
@@ -489,8 +505,22 @@ static void read_payout(sqlite3_stmt *q, void *v)
     r->updated_ms = col_i64(q, 10);
 }
 
+static const aff_sq_shape payout_shape = {
+    .select = "SELECT " PAYOUT_COLS, .id = "id", .id_off = OFF(aff_payout_row, id), .time = "created_ms",
+    .filter = {{"run_id", AFF_SQ_F_RUN}, {"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM},
+               {"status", AFF_SQ_F_STATUS}},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_payout_row, created_ms)},
+             [AFF_SORT_UPDATED] = {"updated_ms", OFF(aff_payout_row, updated_ms)},
+             [AFF_SORT_AMOUNT] = {"amount_minor", OFF(aff_payout_row, amount_minor)},
+             [AFF_SORT_STATUS] = {"status", OFF(aff_payout_row, status)},
+             [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_payout_row, program_id)},
+             [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_payout_row, affiliate_id)}},
+    .read = read_payout, .row_size = sizeof(aff_payout_row)};
+
 int aff_sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &payout_shape, lq, (int (*)(void *, const void *))cb, ud);
     int id = lq->run_id != 0         ? L_PAYOUT_OF_RUN
              : lq->affiliate_id != 0 ? L_PAYOUT_OF_AFFILIATE
              : lq->program_id != 0   ? L_PAYOUT_OF_PROGRAM
@@ -589,8 +619,17 @@ int aff_sq_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r)
     return get_one(q, r, read_run);
 }
 
+static const aff_sq_shape run_shape = {
+    .select = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run", .id = "id",
+    .id_off = OFF(aff_payout_run_row, id), .time = "created_ms", .filter = {{"program_id", AFF_SQ_F_PROGRAM}},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_payout_run_row, created_ms)},
+             [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_payout_run_row, program_id)}},
+    .read = read_run, .row_size = sizeof(aff_payout_run_row)};
+
 int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_run_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &run_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = Q(st, L_RUN_LIST);
     aff_payout_run_row row;
     if (q == NULL)
@@ -754,6 +793,8 @@ int aff_sq_conversion_duplicate(aff_store *st, int64_t program_id, const char *c
 
 int aff_sq_conversion_list_screened(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &aff_sq_screened_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = Q(st, L_CONV_SCREENED);
     if (q == NULL)
         return AFF_ESTORE;

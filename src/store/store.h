@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cursor.h"
 #include "core/id.h"
 #include "core/url.h"
 
@@ -243,15 +244,48 @@ typedef struct aff_rollup_delta {
     int64_t conversions, revenue_minor, commission_minor, refunds_minor;
 } aff_rollup_delta;
 
+/* Sort keys of lists (docs/api.md "Lists"): each list supports some of them; the
+ * others answer AFF_EINVAL. AFF_SORT_ID is every list's default (the click list's is
+ * its time, which its id starts with). */
+enum {
+    AFF_SORT_ID, AFF_SORT_CREATED, AFF_SORT_UPDATED, AFF_SORT_NAME, AFF_SORT_EMAIL, AFF_SORT_CODE,
+    AFF_SORT_STATUS, AFF_SORT_AMOUNT, AFF_SORT_ORDER_ID, AFF_SORT_PROGRAM, AFF_SORT_AFFILIATE,
+    AFF_SORT_COUNT
+};
+
+/* Where a sorted page ended: the last row handed to the callback and accepted (the
+ * callback returned 0): its sort value and id. Filled by sorted lists only. */
+typedef struct aff_list_key {
+    int set;
+    int64_t id;
+    int is_text;
+    int64_t ival;
+    char sval[AFF_CURSOR_TEXT_MAX + 1];
+} aff_list_key;
+
 /* Filters and paging of list calls. 0 / "" / NULL mean "any". Lists are in ascending
- * id (click_id for clicks) order, strictly after `after` / `after_click`. */
+ * id (click_id for clicks) order, strictly after `after` / `after_click`, unless the
+ * query is `sorted` (aff_list_sorted): then in (sort value, id) order, ascending or
+ * descending, strictly after the cursor `from` when `from.set`. */
 typedef struct aff_list_query {
     int64_t after;
     char after_click[AFF_CLICK_ID_LEN + 1];
     int limit; /* rows wanted; the callback may stop earlier */
     int64_t program_id, affiliate_id, link_id, conversion_id, run_id, payout_id;
     const char *status;
+    int sort, desc;                   /* AFF_SORT_*; 1: descending */
+    aff_list_key from;                /* the cursor: start strictly after this row */
+    int64_t created_from, created_to; /* ms, inclusive / exclusive; 0: open */
+    const char *search;               /* prefix of a code or order id, or part of a name or email */
+    aff_list_key *last;               /* out (may be NULL): where the page ended */
 } aff_list_query;
+
+/* Does q need the sorted path (any sort, cursor, time range or search)? */
+static inline int aff_list_sorted(const aff_list_query *q)
+{
+    return q->sort != AFF_SORT_ID || q->desc || q->from.set || q->created_from != 0 || q->created_to != 0 ||
+           (q->search != NULL && q->search[0] != '\0');
+}
 
 enum { AFF_GROUP_DAY = 1, AFF_GROUP_PROGRAM = 2, AFF_GROUP_AFFILIATE = 4, AFF_GROUP_LINK = 8 };
 

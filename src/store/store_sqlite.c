@@ -9,6 +9,7 @@
  * query_only connections and never block the writer (WAL).
  */
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +375,7 @@ static const list_shape lists[L_COUNT] = {
                        {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}, {"status", LF_STATUS}}},
 };
 
+#define SORTED_CACHE 32 /* sorted list statements kept per connection */
 #define REPORT_SHAPES 256 /* 16 group masks x (hourly, daily) x 8 sets of filters */
 
 /* The writer's cache of interned user agents: a few thousand distinct agents make most
@@ -400,6 +402,8 @@ typedef struct sqlite_store {
     sqlite3_stmt *ledger_stmt[AFF_SQ_LEDGER_STMTS]; /* sqlite_ledger.c's statements */
     sqlite3_stmt *user_stmt[8]; /* dashboard users and sessions (user_sql) */
     sqlite3_stmt *list_stmt[L_COUNT][1 << LIST_FILTERS];
+    sqlite3_stmt *sorted_stmt[SORTED_CACHE]; /* sorted lists' statements (aff_sq_cached_stmt) */
+    int sorted_next;                          /* the slot the next new statement takes */
     sqlite3_stmt *last_query[3]; /* the statements of the last list or report call (for tests) */
     int nlast;
     int reader;
@@ -486,6 +490,27 @@ static void note_query(sqlite_store *s, sqlite3_stmt *q, int first)
 void aff_sq_note_list(aff_store *st, sqlite3_stmt *q)
 {
     note_query(impl(st), q, 1);
+}
+
+sqlite3_stmt *aff_sq_cached_stmt(aff_store *st, const char *text)
+{
+    sqlite_store *s = impl(st);
+    for (int i = 0; i < SORTED_CACHE && s->sorted_stmt[i] != NULL; i++)
+        if (strcmp(sqlite3_sql(s->sorted_stmt[i]), text) == 0) {
+            sqlite3_reset(s->sorted_stmt[i]);
+            sqlite3_clear_bindings(s->sorted_stmt[i]);
+            return s->sorted_stmt[i];
+        }
+    sqlite3_stmt **slot = &s->sorted_stmt[s->sorted_next];
+    s->sorted_next = (s->sorted_next + 1) % SORTED_CACHE;
+    for (int i = 0; i < s->nlast; i++)
+        if (s->last_query[i] == *slot)
+            s->nlast = 0;
+    sqlite3_finalize(*slot);
+    *slot = NULL;
+    if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
+        return NULL;
+    return *slot;
 }
 
 static int filter_set(const aff_list_query *lq, int field)
@@ -729,8 +754,18 @@ static int sq_program_get(aff_store *st, int64_t id, aff_program_row *r)
 
 static void read_program_v(sqlite3_stmt *q, void *r) { read_program(q, r); }
 
+#define OFF(type, member) offsetof(type, member)
+static const aff_sq_shape program_shape = {
+    .select = "SELECT " PROGRAM_COLS, .id = "p.id", .id_off = OFF(aff_program_row, id), .time = "p.created_ms",
+    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"p.name"},
+    .sort = {[AFF_SORT_CREATED] = {"p.created_ms", OFF(aff_program_row, created_ms)},
+             [AFF_SORT_NAME] = {"p.name COLLATE NOCASE", OFF(aff_program_row, name)}},
+    .read = read_program_v, .row_size = sizeof(aff_program_row)};
+
 static int sq_program_list(aff_store *st, const aff_list_query *lq, aff_program_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &program_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = list_stmt(st, L_PROGRAMS, lq);
     if (q == NULL)
         return AFF_ESTORE;
@@ -838,8 +873,20 @@ static int sq_affiliate_get(aff_store *st, int64_t id, aff_affiliate_row *r)
     return get_one(q, r, read_affiliate);
 }
 
+static const aff_sq_shape affiliate_shape = {
+    .select = "SELECT " AFFILIATE_COLS, .id = "id", .id_off = OFF(aff_affiliate_row, id), .time = "created_ms",
+    .filter = {{"status", AFF_SQ_F_STATUS}},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"name", "email"},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_affiliate_row, created_ms)},
+             [AFF_SORT_NAME] = {"name COLLATE NOCASE", OFF(aff_affiliate_row, name)},
+             [AFF_SORT_EMAIL] = {"email COLLATE NOCASE", OFF(aff_affiliate_row, email)},
+             [AFF_SORT_STATUS] = {"status", OFF(aff_affiliate_row, status)}},
+    .read = read_affiliate, .row_size = sizeof(aff_affiliate_row)};
+
 static int sq_affiliate_list(aff_store *st, const aff_list_query *lq, aff_affiliate_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &affiliate_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = list_stmt(st, L_AFFILIATES, lq);
     aff_affiliate_row row;
     if (q == NULL)
@@ -949,8 +996,21 @@ static int sq_link_get(aff_store *st, int64_t id, aff_link_row *r)
     return get_one(q, r, read_link);
 }
 
+/* A code search is a prefix: a range of the code's UNIQUE index. */
+static const aff_sq_shape link_shape = {
+    .select = "SELECT " LINK_COLS, .id = "id", .id_off = OFF(aff_link_row, id), .time = "created_ms",
+    .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM}},
+    .search_mode = AFF_SQ_SEARCH_PREFIX, .search = {"code"},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_link_row, created_ms)},
+             [AFF_SORT_CODE] = {"code", OFF(aff_link_row, code)},
+             [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_link_row, program_id)},
+             [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_link_row, affiliate_id)}},
+    .read = read_link, .row_size = sizeof(aff_link_row)};
+
 static int sq_link_list(aff_store *st, const aff_list_query *lq, aff_link_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &link_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = list_stmt(st, L_LINKS, lq);
     if (q == NULL)
         return AFF_ESTORE;
@@ -1011,8 +1071,22 @@ static int sq_coupon_get(aff_store *st, int64_t id, aff_coupon_row *r)
     return get_one(q, r, read_coupon);
 }
 
+/* Codes are stored upper-case; a search is their prefix, upper-cased. */
+static const aff_sq_shape coupon_shape = {
+    .select = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon", .id = "id",
+    .id_off = OFF(aff_coupon_row, id), .time = "created_ms",
+    .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM}},
+    .search_mode = AFF_SQ_SEARCH_PREFIX_UPPER, .search = {"code"},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_coupon_row, created_ms)},
+             [AFF_SORT_CODE] = {"code", OFF(aff_coupon_row, code)},
+             [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_coupon_row, program_id)},
+             [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_coupon_row, affiliate_id)}},
+    .read = read_coupon, .row_size = sizeof(aff_coupon_row)};
+
 static int sq_coupon_list(aff_store *st, const aff_list_query *lq, aff_coupon_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &coupon_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = list_stmt(st, L_COUPONS, lq);
     aff_coupon_row row;
     if (q == NULL)
@@ -1308,12 +1382,52 @@ static int click_list_by_hour(aff_store *st, const aff_list_query *lq, const uns
     return rc;
 }
 
+/* Clicks come in time order (their id starts with it), so a time range is where the
+ * walk starts and where it stops: click_bounded stops it at created_to and records
+ * where the page ended for the next cursor. */
+typedef struct click_bounds {
+    const aff_list_query *lq;
+    aff_click_cb cb;
+    void *ud;
+} click_bounds;
+
+static int click_bounded(void *ud, const aff_click_row *row)
+{
+    click_bounds *b = ud;
+    if (b->lq->created_to != 0 && row->ts_ms >= b->lq->created_to)
+        return 1;
+    int rc = b->cb(b->ud, row);
+    if (rc == 0 && b->lq->last != NULL) {
+        memset(b->lq->last, 0, sizeof(*b->lq->last));
+        b->lq->last->set = 1;
+        b->lq->last->is_text = 1;
+        snprintf(b->lq->last->sval, sizeof(b->lq->last->sval), "%s", row->click_id);
+    }
+    return rc;
+}
+
+/* Clicks sort only by time (= id), ascending: other orders would need an index per
+ * click (see click_list_by_hour). The cursor's text is the last click id. */
 static int sq_click_list(aff_store *st, const aff_list_query *lq, aff_click_cb cb, void *ud)
 {
     unsigned char raw[CLICK_ID_RAW];
-    int has_after = lq->after_click[0] != '\0', rc;
-    if (has_after && aff_base32_decode(lq->after_click, strlen(lq->after_click), raw, CLICK_ID_RAW) != 0)
+    const char *after = lq->from.set ? lq->from.sval : lq->after_click;
+    int has_after = after[0] != '\0', rc;
+    if (lq->sort != AFF_SORT_ID || lq->desc || (lq->search != NULL && lq->search[0] != '\0'))
         return AFF_EINVAL;
+    if (has_after && aff_base32_decode(after, strlen(after), raw, CLICK_ID_RAW) != 0)
+        return AFF_EINVAL;
+    if (lq->created_from > 0) {
+        unsigned char start[CLICK_ID_RAW] = {0};
+        for (int i = 0; i < 6; i++)
+            start[i] = (unsigned char)((uint64_t)lq->created_from >> (8 * (5 - i)));
+        if (!has_after || memcmp(raw, start, CLICK_ID_RAW) < 0)
+            memcpy(raw, start, CLICK_ID_RAW);
+        has_after = 1;
+    }
+    click_bounds bounds = {lq, cb, ud};
+    cb = click_bounded;
+    ud = &bounds;
     aff_click_row *row = malloc(sizeof(*row));
     if (row == NULL)
         return AFF_ENOMEM;
@@ -1495,8 +1609,32 @@ static int sq_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r)
     return get_one(q, r, aff_sq_read_conversion);
 }
 
+/* An order id search is a prefix; no index leads by order id alone (the UNIQUE one
+ * starts with the program), so it is tested along the leading filter's rows. */
+#define CONVERSION_SORTS                                                                           \
+    {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_conversion_row, created_ms)},                    \
+     [AFF_SORT_AMOUNT] = {"amount_minor", OFF(aff_conversion_row, amount_minor)},                 \
+     [AFF_SORT_STATUS] = {"status", OFF(aff_conversion_row, status)},                             \
+     [AFF_SORT_ORDER_ID] = {"order_id", OFF(aff_conversion_row, order_id)},                       \
+     [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_conversion_row, program_id)},                    \
+     [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_conversion_row, affiliate_id)}}
+const aff_sq_shape aff_sq_conversion_shape = {
+    .select = "SELECT " AFF_SQ_CONV_COLS, .id = "id", .id_off = OFF(aff_conversion_row, id), .time = "created_ms",
+    .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM}, {"status", AFF_SQ_F_STATUS}},
+    .search_mode = AFF_SQ_SEARCH_PREFIX, .search = {"order_id"},
+    .sort = CONVERSION_SORTS, .read = aff_sq_read_conversion, .row_size = sizeof(aff_conversion_row)};
+/* The review queue: conversions a screening rule hit, through conversion_screened. */
+const aff_sq_shape aff_sq_screened_shape = {
+    .select = "SELECT " AFF_SQ_CONV_COLS, .fixed = "score > 0", .id = "id", .id_off = OFF(aff_conversion_row, id),
+    .time = "created_ms",
+    .filter = {{"program_id", AFF_SQ_F_PROGRAM}, {"affiliate_id", AFF_SQ_F_AFFILIATE}, {"status", AFF_SQ_F_STATUS}},
+    .search_mode = AFF_SQ_SEARCH_PREFIX, .search = {"order_id"},
+    .sort = CONVERSION_SORTS, .read = aff_sq_read_conversion, .row_size = sizeof(aff_conversion_row)};
+
 static int sq_conversion_list(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &aff_sq_conversion_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = list_stmt(st, L_CONVERSIONS, lq);
     if (q == NULL)
         return AFF_ESTORE;
@@ -1803,8 +1941,19 @@ static int sq_user_get_by_email(aff_store *st, const char *email, aff_user_row *
     return get_one(q, r, read_user);
 }
 
+static const aff_sq_shape user_shape = {
+    .select = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user",
+    .id = "id", .id_off = OFF(aff_user_row, id), .time = "created_ms",
+    .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"email"},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_user_row, created_ms)},
+             [AFF_SORT_EMAIL] = {"email COLLATE NOCASE", OFF(aff_user_row, email)}},
+    .read = read_user, .row_size = sizeof(aff_user_row)};
+
 static int sq_user_list(aff_store *st, const aff_list_query *lq, aff_user_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &user_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = user_stmt(st, U_LIST);
     aff_user_row row;
     if (q == NULL)
@@ -1886,6 +2035,8 @@ static void sq_close(aff_store *st)
     for (int i = 0; i < L_COUNT; i++)
         for (int k = 0; k < (1 << LIST_FILTERS); k++)
             sqlite3_finalize(s->list_stmt[i][k]);
+    for (int i = 0; i < SORTED_CACHE; i++)
+        sqlite3_finalize(s->sorted_stmt[i]);
     ua_cache_clear(&s->uas);
     free(s->uas.slots);
     sqlite3_close_v2(s->db);

@@ -251,16 +251,16 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   await page.waitForSelector('td:has-text("ORDER-1")');
   assert.match(await page.textContent('table'), /\$49\.90/);
   await shot('conversions');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.pager button:has-text("Export CSV")')]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.pager a:has-text("Export CSV")')]);
   assert.equal(download.suggestedFilename(), 'conversions.csv');
   const exported = fs.readFileSync(await download.path(), 'utf8').split('\r\n');
   assert.match(exported[0], /^id,program_id,event,order_id,/);
-  assert.match(exported[1], /,ORDER-1,4990,49\.90,USD,/);
+  assert.match(exported[1], /,ORDER-1,49\.90,4990,USD,/);
 
   // a spreadsheet formula in exported data is neutralised
   expectStatus(await srv.api('POST', '/v1/affiliates', { body: { name: '=HYPERLINK("http://evil.example","x")', email: 'f@x.example' } }), 201, 'formula affiliate');
   await go('/affiliates');
-  const [aff] = await Promise.all([page.waitForEvent('download'), page.click('.pager button:has-text("Export CSV")')]);
+  const [aff] = await Promise.all([page.waitForEvent('download'), page.click('.pager a:has-text("Export CSV")')]);
   const affCsv = fs.readFileSync(await aff.path(), 'utf8');
   assert.ok(affCsv.includes('"\'=HYPERLINK(""http://evil.example"",""x"")"'), affCsv);
   await go('/commissions');

@@ -114,14 +114,14 @@ export function Programs() {
     ${saved ? html`<${Banner} kind="success">Settings of “${saved.name}” saved.</${Banner}>` : null}
     <${PagedTable} path="/v1/programs" reload=${reload} label="programs" empty="No programs yet: create the first one above."
       columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Name', cls: 'name', render: (p) => p.name },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
+        { label: 'Name', sort: 'name', cls: 'name', render: (p) => p.name },
         { label: 'Currency', key: 'currency' },
         { label: 'Destination', cls: 'url', render: (p) => html`<${SafeLink} href=${p.destination_url} />` },
         { label: 'Commission', render: planSummary },
         { label: 'Cookie', render: (p) => `${p.cookie_days} d` },
         { label: 'Postback', render: (p) => html`<${CopyButton} text=${postbackUrl(p)} label="Copy URL" />` },
-        { label: 'Created', render: (p) => dateTime(p.created_at) },
+        { label: 'Created', sort: 'created_at', render: (p) => dateTime(p.created_at) },
         { label: 'Action', render: (p) => html`<span class="row-actions"><button type="button" class="secondary small"
             onClick=${() => { setSaved(null); setEditing(p); }}>Edit</button>
             <a class="button secondary small" href=${`#/program?id=${p.id}`}>Settings</a></span>` },
@@ -168,14 +168,14 @@ export function Affiliates() {
     ${saved ? html`<${Banner} kind="success">Affiliate “${saved.name}” saved.</${Banner}>` : null}
     <${PagedTable} path="/v1/affiliates" reload=${reload} label="affiliates" empty="No affiliates yet."
       columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Name', cls: 'name', render: (a) => a.name },
-        { label: 'Email', cls: 'name', render: (a) => a.email },
-        { label: 'Status', render: (a) => html`<span class=${`pill ${a.status}`}>${a.status}</span>` },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
+        { label: 'Name', sort: 'name', cls: 'name', render: (a) => a.name },
+        { label: 'Email', sort: 'email', cls: 'name', render: (a) => a.email },
+        { label: 'Status', sort: 'status', render: (a) => html`<span class=${`pill ${a.status}`}>${a.status}</span>` },
         { label: 'Group', render: (a) => a.group || '—' },
         { label: 'Parent', cls: 'name', render: (a) => (a.parent_id ? cat.affiliateName(a.parent_id) : '—') },
         { label: 'Payout to', cls: 'name', render: (a) => (a.payout_method ? `${a.payout_method}: ${a.payout_account || a.email}` : '—') },
-        { label: 'Created', render: (a) => dateTime(a.created_at) },
+        { label: 'Created', sort: 'created_at', render: (a) => dateTime(a.created_at) },
         { label: 'Action', render: (a) => html`<span class="row-actions"><${StatusButton} affiliate=${a} onDone=${() => setReload(reload + 1)} onError=${setActionError} />
           <button type="button" class="secondary small" onClick=${() => { setSaved(null); setEditing(a); }}>Edit</button></span>` },
       ]} />
@@ -229,11 +229,11 @@ export function Links() {
     ${created ? html`<${Banner} kind="success">Link created: <code>${created.url}</code> <${CopyButton} text=${created.url} /></${Banner}>` : null}
     <${PagedTable} path="/v1/links" reload=${reload} label="links" empty="No links yet."
       columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Code', cls: 'name', render: (l) => l.code },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
+        { label: 'Code', sort: 'code', cls: 'name', render: (l) => l.code },
         { label: 'Tracking URL', cls: 'url', render: (l) => html`<span class="url-cell"><code>${l.url}</code> <${CopyButton} text=${l.url} /></span>` },
-        { label: 'Program', cls: 'name', render: (l) => cat.programName(l.program_id) },
-        { label: 'Affiliate', cls: 'name', render: (l) => cat.affiliateName(l.affiliate_id) },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (l) => cat.programName(l.program_id) },
+        { label: 'Affiliate', sort: 'affiliate_id', cls: 'name', render: (l) => cat.affiliateName(l.affiliate_id) },
         { label: 'Destination', cls: 'url', render: (l) => (l.destination_url ? html`<${SafeLink} href=${l.destination_url} />` : html`<span class="muted">program's</span>`) },
       ]} />
   </${Page}>`;
@@ -271,11 +271,11 @@ export function Coupons() {
     ${created ? html`<${Banner} kind="success">Coupon ${created.code} created for ${cat.affiliateName(created.affiliate_id)}.</${Banner}>` : null}
     <${PagedTable} path="/v1/coupons" reload=${reload} label="coupons" empty="No coupon codes yet."
       columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Code', cls: 'name', render: (c) => c.code },
-        { label: 'Program', cls: 'name', render: (c) => cat.programName(c.program_id) },
-        { label: 'Affiliate', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
-        { label: 'Created', render: (c) => dateTime(c.created_at) },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
+        { label: 'Code', sort: 'code', cls: 'name', render: (c) => c.code },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (c) => cat.programName(c.program_id) },
+        { label: 'Affiliate', sort: 'affiliate_id', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
+        { label: 'Created', sort: 'created_at', render: (c) => dateTime(c.created_at) },
       ]} />
   </${Page}>`;
 }
@@ -295,7 +295,7 @@ export function Clicks() {
     </div>
     <${PagedTable} path="/v1/clicks" params=${f} rowKey="click_id" label="clicks" empty="No clicks match."
       columns=${[
-        { label: 'Time', render: (c) => dateTime(c.ts) },
+        { label: 'Time', sort: 'ts', render: (c) => dateTime(c.ts) },
         { label: 'Link', cls: 'name', render: (c) => cat.linkCode(c.link_id) },
         { label: 'Affiliate', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
         { label: 'Sub-IDs', cls: 'name', render: (c) => subs(c) || '—' },
@@ -314,14 +314,14 @@ export function Conversions() {
     <${Filters} cat=${cat} value=${f} onChange=${setF} statuses=${['pending', 'held', 'approved', 'rejected', 'reversed']} />
     <${PagedTable} path="/v1/conversions" params=${f} label="conversions" empty="No conversions match."
       columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Time', render: (c) => dateTime(c.created_at) },
-        { label: 'Program', cls: 'name', render: (c) => cat.programName(c.program_id) },
-        { label: 'Affiliate', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
-        { label: 'Order', cls: 'name', render: (c) => c.order_id },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
+        { label: 'Time', sort: 'created_at', render: (c) => dateTime(c.created_at) },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (c) => cat.programName(c.program_id) },
+        { label: 'Affiliate', sort: 'affiliate_id', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
+        { label: 'Order', sort: 'order_id', cls: 'name', render: (c) => c.order_id },
         { label: 'Event', key: 'event' },
-        { label: 'Amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
-        { label: 'Status', render: (c) => html`<span class=${`pill ${c.status}`}>${c.status}${c.test ? ' (test)' : ''}</span>` },
+        { label: 'Amount', sort: 'amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
+        { label: 'Status', sort: 'status', render: (c) => html`<span class=${`pill ${c.status}`}>${c.status}${c.test ? ' (test)' : ''}</span>` },
         { label: 'Method', key: 'method' },
       ]} />
   </${Page}>`;

@@ -59,14 +59,14 @@ function Lines({ cat }) {
     <${PagedTable} path="/v1/commissions" params=${f} reload=${reload} label="commissions" empty="No commission lines match."
       selection=${{ selected, set: setSelected, can: (l) => l.status === 'pending' }}
       columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Time', render: (l) => dateTime(l.created_at) },
-        { label: 'Affiliate', cls: 'name', render: (l) => cat.affiliateName(l.affiliate_id) },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
+        { label: 'Time', sort: 'created_at', render: (l) => dateTime(l.created_at) },
+        { label: 'Affiliate', sort: 'affiliate_id', cls: 'name', render: (l) => cat.affiliateName(l.affiliate_id) },
         { label: 'Conversion', num: true, key: 'conversion_id' },
         { label: 'Kind', key: 'kind' },
         { label: 'Rule', key: 'rule' },
-        { label: 'Amount', num: true, render: (l) => money(l.amount_minor, l.currency) },
-        { label: 'Status', render: (l) => html`<${Pill} status=${l.status} />` },
+        { label: 'Amount', sort: 'amount', num: true, render: (l) => money(l.amount_minor, l.currency) },
+        { label: 'Status', sort: 'status', render: (l) => html`<${Pill} status=${l.status} />` },
         { label: 'Payout', num: true, render: (l) => (l.payout_id ? `#${l.payout_id}` : '—') },
       ]} />`;
 }
@@ -185,9 +185,9 @@ export function Payouts() {
     <h2 class="section">Payout runs</h2>
     <${PagedTable} path="/v1/payout-runs" reload=${reload} label="payout runs" empty="No payout run yet."
       columns=${[
-        { label: 'Run', key: 'id', num: true },
-        { label: 'Time', render: (r) => dateTime(r.created_at) },
-        { label: 'Program', cls: 'name', render: (r) => (r.program_id === null ? 'every program' : cat.programName(r.program_id)) },
+        { label: 'Run', sort: 'id', key: 'id', num: true },
+        { label: 'Time', sort: 'created_at', render: (r) => dateTime(r.created_at) },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (r) => (r.program_id === null ? 'every program' : cat.programName(r.program_id)) },
         { label: 'Cause', key: 'cause' },
         { label: 'Payouts', num: true, key: 'payouts' },
         { label: 'Export', render: (r) => html`<span class="row-actions">${EXPORTS.map(([fmt, label]) => html`<a class="button secondary small"
@@ -206,14 +206,14 @@ export function Payouts() {
     <${PagedTable} path="/v1/payouts" params=${f} reload=${reload} label="payouts"
       empty=${Object.values(f).some(Boolean) ? 'No payouts match.' : 'No payouts yet: run payouts above.'}
       columns=${[
-        { label: 'ID', key: 'id', num: true },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
         { label: 'Run', num: true, key: 'run_id' },
-        { label: 'Time', render: (p) => dateTime(p.created_at) },
-        { label: 'Affiliate', cls: 'name', render: (p) => cat.affiliateName(p.affiliate_id) },
-        { label: 'Program', cls: 'name', render: (p) => cat.programName(p.program_id) },
+        { label: 'Time', sort: 'created_at', render: (p) => dateTime(p.created_at) },
+        { label: 'Affiliate', sort: 'affiliate_id', cls: 'name', render: (p) => cat.affiliateName(p.affiliate_id) },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (p) => cat.programName(p.program_id) },
         { label: 'Lines', num: true, key: 'lines' },
-        { label: 'Amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
-        { label: 'Status', render: (p) => html`<${Pill} status=${p.status} />` },
+        { label: 'Amount', sort: 'amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
+        { label: 'Status', sort: 'status', render: (p) => html`<${Pill} status=${p.status} />` },
         { label: 'Reference / action', cls: 'name', render: (p) => html`<${Settle} payout=${p} onDone=${() => setReload(reload + 1)} />` },
       ]} />
   </${Page}>`;

@@ -80,11 +80,11 @@ export function PortalLinks() {
     ${links && links.length > 0 ? html`<${DeepLinkBuilder} links=${links} />` : null}
     <${PagedTable} path="/v1/me/links" label="links" empty="You have no links yet: ask your program manager for one."
       columns=${[
-        { label: 'Code', cls: 'name', render: (l) => l.code },
+        { label: 'Code', sort: 'code', cls: 'name', render: (l) => l.code },
         { label: 'Tracking URL', cls: 'url', render: (l) => html`<span class="url-cell"><code>${l.url}</code> <${CopyButton} text=${l.url} /></span>` },
-        { label: 'Program', num: true, key: 'program_id' },
+        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
         { label: 'Default subs', render: (l) => [1, 2, 3, 4, 5].map((i) => l[`sub${i}`]).filter(Boolean).join(', ') || '—' },
-        { label: 'Created', render: (l) => dateTime(l.created_at) },
+        { label: 'Created', sort: 'created_at', render: (l) => dateTime(l.created_at) },
       ]} />
   </${Page}>`;
 }
@@ -94,9 +94,9 @@ export function PortalCoupons() {
     <p class="muted">Orders placed with these codes are credited to you, even without a click on your links.</p>
     <${PagedTable} path="/v1/me/coupons" label="coupons" empty="No coupon codes yet: ask your program manager for one."
       columns=${[
-        { label: 'Code', cls: 'name', render: (c) => html`<span class="url-cell"><code>${c.code}</code> <${CopyButton} text=${c.code} /></span>` },
-        { label: 'Program', num: true, key: 'program_id' },
-        { label: 'Created', render: (c) => dateTime(c.created_at) },
+        { label: 'Code', sort: 'code', cls: 'name', render: (c) => html`<span class="url-cell"><code>${c.code}</code> <${CopyButton} text=${c.code} /></span>` },
+        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
+        { label: 'Created', sort: 'created_at', render: (c) => dateTime(c.created_at) },
       ]} />
   </${Page}>`;
 }
@@ -105,11 +105,11 @@ export function PortalCommissions() {
   return html`<${Page} title="Your commissions">
     <${PagedTable} path="/v1/me/commissions" label="commissions" empty="No commissions yet."
       columns=${[
-        { label: 'Time', render: (l) => dateTime(l.created_at) },
+        { label: 'Time', sort: 'created_at', render: (l) => dateTime(l.created_at) },
         { label: 'Conversion', num: true, key: 'conversion_id' },
         { label: 'Kind', key: 'kind' },
-        { label: 'Amount', num: true, render: (l) => money(l.amount_minor, l.currency) },
-        { label: 'Status', render: (l) => html`<span class=${`pill ${l.status}`}>${l.status}</span>` },
+        { label: 'Amount', sort: 'amount', num: true, render: (l) => money(l.amount_minor, l.currency) },
+        { label: 'Status', sort: 'status', render: (l) => html`<span class=${`pill ${l.status}`}>${l.status}</span>` },
       ]} />
   </${Page}>`;
 }
@@ -127,13 +127,13 @@ export function PortalConversions() {
       for the program manager's review.</p>
     <${PagedTable} path="/v1/me/conversions" label="conversions" empty="No conversions yet."
       columns=${[
-        { label: 'Time', render: (c) => dateTime(c.created_at) },
-        { label: 'Program', num: true, key: 'program_id' },
-        { label: 'Order', cls: 'name', render: (c) => c.order_id },
+        { label: 'Time', sort: 'created_at', render: (c) => dateTime(c.created_at) },
+        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
+        { label: 'Order', sort: 'order_id', cls: 'name', render: (c) => c.order_id },
         { label: 'Event', key: 'event' },
-        { label: 'Amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
+        { label: 'Amount', sort: 'amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
         { label: 'Earned', num: true, render: (c) => money(c.earned_minor, c.currency) },
-        { label: 'Status', render: (c) => html`<${Pill} status=${c.status} />` },
+        { label: 'Status', sort: 'status', render: (c) => html`<${Pill} status=${c.status} />` },
         { label: 'Reason', cls: 'name', render: statusNote },
       ]} />
   </${Page}>`;
@@ -166,11 +166,11 @@ export function PortalPayouts() {
     <${Balance} />
     <${PagedTable} path="/v1/me/payouts" label="payouts" empty="No payouts yet."
       columns=${[
-        { label: 'Time', render: (p) => dateTime(p.created_at) },
-        { label: 'Program', num: true, key: 'program_id' },
+        { label: 'Time', sort: 'created_at', render: (p) => dateTime(p.created_at) },
+        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
         { label: 'Lines', num: true, key: 'lines' },
-        { label: 'Amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
-        { label: 'Status', render: (p) => html`<${Pill} status=${p.status} />` },
+        { label: 'Amount', sort: 'amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
+        { label: 'Status', sort: 'status', render: (p) => html`<${Pill} status=${p.status} />` },
         { label: 'Reference', cls: 'name', render: (p) => p.reference || '—' },
       ]} />
   </${Page}>`;

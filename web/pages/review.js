@@ -86,14 +86,14 @@ export function Review() {
     <${PagedTable} path="/v1/review" params=${f} reload=${reload} label="review" empty="Nothing to review: no conversion matches."
       selection=${{ selected, set: setSelected, can: (c) => ['held', 'pending', 'approved'].includes(c.status) }}
       columns=${[
-        { label: 'ID', key: 'id', num: true },
-        { label: 'Time', render: (c) => dateTime(c.created_at) },
-        { label: 'Program', cls: 'name', render: (c) => cat.programName(c.program_id) },
-        { label: 'Affiliate', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
-        { label: 'Order', cls: 'name', render: (c) => c.order_id },
-        { label: 'Amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
+        { label: 'ID', sort: 'id', key: 'id', num: true },
+        { label: 'Time', sort: 'created_at', render: (c) => dateTime(c.created_at) },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (c) => cat.programName(c.program_id) },
+        { label: 'Affiliate', sort: 'affiliate_id', cls: 'name', render: (c) => cat.affiliateName(c.affiliate_id) },
+        { label: 'Order', sort: 'order_id', cls: 'name', render: (c) => c.order_id },
+        { label: 'Amount', sort: 'amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
         { label: 'Earns', num: true, render: (c) => money(c.earned_minor, c.currency) },
-        { label: 'Status', render: (c) => html`<${Pill} status=${c.status} />` },
+        { label: 'Status', sort: 'status', render: (c) => html`<${Pill} status=${c.status} />` },
         { label: 'Reason', cls: 'reason', render: (c) => c.reason || '—' },
         { label: 'Score', num: true, key: 'score' },
         { label: 'Hits', cls: 'name', render: hits },
