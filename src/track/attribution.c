@@ -51,10 +51,13 @@ int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_loo
         out->link_id = c.link_id;
         out->coupon_id = c.coupon_id;
         out->click_ms = is_click_method(m) ? c.ts_ms : 0;
-        if (is_click_method(m))
+        if (is_click_method(m)) {
             memcpy(out->click_ip, c.ip, sizeof(out->click_ip));
-        else
+            memcpy(out->sub1, c.sub1, sizeof(out->sub1));
+        } else {
             out->click_ip[0] = '\0';
+            out->sub1[0] = '\0';
+        }
         return 0;
     }
     if (screened_click)
