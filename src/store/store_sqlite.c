@@ -192,27 +192,29 @@ static const char *const migrations[] = {
     "CREATE INDEX payout_program ON payout(program_id, id);"
     "CREATE INDEX stats_daily_affiliate ON stats_daily(affiliate_id, day);"
     "CREATE INDEX stats_daily_link ON stats_daily(link_id, day);",
-    /* 6: sub-ID reports (track/rollup.h): the daily counters per (day, program, affiliate,
-     * sub1), kept by the writer with the other rollups; a conversion keeps its click's
-     * sub1 so that its refunds and rejection are counted under it too. Earlier events:
-     * clicks by sub1 from the click table, and the rest of stats_daily (conversions and
-     * money, whose clicks' sub1 was not recorded) under sub1 '', so that the totals of
-     * every (day, program, affiliate) equal stats_daily's from the start. */
+    /* 6: sub-ID reports (track/rollup.h): the daily counters per (day, affiliate,
+     * program, sub1), kept by the writer with the other rollups; a conversion keeps its
+     * click's sub1 so that its refunds and rejection are counted under it too. No
+     * secondary index: with a long tail of sub-IDs each new row would cost a second
+     * b-tree insert at a random place (callgrind: 10k instructions); an affiliate's
+     * report seeks its rows day by day in the primary key instead (report_stmt).
+     * Earlier events: clicks by sub1 from the click table, and the rest of stats_daily
+     * (conversions and money, whose clicks' sub1 was not recorded) under sub1 '', so
+     * that the totals of every (day, program, affiliate) equal stats_daily's. */
     "ALTER TABLE conversion ADD COLUMN sub1 TEXT NOT NULL DEFAULT '';"
     "CREATE TABLE stats_sub_daily(day INTEGER NOT NULL, program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL,"
     " sub1 TEXT NOT NULL, clicks INTEGER NOT NULL DEFAULT 0, unique_clicks INTEGER NOT NULL DEFAULT 0,"
     " bot_clicks INTEGER NOT NULL DEFAULT 0, rejected_clicks INTEGER NOT NULL DEFAULT 0,"
     " conversions INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,"
     " commission_minor INTEGER NOT NULL DEFAULT 0, refunds_minor INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY(day, program_id, affiliate_id, sub1)) WITHOUT ROWID;"
-    "CREATE INDEX stats_sub_daily_affiliate ON stats_sub_daily(affiliate_id, day);"
+    " PRIMARY KEY(day, affiliate_id, program_id, sub1)) WITHOUT ROWID;"
     "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks, bot_clicks,"
     " rejected_clicks) SELECT ts_ms / 86400000, program_id, affiliate_id, sub1, sum(flags & 6 = 0),"
     " sum(flags & 7 = 1), sum(flags & 2 <> 0), sum(flags & 6 = 4) FROM click GROUP BY 1, 2, 3, 4;"
     "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, conversions, revenue_minor,"
     " commission_minor, refunds_minor) SELECT day, program_id, affiliate_id, '', sum(conversions),"
     " sum(revenue_minor), sum(commission_minor), sum(refunds_minor) FROM stats_daily WHERE true GROUP BY 1, 2, 3"
-    " ON CONFLICT(day, program_id, affiliate_id, sub1) DO UPDATE SET conversions = excluded.conversions,"
+    " ON CONFLICT(day, affiliate_id, program_id, sub1) DO UPDATE SET conversions = excluded.conversions,"
     " revenue_minor = excluded.revenue_minor, commission_minor = excluded.commission_minor,"
     " refunds_minor = excluded.refunds_minor;",
 };
@@ -352,7 +354,7 @@ static const char *const sql[S_COUNT] = {
                          " refunds_minor = refunds_minor + excluded.refunds_minor",
     [S_ROLLUP_SUB_ADD] = "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks,"
                          " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
-                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(day, program_id, affiliate_id,"
+                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(day, affiliate_id, program_id,"
                          " sub1) DO UPDATE SET clicks = clicks + excluded.clicks,"
                          " unique_clicks = unique_clicks + excluded.unique_clicks,"
                          " bot_clicks = bot_clicks + excluded.bot_clicks,"
@@ -1634,7 +1636,9 @@ static int sq_rollup_sub_add(aff_store *st, int64_t day, int64_t program_id, int
 
 /* One statement per group shape (a subset of day/program/affiliate/link/sub1), table and
  * set of filters, built once. Whole-day ranges read stats_daily, anything else
- * stats_hourly; a shape with sub1 reads stats_sub_daily (whole days only, no link). As
+ * stats_hourly; a shape with sub1 reads stats_sub_daily (whole days only, no link; an
+ * affiliate's rows are found day by day by primary-key prefix (day, affiliate_id), the
+ * days coming from a recursive CTE, since that table has no affiliate index). As
  * with lists, only the filters that are set are named, so that an affiliate's or a
  * link's report reads its rows through the (affiliate_id, day) or (link_id, day) index
  * instead of every row of the period. The API asks only whole days; stats_hourly has
@@ -1668,10 +1672,17 @@ static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask, int daily, const 
             n += (size_t)snprintf(group + n, sizeof(group) - n, "%s%s", n ? ", " : "", names[i]);
     /* The most selective filter set leads (link, then affiliate); the others are written
      * `+col` so that SQLite uses no index for them (see list_stmt). */
-    snprintf(text, sizeof(text), "SELECT %s, " METRIC_SUMS " FROM %s WHERE %s BETWEEN ?1 AND ?2%s%s%s%s%s%s%s", cols,
-             table, time, filters & 1 ? (filters & 6 ? " AND +program_id = ?3" : " AND program_id = ?3") : "",
-             filters & 2 ? (filters & 4 ? " AND +affiliate_id = ?4" : " AND affiliate_id = ?4") : "",
-             filters & 4 ? " AND link_id = ?5" : "", n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
+    if (sub && (filters & 2))
+        snprintf(text, sizeof(text),
+                 "WITH RECURSIVE d(x) AS (SELECT ?1 UNION ALL SELECT x + 1 FROM d WHERE x < ?2) SELECT %s, " METRIC_SUMS
+                 " FROM d CROSS JOIN %s ON day = d.x AND affiliate_id = ?4%s%s%s%s%s",
+                 cols, table, filters & 1 ? " AND +program_id = ?3" : "", n ? " GROUP BY " : "", group,
+                 n ? " ORDER BY " : "", group);
+    else
+        snprintf(text, sizeof(text), "SELECT %s, " METRIC_SUMS " FROM %s WHERE %s BETWEEN ?1 AND ?2%s%s%s%s%s%s%s",
+                 cols, table, time, filters & 1 ? (filters & 6 ? " AND +program_id = ?3" : " AND program_id = ?3") : "",
+                 filters & 2 ? (filters & 4 ? " AND +affiliate_id = ?4" : " AND affiliate_id = ?4") : "",
+                 filters & 4 ? " AND link_id = ?5" : "", n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
     if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->report_stmt[slot], NULL) != SQLITE_OK)
         return NULL;
     note_query(s, s->report_stmt[slot], 1);
