@@ -1,7 +1,7 @@
 /* reports.c - GET /v1/reports and /v1/me/reports: parameters, the rollup query on a
  * reader thread, and JSON or CSV rendering of rows and totals (docs/api.md "Reports").
- * Rows are collected first, so that `sort` (descending by a counter) and `limit` (the top
- * N) can apply; totals are always over every row. An affiliate's own report (/v1/me)
+ * Rows go out as the store reads them, up to `limit`; with `sort` (descending by a
+ * counter) they are collected and sorted first. Totals are always over every row. An affiliate's own report (/v1/me)
  * has no `roi` column: it is the brand's return on what it paid, not the affiliate's. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,12 +202,25 @@ static json_t *json_row(const report_job *j, const aff_report_row *r)
     return metrics_json(j, &r->m, o);
 }
 
+/* One row out, as JSON or CSV. */
+static int emit(report_job *j, const aff_report_row *r)
+{
+    if (j->csv)
+        return csv_row(j, r);
+    return json_array_append_new(j->json_rows, json_row(j, r)) == 0 ? 0 : AFF_ENOMEM;
+}
+
+/* Unsorted rows go out as they come (up to limit); sorted ones are kept for the sort. */
 static int add_row(void *ud, const aff_report_row *r)
 {
     report_job *j = ud;
     aff_report_add(&j->totals, &r->m);
     if (j->dims.n == 0)
         return 0;
+    if (!j->sorted) {
+        j->nrows++;
+        return j->limit == 0 || j->nrows <= j->limit ? emit(j, r) : 0;
+    }
     if (j->nrows == j->cap) {
         size_t cap = j->cap ? j->cap * 2 : 64;
         aff_report_row *rows = realloc(j->rows, cap * sizeof(*rows));
@@ -235,30 +248,32 @@ static int by_counter_desc(const void *a, const void *b)
 static int run_report(aff_job *job, aff_ctx *ctx)
 {
     report_job *j = AFF_CONTAINER_OF(AFF_CONTAINER_OF(job, aff_pending, job), report_job, base);
-    int rc = aff_store_report(ctx->st, &j->q, add_row, j);
+    int rc = 0;
+    if (j->csv) {
+        for (int i = 0; i < j->dims.n && rc == 0; i++)
+            rc = csv_append(j, "%s%s", i ? "," : "", aff_report_dim_column(j->dims.dim[i]));
+        for (size_t i = 0; i < nmetrics(j) && rc == 0; i++)
+            rc = csv_append(j, "%s%s", i || j->dims.n ? "," : "", metric_names[i]);
+        if (rc == 0)
+            rc = csv_append(j, "\r\n");
+    } else if ((j->json_rows = json_array()) == NULL) {
+        rc = AFF_ENOMEM;
+    }
+    if (rc == 0)
+        rc = aff_store_report(ctx->st, &j->q, add_row, j);
     if (rc != 0)
         return rc;
-    if (j->sorted && j->nrows > 1) {
+    if (j->dims.n == 0)
+        return j->csv ? csv_metrics(j, &j->totals, 1) : 0; /* CSV of totals only: one line */
+    if (!j->sorted)
+        return 0;
+    if (j->nrows > 1) {
         sort_off = j->sort_off;
         qsort(j->rows, j->nrows, sizeof(*j->rows), by_counter_desc);
     }
     size_t shown = j->limit != 0 && j->limit < j->nrows ? j->limit : j->nrows;
-    if (!j->csv) {
-        j->json_rows = json_array();
-        for (size_t i = 0; i < shown; i++)
-            json_array_append_new(j->json_rows, json_row(j, &j->rows[i]));
-        return 0;
-    }
-    for (int i = 0; i < j->dims.n && rc == 0; i++)
-        rc = csv_append(j, "%s%s", i ? "," : "", aff_report_dim_column(j->dims.dim[i]));
-    for (size_t i = 0; i < nmetrics(j) && rc == 0; i++)
-        rc = csv_append(j, "%s%s", i || j->dims.n ? "," : "", metric_names[i]);
-    if (rc == 0)
-        rc = csv_append(j, "\r\n");
-    if (rc == 0 && j->dims.n == 0) /* totals only: one line */
-        return csv_metrics(j, &j->totals, 1);
     for (size_t i = 0; i < shown && rc == 0; i++)
-        rc = csv_row(j, &j->rows[i]);
+        rc = emit(j, &j->rows[i]);
     return rc;
 }
 

@@ -99,6 +99,12 @@ describe('sub-ID reports', () => {
     assert.equal(got.totals.clicks, 8);
     const byCommission = await report({ group_by: 'sub1', sort: 'commission_minor', limit: 1 });
     assert.equal(byCommission.rows[0].sub1, 'fb');
+    // without sort: the first rows in dimension order, the same totals
+    const firstTwo = await report({ group_by: 'affiliate,sub1', limit: 2 });
+    const everything = await report({ group_by: 'affiliate,sub1' });
+    assert.deepEqual(firstTwo.rows, everything.rows.slice(0, 2));
+    assert.equal(firstTwo.rows_total, 6);
+    assert.deepEqual(firstTwo.totals, everything.totals);
     const all = await report({ group_by: 'affiliate,sub1', sort: 'clicks' });
     for (let i = 1; i < all.rows.length; i++) assert.ok(all.rows[i - 1].clicks >= all.rows[i].clicks, 'descending');
   });
