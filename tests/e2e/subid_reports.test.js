@@ -152,6 +152,14 @@ describe('sub-ID reports', () => {
     h.expectError(await srv.api('GET', `/v1/reports${h.qs({ from, to, limit: 'ten' })}`), 422, 'invalid_argument', 'limit');
   });
 
+  it('a sub-ID that is not UTF-8 is reported with U+FFFD, never dropped', async () => {
+    await h.clickOk(srv, lb.code, { query: '?sub1=%FFraw', headers: { 'user-agent': 'subid-ua-8' } });
+    const got = await report({ group_by: 'affiliate,sub1', affiliate_id: affB.id });
+    const row = got.rows.find((r) => r.sub1 === '\uFFFDraw');
+    assert.ok(row, JSON.stringify(got.rows));
+    assert.equal(row.clicks, 1);
+  });
+
   it('afftrack verify recounts the sub-ID rows', async () => {
     const v = h.runVerify(srv.dataDir);
     assert.equal(v.status, 0, `${v.stdout} ${v.stderr}`);
