@@ -586,15 +586,18 @@ static int cmd_verify(aff_config *cfg)
 #define METRICS(m)                                                                                                 \
     {m.clicks, m.unique_clicks, m.bot_clicks, m.rejected_clicks, m.conversions, m.revenue_minor, m.commission_minor, \
      m.refunds_minor}
-    int64_t raw[] = METRICS(c->raw), roll[] = METRICS(c->rollup), daily[] = METRICS(c->daily);
+    int64_t raw[] = METRICS(c->raw), roll[] = METRICS(c->rollup), daily[] = METRICS(c->daily), sub[] = METRICS(c->sub);
 #undef METRICS
     for (int i = 0; i < 8; i++) {
         json_object_set_new(out, names[i], json_integer(raw[i]));
-        if (raw[i] != roll[i] || roll[i] != daily[i])
-            json_array_append_new(problems, json_pack("{s:s, s:I, s:I, s:I}", "metric", names[i], "raw",
+        if (raw[i] != roll[i] || roll[i] != daily[i] || daily[i] != sub[i])
+            json_array_append_new(problems, json_pack("{s:s, s:I, s:I, s:I, s:I}", "metric", names[i], "raw",
                                                       (json_int_t)raw[i], "rollup", (json_int_t)roll[i], "daily",
-                                                      (json_int_t)daily[i]));
+                                                      (json_int_t)daily[i], "sub1", (json_int_t)sub[i]));
     }
+    if (c->sub_mismatches > 0)
+        json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "sub1_rows", "mismatches",
+                                                  (json_int_t)c->sub_mismatches));
     if (v.ledger_mismatches > 0) {
         json_t *ids = json_array();
         for (int64_t i = 0; i < v.ledger_mismatches && i < AFF_VERIFY_LIST_MAX; i++)

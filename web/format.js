@@ -46,6 +46,27 @@ export function change(cur, prev) {
   return `${d >= 0 ? '+' : ''}${(d * 100).toFixed(1)} %`;
 }
 
+/** The change of a metric against the previous period: {dir: 'up' | 'down' | 'flat',
+ * text: absolute change (abs(cur - prev) formatted) and relative change}, or null when
+ * either value is missing (a ROI without commission). */
+export function delta(cur, prev, abs) {
+  if (cur === null || cur === undefined || prev === null || prev === undefined) return null;
+  const d = cur - prev;
+  const dir = d > 0 ? 'up' : d < 0 ? 'down' : 'flat';
+  return { dir, text: `${abs(d)} (${change(cur, prev)})` };
+}
+
+/** A ratio as a whole percentage: 9 -> "900 %"; null -> "—". */
+export function ratioPercent(ratio) {
+  if (ratio === null || ratio === undefined || Number.isNaN(ratio)) return '—';
+  return `${ints.format(Math.round(ratio * 100))} %`;
+}
+
+/** "YYYY-MM-DD" n days after day (n may be negative). */
+export function addDays(day, n) {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+}
+
 export function dateTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);

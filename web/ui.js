@@ -241,12 +241,16 @@ export function Pill({ status, children }) {
   return html`<span class=${`pill ${status}`}>${children || status}</span>`;
 }
 
+const ARROWS = { up: '▲', down: '▼', flat: '▬' };
+
+/** KPI cards: items [{id, label, value, title?, change?: {dir, text} | null (no comparison)}]. */
 export function Kpis({ items }) {
-  return html`<div class="kpis">${items.map((k) => html`<div class="kpi card" data-kpi=${k.id}>
+  return html`<div class="kpis">${items.map((k) => html`<div class="kpi card" data-kpi=${k.id} title=${k.title}>
     <div class="kpi-label">${k.label}</div>
     <div class="kpi-value">${k.value}</div>
-    ${k.change !== undefined && k.change !== '—' ? html`<div class=${`kpi-change ${String(k.change).startsWith('-') ? 'down' : 'up'}`}
-        title="against the previous period">${k.change} <span class="muted">vs prev.</span></div>` : null}
+    ${k.change ? html`<div class=${`kpi-change ${k.change.dir}`} title="against the previous period of equal length">
+        <span class="arrow" aria-label=${k.change.dir}>${ARROWS[k.change.dir]}</span> ${k.change.text}</div>`
+    : k.change === null ? html`<div class="kpi-change flat muted">—</div>` : null}
   </div>`)}</div>`;
 }
 
@@ -279,6 +283,8 @@ export function TimeChart({ data, series, title }) {
         { incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400], values: (u, vals) => vals.map(dayText) },
         { scale: 'y', incrs: COUNT_INCRS },
         ...(series.some((s) => s.scale === 'y2') ? [{ scale: 'y2', side: 1, grid: { show: false }, incrs: COUNT_INCRS }] : []),
+        // an amount series has its own scale (its values show in the legend), no axis
+        ...(series.some((s) => s.scale === 'money') ? [{ scale: 'money', show: false }] : []),
       ],
     };
     const plot = new uPlot(opts, data, el);
@@ -287,7 +293,7 @@ export function TimeChart({ data, series, title }) {
     return () => { ro.disconnect(); plot.destroy(); };
   }, [JSON.stringify(data), JSON.stringify(series), title]);
   // the plotted totals per series, for tests and tools (the canvas itself has no text)
-  const sums = data.slice(1).map((ys) => ys.reduce((a, b) => a + b, 0)).join(',');
+  const sums = data.slice(1).map((ys) => Math.round(ys.reduce((a, b) => a + b, 0) * 100) / 100).join(',');
   return html`<div class="chart card" ref=${box} data-testid="chart" data-sums=${sums}></div>`;
 }
 

@@ -1,6 +1,10 @@
 /* reports.c - GET /v1/reports and /v1/me/reports: parameters, the rollup query on a
- * reader thread, and JSON or CSV rendering of rows and totals (docs/api.md "Reports"). */
+ * reader thread, and JSON or CSV rendering of rows and totals (docs/api.md "Reports").
+ * Rows go out as the store reads them, up to `limit`; with `sort` (descending by a
+ * counter) they are collected and sorted first. Totals are always over every row. An affiliate's own report (/v1/me)
+ * has no `roi` column: it is the brand's return on what it paid, not the affiliate's. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +13,20 @@
 #include "core/clock.h"
 #include "track/report.h"
 
+#define REPORT_LIMIT_MAX 10000
+
 typedef struct report_job {
     aff_pending base;
     aff_report_query q;
     aff_report_dims dims;
     int64_t from_ms, to_ms;
-    int csv;
-    json_t *rows;
+    int csv, own;
+    int sorted; /* sort given: rows by the counter at sort_off, descending */
+    size_t sort_off;
+    size_t limit; /* 0: every row */
+    aff_report_row *rows;
+    size_t nrows, cap;
+    json_t *json_rows;
     aff_rollup_delta totals;
     char *csv_text;
     size_t csv_len, csv_cap;
@@ -23,27 +34,36 @@ typedef struct report_job {
 
 static const char *const metric_names[] = {"clicks",        "unique_clicks",    "bot_clicks", "rejected_clicks",
                                            "conversions",   "revenue_minor",    "refunds_minor", "commission_minor",
-                                           "cr",            "epc_minor",        "aov_minor"};
+                                           "cr",            "epc_minor",        "aov_minor",  "roi"};
 #define NMETRICS (sizeof(metric_names) / sizeof(metric_names[0]))
+enum { M_CR = 8, M_ROI = 11 };
 
-static void metric_values(const aff_rollup_delta *m, int64_t v[NMETRICS], int64_t *cr_micro)
+/* The metrics of one row in column order (cr in millionths, roi in 1/10,000ths). */
+static void metric_values(const aff_rollup_delta *m, int64_t v[NMETRICS], aff_report_metrics *x)
 {
-    aff_report_metrics x;
-    aff_report_compute(m, &x);
+    aff_report_compute(m, x);
     int64_t vals[NMETRICS] = {m->clicks,        m->unique_clicks,    m->bot_clicks, m->rejected_clicks,
                               m->conversions,   m->revenue_minor,    m->refunds_minor, m->commission_minor,
-                              x.cr_micro,       x.epc_minor,         x.aov_minor};
+                              x->cr_micro,      x->epc_minor,        x->aov_minor,  x->roi_e4};
     memcpy(v, vals, sizeof(vals));
-    *cr_micro = x.cr_micro;
 }
 
-static json_t *metrics_json(const aff_rollup_delta *m, json_t *o)
+static size_t nmetrics(const report_job *j)
 {
-    int64_t v[NMETRICS], cr;
-    metric_values(m, v, &cr);
-    for (size_t i = 0; i < NMETRICS; i++)
-        json_object_set_new(o, metric_names[i],
-                            strcmp(metric_names[i], "cr") == 0 ? json_real((double)cr / 1e6) : json_integer(v[i]));
+    return j->own ? M_ROI : NMETRICS; /* roi is last: leaving it out is a shorter list */
+}
+
+static json_t *metrics_json(const report_job *j, const aff_rollup_delta *m, json_t *o)
+{
+    int64_t v[NMETRICS];
+    aff_report_metrics x;
+    metric_values(m, v, &x);
+    for (size_t i = 0; i < nmetrics(j); i++) {
+        json_t *val = i == M_CR    ? json_real((double)v[i] / 1e6)
+                      : i == M_ROI ? (x.has_roi ? json_real((double)v[i] / 1e4) : json_null())
+                                   : json_integer(v[i]);
+        json_object_set_new(o, metric_names[i], val);
+    }
     return o;
 }
 
@@ -70,47 +90,101 @@ static int csv_append(report_job *j, const char *fmt, ...)
     }
 }
 
-static void dim_value(const aff_report_row *r, unsigned dim, char *buf, size_t cap)
+/* A decimal with `digits` fixed decimals of v / scale, the sign kept for -1 < x < 0. */
+static int csv_fixed(report_job *j, const char *sep, int64_t v, int64_t scale, int digits)
 {
-    switch (dim) {
-    case AFF_GROUP_DAY:
-        aff_clock_format_day(r->day_ms, buf, cap);
-        break;
-    default: {
-        /* 0 (no link: a coupon or customer conversion) is an empty cell, as JSON's null */
-        int64_t id = dim == AFF_GROUP_PROGRAM ? r->program_id : dim == AFF_GROUP_AFFILIATE ? r->affiliate_id : r->link_id;
-        if (id == 0)
-            buf[0] = '\0';
-        else
-            snprintf(buf, cap, "%lld", (long long)id);
-    }
-    }
+    unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    return csv_append(j, "%s%s%llu.%0*llu", sep, v < 0 ? "-" : "", a / (unsigned long long)scale, digits,
+                      a % (unsigned long long)scale);
 }
 
-static int add_row(void *ud, const aff_report_row *r)
+static int csv_metrics(report_job *j, const aff_rollup_delta *m, int first)
 {
-    report_job *j = ud;
-    aff_report_add(&j->totals, &r->m);
-    if (j->dims.n == 0)
-        return 0;
-    if (j->csv) {
-        char v[32];
-        for (int i = 0; i < j->dims.n; i++) {
-            dim_value(r, j->dims.dim[i], v, sizeof(v));
-            if (csv_append(j, "%s%s", i ? "," : "", v) != 0)
-                return AFF_ENOMEM;
-        }
-        int64_t m[NMETRICS], cr;
-        metric_values(&r->m, m, &cr);
-        for (size_t i = 0; i < NMETRICS; i++) {
-            int rc = strcmp(metric_names[i], "cr") == 0
-                         ? csv_append(j, ",%lld.%06lld", (long long)(cr / 1000000), (long long)(cr % 1000000))
-                         : csv_append(j, ",%lld", (long long)m[i]);
-            if (rc != 0)
-                return rc;
-        }
-        return csv_append(j, "\r\n");
+    int64_t v[NMETRICS];
+    aff_report_metrics x;
+    metric_values(m, v, &x);
+    int rc = 0;
+    for (size_t i = 0; i < nmetrics(j) && rc == 0; i++) {
+        const char *sep = i == 0 && first ? "" : ",";
+        if (i == M_CR)
+            rc = csv_fixed(j, sep, v[i], 1000000, 6);
+        else if (i == M_ROI)
+            rc = x.has_roi ? csv_fixed(j, sep, v[i], 10000, 4) : csv_append(j, "%s", sep);
+        else
+            rc = csv_append(j, "%s%lld", sep, (long long)v[i]);
     }
+    return rc != 0 ? rc : csv_append(j, "\r\n");
+}
+
+/* A sub-ID as a CSV cell: it comes from click URLs, so a leading = + - @ (a spreadsheet
+ * formula) is neutralised with a quote, and a cell with a comma, quote or line break is
+ * quoted with its quotes doubled. */
+static int csv_text_cell(report_job *j, const char *sep, const char *v)
+{
+    int formula = v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL;
+    int quote = strpbrk(v, ",\"\r\n") != NULL;
+    int rc = csv_append(j, "%s%s%s", sep, quote ? "\"" : "", formula ? "'" : "");
+    for (const char *p = v; rc == 0 && *p; p++)
+        rc = *p == '"' ? csv_append(j, "\"\"") : csv_append(j, "%c", *p);
+    return rc == 0 && quote ? csv_append(j, "\"") : rc;
+}
+
+static int64_t row_id(const aff_report_row *r, unsigned dim)
+{
+    return dim == AFF_GROUP_PROGRAM ? r->program_id : dim == AFF_GROUP_AFFILIATE ? r->affiliate_id : r->link_id;
+}
+
+static int csv_row(report_job *j, const aff_report_row *r)
+{
+    int rc = 0;
+    for (int i = 0; i < j->dims.n && rc == 0; i++) {
+        const char *sep = i ? "," : "";
+        unsigned d = j->dims.dim[i];
+        if (d == AFF_GROUP_DAY) {
+            char day[16];
+            aff_clock_format_day(r->day_ms, day, sizeof(day));
+            rc = csv_append(j, "%s%s", sep, day);
+        } else if (d == AFF_GROUP_SUB1) {
+            rc = csv_text_cell(j, sep, r->sub1);
+        } else if (row_id(r, d) == 0) { /* no link (a coupon or customer conversion): empty, as JSON's null */
+            rc = csv_append(j, "%s", sep);
+        } else {
+            rc = csv_append(j, "%s%lld", sep, (long long)row_id(r, d));
+        }
+    }
+    return rc != 0 ? rc : csv_metrics(j, &r->m, 0);
+}
+
+/* A sub-ID as a JSON string. It is whatever bytes the click URL carried: a byte that is
+ * not part of valid UTF-8 becomes U+FFFD (jansson refuses invalid UTF-8). */
+static json_t *json_text(const char *v)
+{
+    size_t n = strlen(v);
+    json_t *s = json_stringn(v, n);
+    if (s != NULL)
+        return s;
+    char out[(AFF_SUB_MAX + 1) * 3];
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 4 < sizeof(out);) {
+        unsigned char c = (unsigned char)v[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        json_t *one = i + len <= n ? json_stringn(v + i, len) : NULL;
+        if (one != NULL) {
+            memcpy(out + o, v + i, len);
+            o += len;
+            i += len;
+            json_decref(one);
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    return json_stringn(out, o);
+}
+
+static json_t *json_row(const report_job *j, const aff_report_row *r)
+{
     json_t *o = json_object();
     for (int i = 0; i < j->dims.n; i++) {
         unsigned d = j->dims.dim[i];
@@ -118,42 +192,88 @@ static int add_row(void *ud, const aff_report_row *r)
             char day[16];
             aff_clock_format_day(r->day_ms, day, sizeof(day));
             json_object_set_new(o, "day", json_string(day));
+        } else if (d == AFF_GROUP_SUB1) {
+            json_object_set_new(o, "sub1", json_text(r->sub1));
         } else {
-            int64_t id = d == AFF_GROUP_PROGRAM ? r->program_id : d == AFF_GROUP_AFFILIATE ? r->affiliate_id : r->link_id;
+            int64_t id = row_id(r, d);
             json_object_set_new(o, aff_report_dim_column(d), id ? json_integer(id) : json_null());
         }
     }
-    json_array_append_new(j->rows, metrics_json(&r->m, o));
+    return metrics_json(j, &r->m, o);
+}
+
+/* One row out, as JSON or CSV. */
+static int emit(report_job *j, const aff_report_row *r)
+{
+    if (j->csv)
+        return csv_row(j, r);
+    return json_array_append_new(j->json_rows, json_row(j, r)) == 0 ? 0 : AFF_ENOMEM;
+}
+
+/* Unsorted rows go out as they come (up to limit); sorted ones are kept for the sort. */
+static int add_row(void *ud, const aff_report_row *r)
+{
+    report_job *j = ud;
+    aff_report_add(&j->totals, &r->m);
+    if (j->dims.n == 0)
+        return 0;
+    if (!j->sorted) {
+        j->nrows++;
+        return j->limit == 0 || j->nrows <= j->limit ? emit(j, r) : 0;
+    }
+    if (j->nrows == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 64;
+        aff_report_row *rows = realloc(j->rows, cap * sizeof(*rows));
+        if (rows == NULL)
+            return AFF_ENOMEM;
+        j->rows = rows;
+        j->cap = cap;
+    }
+    j->rows[j->nrows++] = *r;
     return 0;
+}
+
+static _Thread_local size_t sort_off; /* for qsort's comparison, set just before it */
+
+static int by_counter_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)((const char *)&((const aff_report_row *)a)->m + sort_off);
+    int64_t y = *(const int64_t *)((const char *)&((const aff_report_row *)b)->m + sort_off);
+    if (x != y)
+        return x > y ? -1 : 1;
+    /* ties keep the store's order (by the dimensions): compare positions */
+    return a < b ? -1 : a > b;
 }
 
 static int run_report(aff_job *job, aff_ctx *ctx)
 {
     report_job *j = AFF_CONTAINER_OF(AFF_CONTAINER_OF(job, aff_pending, job), report_job, base);
+    int rc = 0;
     if (j->csv) {
-        for (int i = 0; i < j->dims.n; i++)
-            if (csv_append(j, "%s%s", i ? "," : "", aff_report_dim_column(j->dims.dim[i])) != 0)
-                return AFF_ENOMEM;
-        for (size_t i = 0; i < NMETRICS; i++)
-            if (csv_append(j, "%s%s", i || j->dims.n ? "," : "", metric_names[i]) != 0)
-                return AFF_ENOMEM;
-        if (csv_append(j, "\r\n") != 0)
-            return AFF_ENOMEM;
-    }
-    j->rows = json_array();
-    int rc = aff_store_report(ctx->st, &j->q, add_row, j);
-    if (rc == 0 && j->csv && j->dims.n == 0) { /* totals only: one line */
-        aff_report_row total = {.m = j->totals};
-        j->dims.n = 0;
-        int64_t m[NMETRICS], cr;
-        metric_values(&total.m, m, &cr);
-        for (size_t i = 0; i < NMETRICS && rc == 0; i++)
-            rc = strcmp(metric_names[i], "cr") == 0
-                     ? csv_append(j, "%s%lld.%06lld", i ? "," : "", (long long)(cr / 1000000), (long long)(cr % 1000000))
-                     : csv_append(j, "%s%lld", i ? "," : "", (long long)m[i]);
+        for (int i = 0; i < j->dims.n && rc == 0; i++)
+            rc = csv_append(j, "%s%s", i ? "," : "", aff_report_dim_column(j->dims.dim[i]));
+        for (size_t i = 0; i < nmetrics(j) && rc == 0; i++)
+            rc = csv_append(j, "%s%s", i || j->dims.n ? "," : "", metric_names[i]);
         if (rc == 0)
             rc = csv_append(j, "\r\n");
+    } else if ((j->json_rows = json_array()) == NULL) {
+        rc = AFF_ENOMEM;
     }
+    if (rc == 0)
+        rc = aff_store_report(ctx->st, &j->q, add_row, j);
+    if (rc != 0)
+        return rc;
+    if (j->dims.n == 0)
+        return j->csv ? csv_metrics(j, &j->totals, 1) : 0; /* CSV of totals only: one line */
+    if (!j->sorted)
+        return 0;
+    if (j->nrows > 1) {
+        sort_off = j->sort_off;
+        qsort(j->rows, j->nrows, sizeof(*j->rows), by_counter_desc);
+    }
+    size_t shown = j->limit != 0 && j->limit < j->nrows ? j->limit : j->nrows;
+    for (size_t i = 0; i < shown && rc == 0; i++)
+        rc = emit(j, &j->rows[i]);
     return rc;
 }
 
@@ -175,20 +295,22 @@ static void respond_report(aff_pending *p, h2o_req_t *req)
     aff_clock_format_day(j->to_ms, to, sizeof(to));
     json_t *group = json_array();
     for (int i = 0; i < j->dims.n; i++) {
-        static const char *const names[] = {"day", "program", "", "affiliate", "", "", "", "link"};
-        json_array_append_new(group, json_string(names[j->dims.dim[i] - 1]));
+        const char *col = aff_report_dim_column(j->dims.dim[i]); /* "link_id" -> "link" */
+        size_t n = strlen(col);
+        json_array_append_new(group, json_stringn(col, n > 3 && strcmp(col + n - 3, "_id") == 0 ? n - 3 : n));
     }
-    json_t *rows = j->rows;
-    j->rows = NULL;
+    json_t *rows = j->json_rows;
+    j->json_rows = NULL;
     aff_http_json(req, 200,
-                  json_pack("{s:s, s:s, s:o, s:o, s:o}", "from", from, "to", to, "group_by", group, "rows", rows,
-                            "totals", metrics_json(&j->totals, json_object())));
+                  json_pack("{s:s, s:s, s:o, s:o, s:I, s:o}", "from", from, "to", to, "group_by", group, "rows", rows,
+                            "rows_total", (json_int_t)j->nrows, "totals", metrics_json(j, &j->totals, json_object())));
 }
 
 static void cleanup_report(aff_pending *p)
 {
     report_job *j = AFF_CONTAINER_OF(p, report_job, base);
-    json_decref(j->rows);
+    json_decref(j->json_rows);
+    free(j->rows);
     free(j->csv_text);
 }
 
@@ -261,6 +383,31 @@ static void report(aff_http *h, int own)
         goto discard;
     }
     j->csv = fmt != NULL && strcmp(fmt->value, "csv") == 0;
+    const aff_param *sort = aff_params_get1(&ps, "sort");
+    if (sort != NULL && sort->value_len > 0) {
+        if (aff_report_parse_sort(sort->value, &j->sort_off, &err) != 0) {
+            aff_http_error(req, AFF_EINVAL, &err);
+            goto discard;
+        }
+        j->sorted = 1;
+    }
+    const aff_param *lim = aff_params_get1(&ps, "limit");
+    if (lim != NULL && lim->value_len > 0) {
+        char *end;
+        long long v = strtoll(lim->value, &end, 10);
+        if (*end != '\0' || v < 1 || v > REPORT_LIMIT_MAX) {
+            aff_http_errorf(req, AFF_EINVAL, "limit", "limit: an integer from 1 to %d", REPORT_LIMIT_MAX);
+            goto discard;
+        }
+        j->limit = (size_t)v;
+    }
+    for (int i = 0; i < j->dims.n; i++)
+        j->q.group_mask |= j->dims.dim[i];
+    if ((j->q.group_mask & AFF_GROUP_SUB1) && j->q.link_id != 0) {
+        aff_http_errorf(req, AFF_EINVAL, "link_id",
+                        "link_id: sub-ID reports are per program and affiliate, not per link");
+        goto discard;
+    }
     if (own) {
         const aff_snap_link *l = j->q.link_id ? aff_snap_link_by_id(h->snap, j->q.link_id) : NULL;
         if ((j->q.affiliate_id != 0 && j->q.affiliate_id != h->affiliate_id) ||
@@ -270,8 +417,7 @@ static void report(aff_http *h, int own)
         }
         j->q.affiliate_id = h->affiliate_id;
     }
-    for (int i = 0; i < j->dims.n; i++)
-        j->q.group_mask |= j->dims.dim[i];
+    j->own = own;
     j->q.from_hour = j->from_ms / AFF_MS_PER_HOUR;
     j->q.to_hour = (j->to_ms + AFF_MS_PER_DAY) / AFF_MS_PER_HOUR - 1;
     aff_pending_submit(&j->base, 0);

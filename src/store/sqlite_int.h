@@ -210,7 +210,7 @@ extern const aff_sq_shape aff_sq_conversion_shape, aff_sq_screened_shape;
     ".method, " t ".click_id, " t ".affiliate_id, " t ".link_id, " t ".coupon_id, " t ".coupon, " t               \
     ".customer_id, " t ".email_hash, " t ".test, " t ".refunded_minor, " t ".items, " t ".created_ms, " t         \
     ".shipping_minor, " t ".tax_minor, " t ".renewal, " t ".origin_id, " t ".plan_version, " t ".earned_minor, " t \
-    ".hold_until_ms, " t ".reason, " t ".tier, " t ".counted, " t ".ip, " t ".score, " t ".screening"
+    ".hold_until_ms, " t ".reason, " t ".tier, " t ".counted, " t ".ip, " t ".score, " t ".screening, " t ".sub1"
 #define AFF_SQ_CONV_COLS AFF_SQ_CONV_COLS_OF("conversion") " FROM conversion"
 void aff_sq_read_conversion(sqlite3_stmt *q, void *row);
 

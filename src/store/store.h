@@ -153,6 +153,7 @@ typedef struct aff_conversion_row {
     char reason[AFF_REASON_MAX + 1];   /* why rejected / held, "" none */
     char items_json[AFF_ITEMS_MAX + 1];
     int64_t created_ms;
+    char sub1[AFF_SUB_MAX + 1];        /* the attributed click's sub1 (a renewal: its original's), "" none */
 } aff_conversion_row;
 
 typedef struct aff_ledger_row {
@@ -287,7 +288,9 @@ static inline int aff_list_sorted(const aff_list_query *q)
            (q->search != NULL && q->search[0] != '\0');
 }
 
-enum { AFF_GROUP_DAY = 1, AFF_GROUP_PROGRAM = 2, AFF_GROUP_AFFILIATE = 4, AFF_GROUP_LINK = 8 };
+/* AFF_GROUP_SUB1 reads the daily sub-ID rollup (day, program, affiliate, sub1), which
+ * has no link: it cannot be combined with AFF_GROUP_LINK or a link filter. */
+enum { AFF_GROUP_DAY = 1, AFF_GROUP_PROGRAM = 2, AFF_GROUP_AFFILIATE = 4, AFF_GROUP_LINK = 8, AFF_GROUP_SUB1 = 16 };
 
 typedef struct aff_report_query {
     int64_t from_hour, to_hour; /* inclusive, hours since the epoch */
@@ -298,12 +301,18 @@ typedef struct aff_report_query {
 typedef struct aff_report_row {
     int64_t day_ms; /* UTC midnight, when grouped by day */
     int64_t program_id, affiliate_id, link_id;
+    char sub1[AFF_SUB_MAX + 1]; /* when grouped by sub1: "" for clicks without one */
     aff_rollup_delta m;
 } aff_report_row;
 
 /* Raw recount against rollups (track/verify.c adds the ledger checks). */
 typedef struct aff_verify_counts {
     aff_rollup_delta raw, rollup, daily; /* raw events, stats_hourly, stats_daily */
+    aff_rollup_delta sub;                /* stats_sub_daily */
+    /* Rows of stats_sub_daily whose clicks, conversions or revenue differ from a recount
+     * of the raw events by (day, program, affiliate, sub1), plus (day, program,
+     * affiliate) groups whose sums differ from stats_daily's. */
+    int64_t sub_mismatches;
 } aff_verify_counts;
 
 typedef int (*aff_program_cb)(void *ud, const aff_program_row *row);
@@ -500,6 +509,10 @@ typedef struct aff_store_ops {
 
     int (*rollup_add)(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                       const aff_rollup_delta *d);
+    /* Add d to the sub-ID row (day, program, affiliate, sub1) of stats_sub_daily. */
+    int (*rollup_sub_add)(aff_store *st, int64_t day, int64_t program_id, int64_t affiliate_id, const char *sub1,
+                          const aff_rollup_delta *d);
+    /* AFF_EINVAL: sub1 grouping over a range that is not whole days, or with a link. */
     int (*report)(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud);
     int (*verify)(aff_store *st, aff_verify_counts *out);
 
@@ -620,6 +633,7 @@ static inline int aff_store_unique_clicks_by_affiliate(aff_store *st, int64_t pi
 static inline int aff_store_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud) { return st->ops->replay_mismatches(st, cb, ud); }
 static inline int aff_store_payout_run_list(aff_store *st, const aff_list_query *q, aff_payout_run_cb cb, void *ud) { return st->ops->payout_run_list(st, q, cb, ud); }
 static inline int aff_store_rollup_add(aff_store *st, int64_t hour, int64_t pid, int64_t aid, int64_t lid, const aff_rollup_delta *d) { return st->ops->rollup_add(st, hour, pid, aid, lid, d); }
+static inline int aff_store_rollup_sub_add(aff_store *st, int64_t day, int64_t pid, int64_t aid, const char *sub1, const aff_rollup_delta *d) { return st->ops->rollup_sub_add(st, day, pid, aid, sub1, d); }
 static inline int aff_store_report(aff_store *st, const aff_report_query *q, aff_report_cb cb, void *ud) { return st->ops->report(st, q, cb, ud); }
 static inline int aff_store_verify(aff_store *st, aff_verify_counts *out) { return st->ops->verify(st, out); }
 static inline int aff_store_user_insert(aff_store *st, aff_user_row *r) { return st->ops->user_insert(st, r); }

@@ -193,6 +193,31 @@ static const char *const migrations[] = {
     "CREATE INDEX payout_program ON payout(program_id, id);"
     "CREATE INDEX stats_daily_affiliate ON stats_daily(affiliate_id, day);"
     "CREATE INDEX stats_daily_link ON stats_daily(link_id, day);",
+    /* 6: sub-ID reports (track/rollup.h): the daily counters per (day, affiliate,
+     * program, sub1), kept by the writer with the other rollups; a conversion keeps its
+     * click's sub1 so that its refunds and rejection are counted under it too. No
+     * secondary index: with a long tail of sub-IDs each new row would cost a second
+     * b-tree insert at a random place (callgrind: 10k instructions); an affiliate's
+     * report seeks its rows day by day in the primary key instead (report_stmt).
+     * Earlier events: clicks by sub1 from the click table, and the rest of stats_daily
+     * (conversions and money, whose clicks' sub1 was not recorded) under sub1 '', so
+     * that the totals of every (day, program, affiliate) equal stats_daily's. */
+    "ALTER TABLE conversion ADD COLUMN sub1 TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE stats_sub_daily(day INTEGER NOT NULL, program_id INTEGER NOT NULL, affiliate_id INTEGER NOT NULL,"
+    " sub1 TEXT NOT NULL, clicks INTEGER NOT NULL DEFAULT 0, unique_clicks INTEGER NOT NULL DEFAULT 0,"
+    " bot_clicks INTEGER NOT NULL DEFAULT 0, rejected_clicks INTEGER NOT NULL DEFAULT 0,"
+    " conversions INTEGER NOT NULL DEFAULT 0, revenue_minor INTEGER NOT NULL DEFAULT 0,"
+    " commission_minor INTEGER NOT NULL DEFAULT 0, refunds_minor INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(day, affiliate_id, program_id, sub1)) WITHOUT ROWID;"
+    "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks, bot_clicks,"
+    " rejected_clicks) SELECT ts_ms / 86400000, program_id, affiliate_id, sub1, sum(flags & 6 = 0),"
+    " sum(flags & 7 = 1), sum(flags & 2 <> 0), sum(flags & 6 = 4) FROM click GROUP BY 1, 2, 3, 4;"
+    "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, conversions, revenue_minor,"
+    " commission_minor, refunds_minor) SELECT day, program_id, affiliate_id, '', sum(conversions),"
+    " sum(revenue_minor), sum(commission_minor), sum(refunds_minor) FROM stats_daily WHERE true GROUP BY 1, 2, 3"
+    " ON CONFLICT(day, affiliate_id, program_id, sub1) DO UPDATE SET conversions = excluded.conversions,"
+    " revenue_minor = excluded.revenue_minor, commission_minor = excluded.commission_minor,"
+    " refunds_minor = excluded.refunds_minor;",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -229,7 +254,7 @@ enum {
     S_CLICK_SEEN_EDGE, S_CLICK_SEEN_PRUNE,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
-    S_ROLLUP_ADD, S_ROLLUP_DAY_ADD,
+    S_ROLLUP_ADD, S_ROLLUP_DAY_ADD, S_ROLLUP_SUB_ADD,
     S_COUNT
 };
 
@@ -301,8 +326,8 @@ static const char *const sql[S_COUNT] = {
     [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
                       " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
                       " refunded_minor, items, created_ms, shipping_minor, tax_minor, renewal, origin_id, plan_version,"
-                      " earned_minor, hold_until_ms, reason, tier, counted, ip, score, screening) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                      "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)",
+                      " earned_minor, hold_until_ms, reason, tier, counted, ip, score, screening, sub1) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+                      "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32)",
     [S_CONV_GET] = "SELECT " AFF_SQ_CONV_COLS " WHERE id = ?1",
     [S_CONV_REFUND] = "UPDATE conversion SET refunded_minor = ?2, status = ?3 WHERE id = ?1",
     [S_CUSTOMER_GET] = "SELECT affiliate_id, link_id FROM customer WHERE program_id = ?1 AND customer_key = ?2",
@@ -321,6 +346,17 @@ static const char *const sql[S_COUNT] = {
                          " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
                          " VALUES(?1 / 24,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(day, program_id, affiliate_id,"
                          " link_id) DO UPDATE SET clicks = clicks + excluded.clicks,"
+                         " unique_clicks = unique_clicks + excluded.unique_clicks,"
+                         " bot_clicks = bot_clicks + excluded.bot_clicks,"
+                         " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
+                         " conversions = conversions + excluded.conversions,"
+                         " revenue_minor = revenue_minor + excluded.revenue_minor,"
+                         " commission_minor = commission_minor + excluded.commission_minor,"
+                         " refunds_minor = refunds_minor + excluded.refunds_minor",
+    [S_ROLLUP_SUB_ADD] = "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks,"
+                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
+                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(day, affiliate_id, program_id,"
+                         " sub1) DO UPDATE SET clicks = clicks + excluded.clicks,"
                          " unique_clicks = unique_clicks + excluded.unique_clicks,"
                          " bot_clicks = bot_clicks + excluded.bot_clicks,"
                          " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
@@ -376,7 +412,7 @@ static const list_shape lists[L_COUNT] = {
 };
 
 #define SORTED_CACHE 32 /* sorted list statements kept per connection */
-#define REPORT_SHAPES 256 /* 16 group masks x (hourly, daily) x 8 sets of filters */
+#define REPORT_SHAPES 512 /* 32 group masks x (hourly, daily) x 8 sets of filters */
 
 /* The writer's cache of interned user agents: a few thousand distinct agents make most
  * traffic, so an insert usually needs no lookup. Cleared when full; rolled-back rows are
@@ -1544,6 +1580,7 @@ void aff_sq_read_conversion(sqlite3_stmt *q, void *v)
     col_text(q, 29, r->ip, sizeof(r->ip));
     r->score = (int)col_i64(q, 30);
     col_text(q, 31, r->screening, sizeof(r->screening));
+    col_text(q, 32, r->sub1, sizeof(r->sub1));
 }
 
 static int sq_conversion_find(aff_store *st, int64_t program_id, const char *event, const char *order_id,
@@ -1594,6 +1631,7 @@ static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
     bind_text(q, 29, r->ip);
     sqlite3_bind_int(q, 30, r->score);
     bind_text(q, 31, r->screening);
+    bind_text(q, 32, r->sub1);
     int rc = exec_stmt(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(impl(st)->db);
@@ -1713,46 +1751,76 @@ static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_
     return rc;
 }
 
+static int sq_rollup_sub_add(aff_store *st, int64_t day, int64_t program_id, int64_t affiliate_id, const char *sub1,
+                             const aff_rollup_delta *d)
+{
+    const int64_t v[8] = {d->clicks,      d->unique_clicks,  d->bot_clicks,      d->rejected_clicks,
+                          d->conversions, d->revenue_minor,  d->commission_minor, d->refunds_minor};
+    sqlite3_stmt *q = stmt(st, S_ROLLUP_SUB_ADD);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, day);
+    sqlite3_bind_int64(q, 2, program_id);
+    sqlite3_bind_int64(q, 3, affiliate_id);
+    bind_text(q, 4, sub1);
+    for (int i = 0; i < 8; i++)
+        sqlite3_bind_int64(q, 5 + i, v[i]);
+    return exec_stmt(q);
+}
+
 #define METRIC_SUMS                                                                                           \
     "sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(rejected_clicks), sum(conversions),"              \
     " sum(revenue_minor), sum(commission_minor), sum(refunds_minor)"
 
-/* One statement per group shape (a subset of day/program/affiliate/link), table and set
- * of filters, built once. Whole-day ranges read stats_daily, anything else stats_hourly.
- * As with lists, only the filters that are set are named, so that an affiliate's or a
+/* One statement per group shape (a subset of day/program/affiliate/link/sub1), table and
+ * set of filters, built once. Whole-day ranges read stats_daily, anything else
+ * stats_hourly; a shape with sub1 reads stats_sub_daily (whole days only, no link; an
+ * affiliate's rows are found day by day by primary-key prefix (day, affiliate_id), the
+ * days coming from a recursive CTE, since that table has no affiliate index). As
+ * with lists, only the filters that are set are named, so that an affiliate's or a
  * link's report reads its rows through the (affiliate_id, day) or (link_id, day) index
  * instead of every row of the period. The API asks only whole days; stats_hourly has
  * no such indexes (each would cost every new hourly row two more b-tree inserts), so
- * other ranges read the period's hourly rows. Filters: ?3 program, ?4 affiliate, ?5 link. */
+ * other ranges read the period's hourly rows. Filters: ?3 program, ?4 affiliate, ?5 link.
+ * Columns: day, program, affiliate, link, sub1, then the sums. */
 static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask, int daily, const aff_report_query *rq)
 {
     sqlite_store *s = impl(st);
     unsigned filters = (rq->program_id != 0 ? 1u : 0u) | (rq->affiliate_id != 0 ? 2u : 0u) | (rq->link_id != 0 ? 4u : 0u);
-    mask &= 15;
-    int slot = (int)mask + (daily ? 16 : 0) + (int)filters * 32;
+    mask &= 31;
+    int slot = (int)mask + (daily ? 32 : 0) + (int)filters * 64;
     if (s->report_stmt[slot] != NULL) {
         sqlite3_reset(s->report_stmt[slot]);
         sqlite3_clear_bindings(s->report_stmt[slot]);
         note_query(s, s->report_stmt[slot], 1);
         return s->report_stmt[slot];
     }
-    const char *day = daily ? "day" : "hour / 24", *time = daily ? "day" : "hour", *table = daily ? "stats_daily" : "stats_hourly";
+    int sub = (mask & AFF_GROUP_SUB1) != 0;
+    const char *day = daily ? "day" : "hour / 24", *time = daily ? "day" : "hour";
+    const char *table = sub ? "stats_sub_daily" : daily ? "stats_daily" : "stats_hourly";
     char cols[200], group[200], text[1200];
-    snprintf(cols, sizeof(cols), "%s, %s, %s, %s", mask & AFF_GROUP_DAY ? day : "0",
+    snprintf(cols, sizeof(cols), "%s, %s, %s, %s, %s", mask & AFF_GROUP_DAY ? day : "0",
              mask & AFF_GROUP_PROGRAM ? "program_id" : "0", mask & AFF_GROUP_AFFILIATE ? "affiliate_id" : "0",
-             mask & AFF_GROUP_LINK ? "link_id" : "0");
+             mask & AFF_GROUP_LINK ? "link_id" : "0", sub ? "sub1" : "''");
     group[0] = '\0';
     size_t n = 0;
-    const char *names[4] = {day, "program_id", "affiliate_id", "link_id"};
-    for (int i = 0; i < 4; i++)
+    const char *names[5] = {day, "program_id", "affiliate_id", "link_id", "sub1"};
+    for (int i = 0; i < 5; i++)
         if (mask & (1u << i))
             n += (size_t)snprintf(group + n, sizeof(group) - n, "%s%s", n ? ", " : "", names[i]);
     /* The most selective filter set leads (link, then affiliate); the others are written
      * `+col` so that SQLite uses no index for them (see list_stmt). */
-    snprintf(text, sizeof(text), "SELECT %s, " METRIC_SUMS " FROM %s WHERE %s BETWEEN ?1 AND ?2%s%s%s%s%s%s%s", cols,
-             table, time, filters & 1 ? (filters & 6 ? " AND +program_id = ?3" : " AND program_id = ?3") : "",
-             filters & 2 ? (filters & 4 ? " AND +affiliate_id = ?4" : " AND affiliate_id = ?4") : "",
-             filters & 4 ? " AND link_id = ?5" : "", n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
+    if (sub && (filters & 2))
+        snprintf(text, sizeof(text),
+                 "WITH RECURSIVE d(x) AS (SELECT ?1 UNION ALL SELECT x + 1 FROM d WHERE x < ?2) SELECT %s, " METRIC_SUMS
+                 " FROM d CROSS JOIN %s ON day = d.x AND affiliate_id = ?4%s%s%s%s%s",
+                 cols, table, filters & 1 ? " AND +program_id = ?3" : "", n ? " GROUP BY " : "", group,
+                 n ? " ORDER BY " : "", group);
+    else
+        snprintf(text, sizeof(text), "SELECT %s, " METRIC_SUMS " FROM %s WHERE %s BETWEEN ?1 AND ?2%s%s%s%s%s%s%s",
+                 cols, table, time, filters & 1 ? (filters & 6 ? " AND +program_id = ?3" : " AND program_id = ?3") : "",
+                 filters & 2 ? (filters & 4 ? " AND +affiliate_id = ?4" : " AND affiliate_id = ?4") : "",
+                 filters & 4 ? " AND link_id = ?5" : "", n ? " GROUP BY " : "", group, n ? " ORDER BY " : "", group);
     if (sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &s->report_stmt[slot], NULL) != SQLITE_OK)
         return NULL;
     note_query(s, s->report_stmt[slot], 1);
@@ -1774,6 +1842,8 @@ static void read_metrics(sqlite3_stmt *q, int first, aff_rollup_delta *m)
 static int sq_report(aff_store *st, const aff_report_query *rq, aff_report_cb cb, void *ud)
 {
     int daily = rq->from_hour % 24 == 0 && (rq->to_hour + 1) % 24 == 0 && rq->from_hour >= 0;
+    if ((rq->group_mask & AFF_GROUP_SUB1) && (!daily || rq->link_id != 0 || (rq->group_mask & AFF_GROUP_LINK)))
+        return AFF_EINVAL; /* the sub-ID rollup is daily and has no link */
     sqlite3_stmt *q = report_stmt(st, rq->group_mask, daily, rq);
     int rc = 0;
     if (q == NULL)
@@ -1786,20 +1856,27 @@ static int sq_report(aff_store *st, const aff_report_query *rq, aff_report_cb cb
         sqlite3_bind_int64(q, 4, rq->affiliate_id);
     if (rq->link_id != 0)
         sqlite3_bind_int64(q, 5, rq->link_id);
+    aff_report_row *row = malloc(sizeof(*row));
+    if (row == NULL) {
+        sqlite3_reset(q);
+        return AFF_ENOMEM;
+    }
     while (step_row(q, &rc)) {
-        if (rq->group_mask != 0 && sqlite3_column_type(q, 4) == SQLITE_NULL)
+        if (rq->group_mask != 0 && sqlite3_column_type(q, 5) == SQLITE_NULL)
             continue;
-        aff_report_row row = {.day_ms = col_i64(q, 0) * 86400000LL,
-                              .program_id = col_i64(q, 1),
-                              .affiliate_id = col_i64(q, 2),
-                              .link_id = col_i64(q, 3)};
-        read_metrics(q, 4, &row.m);
-        int crc = cb(ud, &row);
+        row->day_ms = col_i64(q, 0) * 86400000LL;
+        row->program_id = col_i64(q, 1);
+        row->affiliate_id = col_i64(q, 2);
+        row->link_id = col_i64(q, 3);
+        col_text(q, 4, row->sub1, sizeof(row->sub1));
+        read_metrics(q, 5, &row->m);
+        int crc = cb(ud, row);
         if (crc != 0) {
             rc = crc < 0 ? crc : 0;
             break;
         }
     }
+    free(row);
     sqlite3_reset(q);
     return rc;
 }
@@ -1816,6 +1893,38 @@ static int query_metrics(sqlite3 *db, const char *text, aff_rollup_delta *m)
     return rc;
 }
 
+/* The sub-ID rollup row by row: click counters, conversions and revenue against the raw
+ * events by (day, program, affiliate, sub1) (commission and refunds count when the line
+ * or refund was written, so only their totals can be recounted), and every (day,
+ * program, affiliate) against stats_daily. Differences either way are counted. */
+#define SUB_RAW                                                                                                    \
+    "WITH raw(d, p, a, s, c, u, b, r, n, v) AS (SELECT ts_ms / 86400000, program_id, affiliate_id, sub1,"          \
+    " sum(flags & 6 = 0), sum(flags & 7 = 1), sum(flags & 2 <> 0), sum(flags & 6 = 4), 0, 0 FROM click"            \
+    " GROUP BY 1, 2, 3, 4 UNION ALL SELECT created_ms / 86400000, program_id, affiliate_id, sub1, 0, 0, 0, 0,"      \
+    " count(*), sum(amount_minor) FROM conversion WHERE test = 0 AND status <> 'rejected' GROUP BY 1, 2, 3, 4),"   \
+    " want AS (SELECT d, p, a, s, sum(c), sum(u), sum(b), sum(r), sum(n), sum(v) FROM raw GROUP BY 1, 2, 3, 4),"   \
+    " have AS (SELECT day, program_id, affiliate_id, sub1, clicks, unique_clicks, bot_clicks, rejected_clicks,"    \
+    " conversions, revenue_minor FROM stats_sub_daily WHERE clicks OR unique_clicks OR bot_clicks"                 \
+    " OR rejected_clicks OR conversions OR revenue_minor),"
+#define SUB_GROUPS(t) "SELECT day, program_id, affiliate_id, " METRIC_SUMS " FROM " t " GROUP BY 1, 2, 3"
+static int count_sub_mismatches(sqlite3 *db, int64_t *out)
+{
+    static const char text[] = SUB_RAW " daily AS (" SUB_GROUPS("stats_daily") "), sub AS (" SUB_GROUPS(
+        "stats_sub_daily") ")"
+                           " SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM have))"
+                           " + (SELECT count(*) FROM (SELECT * FROM have EXCEPT SELECT * FROM want))"
+                           " + (SELECT count(*) FROM (SELECT * FROM daily EXCEPT SELECT * FROM sub))"
+                           " + (SELECT count(*) FROM (SELECT * FROM sub EXCEPT SELECT * FROM daily))";
+    sqlite3_stmt *q;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    if (step_row(q, &rc))
+        *out = col_i64(q, 0);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 static int sq_verify(aff_store *st, aff_verify_counts *out)
 {
     sqlite3 *db = impl(st)->db;
@@ -1823,6 +1932,10 @@ static int sq_verify(aff_store *st, aff_verify_counts *out)
     int rc = query_metrics(db, "SELECT " METRIC_SUMS " FROM stats_hourly", &out->rollup);
     if (rc == 0)
         rc = query_metrics(db, "SELECT " METRIC_SUMS " FROM stats_daily", &out->daily);
+    if (rc == 0)
+        rc = query_metrics(db, "SELECT " METRIC_SUMS " FROM stats_sub_daily", &out->sub);
+    if (rc == 0)
+        rc = count_sub_mismatches(db, &out->sub_mismatches);
     if (rc != 0)
         return rc;
     /* The raw recount follows the report definitions in docs/api.md. */
@@ -2079,7 +2192,7 @@ static const aff_store_ops sqlite_ops = {
     .conversion_list_screened = aff_sq_conversion_list_screened, .conversion_hold_recent = aff_sq_conversion_hold_recent, .outlier_get = aff_sq_outlier_get,
     .outliers_clear = aff_sq_outliers_clear, .outlier_put = aff_sq_outlier_put,
     .affiliate_rates = aff_sq_affiliate_rates, .affiliate_rates_hours = aff_sq_affiliate_rates_hours,
-    .rollup_add = sq_rollup_add, .report = sq_report, .verify = sq_verify,
+    .rollup_add = sq_rollup_add, .rollup_sub_add = sq_rollup_sub_add, .report = sq_report, .verify = sq_verify,
     .user_insert = sq_user_insert, .user_get = sq_user_get, .user_get_by_email = sq_user_get_by_email,
     .user_list = sq_user_list, .session_insert = sq_session_insert, .session_delete = sq_session_delete,
     .session_list = sq_session_list, .session_prune = sq_session_prune,

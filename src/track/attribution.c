@@ -54,9 +54,11 @@ int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_loo
         if (is_click_method(m)) {
             memcpy(out->click_ip, c.ip, sizeof(out->click_ip));
             memcpy(out->click_country, c.country, sizeof(out->click_country));
+            memcpy(out->sub1, c.sub1, sizeof(out->sub1));
         } else {
             out->click_ip[0] = '\0';
             out->click_country[0] = '\0';
+            out->sub1[0] = '\0';
         }
         return 0;
     }

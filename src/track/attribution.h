@@ -38,6 +38,7 @@ typedef struct aff_attr_candidate {
     int64_t affiliate_id, link_id, coupon_id;
     char ip[64];      /* the click's IP, for click methods */
     char country[3];  /* the click's country, "" unknown */
+    char sub1[256];   /* the click's sub1 (AFF_SUB_MAX + 1 bytes), for click methods */
 } aff_attr_candidate;
 
 typedef int (*aff_attr_lookup_fn)(void *ud, aff_attr_method m, aff_attr_candidate *out);
@@ -48,6 +49,7 @@ typedef struct aff_attr_result {
     int64_t click_ms; /* the winning click's time, 0 when not a click method */
     char click_ip[64];
     char click_country[3]; /* "" unknown */
+    char sub1[256]; /* the winning click's sub1, "" when not a click method */
 } aff_attr_result;
 
 /* Run the methods in the program's order; the first fresh, unscreened match wins.

@@ -90,7 +90,8 @@ int aff_click_record(aff_ctx *ctx, aff_click_row *row, uint64_t fingerprint)
         d = (aff_rollup_delta){.clicks = 1, .unique_clicks = unique ? 1 : 0};
     /* Set, not OR: a batch may be replayed (pool.c) and decide differently. */
     row->flags = (row->flags & ~(unsigned)AFF_CLICK_UNIQUE) | (unique ? AFF_CLICK_UNIQUE : 0u);
-    rc = aff_rollup_add(ctx, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id, row->link_id, &d);
+    rc = aff_rollup_add(ctx, row->ts_ms / AFF_MS_PER_HOUR, row->program_id, row->affiliate_id, row->link_id,
+                        row->sub[0], &d);
     if (rc != 0)
         return rc;
     /* Buffering needs the in-memory window: it remembers this batch's unique clicks

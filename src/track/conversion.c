@@ -51,6 +51,8 @@ int aff_conversion_check_ledger(const aff_conversion_result *r)
 
 /* ---- attribution lookups -------------------------------------------------------------- */
 
+_Static_assert(sizeof(((aff_attr_candidate *)0)->sub1) == AFF_SUB_MAX + 1, "a click's sub1 fits the candidate's");
+
 typedef struct lookup_ctx {
     aff_ctx *ctx;
     const aff_conversion_input *in;
@@ -73,6 +75,7 @@ static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, 
         c->link_id = row->link_id;
         aff_str_copy(c->ip, sizeof(c->ip), row->ip);
         aff_str_copy(c->country, sizeof(c->country), row->country);
+        aff_str_copy(c->sub1, sizeof(c->sub1), row->sub[0]);
     } else if (rc == 0 || rc == AFF_ENOTFOUND) {
         c->error = explicit_id; /* a cookie from elsewhere is simply not ours */
         rc = 0;
@@ -165,6 +168,7 @@ static int attribute_renewal(aff_ctx *ctx, const aff_conversion_input *in, aff_a
         a->affiliate_id = o->affiliate_id;
         a->link_id = o->link_id;
         a->coupon_id = o->coupon_id;
+        aff_str_copy(a->sub1, sizeof(a->sub1), o->sub1);
         *origin_id = o->id;
     }
     free(o);
@@ -359,6 +363,7 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     c->score = 0;
     c->screening[0] = '\0';
     aff_str_copy(c->ip, sizeof(c->ip), in->ip);
+    aff_str_copy(c->sub1, sizeof(c->sub1), a.sub1);
     if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = screen(ctx, p, in, &a, out)) != 0)
         return rc;
     c->hold_until_ms = strcmp(c->status, "held") == 0      ? INT64_MAX
@@ -378,7 +383,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
     if (p->caps.n > 0 && (rc = aff_cap_count(ctx->st, c->program_id, &p->caps, c->affiliate_id, in->now_ms, commission)) != 0)
         return rc;
     aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor, .commission_minor = commission};
-    return aff_rollup_add(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
+    return aff_rollup_add(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, c->sub1,
+                          &d);
 }
 
 /* ---- refunds ------------------------------------------------------------------------- */
@@ -433,5 +439,5 @@ int aff_conversion_take_back(aff_ctx *ctx, int64_t id, int64_t amount_minor, int
     if (rc != 0)
         return rc;
     aff_rollup_delta d = {.refunds_minor = amount_minor, .commission_minor = delta};
-    return aff_rollup_add(ctx, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
+    return aff_rollup_add(ctx, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, c->sub1, &d);
 }

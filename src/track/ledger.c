@@ -296,7 +296,8 @@ int aff_ledger_reject_conversion(aff_ctx *ctx, int64_t id, const char *reason, i
     if (rc == 0) { /* its numbers leave the reports, where they were counted */
         aff_rollup_delta d = {.conversions = -1, .revenue_minor = -c->amount_minor,
                               .commission_minor = -counted, .refunds_minor = -c->refunded_minor};
-        rc = aff_rollup_add(ctx, c->created_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, &d);
+        rc = aff_rollup_add(ctx, c->created_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id,
+                            c->sub1, &d);
     }
     free(r);
     return rc;

@@ -11,6 +11,7 @@
 #include "track/commission.h"
 #include "track/ledger.h"
 #include "track/payout.h"
+#include "track/rollup.h"
 #include "track/screen.h"
 
 /* ---- cost per click ------------------------------------------------------------------- */
@@ -50,7 +51,7 @@ static int charge(void *ud, int64_t affiliate_id, int64_t unique_clicks, int64_t
     aff_rollup_delta d = {.commission_minor = l.amount_minor};
     x->lines++;
     x->amount += l.amount_minor;
-    return aff_store_rollup_add(x->st, x->now_ms / AFF_MS_PER_HOUR, x->p->id, affiliate_id, 0, &d);
+    return aff_rollup_write(x->st, x->now_ms / AFF_MS_PER_HOUR, x->p->id, affiliate_id, 0, "", &d);
 }
 
 typedef struct cpc_programs {

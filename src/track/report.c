@@ -1,6 +1,7 @@
 /* report.c - report dimensions and metrics; see report.h. */
 #include "track/report.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "core/money.h"
@@ -13,6 +14,7 @@ static const struct {
     {"program", "program_id", AFF_GROUP_PROGRAM},
     {"affiliate", "affiliate_id", AFF_GROUP_AFFILIATE},
     {"link", "link_id", AFF_GROUP_LINK},
+    {"sub1", "sub1", AFF_GROUP_SUB1},
 };
 #define NDIMS (sizeof(dims) / sizeof(dims[0]))
 
@@ -30,7 +32,8 @@ int aff_report_parse_group(const char *s, size_t len, aff_report_dims *out, aff_
             if (strlen(dims[k].name) == j - i && memcmp(dims[k].name, s + i, j - i) == 0)
                 break;
         if (k == NDIMS)
-            return aff_fail(err, AFF_EINVAL, "group_by", "group_by: \"%.*s\" is not one of day, program, affiliate, link",
+            return aff_fail(err, AFF_EINVAL, "group_by",
+                            "group_by: \"%.*s\" is not one of day, program, affiliate, link, sub1",
                             (int)(j - i > 40 ? 40 : j - i), s + i);
         if (seen & dims[k].dim)
             return aff_fail(err, AFF_EINVAL, "group_by", "group_by: %s given twice", dims[k].name);
@@ -40,6 +43,10 @@ int aff_report_parse_group(const char *s, size_t len, aff_report_dims *out, aff_
         if (j + 1 == len && s[j] == ',')
             return aff_fail(err, AFF_EINVAL, "group_by", "group_by: empty dimension");
     }
+    if ((seen & AFF_GROUP_SUB1) && (seen & AFF_GROUP_LINK))
+        return aff_fail(err, AFF_EINVAL, "group_by",
+                        "group_by: sub1 cannot be combined with link (sub-IDs are rolled up per program and"
+                        " affiliate, not per link)");
     return 0;
 }
 
@@ -64,6 +71,40 @@ void aff_report_compute(const aff_rollup_delta *m, aff_report_metrics *out)
     out->cr_micro = ratio(m->conversions, m->clicks, 1000000);
     out->epc_minor = ratio(m->commission_minor, m->clicks, 1);
     out->aov_minor = ratio(m->revenue_minor, m->conversions, 1);
+    /* net sales less commission, over commission; the sums are int64 minor units and
+     * aff_muldiv_round multiplies in 128 bits, so no step can overflow silently */
+    out->has_roi = 0;
+    out->roi_e4 = 0;
+    if (m->commission_minor > 0) {
+        int64_t net = m->revenue_minor - m->refunds_minor - m->commission_minor;
+        out->has_roi = aff_muldiv_round(net, 10000, m->commission_minor, &out->roi_e4) == 0;
+    }
+}
+
+static const struct {
+    const char *name;
+    size_t offset;
+} sorts[] = {
+    {"clicks", offsetof(aff_rollup_delta, clicks)},
+    {"unique_clicks", offsetof(aff_rollup_delta, unique_clicks)},
+    {"bot_clicks", offsetof(aff_rollup_delta, bot_clicks)},
+    {"rejected_clicks", offsetof(aff_rollup_delta, rejected_clicks)},
+    {"conversions", offsetof(aff_rollup_delta, conversions)},
+    {"revenue_minor", offsetof(aff_rollup_delta, revenue_minor)},
+    {"refunds_minor", offsetof(aff_rollup_delta, refunds_minor)},
+    {"commission_minor", offsetof(aff_rollup_delta, commission_minor)},
+};
+
+int aff_report_parse_sort(const char *s, size_t *offset, aff_errinfo *err)
+{
+    for (size_t k = 0; k < sizeof(sorts) / sizeof(sorts[0]); k++)
+        if (strcmp(s, sorts[k].name) == 0) {
+            *offset = sorts[k].offset;
+            return 0;
+        }
+    return aff_fail(err, AFF_EINVAL, "sort",
+                    "sort: one of clicks, unique_clicks, bot_clicks, rejected_clicks, conversions, revenue_minor,"
+                    " refunds_minor, commission_minor");
 }
 
 void aff_report_add(aff_rollup_delta *a, const aff_rollup_delta *b)

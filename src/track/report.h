@@ -15,23 +15,36 @@
 
 typedef struct aff_report_dims {
     int n;
-    unsigned dim[4]; /* AFF_GROUP_* in the order asked */
+    unsigned dim[5]; /* AFF_GROUP_* in the order asked */
 } aff_report_dims;
 
-/* Parse "day,program,affiliate,link" (any subset, any order, no repeats; empty: totals
- * only). Returns 0 or AFF_EINVAL with field "group_by". */
+/* Parse "day,program,affiliate,link,sub1" (any subset, any order, no repeats; empty:
+ * totals only; sub1 not with link: the sub-ID rollup has no link). Returns 0 or
+ * AFF_EINVAL with field "group_by". */
 int aff_report_parse_group(const char *s, size_t len, aff_report_dims *out, aff_errinfo *err);
 
-/* The column name of a dimension: "day", "program_id", "affiliate_id", "link_id". */
+/* The column name of a dimension: "day", "program_id", "affiliate_id", "link_id", "sub1". */
 const char *aff_report_dim_column(unsigned dim);
 
 typedef struct aff_report_metrics {
     int64_t cr_micro;  /* conversions / clicks in millionths, rounded half away from zero */
     int64_t epc_minor; /* commission_minor / clicks, rounded */
     int64_t aov_minor; /* revenue_minor / conversions, rounded */
+    /* Return on commission, the brand's view: what net sales returned over what they
+     * cost in commission, (revenue - refunds - commission) / commission, in 1/10,000ths,
+     * rounded half away from zero. has_roi 0 (JSON null) when commission <= 0: nothing
+     * was paid, or reversals outweigh it, and a ratio over that means nothing. */
+    int has_roi;
+    int64_t roi_e4;
 } aff_report_metrics;
 
 void aff_report_compute(const aff_rollup_delta *m, aff_report_metrics *out);
+
+/* The counters a report can be sorted by (descending): a name of the column list
+ * ("clicks", "unique_clicks", "conversions", "revenue_minor", "commission_minor", ...).
+ * Returns 0 and the counter's offset in aff_rollup_delta, or AFF_EINVAL with field
+ * "sort" naming the choices. */
+int aff_report_parse_sort(const char *s, size_t *offset, aff_errinfo *err);
 
 /* Add b into a. */
 void aff_report_add(aff_rollup_delta *a, const aff_rollup_delta *b);

@@ -1,15 +1,22 @@
 /*
- * rollup.h - the writer's aggregation of hourly rollup deltas.
+ * rollup.h - the writer's aggregation of rollup deltas.
  *
- * Events of one batch often hit the same (hour, program, affiliate, link) row: a burst
- * of clicks on one link is one row. Instead of one UPSERT per event, deltas are summed
- * in memory and written once per key, just before the batch commits, inside the same
- * transaction, so reports still equal the raw events exactly.
+ * Every event counts in two rollups: the hourly one keyed (hour, program, affiliate,
+ * link), which the store also adds to its day's row in stats_daily, and the daily
+ * sub-ID one keyed (day, program, affiliate, sub1) in stats_sub_daily. Events of one
+ * batch often hit the same rows: a burst of clicks on one link, or from one placement,
+ * is one row of each. Instead of UPSERTs per event, deltas are summed in memory and
+ * written once per key, just before the batch commits, inside the same transaction,
+ * so reports still equal the raw events exactly.
  *
- * Savepoint discipline: a job's deltas are staged; aff_rollup_job_done(ok) merges them
- * into the batch (ok) or drops them (the job was rolled back). Without an aggregator
- * (ctx->rollups == NULL, e.g. command-line tools and unit tests) aff_rollup_add writes
- * straight to the store, and the other calls do nothing.
+ * sub1 is the attributed click's (a click's own; a conversion's, its refunds' and its
+ * rejection's: the sub1 the conversion recorded; "" when there was no click, e.g. a
+ * coupon, or for lines tied to no conversion, such as cost per click).
+ *
+ * Savepoint discipline: a job's deltas are staged; aff_rollup_job_keep merges them into
+ * the batch and aff_rollup_job_drop drops them (the job was rolled back). Without an
+ * aggregator (ctx->rollups == NULL, e.g. command-line tools and unit tests)
+ * aff_rollup_add writes straight to the store, and the other calls do nothing.
  */
 #ifndef AFF_TRACK_ROLLUP_H
 #define AFF_TRACK_ROLLUP_H
@@ -21,9 +28,14 @@ typedef struct aff_rollups aff_rollups;
 aff_rollups *aff_rollups_new(void);
 void aff_rollups_free(aff_rollups *r);
 
-/* Add d to the row of (hour, program, affiliate, link) for the running job. */
+/* Add d to the rows of (hour, program, affiliate, link) and (day of hour, program,
+ * affiliate, sub1) for the running job. sub1 is read up to AFF_SUB_MAX bytes and copied.
+ * Returns 0, AFF_ERANGE (a job staged too many changes) or a store error. */
 int aff_rollup_add(aff_ctx *ctx, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
-                   const aff_rollup_delta *d);
+                   const char *sub1, const aff_rollup_delta *d);
+/* The same rows, written to the store at once (outside the writer's batches). */
+int aff_rollup_write(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
+                     const char *sub1, const aff_rollup_delta *d);
 /* End of a successful job: merge its staged deltas into the batch. Returns 0, or
  * AFF_ENOMEM with nothing merged (the caller then rolls the job back). */
 int aff_rollup_job_keep(aff_rollups *r);

@@ -104,7 +104,7 @@ test('sign-in page, a wrong password, then the empty overview', async () => {
   await page.click('button[type=submit]');
   await page.waitForSelector('[data-kpi=clicks]');
   assert.equal(await kpi('clicks'), '0');
-  assert.equal(await page.getAttribute('[data-testid=chart]', 'data-sums'), '0,0');
+  assert.equal(await page.getAttribute('[data-testid=chart]', 'data-sums'), '0,0,0');
   assert.match(await page.textContent('main'), /No program yet/);
   await shot('overview-empty');
 });
@@ -192,7 +192,7 @@ test('admin creates a program, an affiliate with a portal login, and a link', as
 test('a visitor follows the link, the merchant posts a conversion, the overview shows it', async () => {
   const visitor = await context.newPage();
   watch(visitor);
-  await visitor.goto(`${srv.url}/r/spring-a?sub2=browser`);
+  await visitor.goto(`${srv.url}/r/spring-a?sub1=newsletter&sub2=browser`);
   await visitor.waitForSelector('text=Welcome to the shop');
   const landed = new URL(visitor.url());
   assert.equal(landed.host, 'shop.example.com');
@@ -215,14 +215,34 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   assert.equal(await kpi('commission'), '$4.99');
   assert.equal(await kpi('epc'), '$4.99');
   assert.equal(await kpi('aov'), '$49.90');
+  assert.equal(await kpi('roi'), '900 %', 'ROI: (49.90 - 4.99) / 4.99');
+  // against an empty previous period: every count is up, shown with its arrow
+  assert.match(await page.textContent('[data-kpi=clicks] .kpi-change.up'), /▲ \+1 \(new\)/);
+  assert.match(await page.textContent('[data-kpi=revenue] .kpi-change.up'), /▲ \+\$49\.90 \(new\)/);
+  assert.match(await page.textContent('[data-kpi=roi] .kpi-change'), /—/, 'no ROI to compare with: no commission before');
   assert.equal(await page.locator('[data-testid=chart] canvas').count(), 1, 'the uPlot chart is drawn');
-  assert.equal(await page.getAttribute('[data-testid=chart]', 'data-sums'), '1,1', 'the chart plots the click and the conversion');
+  assert.equal(await page.getAttribute('[data-testid=chart]', 'data-sums'), '1,1,49.9', 'the chart plots the click, the conversion and its revenue');
   assert.match(await page.textContent('table[aria-label="Top links"]'), /spring-a/);
+  const subs = await page.textContent('table[aria-label="Top sub-IDs"]');
+  assert.ok(subs.includes(`newsletter · Partner A ${XSS}`), 'the sub-ID and its affiliate, as text');
+  assert.match(subs, /900 %/, 'the sub-ID row carries the conversion and its ROI');
   // the period switch asks for another report
   await page.click('button:has-text("7 days")');
   await page.waitForSelector('button.active:has-text("7 days")');
   assert.equal(await kpi('clicks'), '1');
   await shot('overview');
+  // a custom range that ended yesterday: nothing in it, and the previous period too
+  await page.click('button:has-text("Custom")');
+  const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  const weekAgo = new Date(Date.now() - 7 * 86400000).toISOString().slice(0, 10);
+  await page.fill('input[name=from]', weekAgo);
+  await page.fill('input[name=to]', yesterday);
+  await page.waitForFunction((d) => document.querySelector('[data-testid=period]').textContent.includes(`– ${d}`), yesterday);
+  await page.waitForFunction(() => document.querySelector('[data-kpi=clicks] .kpi-value').textContent.trim() === '0');
+  assert.match(await page.textContent('[data-testid=period]'), /7 days/);
+  await page.click('button:has-text("Today")');
+  await page.waitForSelector('button.active:has-text("Today")');
+  await page.waitForFunction(() => document.querySelector('[data-kpi=clicks] .kpi-value').textContent.trim() === '1');
 
   // a second program in another currency: amounts per program, in its currency
   const eur = await srv.api('POST', '/v1/programs', { body: { name: 'Euro shop', currency: 'EUR', destination_url: 'http://shop.example.com/eu' } });
@@ -309,7 +329,11 @@ test('visitor-controlled click fields are shown as text on the Clicks page (stor
 test('the affiliate signs in and sees only its own data; other ids answer 404', async () => {
   // another affiliate with its own link and traffic, created by API
   const b = await setup(srv, { program: { name: 'Program of B only' }, affiliate: { name: 'Partner B Secret' }, link: { code: 'b-only' } });
-  await clickOk(srv, 'b-only');
+  await clickOk(srv, 'b-only', { query: { sub1: 'b-secret-sub' } });
+  // B's sub-ID on the admin overview, beside A's
+  await go('/');
+  await page.waitForSelector('table[aria-label="Top sub-IDs"]');
+  await page.waitForFunction(() => document.querySelector('table[aria-label="Top sub-IDs"]').textContent.includes('b-secret-sub'));
   ids.b = b.affiliate.id;
   ids.bLink = b.link.id;
 
@@ -321,8 +345,16 @@ test('the affiliate signs in and sees only its own data; other ids answer 404', 
   assert.equal(await kpi('clicks'), '2'); // the visitor's and the stored-XSS test's
   assert.equal(await kpi('conversions'), '1');
   assert.equal(await kpi('commission'), '$4.99');
-  assert.equal(await page.locator('[data-kpi=revenue]').count(), 0, 'the merchant revenue is not shown to affiliates');
+  // its own referred sales (it sees each conversion's amount anyway), never the brand's ROI
+  assert.equal(await kpi('revenue'), '$49.90');
+  assert.match(await page.textContent('[data-kpi=revenue] .kpi-label'), /Sales/);
+  assert.equal(await page.locator('[data-kpi=roi]').count(), 0, 'no brand ROI in the portal');
   assert.equal(await page.locator('[data-testid=chart] canvas').count(), 1);
+  const mySubs = await page.textContent('table[aria-label="Your sub-IDs"]');
+  assert.match(mySubs, /newsletter/);
+  assert.ok(mySubs.includes('<svg onload="window.__xss=4">'), 'a hostile sub-ID is shown as text');
+  assert.doesNotMatch(mySubs, /b-secret-sub/, "another affiliate's sub-ID never shows");
+  assert.doesNotMatch(await page.textContent('thead'), /ROI/);
   await shot('portal-overview');
 
   await go('/links');
@@ -428,6 +460,12 @@ test('phone-sized screens', async () => {
   const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal scrolling of the page (overflow ${overflow}px)`);
   await shot('phone-portal-overview', p);
+  await p.goto(`${srv.url}/#/`);
+  await p.click('button:has-text("Custom")');
+  await p.waitForSelector('input[name=from]');
+  const overflow2 = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow2 <= 0, `no horizontal scrolling with the custom range open (overflow ${overflow2}px)`);
+  await shot('phone-portal-custom-range', p);
   await p.goto(`${srv.url}/#/links`);
   await p.waitForSelector('td:has-text("spring-a")');
   await shot('phone-portal-links', p);

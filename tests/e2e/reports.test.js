@@ -6,7 +6,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers');
 
-const METRICS = ['clicks', 'unique_clicks', 'bot_clicks', 'rejected_clicks', 'conversions', 'revenue_minor', 'refunds_minor', 'commission_minor', 'cr', 'epc_minor', 'aov_minor'];
+const METRICS = ['clicks', 'unique_clicks', 'bot_clicks', 'rejected_clicks', 'conversions', 'revenue_minor', 'refunds_minor', 'commission_minor', 'cr', 'epc_minor', 'aov_minor', 'roi'];
 const DIM_COL = { day: 'day', program: 'program_id', affiliate: 'affiliate_id', link: 'link_id' };
 
 function derive(m) {
@@ -14,6 +14,8 @@ function derive(m) {
   out.cr = m.clicks ? Math.round((m.conversions / m.clicks) * 1e6) / 1e6 : 0;
   out.epc_minor = m.clicks ? h.divRound(m.commission_minor, m.clicks) : 0;
   out.aov_minor = m.conversions ? h.divRound(m.revenue_minor, m.conversions) : 0;
+  // (net sales - commission) / commission, 4 decimals; null when no commission was paid
+  out.roi = m.commission_minor > 0 ? h.divRound((m.revenue_minor - m.refunds_minor - m.commission_minor) * 10000, m.commission_minor) / 10000 : null;
   return out;
 }
 
@@ -211,7 +213,7 @@ describe('reports', () => {
       const w = want.rows.find((x) => keyOf(x.program_id, x.link_id) === keyOf(pid, lid));
       assert.ok(w, `csv row ${line} is expected`);
       const got = {};
-      METRICS.forEach((m, i) => { got[m] = Number(cells[2 + i]); });
+      METRICS.forEach((m, i) => { got[m] = m === 'roi' && cells[2 + i] === '' ? null : Number(cells[2 + i]); });
       checkMetrics(got, w, `csv ${line}`);
     }
   });
@@ -226,7 +228,7 @@ describe('reports', () => {
   });
 
   it('parameter validation: group_by, dates, range', async () => {
-    for (const gb of ['country', 'sub1', 'foo', 'day,foo', 'Day']) {
+    for (const gb of ['country', 'sub2', 'sub1,link', 'link,sub1', 'foo', 'day,foo', 'Day']) {
       const r = await srv.api('GET', `/v1/reports${h.qs({ from, to, group_by: gb })}`);
       h.expectError(r, 422, 'invalid_argument', 'group_by', `group_by=${gb}`);
     }

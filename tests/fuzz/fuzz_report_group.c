@@ -3,11 +3,12 @@
  * aff_report_parse_group (track/report.h).
  *
  * Checks: the return is 0 or AFF_EINVAL (with field "group_by" and a message); an
- * accepted value yields at most 4 distinct known dimensions, each with a column name,
+ * accepted value yields at most 5 distinct known dimensions, each with a column name,
  * and joining their names with ',' in order gives back exactly the input, so nothing
  * was skipped, repeated or read past len bytes (the input buffer has no terminator).
  * Conversely, an oracle decides from the input alone whether it is empty or such a join
- * of distinct names, and the parser must agree with it both ways.
+ * of distinct names without both sub1 and link (the sub-ID rollup has no link), and
+ * the parser must agree with it both ways.
  */
 #include "fuzz.h"
 
@@ -18,7 +19,8 @@ static const struct {
     const char *name;
     unsigned dim;
 } names[] = {
-    {"day", AFF_GROUP_DAY}, {"program", AFF_GROUP_PROGRAM}, {"affiliate", AFF_GROUP_AFFILIATE}, {"link", AFF_GROUP_LINK}};
+    {"day", AFF_GROUP_DAY},   {"program", AFF_GROUP_PROGRAM}, {"affiliate", AFF_GROUP_AFFILIATE},
+    {"link", AFF_GROUP_LINK}, {"sub1", AFF_GROUP_SUB1}};
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
 /* Is s[0..len) empty or a ','-joined list of distinct names? */
@@ -40,7 +42,7 @@ static int oracle_valid(const char *s, size_t len)
             return 0;
         seen |= names[k].dim;
         if (j == len)
-            return 1;
+            return !((seen & AFF_GROUP_SUB1) && (seen & AFF_GROUP_LINK));
         i = j + 1;
     }
 }
@@ -60,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(memchr(err.msg, '\0', sizeof(err.msg)) != NULL && err.msg[0] != '\0');
         goto out;
     }
-    FUZZ_CHECK(dims.n >= 0 && dims.n <= 4);
+    FUZZ_CHECK(dims.n >= 0 && dims.n <= 5);
     char joined[64];
     size_t w = 0;
     unsigned seen = 0;

@@ -5,7 +5,7 @@ import { useState } from '../vendor/hooks.mjs';
 import { api, post } from '../api.js';
 import { html, Banner, CopyButton, CreateForm, Field, Page, PagedTable, SafeLink } from '../ui.js';
 import { dateTime, money } from '../format.js';
-import { Stats } from './stats.js';
+import { Stats, subIdCell } from './stats.js';
 import { useCatalog } from './catalog.js';
 import { EditAffiliate, toMinor } from './settings.js';
 
@@ -29,6 +29,7 @@ export function Overview() {
       filter=${programId ? { program_id: programId } : {}} filters=${programSelect} top=${[
       { group: 'affiliate', label: 'Top affiliates', column: 'Affiliate', name: (r) => cat.affiliateName(r.affiliate_id) },
       { group: 'link', label: 'Top links', column: 'Link', name: (r) => cat.linkCode(r.link_id) },
+      { group: 'affiliate,sub1', label: 'Top sub-IDs', column: 'Sub-ID', name: (r) => subIdCell(r, cat.affiliateName(r.affiliate_id)) },
     ]} />` : html`<p class="muted">Loading…</p>`}
   </${Page}>`;
 }

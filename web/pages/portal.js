@@ -5,7 +5,7 @@ import { useEffect, useState } from '../vendor/hooks.mjs';
 import { get } from '../api.js';
 import { html, Banner, CopyButton, Field, Kpis, Page, PagedTable, Pill } from '../ui.js';
 import { dateTime, money } from '../format.js';
-import { Stats } from './stats.js';
+import { Stats, subIdCell } from './stats.js';
 
 /** The currency of the affiliate's earnings: that of its latest commission line. */
 function useEarningsCurrency() {
@@ -27,7 +27,10 @@ export function PortalOverview({ me }) {
     ${me && me.status === 'pending' ? html`<${Banner} kind="info">Your application is being reviewed. Your links and
       coupon codes appear here once the program manager approves you.</${Banner}>` : null}
     ${currency === undefined ? html`<p class="muted">Loading…</p>` : html`<${Stats} reportPath="/v1/me/reports" portal=${true}
-      currency=${currency} top=${[{ group: 'link', label: 'Your links', column: 'Link', name: (r) => codes.get(r.link_id) || `#${r.link_id}` }]} />`}
+      currency=${currency} top=${[
+        { group: 'link', label: 'Your links', column: 'Link', name: (r) => codes.get(r.link_id) || `#${r.link_id}` },
+        { group: 'sub1', label: 'Your sub-IDs', column: 'Sub-ID', name: (r) => subIdCell(r) },
+      ]} />`}
   </${Page}>`;
 }
 

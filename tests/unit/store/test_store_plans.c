@@ -14,6 +14,12 @@ static int cb_any(void *ud, const void *row)
     return 0;
 }
 
+static int sum_report_clicks(void *ud, const aff_report_row *row)
+{
+    *(int64_t *)ud += row->m.clicks;
+    return 0;
+}
+
 static int cb_report_any(void *ud, const aff_report_row *row)
 {
     (void)ud;
@@ -118,6 +124,32 @@ AFF_TEST(store_report_filters_use_their_index)
         AFF_CHECK_INT(aff_store_sqlite_last_plan(ts.st, plan, sizeof(plan)), AFF_OK);
         if (strstr(plan, "(link_id=?") == NULL || strstr(plan, "SCAN") != NULL)
             aff_test_fail(__FILE__, __LINE__, "report %zu by link:\n%s", i, plan);
+    }
+    aff_test_store_close(&ts);
+}
+
+/* The sub-ID rollup has no affiliate index: an affiliate's report seeks its rows day by
+ * day by the primary key's prefix (day, affiliate_id), never scanning the table. */
+AFF_TEST(store_sub_report_by_affiliate_seeks_each_day)
+{
+    aff_test_store ts;
+    OPEN_OR_RETURN(&ts);
+    aff_rollup_delta one = {.clicks = 1};
+    for (int64_t aff = 1; aff <= 3; aff++)
+        for (int64_t day = 0; day < 3; day++)
+            AFF_CHECK_INT(aff_store_rollup_sub_add(ts.st, H0 / 24 + day, 1, aff, aff == 2 ? "mine" : "other", &one),
+                          AFF_OK);
+    for (int program = 0; program < 2; program++) {
+        aff_report_query q = {.from_hour = H0, .to_hour = H0 + 24 * 30 - 1,
+                              .group_mask = AFF_GROUP_SUB1 | AFF_GROUP_DAY, .affiliate_id = 2, .program_id = program};
+        int64_t clicks = 0;
+        AFF_CHECK_INT(aff_store_report(ts.st, &q, sum_report_clicks, &clicks), AFF_OK);
+        AFF_CHECK_INT(clicks, 3);
+        char plan[2048];
+        AFF_CHECK_INT(aff_store_sqlite_last_plan(ts.st, plan, sizeof(plan)), AFF_OK);
+        if (strstr(plan, "SEARCH stats_sub_daily USING PRIMARY KEY (day=? AND affiliate_id=?)") == NULL ||
+            strstr(plan, "SCAN stats_sub_daily") != NULL)
+            aff_test_fail(__FILE__, __LINE__, "sub-ID report by affiliate (program %d):\n%s", program, plan);
     }
     aff_test_store_close(&ts);
 }

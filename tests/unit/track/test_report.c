@@ -1,5 +1,7 @@
 /* test_report.c - unit tests for src/track/report.c: group_by parsing and the cr / epc /
  * aov formulas (half away from zero, 0 for a zero divisor). Expected values by hand. */
+#include <stddef.h>
+
 #include "core/err.h"
 #include "track/report.h"
 #include "../test.h"
@@ -59,6 +61,9 @@ AFF_TEST(report_group_valid)
     EXPECT_GROUP("affiliate,link,program,day", 4, AFF_GROUP_AFFILIATE, AFF_GROUP_LINK, AFF_GROUP_PROGRAM,
                  AFF_GROUP_DAY);
     EXPECT_GROUP("program,affiliate", 2, AFF_GROUP_PROGRAM, AFF_GROUP_AFFILIATE);
+    EXPECT_GROUP("sub1", 1, AFF_GROUP_SUB1);
+    EXPECT_GROUP("affiliate,sub1,day,program", 4, AFF_GROUP_AFFILIATE, AFF_GROUP_SUB1, AFF_GROUP_DAY,
+                 AFF_GROUP_PROGRAM);
 }
 
 AFF_TEST(report_group_empty_is_totals)
@@ -93,7 +98,9 @@ AFF_TEST(report_group_invalid)
     EXPECT_BAD_GROUP("days");
     EXPECT_BAD_GROUP("da");
     EXPECT_BAD_GROUP("program_id");
-    EXPECT_BAD_GROUP("sub1");
+    EXPECT_BAD_GROUP("sub2");
+    EXPECT_BAD_GROUP("sub1,link"); /* the sub-ID rollup has no link */
+    EXPECT_BAD_GROUP("link,day,sub1");
     EXPECT_BAD_GROUP("day,");
     EXPECT_BAD_GROUP("day,link,");
     EXPECT_BAD_GROUP(",day");
@@ -173,4 +180,82 @@ AFF_TEST(report_dim_columns)
     AFF_CHECK_STR(aff_report_dim_column(AFF_GROUP_PROGRAM), "program_id");
     AFF_CHECK_STR(aff_report_dim_column(AFF_GROUP_AFFILIATE), "affiliate_id");
     AFF_CHECK_STR(aff_report_dim_column(AFF_GROUP_LINK), "link_id");
+    AFF_CHECK_STR(aff_report_dim_column(AFF_GROUP_SUB1), "sub1");
+}
+
+/* ROI of revenue, refunds and commission: has_roi and roi_e4 (1/10,000ths). */
+static aff_report_metrics roi(int64_t revenue, int64_t refunds, int64_t commission)
+{
+    aff_rollup_delta m;
+    memset(&m, 0, sizeof(m));
+    m.revenue_minor = revenue;
+    m.refunds_minor = refunds;
+    m.commission_minor = commission;
+    aff_report_metrics out;
+    memset(&out, 0x55, sizeof(out));
+    aff_report_compute(&m, &out);
+    return out;
+}
+
+AFF_TEST(report_roi_is_net_sales_over_commission)
+{
+    /* 100.00 of sales paying 10.00: (10000 - 1000) / 1000 = 9 */
+    AFF_CHECK_INT(roi(10000, 0, 1000).has_roi, 1);
+    AFF_CHECK_INT(roi(10000, 0, 1000).roi_e4, 90000);
+    /* break-even and below: a flat commission above the sale */
+    AFF_CHECK_INT(roi(1000, 0, 1000).roi_e4, 0);
+    AFF_CHECK_INT(roi(1000, 0, 2000).roi_e4, -5000); /* -0.5 */
+    AFF_CHECK_INT(roi(0, 0, 200).roi_e4, -10000);    /* a lead: all cost, -1 */
+    AFF_CHECK_INT(roi(0, 0, 200).has_roi, 1);
+}
+
+AFF_TEST(report_roi_after_refunds_can_be_negative)
+{
+    /* 100.00 sold, 95.00 refunded in the period, commission 10.00 less a 5.00 reversal:
+     * (10000 - 9500 - 500) / 500 = 0 */
+    AFF_CHECK_INT(roi(10000, 9500, 500).roi_e4, 0);
+    /* refunds of earlier sales land in a period with few sales: (1000 - 9000 - 100) / 100 */
+    AFF_CHECK_INT(roi(1000, 9000, 100).has_roi, 1);
+    AFF_CHECK_INT(roi(1000, 9000, 100).roi_e4, -810000); /* -81 */
+}
+
+AFF_TEST(report_roi_null_without_commission)
+{
+    /* nothing paid: no ratio (never infinity, never a division by zero) */
+    AFF_CHECK_INT(roi(10000, 0, 0).has_roi, 0);
+    AFF_CHECK_INT(roi(0, 0, 0).has_roi, 0);
+    /* reversals outweigh the period's commission: a ratio over a negative cost is
+     * meaningless, so none */
+    AFF_CHECK_INT(roi(0, 5000, -500).has_roi, 0);
+    AFF_CHECK_INT(roi(0, 5000, -500).roi_e4, 0);
+}
+
+AFF_TEST(report_roi_rounds_half_away_from_zero)
+{
+    AFF_CHECK_INT(roi(4, 0, 3).roi_e4, 3333);       /* 1/3 = 0.33333 */
+    AFF_CHECK_INT(roi(5, 0, 3).roi_e4, 6667);       /* 2/3 = 0.66667 rounds up */
+    AFF_CHECK_INT(roi(1, 0, 3).roi_e4, -6667);      /* -2/3 rounds away from zero */
+    AFF_CHECK_INT(roi(20001, 0, 20000).roi_e4, 1);  /* 0.00005 -> 0.0001 */
+    AFF_CHECK_INT(roi(19999, 0, 20000).roi_e4, -1); /* -0.00005 -> -0.0001 */
+    AFF_CHECK_INT(roi(40001, 0, 40000).roi_e4, 0);  /* 0.000025 -> 0 */
+    /* large sums do not overflow: 10^15 minor units of sales on 10^12 of commission */
+    AFF_CHECK_INT(roi(1000000000000000LL, 0, 1000000000000LL).roi_e4, 9990000);
+}
+
+AFF_TEST(report_sort_names_counters)
+{
+    size_t off = 999;
+    aff_errinfo e;
+    memset(&e, 0, sizeof(e));
+    AFF_CHECK_INT(aff_report_parse_sort("commission_minor", &off, &e), AFF_OK);
+    AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, commission_minor));
+    AFF_CHECK_INT(aff_report_parse_sort("clicks", &off, &e), AFF_OK);
+    AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, clicks));
+    AFF_CHECK_INT(aff_report_parse_sort("unique_clicks", &off, &e), AFF_OK);
+    AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, unique_clicks));
+    /* derived ratios and unknown names are refused, naming the field */
+    AFF_CHECK_INT(aff_report_parse_sort("cr", &off, &e), AFF_EINVAL);
+    AFF_CHECK_STR(e.field, "sort");
+    AFF_CHECK_INT(aff_report_parse_sort("", &off, &e), AFF_EINVAL);
+    AFF_CHECK_INT(aff_report_parse_sort("Clicks", &off, &e), AFF_EINVAL);
 }

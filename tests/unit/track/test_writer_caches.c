@@ -1,6 +1,7 @@
 /* test_writer_caches.c - the writer's per-batch rollup aggregation (track/rollup.c) and
  * its in-memory uniqueness window (track/seen.c): each must give exactly what the
  * direct store path gives, including when jobs or whole batches are rolled back. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "track/click.h"
@@ -31,6 +32,31 @@ static int64_t hour_clicks(aff_store *st, int64_t hour)
     return n;
 }
 
+/* The sub-ID rows of one day, in sub1 order (at most 1000). */
+typedef struct sub_rows {
+    int n;
+    aff_report_row row[1000];
+} sub_rows;
+
+static sub_rows sub_rows_buf;
+
+static int collect_sub(void *ud, const aff_report_row *row)
+{
+    sub_rows *s = ud;
+    if (s->n == 1000)
+        return AFF_ERANGE;
+    s->row[s->n++] = *row;
+    return 0;
+}
+
+static const sub_rows *sub_report(aff_store *st, int64_t day)
+{
+    aff_report_query q = {.from_hour = day * 24, .to_hour = day * 24 + 23, .group_mask = AFF_GROUP_SUB1};
+    sub_rows_buf.n = 0;
+    AFF_CHECK_INT(aff_store_report(st, &q, collect_sub, &sub_rows_buf), AFF_OK);
+    return &sub_rows_buf;
+}
+
 AFF_TEST(rollup_batch_aggregates_and_drops_failed_jobs)
 {
     fx f;
@@ -43,14 +69,14 @@ AFF_TEST(rollup_batch_aggregates_and_drops_failed_jobs)
     AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
     /* job 1: three clicks on one row and one on another hour */
     for (int i = 0; i < 3; i++)
-        AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &click), AFF_OK);
-    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 101, 1, 2, 3, &click), AFF_OK);
+        AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, "fb", &click), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 101, 1, 2, 3, "tw", &click), AFF_OK);
     AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
     /* job 2 fails: its deltas must vanish */
-    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &sale), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, "tw", &sale), AFF_OK);
     aff_rollup_job_drop(r);
     /* job 3: a sale on the first row */
-    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &sale), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, "fb", &sale), AFF_OK);
     AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
     /* nothing reaches the store before the flush */
     AFF_CHECK_INT(rollup_totals(f.ts.st).clicks, 0);
@@ -64,14 +90,27 @@ AFF_TEST(rollup_batch_aggregates_and_drops_failed_jobs)
     /* per row: hour 100 has 3 clicks and the sale, hour 101 one click */
     AFF_CHECK_INT(hour_clicks(f.ts.st, 100), 3);
     AFF_CHECK_INT(hour_clicks(f.ts.st, 101), 1);
+    /* the sub-ID rows of the day (hours 100 and 101 are both day 4): fb 3 clicks and
+     * the sale, tw 1 click; the dropped job's sale on tw is nowhere */
+    const sub_rows *sr = sub_report(f.ts.st, 4);
+    AFF_CHECK_INT(sr->n, 2);
+    AFF_CHECK_STR(sr->row[0].sub1, "fb");
+    AFF_CHECK_INT(sr->row[0].m.clicks, 3);
+    AFF_CHECK_INT(sr->row[0].m.conversions, 1);
+    AFF_CHECK_INT(sr->row[0].m.revenue_minor, 999);
+    AFF_CHECK_STR(sr->row[1].sub1, "tw");
+    AFF_CHECK_INT(sr->row[1].m.clicks, 1);
+    AFF_CHECK_INT(sr->row[1].m.conversions, 0);
     AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
     /* a second batch on the same row adds to it after the flush emptied the aggregate */
-    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, &click), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_add(&f.ctx, 100, 1, 2, 3, "fb", &click), AFF_OK);
     AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
     AFF_CHECK_INT(aff_rollup_flush(r, f.ts.st), AFF_OK);
     AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
     AFF_CHECK_INT(rollup_totals(f.ts.st).clicks, 5);
     AFF_CHECK_INT(hour_clicks(f.ts.st, 100), 4);
+    sr = sub_report(f.ts.st, 4);
+    AFF_CHECK_INT(sr->row[0].m.clicks, 4);
     aff_rollups_free(r);
     f.ctx.rollups = NULL;
     fx_close(&f);
@@ -89,12 +128,23 @@ AFF_TEST(rollup_many_keys_grow_the_table)
     /* 5000 distinct rows, each hit twice, in jobs of one add */
     for (int pass = 0; pass < 2; pass++)
         for (int link = 1; link <= 5000; link++) {
-            AFF_CHECK_INT(aff_rollup_add(&f.ctx, 7, 1, 1, link, &one), AFF_OK);
+            char sub[16];
+            snprintf(sub, sizeof(sub), "s%d", link % 1000);
+            AFF_CHECK_INT(aff_rollup_add(&f.ctx, 7, 1, 1, link, sub, &one), AFF_OK);
             AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
         }
     AFF_CHECK_INT(aff_rollup_flush(r, f.ts.st), AFF_OK);
     AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
     AFF_CHECK_INT(rollup_totals(f.ts.st).clicks, 10000);
+    /* 1000 sub-IDs of 10 clicks each */
+    const sub_rows *sr = sub_report(f.ts.st, 0);
+    AFF_CHECK_INT(sr->n, 1000);
+    int64_t all = 0;
+    for (int i = 0; i < sr->n; i++) {
+        AFF_CHECK_INT(sr->row[i].m.clicks, 10);
+        all += sr->row[i].m.clicks;
+    }
+    AFF_CHECK_INT(all, 10000);
     aff_rollups_free(r);
     f.ctx.rollups = NULL;
     fx_close(&f);
