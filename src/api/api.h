@@ -192,6 +192,36 @@ void aff_api_signup(aff_http *h);
 void aff_api_healthz(aff_http *h);
 void aff_api_metrics(aff_http *h);
 
+/* ---- portal content (content.c, creatives.c) ---- */
+/* String member of plain text that may hold line breaks and tabs (terms, bodies); 0..maxlen bytes. */
+int aff_field_text(json_t *obj, const char *name, int required, size_t maxlen, char *out, size_t cap, int *present,
+                   aff_errinfo *err);
+/* The programs affiliate_id belongs to (at most AFF_API_MEMBERS_MAX) and its first link
+ * in each (0: none), into the caller's arrays. Reader or writer. */
+#define AFF_API_MEMBERS_MAX 256
+int aff_api_members(aff_ctx *ctx, int64_t affiliate_id, int64_t *program_ids, int64_t *link_ids, size_t *n);
+/* *approved = 1 when the affiliate exists with status approved. */
+int aff_api_caller_approved(aff_ctx *ctx, int64_t affiliate_id, int *approved);
+void aff_api_program_terms_get(aff_http *h);
+void aff_api_program_terms_patch(aff_http *h);
+void aff_api_public_program_get(aff_http *h);
+void aff_api_applications_list(aff_http *h);
+void aff_api_me_programs_list(aff_http *h);
+void aff_api_me_programs_get(aff_http *h);
+void aff_api_announcements_create(aff_http *h);
+void aff_api_announcements_list(aff_http *h);
+void aff_api_announcements_delete(aff_http *h);
+void aff_api_creatives_create(aff_http *h);
+void aff_api_creatives_upload(aff_http *h);
+void aff_api_creatives_list(aff_http *h);
+void aff_api_creatives_get(aff_http *h);
+void aff_api_creatives_delete(aff_http *h);
+void aff_api_creative_image(aff_http *h);
+/* The text an affiliate pastes for creative r with its tracking URL link_url (HTML for a
+ * banner, with every value escaped; the text with "{link}" replaced for a text
+ * creative) into out. 0 or AFF_ETOOBIG. */
+int aff_creative_snippet(const aff_creative_row *r, const char *public_url, const char *link_url, char *out, size_t cap);
+
 /* The route table (api/routes.c). */
 aff_routes *aff_api_routes(void);
 

@@ -48,6 +48,20 @@ static aff_route routes[] = {
     {"GET", "/v1/payout-runs", AFF_AUTH_ADMIN, aff_api_payout_runs_list, "payout_runs_list"},
     {"GET", "/v1/payout-runs/:id/export", AFF_AUTH_ADMIN, aff_api_payout_runs_export, "payout_runs_export"},
     {"GET", "/v1/reports", AFF_AUTH_ADMIN, aff_api_reports, "reports"},
+    {"GET", "/v1/programs/:id/terms", AFF_AUTH_ADMIN, aff_api_program_terms_get, "program_terms_get"},
+    {"PATCH", "/v1/programs/:id/terms", AFF_AUTH_ADMIN, aff_api_program_terms_patch, "program_terms_patch"},
+    {"GET", "/v1/applications", AFF_AUTH_ADMIN, aff_api_applications_list, "applications_list"},
+    {"POST", "/v1/creatives", AFF_AUTH_ADMIN, aff_api_creatives_create, "creatives_create"},
+    {"POST", "/v1/creatives/image", AFF_AUTH_ADMIN, aff_api_creatives_upload, "creatives_upload",
+     AFF_CREATIVE_IMAGE_MAX},
+    {"GET", "/v1/creatives", AFF_AUTH_ADMIN, aff_api_creatives_list, "creatives_list"},
+    {"GET", "/v1/creatives/:id", AFF_AUTH_ADMIN, aff_api_creatives_get, "creatives_get"},
+    {"DELETE", "/v1/creatives/:id", AFF_AUTH_ADMIN, aff_api_creatives_delete, "creatives_delete"},
+    {"POST", "/v1/announcements", AFF_AUTH_ADMIN, aff_api_announcements_create, "announcements_create"},
+    {"GET", "/v1/announcements", AFF_AUTH_ADMIN, aff_api_announcements_list, "announcements_list"},
+    {"DELETE", "/v1/announcements/:id", AFF_AUTH_ADMIN, aff_api_announcements_delete, "announcements_delete"},
+    {"GET", "/v1/public/programs/:id", AFF_AUTH_NONE, aff_api_public_program_get, "public_program"},
+    {"GET", "/c/:file", AFF_AUTH_NONE, aff_api_creative_image, "creative_image"},
 
     {"POST", "/v1/session", AFF_AUTH_NONE, aff_api_session_create, "session_create"},
     {"GET", "/v1/session", AFF_AUTH_ANY, aff_api_session_get, "session_get"},
@@ -67,6 +81,11 @@ static aff_route routes[] = {
     {"GET", "/v1/me/payouts/:id", AFF_AUTH_AFFILIATE, aff_api_me_payouts_get, "me_payouts_get"},
     {"GET", "/v1/me/balance", AFF_AUTH_AFFILIATE, aff_api_me_balance, "me_balance"},
     {"GET", "/v1/me/conversions", AFF_AUTH_AFFILIATE, aff_api_me_conversions, "me_conversions"},
+    {"GET", "/v1/me/programs", AFF_AUTH_AFFILIATE, aff_api_me_programs_list, "me_programs"},
+    {"GET", "/v1/me/programs/:id", AFF_AUTH_AFFILIATE, aff_api_me_programs_get, "me_programs_get"},
+    {"GET", "/v1/me/creatives", AFF_AUTH_AFFILIATE, aff_api_creatives_list, "me_creatives"},
+    {"GET", "/v1/me/creatives/:id", AFF_AUTH_AFFILIATE, aff_api_creatives_get, "me_creatives_get"},
+    {"GET", "/v1/me/announcements", AFF_AUTH_AFFILIATE, aff_api_announcements_list, "me_announcements"},
 };
 
 static aff_routes table = {routes, sizeof(routes) / sizeof(routes[0])};

@@ -1,0 +1,380 @@
+/*
+ * content.c - the affiliate portal's program pages and announcements (docs/api.md
+ * "Portal content"): a program's description, terms and whether applications are open
+ * (GET/PATCH /v1/programs/{id}/terms), its public page for applicants
+ * (GET /v1/public/programs/{id}), the applications list (GET /v1/applications),
+ * announcements (POST/GET/DELETE /v1/announcements), and their /v1/me views.
+ *
+ * Owns: validating and rendering these. Does not own: sign-up itself (users.c records
+ * the application), creatives (creatives.c), which programs an affiliate belongs to
+ * (the store's rule: a link in it or an application to it).
+ *
+ * Texts (terms, descriptions, bodies) are plain text: line breaks and tabs allowed,
+ * other control characters refused; the dashboard shows them as text, never as HTML.
+ * Writes run on the writer and are answered after their commit; reads on a reader.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+
+int aff_field_text(json_t *obj, const char *name, int required, size_t maxlen, char *out, size_t cap, int *present,
+                   aff_errinfo *err)
+{
+    json_t *v = json_object_get(obj, name);
+    if (present != NULL)
+        *present = 0;
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            return aff_fail(err, AFF_EINVAL, name, "%s is required", name);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return aff_fail(err, AFF_EINVAL, name, "%s: expected a string", name);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n > maxlen || n >= cap)
+        return aff_fail(err, AFF_EINVAL, name, "%s: longer than %zu bytes", name, maxlen);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+            return aff_fail(err, AFF_EINVAL, name, "%s: control characters other than line breaks and tabs are not allowed",
+                            name);
+    }
+    memcpy(out, s, n + 1);
+    if (present != NULL)
+        *present = 1;
+    return 0;
+}
+
+/* ---- rendering ------------------------------------------------------------------------ */
+
+static json_t *render_terms(const aff_terms_row *t)
+{
+    return json_pack("{s:I, s:s, s:s, s:i, s:s?, s:b, s:o}", "program_id", (json_int_t)t->program_id, "description",
+                     t->description, "terms", t->terms, "terms_version", t->version, "terms_hash",
+                     t->version ? t->hash : NULL, "applications_open", t->applications_open, "updated_at",
+                     t->updated_ms ? aff_render_time(t->updated_ms) : json_null());
+}
+
+static json_t *render_application(const aff_application_row *r)
+{
+    return json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s?, s:s?, s:i, s:s?, s:o, s:o}", "id", (json_int_t)r->id,
+                     "affiliate_id", (json_int_t)r->affiliate_id, "program_id", (json_int_t)r->program_id, "name",
+                     r->name, "email", r->email, "status", r->status, "website", r->website[0] ? r->website : NULL,
+                     "promotion", r->promotion[0] ? r->promotion : NULL, "terms_version", r->terms_version,
+                     "terms_hash", r->terms_hash[0] ? r->terms_hash : NULL, "terms_accepted_at",
+                     aff_render_time(r->terms_accepted_ms), "created_at", aff_render_time(r->created_ms));
+}
+#define render_application_u(r, u) render_application(r)
+
+static json_t *render_announcement(const aff_announcement_row *r)
+{
+    json_t *pid = r->program_id ? json_integer(r->program_id) : json_null();
+    return json_pack("{s:I, s:o, s:s, s:s, s:o}", "id", (json_int_t)r->id, "program_id", pid, "title", r->title, "body",
+                     r->body, "created_at", aff_render_time(r->created_ms));
+}
+#define render_announcement_u(r, u) render_announcement(r)
+
+/* The program must exist: AFF_ENOTFOUND (404) for a path id, 422 naming field for a body's. */
+static int program_exists(aff_ctx *ctx, int64_t id, const char *field, aff_program_row *p, aff_errinfo *err)
+{
+    int rc = aff_store_program_get(ctx->st, id, p);
+    if (rc == AFF_ENOTFOUND && field != NULL)
+        return aff_fail(err, AFF_EINVAL, field, "%s: no such program", field);
+    if (rc == AFF_ENOTFOUND)
+        return aff_fail(err, AFF_ENOTFOUND, NULL, "no such program");
+    return rc;
+}
+
+/* Is the caller an approved affiliate? Portal content other than terms is for them only. */
+int aff_api_caller_approved(aff_ctx *ctx, int64_t affiliate_id, int *approved)
+{
+    aff_affiliate_row a;
+    int rc = aff_store_affiliate_get(ctx->st, affiliate_id, &a);
+    *approved = rc == 0 && strcmp(a.status, "approved") == 0;
+    return rc == AFF_ENOTFOUND ? 0 : rc;
+}
+
+/* ---- program terms -------------------------------------------------------------------- */
+
+static int run_terms_get(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_program_row *p = malloc(sizeof(*p));
+    aff_terms_row *t = malloc(sizeof(*t));
+    int rc = p == NULL || t == NULL ? AFF_ENOMEM : program_exists(ctx, j->id, NULL, p, &job->err);
+    if (rc == 0)
+        rc = aff_store_terms_get(ctx->st, j->id, t);
+    if (rc == 0)
+        j->out = render_terms(t);
+    free(t);
+    free(p);
+    return rc;
+}
+
+void aff_api_program_terms_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_terms_get);
+}
+
+static int run_terms_patch(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    static const char *const allowed[] = {"description", "terms", "applications_open", NULL};
+    aff_program_row *p = malloc(sizeof(*p));
+    aff_terms_row *t = malloc(sizeof(*t));
+    char *terms = malloc(AFF_TERMS_MAX + 1);
+    int has_terms = 0, rc = 0;
+    if (p == NULL || t == NULL || terms == NULL)
+        rc = AFF_ENOMEM;
+    if (rc == 0)
+        rc = aff_field_only(j->in, allowed, &job->err);
+    if (rc == 0)
+        rc = program_exists(ctx, j->id, NULL, p, &job->err);
+    if (rc == 0)
+        rc = aff_store_terms_get(ctx->st, j->id, t);
+    if (rc == 0)
+        rc = aff_field_text(j->in, "description", 0, AFF_DESCRIPTION_MAX, t->description, sizeof(t->description), NULL,
+                            &job->err);
+    if (rc == 0)
+        rc = aff_field_text(j->in, "terms", 0, AFF_TERMS_MAX, terms, AFF_TERMS_MAX + 1, &has_terms, &job->err);
+    json_t *open = json_object_get(j->in, "applications_open");
+    if (rc == 0 && open != NULL && !json_is_boolean(open))
+        rc = aff_fail(&job->err, AFF_EINVAL, "applications_open", "applications_open: expected true or false");
+    if (rc == 0 && open != NULL)
+        t->applications_open = json_is_true(open);
+    /* A new text is a new version (applicants record the version and hash they accepted);
+     * saving the same text again is not. */
+    if (rc == 0 && has_terms && (t->version == 0 || strcmp(terms, t->terms) != 0)) {
+        memcpy(t->terms, terms, strlen(terms) + 1);
+        t->version++;
+        aff_sha256_hex(t->terms, strlen(t->terms), t->hash);
+    }
+    if (rc == 0 && t->applications_open && t->version == 0)
+        rc = aff_fail(&job->err, AFF_EINVAL, "terms", "terms: a program open to applications needs terms to accept");
+    if (rc == 0) {
+        t->program_id = j->id;
+        t->updated_ms = aff_clock_now_ms();
+        rc = aff_store_terms_put(ctx->st, t);
+    }
+    if (rc == 0)
+        j->out = render_terms(t);
+    free(terms);
+    free(t);
+    free(p);
+    return rc;
+}
+
+void aff_api_program_terms_patch(aff_http *h)
+{
+    aff_api_submit_body(h, run_terms_patch, 1);
+}
+
+/* GET /v1/public/programs/{id}: what an applicant reads before applying. A program
+ * that is not open to applications is 404, as one that does not exist. */
+static int run_public_program(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_program_row *p = malloc(sizeof(*p));
+    aff_terms_row *t = malloc(sizeof(*t));
+    int rc = p == NULL || t == NULL ? AFF_ENOMEM : program_exists(ctx, j->id, NULL, p, &job->err);
+    if (rc == 0)
+        rc = aff_store_terms_get(ctx->st, j->id, t);
+    if (rc == 0 && !t->applications_open)
+        rc = aff_fail(&job->err, AFF_ENOTFOUND, NULL, "no such program open to applications");
+    if (rc == 0)
+        j->out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s}", "id", (json_int_t)p->id, "name", p->name, "kind",
+                           p->kind, "description", t->description, "terms", t->terms, "terms_version", t->version,
+                           "terms_hash", t->hash);
+    free(t);
+    free(p);
+    return rc;
+}
+
+void aff_api_public_program_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_public_program);
+}
+
+/* ---- applications ------------------------------------------------------------------------ */
+
+AFF_API_LISTER(run_applications_list, aff_application_row, aff_store_application_list, render_application_u)
+
+void aff_api_applications_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_applications_list);
+}
+
+/* ---- GET /v1/me/programs: the caller's programs, their terms and its first link ------------- */
+
+typedef struct member {
+    int64_t program_id, link_id;
+} member;
+
+typedef struct members {
+    member m[AFF_API_MEMBERS_MAX];
+    size_t n;
+} members;
+
+static int add_member(void *ud, int64_t program_id, int64_t link_id)
+{
+    members *ms = ud;
+    if (ms->n == AFF_API_MEMBERS_MAX)
+        return 1; /* stop: a page of programs is enough for a portal */
+    ms->m[ms->n++] = (member){program_id, link_id};
+    return 0;
+}
+
+int aff_api_members(aff_ctx *ctx, int64_t affiliate_id, int64_t *program_ids, int64_t *link_ids, size_t *n)
+{
+    members *ms = malloc(sizeof(*ms));
+    if (ms == NULL)
+        return AFF_ENOMEM;
+    ms->n = 0;
+    int rc = aff_store_member_list(ctx->st, affiliate_id, add_member, ms);
+    for (size_t i = 0; rc == 0 && i < ms->n; i++)
+        program_ids[i] = ms->m[i].program_id, link_ids[i] = ms->m[i].link_id;
+    *n = rc == 0 ? ms->n : 0;
+    free(ms);
+    return rc;
+}
+
+static int run_me_programs(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    int64_t pids[AFF_API_MEMBERS_MAX], lids[AFF_API_MEMBERS_MAX];
+    size_t n = 0;
+    aff_program_row *p = malloc(sizeof(*p));
+    aff_terms_row *t = malloc(sizeof(*t));
+    aff_link_row *l = malloc(sizeof(*l));
+    int rc = p == NULL || t == NULL || l == NULL ? AFF_ENOMEM : aff_api_members(ctx, j->affiliate_id, pids, lids, &n);
+    json_t *data = json_array();
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (j->id != 0 && pids[i] != j->id)
+            continue;
+        rc = aff_store_program_get(ctx->st, pids[i], p);
+        if (rc == AFF_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc == 0)
+            rc = aff_store_terms_get(ctx->st, pids[i], t);
+        json_t *link = json_null();
+        if (rc == 0 && lids[i] != 0 && aff_store_link_get(ctx->st, lids[i], l) == 0) {
+            json_decref(link);
+            link = aff_render_link(l, j->public_url);
+        }
+        if (rc == 0)
+            json_array_append_new(data, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s?, s:o}", "id",
+                                                  (json_int_t)p->id, "name", p->name, "kind", p->kind, "currency",
+                                                  p->currency, "description", t->description, "terms", t->terms,
+                                                  "terms_version", t->version, "terms_hash",
+                                                  t->version ? t->hash : NULL, "link", link));
+        else
+            json_decref(link);
+    }
+    if (rc == 0 && j->id != 0 && json_array_size(data) == 0)
+        rc = aff_fail(&job->err, AFF_ENOTFOUND, NULL, "no such program");
+    if (rc == 0 && j->id != 0)
+        j->out = json_incref(json_array_get(data, 0));
+    else if (rc == 0)
+        j->out = json_pack("{s:O, s:b}", "data", data, "has_more", 0);
+    json_decref(data);
+    free(l);
+    free(t);
+    free(p);
+    return rc;
+}
+
+void aff_api_me_programs_list(aff_http *h)
+{
+    aff_api_job *j = aff_api_job_new(h, run_me_programs);
+    if (j != NULL)
+        aff_pending_submit(&j->base, 0);
+}
+
+void aff_api_me_programs_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_me_programs);
+}
+
+/* ---- announcements ------------------------------------------------------------------------ */
+
+static int run_announcement_create(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    static const char *const allowed[] = {"program_id", "title", "body", NULL};
+    aff_announcement_row *r = calloc(1, sizeof(*r));
+    aff_program_row *p = malloc(sizeof(*p));
+    int rc = r == NULL || p == NULL ? AFF_ENOMEM : aff_field_only(j->in, allowed, &job->err);
+    if (rc == 0)
+        rc = aff_field_int(j->in, "program_id", 0, 1, INT64_MAX, &r->program_id, NULL, &job->err);
+    if (rc == 0)
+        rc = aff_field_str(j->in, "title", 1, 0, AFF_NAME_MAX, r->title, sizeof(r->title), NULL, &job->err);
+    if (rc == 0)
+        rc = aff_field_text(j->in, "body", 1, AFF_ANNOUNCEMENT_MAX, r->body, sizeof(r->body), NULL, &job->err);
+    if (rc == 0 && r->body[0] == '\0')
+        rc = aff_fail(&job->err, AFF_EINVAL, "body", "body: must not be empty");
+    if (rc == 0 && r->program_id != 0)
+        rc = program_exists(ctx, r->program_id, "program_id", p, &job->err);
+    if (rc == 0) {
+        r->created_ms = aff_clock_now_ms();
+        rc = aff_store_announcement_insert(ctx->st, r);
+    }
+    if (rc == 0) {
+        j->out = render_announcement(r);
+        j->status = 201;
+    }
+    free(p);
+    free(r);
+    return rc;
+}
+
+void aff_api_announcements_create(aff_http *h)
+{
+    aff_api_submit_body(h, run_announcement_create, 0);
+}
+
+AFF_API_LISTER(run_announcements_list_all, aff_announcement_row, aff_store_announcement_list, render_announcement_u)
+
+/* An affiliate's announcements: none until it is approved. */
+static int run_announcements_list(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    int approved = 1;
+    if (j->role == AFF_ROLE_AFFILIATE) {
+        int rc = aff_api_caller_approved(ctx, j->affiliate_id, &approved);
+        if (rc != 0)
+            return rc;
+    }
+    if (!approved) {
+        j->out = aff_render_list_new();
+        return 0;
+    }
+    return run_announcements_list_all(job, ctx);
+}
+
+void aff_api_announcements_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_announcements_list);
+}
+
+static int run_announcement_delete(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    int rc = aff_store_announcement_delete(ctx->st, j->id);
+    if (rc == AFF_ENOTFOUND)
+        return aff_fail(&job->err, AFF_ENOTFOUND, NULL, "no such announcement");
+    if (rc == 0)
+        j->out = json_pack("{s:I, s:b}", "id", (json_int_t)j->id, "deleted", 1);
+    return rc;
+}
+
+void aff_api_announcements_delete(aff_http *h)
+{
+    aff_api_submit_action(h, run_announcement_delete, 1);
+}
