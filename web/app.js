@@ -32,7 +32,7 @@ const ADMIN_ROUTES = [
 ];
 const PORTAL_ROUTES = [
   { path: '/', label: 'Overview', page: PortalOverview },
-  { path: '/programs', label: 'Programs', page: PortalPrograms },
+  { path: '/my-programs', label: 'Programs', page: PortalPrograms },
   { path: '/links', label: 'Links', page: PortalLinks },
   { path: '/creatives', label: 'Creatives', page: PortalCreatives },
   { path: '/news', label: 'News', page: PortalAnnouncements },

@@ -149,12 +149,12 @@ static int run_terms_patch(aff_job *job, aff_ctx *ctx)
         t->applications_open = json_is_true(open);
     /* A new text is a new version (applicants record the version and hash they accepted);
      * saving the same text again is not. */
-    if (rc == 0 && has_terms && (t->version == 0 || strcmp(terms, t->terms) != 0)) {
+    if (rc == 0 && has_terms && strcmp(terms, t->terms) != 0) {
         memcpy(t->terms, terms, strlen(terms) + 1);
         t->version++;
         aff_sha256_hex(t->terms, strlen(t->terms), t->hash);
     }
-    if (rc == 0 && t->applications_open && t->version == 0)
+    if (rc == 0 && t->applications_open && t->terms[0] == '\0')
         rc = aff_fail(&job->err, AFF_EINVAL, "terms", "terms: a program open to applications needs terms to accept");
     if (rc == 0) {
         t->program_id = j->id;

@@ -46,6 +46,8 @@ test('program terms: versioned by text, hashed, validated; applications need ter
     assert.deepEqual({ ...empty.json, updated_at: null }, { program_id: p1.id, description: '', terms: '', terms_version: 0,
       terms_hash: null, applications_open: false, updated_at: null });
     expectError(await srv.api('PATCH', `/v1/programs/${p1.id}/terms`, { body: { applications_open: true } }), 422, 'invalid_argument', 'terms');
+    expectError(await srv.api('PATCH', `/v1/programs/${p1.id}/terms`, { body: { terms: '', applications_open: true } }), 422, 'invalid_argument', 'terms');
+    assert.equal((await srv.api('PATCH', `/v1/programs/${p1.id}/terms`, { body: { terms: '' } })).json.terms_version, 0, 'no text is no version');
     const t = 'Rule 1: no spam.\n\tRule 2: no brand bidding.';
     const r = await srv.api('PATCH', `/v1/programs/${p1.id}/terms`, { body: { terms: t, description: 'We sell shoes.', applications_open: true } });
     expectStatus(r, 200, 'set terms');

@@ -285,7 +285,7 @@ export function PortalCreatives({ me }) {
           <h2 class="wrap">${c.name}</h2>
           ${c.kind === 'image' ? html`<div class="creative-preview"><img src=${c.image_url} alt=${c.name} /></div>
               <p class="muted">${c.width && c.height ? `${c.width}×${c.height} · ` : ''}${bytes(c.bytes)}</p>`
-            : html`<p class="pre">${c.text}</p>`}
+            : c.snippet ? null : html`<p class="pre">${c.text}</p>`}
           ${c.snippet ? html`<label class="field"><span>${c.kind === 'image' ? 'HTML to paste' : 'Text to paste'}</span>
               <textarea readonly rows=${c.kind === 'image' ? 4 : 3} data-testid="snippet" value=${c.snippet}
                 onFocus=${(e) => e.target.select()}></textarea></label>
