@@ -336,8 +336,11 @@ static json_t *render_for(me_ctx *m, const aff_creative_row *r)
     for (size_t i = 0; i < m->n; i++)
         if (m->pids[i] == r->program_id)
             link = m->links[i];
-    char *snip = malloc(AFF_CREATIVE_TEXT_MAX * 6 + 2048);
-    if (link[0] && snip != NULL && aff_creative_snippet(r, m->j->public_url, link, snip, AFF_CREATIVE_TEXT_MAX * 6 + 2048) == 0) {
+    /* Room for the worst case: every byte escaped to 6, every "{link}" replaced. */
+    size_t cap = 6 * (strlen(r->name) + strlen(r->body) + strlen(link) + 2 * sizeof(m->links[0])) +
+                 (strlen(r->body) / 6 + 1) * strlen(link) + 64;
+    char *snip = link[0] ? malloc(cap) : NULL;
+    if (snip != NULL && aff_creative_snippet(r, m->j->public_url, link, snip, cap) == 0) {
         json_object_set_new(o, "link_url", json_string(link));
         json_object_set_new(o, "snippet", json_string(snip));
     } else {

@@ -256,6 +256,11 @@ test('text creatives: validation; each affiliate gets its own link in the snippe
     expectError(await srv.api('GET', `/v1/me/creatives?affiliate_id=${bob.id}`, as(alice)), 404, 'not_found');
     expectError(await srv.api('GET', `/v1/me/programs/${p2.id}`, as(alice)), 404, 'not_found');
     expectError(await srv.api('DELETE', `/v1/creatives/${b2.json.id}`, as(alice)), 403, 'forbidden');
+    // the worst case of a snippet: a text made only of {link}
+    const many = '{link}'.repeat(666);
+    const m = await srv.api('POST', '/v1/creatives', { body: { program_id: p1.id, name: 'Many', text: many } });
+    expectStatus(m, 201, 'text of 666 links');
+    assert.equal((await srv.api('GET', `/v1/me/creatives/${m.json.id}`, as(alice))).json.snippet, aliceLink.url.repeat(666));
     const one = await srv.api('GET', `/v1/me/creatives/${t.json.id}`, as(alice));
     expectStatus(one, 200, 'own creative');
     assert.ok(one.json.snippet.includes(aliceLink.url));
