@@ -259,6 +259,10 @@ test('a newcomer applies on the public program page; the admin approves the appl
   await shot('content-applications');
   await page.click('table[aria-label=applications] button:has-text("Approve")');
   await page.waitForSelector('text=No applications waiting.');
+  // someone signed in who opens an application page is told it makes a new account
+  await go(`/apply/${ids.p1}`);
+  await page.waitForSelector('form[aria-label=apply]');
+  assert.match(await page.textContent('.banner.info'), new RegExp(`signed in as ${ADMIN.email}`));
   const apps = await srv.api('GET', `/v1/applications?program_id=${ids.p1}`);
   assert.equal(apps.json.data.length, 1);
   assert.equal(apps.json.data[0].status, 'approved');

@@ -319,7 +319,7 @@ export function PortalAnnouncements({ me }) {
 
 /* ---- the public application page: #/apply/{program id} ------------------------------------ */
 
-export function ApplyProgram({ programId }) {
+export function ApplyProgram({ programId, signedInAs }) {
   const [program, setProgram] = useState(undefined);
   const [loadError, setLoadError] = useState(null);
   const [v, setV] = useState({ name: '', email: '', password: '', website: '', promotion: '' });
@@ -364,6 +364,8 @@ export function ApplyProgram({ programId }) {
     <form class="card form" onSubmit=${submit} aria-label="apply" novalidate>
       ${head}
       <h1 class="wrap">Apply to ${program.name}</h1>
+      ${signedInAs ? html`<${Banner} kind="info">You are signed in as ${signedInAs}. This form creates a new partner
+        account; to join this program with your existing account, ask the program manager.</${Banner}>` : null}
       ${program.description ? html`<p class="pre">${program.description}</p>` : null}
       ${error && !['name', 'email', 'password', 'website', 'promotion', 'accept_terms'].includes(error.field) ? html`<${Banner} error=${error} />` : null}
       <${Field} label="Your name or company" name="name" value=${v.name} onInput=${set('name')} required error=${fieldError('name')} />
