@@ -79,7 +79,7 @@ function App() {
 
   // A program's public application page, whoever looks at it (#/apply/{program id}).
   const apply = path.match(/^\/apply\/(\d+)$/);
-  if (apply) return html`<${ApplyProgram} programId=${apply[1]} signedInAs=${session && session.user ? session.user.email : null} />`;
+  if (apply) return html`<${ApplyProgram} programId=${apply[1]} user=${session && session.user ? session.user : null} />`;
   if (session === undefined) return html`<p class="muted center">Loading…</p>`;
   if (session === null || !session.user) {
     return path === '/apply' ? html`<${SignUp} />` : html`<${SignIn} onSignedIn=${accept} notice=${notice} />`;

@@ -202,6 +202,13 @@ int aff_field_text(json_t *obj, const char *name, int required, size_t maxlen, c
 int aff_api_members(aff_ctx *ctx, int64_t affiliate_id, int64_t *program_ids, int64_t *link_ids, size_t *n);
 /* *approved = 1 when the affiliate exists with status approved. */
 int aff_api_caller_approved(aff_ctx *ctx, int64_t affiliate_id, int *approved);
+/* Writer, before an application is stored: the program must be open to applications
+ * (else 422 naming program_id) and, when has_version, app->terms_version the current
+ * version (else 409 naming terms_version); fills app's terms version and hash. */
+int aff_api_application_terms(aff_ctx *ctx, aff_application_row *app, int has_version, aff_errinfo *err);
+void aff_api_me_applications_create(aff_http *h);
+void aff_api_applications_approve(aff_http *h);
+void aff_api_applications_reject(aff_http *h);
 void aff_api_program_terms_get(aff_http *h);
 void aff_api_program_terms_patch(aff_http *h);
 void aff_api_public_program_get(aff_http *h);

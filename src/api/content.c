@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "track/catalog.h"
 
 int aff_field_text(json_t *obj, const char *name, int required, size_t maxlen, char *out, size_t cap, int *present,
                    aff_errinfo *err)
@@ -62,12 +63,15 @@ static json_t *render_terms(const aff_terms_row *t)
 
 static json_t *render_application(const aff_application_row *r)
 {
-    return json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:s?, s:s?, s:i, s:s?, s:o, s:o}", "id", (json_int_t)r->id,
-                     "affiliate_id", (json_int_t)r->affiliate_id, "program_id", (json_int_t)r->program_id, "name",
-                     r->name, "email", r->email, "status", r->status, "website", r->website[0] ? r->website : NULL,
-                     "promotion", r->promotion[0] ? r->promotion : NULL, "terms_version", r->terms_version,
-                     "terms_hash", r->terms_hash[0] ? r->terms_hash : NULL, "terms_accepted_at",
-                     aff_render_time(r->terms_accepted_ms), "created_at", aff_render_time(r->created_ms));
+    json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:s, s:s, s:b, s:s?, s:s?, s:i, s:s?, s:o, s:o}", "id",
+                          (json_int_t)r->id, "affiliate_id", (json_int_t)r->affiliate_id, "program_id",
+                          (json_int_t)r->program_id, "name", r->name, "email", r->email, "status", r->status, "signup",
+                          r->signup, "website", r->website[0] ? r->website : NULL, "promotion",
+                          r->promotion[0] ? r->promotion : NULL, "terms_version", r->terms_version, "terms_hash",
+                          r->terms_hash[0] ? r->terms_hash : NULL, "terms_accepted_at",
+                          aff_render_time(r->terms_accepted_ms), "created_at", aff_render_time(r->created_ms));
+    json_object_set_new(o, "decided_at", r->decided_ms ? aff_render_time(r->decided_ms) : json_null());
+    return o;
 }
 #define render_application_u(r, u) render_application(r)
 
@@ -202,11 +206,156 @@ void aff_api_public_program_get(aff_http *h)
 
 /* ---- applications ------------------------------------------------------------------------ */
 
+int aff_api_application_terms(aff_ctx *ctx, aff_application_row *app, int has_version, aff_errinfo *err)
+{
+    aff_terms_row *t = malloc(sizeof(*t));
+    aff_program_row *p = malloc(sizeof(*p));
+    int rc = t == NULL || p == NULL ? AFF_ENOMEM : aff_store_program_get(ctx->st, app->program_id, p);
+    if (rc == 0)
+        rc = aff_store_terms_get(ctx->st, app->program_id, t);
+    if (rc == AFF_ENOTFOUND || (rc == 0 && !t->applications_open))
+        rc = aff_fail(err, AFF_EINVAL, "program_id", "program_id: no such program open to applications");
+    if (rc == 0 && has_version && app->terms_version != t->version)
+        rc = aff_fail(err, AFF_ECONFLICT, "terms_version",
+                      "terms_version: the program's terms changed since they were read (now version %d)", t->version);
+    if (rc == 0) {
+        app->terms_version = t->version;
+        memcpy(app->terms_hash, t->hash, sizeof(app->terms_hash));
+    }
+    free(p);
+    free(t);
+    return rc;
+}
+
 AFF_API_LISTER(run_applications_list, aff_application_row, aff_store_application_list, render_application_u)
 
 void aff_api_applications_list(aff_http *h)
 {
     aff_api_submit_list(h, run_applications_list);
+}
+
+static int find_pending(void *ud, const aff_application_row *r)
+{
+    *(int *)ud |= strcmp(r->status, "pending") == 0;
+    return 0;
+}
+
+/* POST /v1/me/applications: an affiliate that has a login applies to a further program. */
+static int run_me_apply(aff_job *job, aff_ctx *ctx)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    static const char *const allowed[] = {"program_id", "terms_version", "accept_terms", "website", "promotion", NULL};
+    aff_application_row *a = calloc(1, sizeof(*a));
+    aff_affiliate_row *me = malloc(sizeof(*me));
+    int64_t version = 0, pids[AFF_API_MEMBERS_MAX], lids[AFF_API_MEMBERS_MAX];
+    size_t n = 0;
+    int has_version = 0, pending = 0;
+    int rc = a == NULL || me == NULL ? AFF_ENOMEM : aff_field_only(j->in, allowed, &job->err);
+    if (rc == 0)
+        rc = aff_field_int(j->in, "program_id", 1, 1, INT64_MAX, &a->program_id, NULL, &job->err);
+    if (rc == 0)
+        rc = aff_field_int(j->in, "terms_version", 0, 0, INT32_MAX, &version, &has_version, &job->err);
+    if (rc == 0)
+        rc = aff_field_str(j->in, "website", 0, 1, AFF_URL_MAX, a->website, sizeof(a->website), NULL, &job->err);
+    if (rc == 0 && a->website[0] && strncmp(a->website, "http://", 7) != 0 && strncmp(a->website, "https://", 8) != 0)
+        rc = aff_fail(&job->err, AFF_EINVAL, "website", "website: an http:// or https:// address");
+    if (rc == 0)
+        rc = aff_field_text(j->in, "promotion", 0, AFF_PROMOTION_MAX, a->promotion, sizeof(a->promotion), NULL,
+                            &job->err);
+    if (rc == 0 && !json_is_true(json_object_get(j->in, "accept_terms")))
+        rc = aff_fail(&job->err, AFF_EINVAL, "accept_terms", "accept_terms: the program's terms must be accepted");
+    if (rc == 0)
+        rc = aff_store_affiliate_get(ctx->st, j->affiliate_id, me);
+    if (rc == 0 && strcmp(me->status, "approved") != 0 && strcmp(me->status, "pending") != 0)
+        rc = aff_fail(&job->err, AFF_EFORBIDDEN, NULL, "a %s affiliate cannot apply", me->status);
+    a->terms_version = (int)version;
+    if (rc == 0)
+        rc = aff_api_application_terms(ctx, a, has_version, &job->err);
+    if (rc == 0)
+        rc = aff_api_members(ctx, j->affiliate_id, pids, lids, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (pids[i] == a->program_id)
+            rc = aff_fail(&job->err, AFF_EEXIST, "program_id", "program_id: you are in this program already");
+    if (rc == 0) {
+        aff_list_query q = {.affiliate_id = j->affiliate_id, .program_id = a->program_id, .limit = 0};
+        rc = aff_store_application_list(ctx->st, &q, find_pending, &pending);
+    }
+    if (rc == 0 && pending)
+        rc = aff_fail(&job->err, AFF_EEXIST, "program_id", "program_id: your application to it is waiting for a decision");
+    if (rc == 0) {
+        a->affiliate_id = j->affiliate_id;
+        a->terms_accepted_ms = a->created_ms = aff_clock_now_ms();
+        rc = aff_store_application_insert(ctx->st, a);
+    }
+    if (rc == 0)
+        rc = aff_store_application_get(ctx->st, a->id, a);
+    if (rc == 0) {
+        j->out = render_application(a);
+        j->status = 201;
+    }
+    free(me);
+    free(a);
+    return rc;
+}
+
+void aff_api_me_applications_create(aff_http *h)
+{
+    aff_api_submit_body(h, run_me_apply, 0);
+}
+
+/* POST /v1/applications/{id}/approve|reject. A sign-up's application is decided by its
+ * affiliate's status (pending -> approved | rejected, through the catalog like PATCH
+ * /v1/affiliates); another application by its own. Deciding again the same way is a
+ * no-op; contradicting an affiliate that was decided on its own is 409. */
+static int decide(aff_job *job, aff_ctx *ctx, const char *to)
+{
+    aff_api_job *j = AFF_API_JOB(job);
+    aff_application_row *a = malloc(sizeof(*a));
+    aff_affiliate_row *f = malloc(sizeof(*f));
+    int rc = a == NULL || f == NULL ? AFF_ENOMEM : aff_field_only(j->in, (const char *const[]){NULL}, &job->err);
+    if (rc == 0)
+        rc = aff_store_application_get(ctx->st, j->id, a);
+    if (rc == AFF_ENOTFOUND)
+        rc = aff_fail(&job->err, AFF_ENOTFOUND, NULL, "no such application");
+    if (rc == 0 && a->signup) {
+        rc = aff_store_affiliate_get(ctx->st, a->affiliate_id, f);
+        if (rc == 0 && strcmp(f->status, "pending") == 0) {
+            snprintf(f->status, sizeof(f->status), "%s", to);
+            rc = aff_catalog_affiliate_update(ctx, f, &job->err);
+        } else if (rc == 0 && strcmp(f->status, to) != 0) {
+            rc = aff_fail(&job->err, AFF_ECONFLICT, NULL,
+                          "the applicant is %s already; change its status on the Affiliates page", f->status);
+        }
+    } else if (rc == 0) {
+        rc = aff_store_application_set_status(ctx->st, a->id, to, aff_clock_now_ms());
+    }
+    if (rc == 0)
+        rc = aff_store_application_get(ctx->st, j->id, a);
+    if (rc == 0)
+        j->out = render_application(a);
+    free(f);
+    free(a);
+    return rc;
+}
+
+static int run_approve(aff_job *job, aff_ctx *ctx)
+{
+    return decide(job, ctx, "approved");
+}
+
+static int run_reject(aff_job *job, aff_ctx *ctx)
+{
+    return decide(job, ctx, "rejected");
+}
+
+void aff_api_applications_approve(aff_http *h)
+{
+    aff_api_submit_action(h, run_approve, 1);
+}
+
+void aff_api_applications_reject(aff_http *h)
+{
+    aff_api_submit_action(h, run_reject, 1);
 }
 
 /* ---- GET /v1/me/programs: the caller's programs, their terms and its first link ------------- */
@@ -243,15 +392,68 @@ int aff_api_members(aff_ctx *ctx, int64_t affiliate_id, int64_t *program_ids, in
     return rc;
 }
 
+/* The caller's applications, latest per program (ids ascend, so later rows win). */
+typedef struct my_apps {
+    int64_t program_id[AFF_API_MEMBERS_MAX], id[AFF_API_MEMBERS_MAX];
+    char status[AFF_API_MEMBERS_MAX][16];
+    size_t n;
+} my_apps;
+
+static int add_my_app(void *ud, const aff_application_row *r)
+{
+    my_apps *m = ud;
+    size_t i = 0;
+    while (i < m->n && m->program_id[i] != r->program_id)
+        i++;
+    if (i == m->n) {
+        if (m->n == AFF_API_MEMBERS_MAX)
+            return 0;
+        m->n++;
+    }
+    m->program_id[i] = r->program_id;
+    m->id[i] = r->id;
+    snprintf(m->status[i], sizeof(m->status[i]), "%s", r->status);
+    return 0;
+}
+
+static json_t *render_my_program(const aff_program_row *p, const aff_terms_row *t, json_t *link, const my_apps *apps)
+{
+    json_t *app = json_null();
+    for (size_t i = 0; i < apps->n; i++)
+        if (apps->program_id[i] == p->id) {
+            json_decref(app);
+            app = json_pack("{s:I, s:s}", "id", (json_int_t)apps->id[i], "status", apps->status[i]);
+        }
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s?, s:o, s:o}", "id", (json_int_t)p->id, "name", p->name,
+                     "kind", p->kind, "currency", p->currency, "description", t->description, "terms", t->terms,
+                     "terms_version", t->version, "terms_hash", t->version ? t->hash : NULL, "link", link,
+                     "application", app);
+}
+
+/* Its programs (members) and, after them, programs it applied to without being in
+ * them yet (pending) or any more (rejected): those show the terms and the decision. */
 static int run_me_programs(aff_job *job, aff_ctx *ctx)
 {
     aff_api_job *j = AFF_API_JOB(job);
-    int64_t pids[AFF_API_MEMBERS_MAX], lids[AFF_API_MEMBERS_MAX];
+    int64_t pids[2 * AFF_API_MEMBERS_MAX], lids[2 * AFF_API_MEMBERS_MAX];
     size_t n = 0;
     aff_program_row *p = malloc(sizeof(*p));
     aff_terms_row *t = malloc(sizeof(*t));
     aff_link_row *l = malloc(sizeof(*l));
-    int rc = p == NULL || t == NULL || l == NULL ? AFF_ENOMEM : aff_api_members(ctx, j->affiliate_id, pids, lids, &n);
+    my_apps *apps = calloc(1, sizeof(*apps));
+    int rc = p == NULL || t == NULL || l == NULL || apps == NULL ? AFF_ENOMEM
+                                                                 : aff_api_members(ctx, j->affiliate_id, pids, lids, &n);
+    if (rc == 0) {
+        aff_list_query q = {.affiliate_id = j->affiliate_id, .limit = 0};
+        rc = aff_store_application_list(ctx->st, &q, add_my_app, apps);
+    }
+    for (size_t i = 0; rc == 0 && i < apps->n; i++) {
+        size_t k = 0;
+        while (k < n && pids[k] != apps->program_id[i])
+            k++;
+        if (k == n)
+            pids[n] = apps->program_id[i], lids[n++] = 0;
+    }
     json_t *data = json_array();
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (j->id != 0 && pids[i] != j->id)
@@ -269,11 +471,7 @@ static int run_me_programs(aff_job *job, aff_ctx *ctx)
             link = aff_render_link(l, j->public_url);
         }
         if (rc == 0)
-            json_array_append_new(data, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s?, s:o}", "id",
-                                                  (json_int_t)p->id, "name", p->name, "kind", p->kind, "currency",
-                                                  p->currency, "description", t->description, "terms", t->terms,
-                                                  "terms_version", t->version, "terms_hash",
-                                                  t->version ? t->hash : NULL, "link", link));
+            json_array_append_new(data, render_my_program(p, t, link, apps));
         else
             json_decref(link);
     }
@@ -284,6 +482,7 @@ static int run_me_programs(aff_job *job, aff_ctx *ctx)
     else if (rc == 0)
         j->out = json_pack("{s:O, s:b}", "data", data, "has_more", 0);
     json_decref(data);
+    free(apps);
     free(l);
     free(t);
     free(p);

@@ -164,30 +164,6 @@ static void signup_cleanup(aff_pending *p)
     user_cleanup(p);
 }
 
-/* Writer, before anything is inserted: the program must be open to applications, and
- * the terms the applicant read (terms_version, when sent) must still be the current
- * ones; the application records the version and hash accepted. */
-static int signup_check_program(signup_job *j, aff_ctx *ctx, aff_errinfo *err)
-{
-    aff_terms_row *t = malloc(sizeof(*t));
-    aff_program_row *p = malloc(sizeof(*p));
-    int rc = t == NULL || p == NULL ? AFF_ENOMEM : aff_store_program_get(ctx->st, j->app.program_id, p);
-    if (rc == 0)
-        rc = aff_store_terms_get(ctx->st, j->app.program_id, t);
-    if (rc == AFF_ENOTFOUND || (rc == 0 && !t->applications_open))
-        rc = aff_fail(err, AFF_EINVAL, "program_id", "program_id: no such program open to applications");
-    if (rc == 0 && j->has_terms_version && j->app.terms_version != t->version)
-        rc = aff_fail(err, AFF_ECONFLICT, "terms_version",
-                      "terms_version: the program's terms changed since they were read (now version %d)", t->version);
-    if (rc == 0) {
-        j->app.terms_version = t->version;
-        memcpy(j->app.terms_hash, t->hash, sizeof(j->app.terms_hash));
-    }
-    free(p);
-    free(t);
-    return rc;
-}
-
 /* Writer: the pending affiliate and its login, in one transaction (a taken email undoes
  * the affiliate too). */
 static int signup_insert(aff_job *job, aff_ctx *ctx)
@@ -196,7 +172,7 @@ static int signup_insert(aff_job *job, aff_ctx *ctx)
     char key[AFF_API_KEY_LEN];
     aff_affiliate_row a = j->aff;
     if (j->app.program_id != 0) {
-        int prc = signup_check_program(j, ctx, &job->err);
+        int prc = aff_api_application_terms(ctx, &j->app, j->has_terms_version, &job->err);
         if (prc != 0)
             return prc;
     }
@@ -342,5 +318,6 @@ void aff_api_signup(aff_http *h)
     j->u.pwlen = strlen(j->u.password);
     j->u.user.created_ms = j->u.user.terms_accepted_ms = aff_clock_now_ms();
     j->app.terms_accepted_ms = j->app.created_ms = j->u.user.created_ms;
+    j->app.signup = 1;
     aff_pending_submit(&j->u.base, 0);
 }

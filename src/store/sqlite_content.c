@@ -17,10 +17,13 @@
 
 #include "store/sqlite_int.h"
 
-/* Programs of affiliate ?N: one with a link in it, or one it applied to. */
-#define MEMBER_OF(n)                                                                                \
-    "program_id IN (SELECT program_id FROM link WHERE affiliate_id = ?" n                          \
-    " UNION SELECT program_id FROM application WHERE affiliate_id = ?" n ")"
+/* Programs of affiliate ?N: one with a link in it, the one it applied to when it signed
+ * up (the affiliate's own status gates what it sees), or one whose later application
+ * an admin approved. */
+#define MEMBER_PROGRAMS(n)                                                                          \
+    "SELECT program_id FROM link WHERE affiliate_id = ?" n " UNION SELECT program_id FROM application" \
+    " WHERE affiliate_id = ?" n " AND (signup = 1 OR status = 'approved')"
+#define MEMBER_OF(n) "program_id IN (" MEMBER_PROGRAMS(n) ")"
 
 static sqlite3_stmt *prepare(aff_store *st, const char *sql)
 {
@@ -118,7 +121,8 @@ int aff_sq_terms_put(aff_store *st, const aff_terms_row *r)
 int aff_sq_application_insert(aff_store *st, aff_application_row *r)
 {
     sqlite3_stmt *q = prepare(st, "INSERT INTO application(affiliate_id, program_id, website, promotion, terms_version,"
-                                  " terms_hash, terms_accepted_ms, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
+                                  " terms_hash, terms_accepted_ms, created_ms, signup, status, decided_ms)"
+                                  " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,'pending',0)");
     if (q == NULL)
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, r->affiliate_id);
@@ -129,6 +133,7 @@ int aff_sq_application_insert(aff_store *st, aff_application_row *r)
     bind_text(q, 6, r->terms_hash);
     sqlite3_bind_int64(q, 7, r->terms_accepted_ms);
     sqlite3_bind_int64(q, 8, r->created_ms);
+    sqlite3_bind_int(q, 9, r->signup != 0);
     int rc = exec_once(q);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(aff_sq_db(st));
@@ -150,15 +155,45 @@ static void read_application(sqlite3_stmt *q, void *v)
     col_text(q, 9, r->name, sizeof(r->name));
     col_text(q, 10, r->email, sizeof(r->email));
     col_text(q, 11, r->status, sizeof(r->status));
+    r->signup = (int)col_i64(q, 12);
+    r->decided_ms = col_i64(q, 13);
+}
+
+/* The effective status: a sign-up's application is decided by its affiliate. */
+#define APPLICATION_COLS                                                                                    \
+    "a.id, a.affiliate_id, a.program_id, a.website, a.promotion, a.terms_version, a.terms_hash,"           \
+    " a.terms_accepted_ms, a.created_ms, f.name, f.email, CASE WHEN a.signup = 1 THEN f.status ELSE a.status END," \
+    " a.signup, a.decided_ms FROM application a JOIN affiliate f ON f.id = a.affiliate_id"
+
+int aff_sq_application_get(aff_store *st, int64_t id, aff_application_row *r)
+{
+    sqlite3_stmt *q = prepare(st, "SELECT " APPLICATION_COLS " WHERE a.id = ?1");
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    return get_once(q, r, read_application);
+}
+
+int aff_sq_application_set_status(aff_store *st, int64_t id, const char *status, int64_t decided_ms)
+{
+    sqlite3_stmt *q = prepare(st, "UPDATE application SET status = ?2, decided_ms = ?3 WHERE id = ?1 AND signup = 0");
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, id);
+    bind_text(q, 2, status);
+    sqlite3_bind_int64(q, 3, decided_ms);
+    int rc = exec_once(q);
+    if (rc == 0 && sqlite3_changes(aff_sq_db(st)) == 0)
+        rc = AFF_ENOTFOUND;
+    return rc;
 }
 
 int aff_sq_application_list(aff_store *st, const aff_list_query *lq, aff_application_cb cb, void *ud)
 {
-    sqlite3_stmt *q = prepare(st, "SELECT a.id, a.affiliate_id, a.program_id, a.website, a.promotion, a.terms_version,"
-                                  " a.terms_hash, a.terms_accepted_ms, a.created_ms, f.name, f.email, f.status"
-                                  " FROM application a JOIN affiliate f ON f.id = a.affiliate_id WHERE a.id > ?1"
+    sqlite3_stmt *q = prepare(st, "SELECT " APPLICATION_COLS " WHERE a.id > ?1"
                                   " AND (?3 = 0 OR a.program_id = ?3) AND (?4 = 0 OR a.affiliate_id = ?4)"
-                                  " AND (?5 IS NULL OR f.status = ?5) ORDER BY a.id LIMIT ?2");
+                                  " AND (?5 IS NULL OR CASE WHEN a.signup = 1 THEN f.status ELSE a.status END = ?5)"
+                                  " ORDER BY a.id LIMIT ?2");
     if (q == NULL)
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, lq->after);
@@ -172,9 +207,8 @@ int aff_sq_application_list(aff_store *st, const aff_list_query *lq, aff_applica
 int aff_sq_member_list(aff_store *st, int64_t affiliate_id, aff_member_cb cb, void *ud)
 {
     sqlite3_stmt *q = prepare(st, "SELECT m.program_id, coalesce((SELECT min(l.id) FROM link l WHERE l.affiliate_id = ?1"
-                                  " AND l.program_id = m.program_id), 0) FROM (SELECT program_id FROM link"
-                                  " WHERE affiliate_id = ?1 UNION SELECT program_id FROM application"
-                                  " WHERE affiliate_id = ?1) m ORDER BY m.program_id");
+                                  " AND l.program_id = m.program_id), 0) FROM (" MEMBER_PROGRAMS("1") ") m"
+                                  " ORDER BY m.program_id");
     if (q == NULL)
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, affiliate_id);

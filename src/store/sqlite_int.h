@@ -228,6 +228,8 @@ int aff_sq_terms_get(aff_store *st, int64_t program_id, aff_terms_row *r);
 int aff_sq_terms_put(aff_store *st, const aff_terms_row *r);
 int aff_sq_application_insert(aff_store *st, aff_application_row *r);
 int aff_sq_application_list(aff_store *st, const aff_list_query *lq, aff_application_cb cb, void *ud);
+int aff_sq_application_get(aff_store *st, int64_t id, aff_application_row *r);
+int aff_sq_application_set_status(aff_store *st, int64_t id, const char *status, int64_t decided_ms);
 int aff_sq_member_list(aff_store *st, int64_t affiliate_id, aff_member_cb cb, void *ud);
 int aff_sq_creative_insert(aff_store *st, aff_creative_row *r);
 int aff_sq_creative_get(aff_store *st, int64_t id, aff_creative_row *r);

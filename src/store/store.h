@@ -311,16 +311,20 @@ typedef struct aff_terms_row {
     int64_t updated_ms;
 } aff_terms_row;
 
-/* An affiliate's application to a program, with the terms it accepted. The decision
- * is the affiliate's status; list rows carry it and the affiliate's name and email. */
+/* An affiliate's application to a program, with the terms it accepted. A sign-up's
+ * application (signup 1, made with its affiliate) is decided by the affiliate's status;
+ * an existing affiliate's (signup 0) by its own status: pending -> approved | rejected.
+ * Read rows carry the effective status and the affiliate's name and email. */
 typedef struct aff_application_row {
     int64_t id, affiliate_id, program_id;
     char website[AFF_URL_MAX + 1];
     char promotion[AFF_PROMOTION_MAX + 1];
     int terms_version;
     char terms_hash[65];
-    int64_t terms_accepted_ms, created_ms;
-    char name[AFF_NAME_MAX + 1], email[AFF_EMAIL_MAX + 1], status[16]; /* the affiliate's (read only) */
+    int64_t terms_accepted_ms, created_ms, decided_ms;
+    int signup;
+    char status[16]; /* insert: the application's own (pending); read: the effective one */
+    char name[AFF_NAME_MAX + 1], email[AFF_EMAIL_MAX + 1]; /* the affiliate's (read only) */
 } aff_application_row;
 
 /* A banner (kind image: mime, size, sha256 of the bytes, the bytes themselves apart)
@@ -544,13 +548,17 @@ typedef struct aff_store_ops {
     int (*session_prune)(aff_store *st, int64_t now_ms);
 
     /* Portal content (sqlite_content.c). Lists take program_id and, when affiliate_id is
-     * set, keep to the programs the affiliate belongs to: those it has a link in or
-     * applied to (announcements for all programs included). Creatives list newest last,
-     * announcements newest first (after: an id, older ones follow). */
+     * set, keep to the programs the affiliate belongs to: those it has a link in, applied
+     * to when it signed up, or had another application approved to (announcements for
+     * all programs included). Creatives list newest last, announcements newest first
+     * (after: an id, older ones follow). Applications filter by effective status. */
     int (*terms_get)(aff_store *st, int64_t program_id, aff_terms_row *row); /* defaults when none */
     int (*terms_put)(aff_store *st, const aff_terms_row *row);
     int (*application_insert)(aff_store *st, aff_application_row *row);
     int (*application_list)(aff_store *st, const aff_list_query *q, aff_application_cb cb, void *ud);
+    int (*application_get)(aff_store *st, int64_t id, aff_application_row *row);
+    /* Decide an existing affiliate's application (signup 0): AFF_ENOTFOUND otherwise. */
+    int (*application_set_status)(aff_store *st, int64_t id, const char *status, int64_t decided_ms);
     int (*member_list)(aff_store *st, int64_t affiliate_id, aff_member_cb cb, void *ud);
     int (*creative_insert)(aff_store *st, aff_creative_row *row);
     int (*creative_get)(aff_store *st, int64_t id, aff_creative_row *row);
@@ -684,6 +692,8 @@ static inline int aff_store_terms_get(aff_store *st, int64_t pid, aff_terms_row 
 static inline int aff_store_terms_put(aff_store *st, const aff_terms_row *r) { return st->ops->terms_put(st, r); }
 static inline int aff_store_application_insert(aff_store *st, aff_application_row *r) { return st->ops->application_insert(st, r); }
 static inline int aff_store_application_list(aff_store *st, const aff_list_query *q, aff_application_cb cb, void *ud) { return st->ops->application_list(st, q, cb, ud); }
+static inline int aff_store_application_get(aff_store *st, int64_t id, aff_application_row *r) { return st->ops->application_get(st, id, r); }
+static inline int aff_store_application_set_status(aff_store *st, int64_t id, const char *s, int64_t ms) { return st->ops->application_set_status(st, id, s, ms); }
 static inline int aff_store_member_list(aff_store *st, int64_t aid, aff_member_cb cb, void *ud) { return st->ops->member_list(st, aid, cb, ud); }
 static inline int aff_store_creative_insert(aff_store *st, aff_creative_row *r) { return st->ops->creative_insert(st, r); }
 static inline int aff_store_creative_get(aff_store *st, int64_t id, aff_creative_row *r) { return st->ops->creative_get(st, id, r); }

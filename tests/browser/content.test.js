@@ -267,6 +267,33 @@ test('a newcomer applies on the public program page; the admin approves the appl
   assert.equal(apps.json.data.length, 1);
   assert.equal(apps.json.data[0].status, 'approved');
   assert.equal(apps.json.data[0].terms_version, 1);
+
+  // an existing partner applies to a further program with its account; the admin approves
+  expectStatus(await srv.api('PATCH', `/v1/programs/${ids.p2}/terms`, { body: { terms: 'Bob program terms.', applications_open: true } }), 200, 'open p2');
+  const a = await newPage();
+  await signIn(a, ALICE);
+  await go(`/apply/${ids.p2}`, a);
+  await a.waitForSelector('text=apply with your partner account');
+  await a.click('button:has-text("Apply")');
+  await a.waitForSelector('.field-error');
+  await a.check('input[name=accept_terms]');
+  await a.click('button:has-text("Apply")');
+  await a.waitForSelector('text=is waiting for the program manager');
+  await shot('apply-as-partner', a);
+  await go('/my-programs', a);
+  await a.waitForSelector('text=application pending');
+  assert.doesNotMatch(await a.textContent('main'), /bob-only/);
+  await go('/content');
+  await page.selectOption('select[aria-label=program]', String(ids.p2));
+  await page.waitForSelector('td:has-text("existing partner")');
+  await page.click('table[aria-label=applications] button:has-text("Approve")');
+  await page.waitForSelector('text=No applications waiting.');
+  await a.reload();
+  await a.waitForSelector('button:has-text("Get my link")');
+  await a.click('button:has-text("Get my link")');
+  await a.waitForSelector('[data-program="' + ids.p2 + '"] [data-testid=program-link]');
+  await shot('portal-programs-two', a);
+  await a.context().close();
 });
 
 test('phone-sized screens of the content pages', async () => {

@@ -144,6 +144,79 @@ test('applying to a program: a pending affiliate with its application, the terms
   } finally { await srv.cleanup(); }
 });
 
+test('an existing affiliate applies to a further program; admins decide each application', async () => {
+  const { srv, p1, p2, alice, bob, as } = await world();
+  try {
+    await srv.api('PATCH', `/v1/programs/${p2.id}/terms`, { body: { terms: 'Two\'s terms.', applications_open: true } });
+    const secret = await srv.api('POST', '/v1/creatives', { body: { program_id: p2.id, name: 'Two only', text: 'two {link}' } });
+    const apply = (body, who = alice) => srv.api('POST', '/v1/me/applications', { body, ...as(who) });
+    // refusals: terms, closed or unknown programs, a program it is in, bad fields, admins
+    expectError(await apply({ program_id: p2.id }), 422, 'invalid_argument', 'accept_terms');
+    expectError(await apply({ program_id: p1.id, accept_terms: true }), 422, 'invalid_argument', 'program_id');
+    expectError(await apply({ program_id: 999, accept_terms: true }), 422, 'invalid_argument', 'program_id');
+    expectError(await apply({ program_id: p2.id, accept_terms: true, terms_version: 9 }), 409, 'conflict', 'terms_version');
+    expectError(await apply({ program_id: p2.id, accept_terms: true, website: 'ftp://x' }), 422, 'invalid_argument', 'website');
+    expectError(await apply({ program_id: p2.id, accept_terms: true, other: 1 }), 422, 'invalid_argument', 'other');
+    expectError(await apply({ program_id: p2.id, accept_terms: true }, bob), 409, 'already_exists', 'program_id');
+    expectError(await srv.api('POST', '/v1/me/applications', { body: { program_id: p2.id, accept_terms: true } }), 403, 'forbidden');
+
+    const r = await apply({ program_id: p2.id, accept_terms: true, terms_version: 1, promotion: 'My list' });
+    expectStatus(r, 201, 'apply to a second program');
+    assert.deepEqual([r.json.status, r.json.signup, r.json.program_id, r.json.terms_version], ['pending', false, p2.id, 1]);
+    expectError(await apply({ program_id: p2.id, accept_terms: true }), 409, 'already_exists', 'program_id');
+    // pending: the program's terms show, its content does not
+    const progs = await srv.api('GET', '/v1/me/programs', as(alice));
+    assert.deepEqual(progs.json.data.map((p) => [p.id, p.application && p.application.status]), [[p1.id, null], [p2.id, 'pending']]);
+    assert.equal((await srv.api('GET', `/v1/me/creatives/${secret.json.id}`, as(alice))).status, 404);
+    assert.equal((await srv.api('GET', `/v1/me/creatives?program_id=${p2.id}`, as(alice))).json.data.length, 0);
+    // the admin's list and decisions
+    const list = await srv.api('GET', `/v1/applications?program_id=${p2.id}&status=pending`);
+    assert.deepEqual(list.json.data.map((a) => [a.id, a.name, a.signup]), [[r.json.id, 'Alice', false]]);
+    expectError(await srv.api('POST', `/v1/applications/${r.json.id}/approve`, as(alice)), 403, 'forbidden');
+    expectError(await srv.api('POST', '/v1/applications/999/approve'), 404, 'not_found');
+    expectError(await srv.api('POST', `/v1/applications/${r.json.id}/approve`, { body: { why: 1 } }), 422, 'invalid_argument', 'why');
+    const ok = await srv.api('POST', `/v1/applications/${r.json.id}/approve`);
+    expectStatus(ok, 200, 'approve');
+    assert.equal(ok.json.status, 'approved');
+    assert.ok(ok.json.decided_at);
+    // approved: the program's content is hers, with no link yet (so no snippet) until she gets one
+    const c = await srv.api('GET', `/v1/me/creatives/${secret.json.id}`, as(alice));
+    expectStatus(c, 200, 'content of the approved program');
+    assert.equal(c.json.snippet, null);
+    const link = await srv.api('POST', '/v1/me/links', { body: { program_id: p2.id }, ...as(alice) });
+    expectStatus(link, 201, 'her link in program two');
+    assert.equal((await srv.api('GET', `/v1/me/creatives/${secret.json.id}`, as(alice))).json.snippet, `two ${link.json.url}`);
+    // a rejected application takes the program's content away again (without a link)
+    const carol = await createAffiliate(srv, { name: 'Carol' });
+    const rc = await apply({ program_id: p2.id, accept_terms: true }, carol);
+    expectStatus(await srv.api('POST', `/v1/applications/${rc.json.id}/reject`), 200, 'reject');
+    assert.equal((await srv.api('GET', `/v1/me/creatives?program_id=${p2.id}`, as(carol))).json.data.length, 0);
+    const cp = await srv.api('GET', '/v1/me/programs', as(carol));
+    assert.deepEqual(cp.json.data.map((p) => [p.id, p.application.status]), [[p2.id, 'rejected']]);
+    expectStatus(await apply({ program_id: p2.id, accept_terms: true }, carol), 201, 'apply again after a rejection');
+  } finally { await srv.cleanup(); }
+});
+
+test('a sign-up application is decided through its affiliate, also from the applications API', async () => {
+  const { srv, p1 } = await world();
+  try {
+    await srv.api('PATCH', `/v1/programs/${p1.id}/terms`, { body: { terms: 'T', applications_open: true } });
+    const apply = (email) => srv.raw('POST', '/v1/signup', { headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'N', email, password: 'long password', accept_terms: true, program_id: p1.id }) });
+    const a = (await apply(`${uniq('a')}@example.com`)).json;
+    const b = (await apply(`${uniq('b')}@example.com`)).json;
+    const ok = await srv.api('POST', `/v1/applications/${a.application.id}/approve`);
+    expectStatus(ok, 200, 'approve a sign-up');
+    assert.deepEqual([ok.json.status, ok.json.signup], ['approved', true]);
+    assert.equal((await srv.api('GET', `/v1/affiliates/${a.affiliate.id}`)).json.status, 'approved');
+    expectStatus(await srv.api('POST', `/v1/applications/${a.application.id}/approve`), 200, 'approve again: no-op');
+    expectError(await srv.api('POST', `/v1/applications/${a.application.id}/reject`), 409, 'conflict');
+    expectStatus(await srv.api('POST', `/v1/applications/${b.application.id}/reject`), 200, 'reject a sign-up');
+    assert.equal((await srv.api('GET', `/v1/affiliates/${b.affiliate.id}`)).json.status, 'rejected');
+    assert.deepEqual((await srv.api('GET', '/v1/applications?status=rejected')).json.data.map((x) => x.id), [b.application.id]);
+  } finally { await srv.cleanup(); }
+});
+
 test('the server-wide sign-up keeps working without program_id and creates no application', async () => {
   const srv = await startServer({ args: ['--affiliate-signup', 'on'] });
   try {

@@ -73,7 +73,8 @@ function TermsForm({ program }) {
   </form>`;
 }
 
-/** Applications to a program: approve or reject the applicant (its affiliate status). */
+/** Applications to a program: approve or reject each (a new partner's decides its
+ * account; an existing partner's only its membership of this program). */
 function Applications({ program }) {
   const [reload, setReload] = useState(0);
   const [status, setStatus] = useState('pending');
@@ -81,7 +82,7 @@ function Applications({ program }) {
   async function decide(a, to) {
     setError(null);
     try {
-      await api('PATCH', `/v1/affiliates/${a.affiliate_id}`, { status: to });
+      await post(`/v1/applications/${a.id}/${to === 'approved' ? 'approve' : 'reject'}`);
       setReload(reload + 1);
     } catch (e) { setError(e); }
   }
@@ -93,7 +94,8 @@ function Applications({ program }) {
     <${PagedTable} path="/v1/applications" params=${{ program_id: program.id, status }} reload=${reload} label="applications"
       empty=${status === 'pending' ? 'No applications waiting.' : 'No applications.'}
       columns=${[
-        { label: 'Applicant', cls: 'name', render: (a) => html`<strong>${a.name}</strong><br /><span class="muted">${a.email}</span>` },
+        { label: 'Applicant', cls: 'name', render: (a) => html`<strong>${a.name}</strong><br /><span class="muted">${a.email}</span>
+          <br /><span class="muted">${a.signup ? 'new partner' : 'existing partner'}</span>` },
         { label: 'Website', cls: 'url', render: (a) => a.website || '—' },
         { label: 'How they promote', cls: 'text', render: (a) => (a.promotion ? html`<span class="pre">${a.promotion}</span>` : '—') },
         { label: 'Terms', render: (a) => `v${a.terms_version}` },
@@ -259,8 +261,11 @@ export function PortalPrograms({ me }) {
       : programs.map((p) => html`<article class="card program-card" data-program=${p.id}>
           <h2 class="wrap">${p.name}</h2>
           ${p.description ? html`<p class="pre">${p.description}</p>` : null}
+          ${p.application && p.application.status !== 'approved' ? html`<div><${Pill} status=${p.application.status}>application ${p.application.status}</${Pill}></div>` : null}
           ${p.link ? html`<div class="url-cell">Your link: <code data-testid="program-link">${p.link.url}</code> <${CopyButton} text=${p.link.url} /></div>`
-            : me && me.status === 'approved' ? html`<div><button type="button" onClick=${() => getLink(p)}>Get my link</button></div>`
+            : p.application && p.application.status === 'rejected' ? null
+            : me && me.status === 'approved' && (!p.application || p.application.status === 'approved')
+              ? html`<div><button type="button" onClick=${() => getLink(p)}>Get my link</button></div>`
             : html`<p class="muted">Your link appears here once your application is approved.</p>`}
           <details open=${!p.link}>
             <summary>Program terms${p.terms_version ? ` (version ${p.terms_version})` : ''}</summary>
@@ -319,7 +324,54 @@ export function PortalAnnouncements({ me }) {
 
 /* ---- the public application page: #/apply/{program id} ------------------------------------ */
 
-export function ApplyProgram({ programId, signedInAs }) {
+/** An affiliate already signed in applies with its account (POST /v1/me/applications). */
+function ApplyAsPartner({ program, user }) {
+  const [v, setV] = useState({ website: '', promotion: '' });
+  const [terms, setTerms] = useState(false);
+  const [error, setError] = useState(null);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const body = { program_id: program.id, terms_version: program.terms_version, accept_terms: terms };
+    if (v.website.trim()) body.website = v.website.trim();
+    if (v.promotion.trim()) body.promotion = v.promotion.trim();
+    try {
+      await post('/v1/me/applications', body);
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  const fieldError = (name) => (error && error.field === name ? error.message : null);
+  if (done) {
+    return html`<${Banner} kind="success">Your application to ${program.name} is waiting for the program manager's
+      approval. You will find the program in your portal.</${Banner}>
+      <a class="button" href="#/my-programs">Go to my programs</a>`;
+  }
+  return html`<p class="muted">You are signed in as ${user.email}: apply with your partner account.</p>
+    ${error && !['website', 'promotion', 'accept_terms'].includes(error.field) ? html`<${Banner} error=${error} />` : null}
+    <${Field} label="Website (optional)" name="website" type="url" value=${v.website} onInput=${(x) => setV({ ...v, website: x })}
+      placeholder="https://your-site.example" error=${fieldError('website')} />
+    <${Field} label="How will you promote us? (optional)" name="promotion" rows=${3} value=${v.promotion}
+      onInput=${(x) => setV({ ...v, promotion: x })} error=${fieldError('promotion')} />
+    <${ProgramTerms} program=${program} />
+    <label class="check"><input type="checkbox" name="accept_terms" checked=${terms} onChange=${(e) => setTerms(e.target.checked)} />
+      <span>I have read and accept the terms of ${program.name}.</span></label>
+    ${fieldError('accept_terms') ? html`<small class="field-error">${fieldError('accept_terms')}</small>` : null}
+    <button type="button" disabled=${busy} onClick=${submit}>${busy ? 'Sending…' : 'Apply'}</button>`;
+}
+
+function ProgramTerms({ program }) {
+  return html`<div class="terms-box"><strong>Program terms</strong> <span class="muted">(version ${program.terms_version})</span>
+    <div class="terms pre" tabindex="0" aria-label="program terms">${program.terms}</div></div>`;
+}
+
+export function ApplyProgram({ programId, user }) {
   const [program, setProgram] = useState(undefined);
   const [loadError, setLoadError] = useState(null);
   const [v, setV] = useState({ name: '', email: '', password: '', website: '', promotion: '' });
@@ -331,6 +383,7 @@ export function ApplyProgram({ programId, signedInAs }) {
   const set = (k) => (x) => setV({ ...v, [k]: x });
   async function submit(e) {
     e.preventDefault();
+    if (user && user.role === 'affiliate') return; /* ApplyAsPartner sends its own */
     setBusy(true);
     setError(null);
     const body = { program_id: program.id, terms_version: program.terms_version, name: v.name.trim(), email: v.email.trim(),
@@ -364,9 +417,10 @@ export function ApplyProgram({ programId, signedInAs }) {
     <form class="card form" onSubmit=${submit} aria-label="apply" novalidate>
       ${head}
       <h1 class="wrap">Apply to ${program.name}</h1>
-      ${signedInAs ? html`<${Banner} kind="info">You are signed in as ${signedInAs}. This form creates a new partner
-        account; to join this program with your existing account, ask the program manager.</${Banner}>` : null}
       ${program.description ? html`<p class="pre">${program.description}</p>` : null}
+      ${user && user.role === 'affiliate' ? html`<${ApplyAsPartner} program=${program} user=${user} />` : html`
+      ${user ? html`<${Banner} kind="info">You are signed in as ${user.email}. This form creates a new partner
+        account.</${Banner}>` : null}
       ${error && !['name', 'email', 'password', 'website', 'promotion', 'accept_terms'].includes(error.field) ? html`<${Banner} error=${error} />` : null}
       <${Field} label="Your name or company" name="name" value=${v.name} onInput=${set('name')} required error=${fieldError('name')} />
       <${Field} label="Email" name="email" type="email" value=${v.email} onInput=${set('email')} required autocomplete="username" error=${fieldError('email')} />
@@ -375,13 +429,12 @@ export function ApplyProgram({ programId, signedInAs }) {
       <${Field} label="Website (optional)" name="website" type="url" value=${v.website} onInput=${set('website')}
         placeholder="https://your-site.example" error=${fieldError('website')} />
       <${Field} label="How will you promote us? (optional)" name="promotion" rows=${3} value=${v.promotion} onInput=${set('promotion')} error=${fieldError('promotion')} />
-      <div class="terms-box"><strong>Program terms</strong> <span class="muted">(version ${program.terms_version})</span>
-        <div class="terms pre" tabindex="0" aria-label="program terms">${program.terms}</div></div>
+      <${ProgramTerms} program=${program} />
       <label class="check"><input type="checkbox" name="accept_terms" checked=${terms} onChange=${(e) => setTerms(e.target.checked)} />
         <span>I have read and accept the terms of ${program.name}.</span></label>
       ${fieldError('accept_terms') ? html`<small class="field-error">${fieldError('accept_terms')}</small>` : null}
       <button type="submit" disabled=${busy}>${busy ? 'Sending…' : 'Apply'}</button>
-      <p class="muted">Already a partner? <a href="#/">Sign in</a></p>
+      <p class="muted">Already a partner? <a href="#/">Sign in</a>, then open this page again to apply with your account.</p>`}
     </form>
   </main>`;
 }

@@ -4,10 +4,11 @@
  * the row, delete), announcements (newest first, "all programs" rows, membership). */
 #include "store_rows.h"
 
-static int64_t add_application(aff_store *st, int64_t aff, int64_t program)
+static int64_t add_application_kind(aff_store *st, int64_t aff, int64_t program, int signup)
 {
     aff_application_row a;
     memset(&a, 0, sizeof(a));
+    a.signup = signup;
     a.affiliate_id = aff;
     a.program_id = program;
     snprintf(a.website, sizeof(a.website), "https://blog.example/%lld", (long long)aff);
@@ -19,6 +20,12 @@ static int64_t add_application(aff_store *st, int64_t aff, int64_t program)
     AFF_CHECK_INT(aff_store_application_insert(st, &a), AFF_OK);
     AFF_CHECK(a.id > 0);
     return a.id;
+}
+
+/* A sign-up's application (decided by its affiliate's status). */
+static int64_t add_application(aff_store *st, int64_t aff, int64_t program)
+{
+    return add_application_kind(st, aff, program, 1);
 }
 
 typedef struct cids {
@@ -263,5 +270,58 @@ AFF_TEST(store_announcements_newest_first_and_membership)
     AFF_CHECK_INT(aff_store_announcement_delete(ts.st, one), AFF_OK);
     AFF_CHECK_INT(aff_store_announcement_delete(ts.st, one), AFF_ENOTFOUND);
     AFF_CHECK_INT(aff_store_announcement_get(ts.st, one, &g), AFF_ENOTFOUND);
+    aff_test_store_close(&ts);
+}
+
+AFF_TEST(store_application_of_an_existing_affiliate_is_decided_by_itself)
+{
+    aff_test_store ts;
+    OPEN_OR_RETURN(&ts);
+    int64_t p1 = add_program(ts.st, "One", "tok-d1", "{}");
+    int64_t p2 = add_program(ts.st, "Two", "tok-d2", "{}");
+    int64_t ann = add_affiliate(ts.st, "ann", "approved", 0);
+    int64_t link = 0;
+    AFF_CHECK_INT(add_link_rc(ts.st, "ann-d", p1, ann, &link), AFF_OK);
+    int64_t later = add_application_kind(ts.st, ann, p2, 0);
+    int64_t signup = add_application(ts.st, add_affiliate(ts.st, "cid", "pending", 0), p2);
+
+    aff_application_row *r = calloc(1, sizeof(*r));
+    AFF_CHECK_INT(aff_store_application_get(ts.st, later, r), AFF_OK);
+    AFF_CHECK_STR(r->status, "pending"); /* its own, though ann is approved */
+    AFF_CHECK_INT(r->signup, 0);
+    AFF_CHECK_STR(r->promotion, "line 1\nline 2");
+    AFF_CHECK_STR(r->name, "ann");
+    AFF_CHECK_INT(aff_store_application_get(ts.st, signup, r), AFF_OK);
+    AFF_CHECK_STR(r->status, "pending"); /* the affiliate's */
+    AFF_CHECK_INT(r->signup, 1);
+    AFF_CHECK_INT(aff_store_application_get(ts.st, 999, r), AFF_ENOTFOUND);
+
+    /* pending: not a member of p2 yet */
+    cids x = {0};
+    AFF_CHECK_INT(aff_store_member_list(ts.st, ann, collect_member, &x), AFF_OK);
+    AFF_CHECK(x.n == 2 && x.v[0] == p1 && x.v[1] == link);
+    AFF_CHECK_INT(aff_store_application_set_status(ts.st, later, "approved", T0 + 8), AFF_OK);
+    AFF_CHECK_INT(aff_store_application_set_status(ts.st, signup, "approved", T0 + 8), AFF_ENOTFOUND);
+    x.n = 0;
+    AFF_CHECK_INT(aff_store_member_list(ts.st, ann, collect_member, &x), AFF_OK);
+    AFF_CHECK(x.n == 4 && x.v[0] == p1 && x.v[2] == p2 && x.v[3] == 0);
+    AFF_CHECK_INT(aff_store_application_get(ts.st, later, r), AFF_OK);
+    AFF_CHECK_STR(r->status, "approved");
+    AFF_CHECK(r->decided_ms == T0 + 8);
+
+    /* the status filter reads the effective status of both kinds */
+    aff_list_query q = {.limit = 10, .status = "approved"};
+    x.n = 0;
+    AFF_CHECK_INT(aff_store_application_list(ts.st, &q, collect_app, &x), AFF_OK);
+    AFF_CHECK(x.n == 1 && x.v[0] == later);
+    q.status = "pending";
+    x.n = 0;
+    AFF_CHECK_INT(aff_store_application_list(ts.st, &q, collect_app, &x), AFF_OK);
+    AFF_CHECK(x.n == 1 && x.v[0] == signup);
+    AFF_CHECK_INT(aff_store_application_set_status(ts.st, later, "rejected", T0 + 9), AFF_OK);
+    x.n = 0;
+    AFF_CHECK_INT(aff_store_member_list(ts.st, ann, collect_member, &x), AFF_OK);
+    AFF_CHECK_INT(x.n, 2);
+    free(r);
     aff_test_store_close(&ts);
 }
