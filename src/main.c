@@ -424,6 +424,49 @@ static int count_program(void *ud, const aff_program_row *row)
     return 1;
 }
 
+/* The demo program's page (terms, open to applications), a text creative and an
+ * announcement, so the portal's content pages have something to show. */
+static int seed_content(aff_store *st, int64_t program_id)
+{
+    static const char terms[] = "1. Promote Demo Shop honestly: no fake reviews, no misleading claims.\n"
+                                "2. No paid search ads on the brand name \"Demo Shop\".\n"
+                                "3. No coupon or cashback sites without written approval.\n"
+                                "4. Commission: 10 % of each sale, 2.00 per lead, approved after 30 days.";
+    aff_terms_row *t = calloc(1, sizeof(*t));
+    aff_creative_row *c = calloc(1, sizeof(*c));
+    aff_announcement_row *a = calloc(1, sizeof(*a));
+    int rc = t == NULL || c == NULL || a == NULL ? AFF_ENOMEM : 0;
+    int64_t now = aff_clock_now_ms();
+    if (rc == 0) {
+        t->program_id = program_id;
+        snprintf(t->description, sizeof(t->description), "Everyday goods with free shipping over 30.00.");
+        snprintf(t->terms, sizeof(t->terms), "%s", terms);
+        t->version = 1;
+        aff_sha256_hex(t->terms, strlen(t->terms), t->hash);
+        t->applications_open = 1;
+        t->updated_ms = now;
+        rc = aff_store_terms_put(st, t);
+    }
+    if (rc == 0) {
+        c->program_id = program_id;
+        snprintf(c->kind, sizeof(c->kind), "text");
+        snprintf(c->name, sizeof(c->name), "Newsletter blurb");
+        snprintf(c->body, sizeof(c->body), "Everything you need, shipped free over 30.00: {link}");
+        c->created_ms = now;
+        rc = aff_store_creative_insert(st, c);
+    }
+    if (rc == 0) {
+        snprintf(a->title, sizeof(a->title), "Welcome to the Demo Shop program");
+        snprintf(a->body, sizeof(a->body), "Your creatives are on the Creatives page, with your own link in them.");
+        a->created_ms = now;
+        rc = aff_store_announcement_insert(st, a);
+    }
+    free(a);
+    free(c);
+    free(t);
+    return rc;
+}
+
 static int seed_catalog(aff_ctx *ctx, int64_t link_ids[3])
 {
     static const char *const names[3] = {"Alice Blogs", "Bob Deals", "Carol Video"};
@@ -448,6 +491,8 @@ static int seed_catalog(aff_ctx *ctx, int64_t link_ids[3])
         rc = aff_catalog_program_create(ctx, p, &err);
     int64_t program_id = p->id;
     free(p);
+    if (rc == 0)
+        rc = seed_content(ctx->st, program_id);
     if (rc != 0 || (rc = rebuild(ctx)) != 0)
         return rc;
     for (int i = 0; i < 3 && rc == 0; i++) {
@@ -551,8 +596,9 @@ static int cmd_demo(aff_config *cfg)
         return 1;
     }
     const char *base = "http://127.0.0.1:8080";
-    printf("\ndashboard: %s/\n  admin:     %s / %s\n  affiliate: %s / %s (Alice Blogs' portal)\n", base,
-           DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_AFFILIATE_EMAIL, DEMO_PASSWORD);
+    printf("\ndashboard: %s/\n  admin:     %s / %s\n  affiliate: %s / %s (Alice Blogs' portal)\n"
+           "  apply:     %s/#/apply/1 (the demo program's public application page)\n",
+           base, DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DEMO_AFFILIATE_EMAIL, DEMO_PASSWORD, base);
     printf("\nadmin API key: %s\n", admin[0] ? admin : "(not from the demo: use the one `afftrack init` printed)");
     printf("try:\n  curl -i %s/r/alice?sub1=hello\n"
            "  curl -H 'Authorization: Bearer %s' '%s/v1/reports?group_by=day,affiliate'\n"

@@ -45,6 +45,26 @@ export async function api(method, path, body) {
   return json;
 }
 
+/** POST raw bytes (a File or Blob, e.g. a banner) as the request body, with the CSRF
+ * token; the server reads the type from the bytes themselves. */
+export async function upload(path, blob) {
+  const headers = { accept: 'application/json', 'content-type': 'application/octet-stream' };
+  if (csrf) headers['x-csrf-token'] = csrf;
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers, body: blob, credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, { error: { code: 'network', message: 'The server cannot be reached.' } });
+  }
+  let json = null;
+  try { json = await res.json(); } catch { json = null; }
+  if (!res.ok) {
+    if (res.status === 401) onSignedOut();
+    throw new ApiError(res.status, json);
+  }
+  return json;
+}
+
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body === undefined ? {} : body);
 

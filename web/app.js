@@ -11,6 +11,7 @@ import { SignUp } from './pages/signup.js';
 import { Affiliates, Clicks, Conversions, Coupons, Links, Overview, Programs } from './pages/admin.js';
 import { Commissions, Payouts } from './pages/money.js';
 import { Review } from './pages/review.js';
+import { ApplyProgram, Content, PortalAnnouncements, PortalCreatives, PortalPrograms } from './pages/content.js';
 import { ProgramSettings } from './pages/settings.js';
 import { PortalCommissions, PortalConversions, PortalCoupons, PortalLinks, PortalOverview, PortalPayouts } from './pages/portal.js';
 
@@ -25,12 +26,16 @@ const ADMIN_ROUTES = [
   { path: '/review', label: 'Review', page: Review },
   { path: '/commissions', label: 'Commissions', page: Commissions },
   { path: '/payouts', label: 'Payouts', page: Payouts },
+  { path: '/content', label: 'Content', page: Content },
   // not in the menu: reached from a row of its parent's page
   { path: '/program', label: 'Program', page: ProgramSettings, parent: '/programs' },
 ];
 const PORTAL_ROUTES = [
   { path: '/', label: 'Overview', page: PortalOverview },
+  { path: '/my-programs', label: 'Programs', page: PortalPrograms },
   { path: '/links', label: 'Links', page: PortalLinks },
+  { path: '/creatives', label: 'Creatives', page: PortalCreatives },
+  { path: '/news', label: 'News', page: PortalAnnouncements },
   { path: '/coupons', label: 'Coupons', page: PortalCoupons },
   { path: '/conversions', label: 'Conversions', page: PortalConversions },
   { path: '/commissions', label: 'Commissions', page: PortalCommissions },
@@ -72,6 +77,9 @@ function App() {
     window.location.hash = '#/';
   }
 
+  // A program's public application page, whoever looks at it (#/apply/{program id}).
+  const apply = path.match(/^\/apply\/(\d+)$/);
+  if (apply) return html`<${ApplyProgram} programId=${apply[1]} user=${session && session.user ? session.user : null} />`;
   if (session === undefined) return html`<p class="muted center">Loading…</p>`;
   if (session === null || !session.user) {
     return path === '/apply' ? html`<${SignUp} />` : html`<${SignIn} onSignedIn=${accept} notice=${notice} />`;

@@ -23,7 +23,7 @@
  * "Lists"): the sort keys (1u << AFF_SORT_*; AFF_SORT_ID always), whether rows have a
  * creation time (created_from/created_to) and a search (q), and the CSV file name. */
 typedef struct aff_api_list_spec {
-    const char *csv_name; /* "conversions" -> conversions.csv */
+    const char *csv_name; /* "conversions" -> conversions.csv; NULL: JSON only (format=csv is 422) */
     unsigned sorts;
     int time, search;
     int clicks; /* the click list: sort "ts" only, its cursor is a click id */
@@ -262,6 +262,43 @@ void aff_api_users_list(aff_http *h);
 void aff_api_signup(aff_http *h);
 void aff_api_healthz(aff_http *h);
 void aff_api_metrics(aff_http *h);
+
+/* ---- portal content (content.c, creatives.c) ---- */
+/* String member of plain text that may hold line breaks and tabs (terms, bodies); 0..maxlen bytes. */
+int aff_field_text(json_t *obj, const char *name, int required, size_t maxlen, char *out, size_t cap, int *present,
+                   aff_errinfo *err);
+/* The programs affiliate_id belongs to (at most AFF_API_MEMBERS_MAX) and its first link
+ * in each (0: none), into the caller's arrays. Reader or writer. */
+#define AFF_API_MEMBERS_MAX 256
+int aff_api_members(aff_ctx *ctx, int64_t affiliate_id, int64_t *program_ids, int64_t *link_ids, size_t *n);
+/* *approved = 1 when the affiliate exists with status approved. */
+int aff_api_caller_approved(aff_ctx *ctx, int64_t affiliate_id, int *approved);
+/* Writer, before an application is stored: the program must be open to applications
+ * (else 422 naming program_id) and, when has_version, app->terms_version the current
+ * version (else 409 naming terms_version); fills app's terms version and hash. */
+int aff_api_application_terms(aff_ctx *ctx, aff_application_row *app, int has_version, aff_errinfo *err);
+void aff_api_me_applications_create(aff_http *h);
+void aff_api_applications_approve(aff_http *h);
+void aff_api_applications_reject(aff_http *h);
+void aff_api_program_terms_get(aff_http *h);
+void aff_api_program_terms_patch(aff_http *h);
+void aff_api_public_program_get(aff_http *h);
+void aff_api_applications_list(aff_http *h);
+void aff_api_me_programs_list(aff_http *h);
+void aff_api_me_programs_get(aff_http *h);
+void aff_api_announcements_create(aff_http *h);
+void aff_api_announcements_list(aff_http *h);
+void aff_api_announcements_delete(aff_http *h);
+void aff_api_creatives_create(aff_http *h);
+void aff_api_creatives_upload(aff_http *h);
+void aff_api_creatives_list(aff_http *h);
+void aff_api_creatives_get(aff_http *h);
+void aff_api_creatives_delete(aff_http *h);
+void aff_api_creative_image(aff_http *h);
+/* The text an affiliate pastes for creative r with its tracking URL link_url (HTML for a
+ * banner, with every value escaped; the text with "{link}" replaced for a text
+ * creative) into out. 0 or AFF_ETOOBIG. */
+int aff_creative_snippet(const aff_creative_row *r, const char *public_url, const char *link_url, char *out, size_t cap);
 
 /* The route table (api/routes.c). */
 aff_routes *aff_api_routes(void);

@@ -11,7 +11,9 @@
  * for sign-up the pending affiliate and its user in one job, so a lost race on the
  * email undoes the affiliate too) -> loop (answer).
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -154,6 +156,8 @@ void aff_api_users_list(aff_http *h)
 typedef struct signup_job {
     user_job u; /* the portal login; u.user.affiliate_id is set by the writer */
     aff_affiliate_row aff;
+    aff_application_row app; /* app.program_id 0: a server-wide sign-up, no application */
+    int has_terms_version;
 } signup_job;
 
 static void signup_cleanup(aff_pending *p)
@@ -168,6 +172,11 @@ static int signup_insert(aff_job *job, aff_ctx *ctx)
     signup_job *j = AFF_CONTAINER_OF(job, signup_job, u.base.job);
     char key[AFF_API_KEY_LEN];
     aff_affiliate_row a = j->aff;
+    if (j->app.program_id != 0) {
+        int prc = aff_api_application_terms(ctx, &j->app, j->has_terms_version, &job->err);
+        if (prc != 0)
+            return prc;
+    }
     int rc = aff_catalog_affiliate_create(ctx, &a, key, &job->err);
     explicit_bzero(key, sizeof(key)); /* an applicant gets no API key; an admin can issue one */
     if (rc != 0)
@@ -178,6 +187,10 @@ static int signup_insert(aff_job *job, aff_ctx *ctx)
     rc = aff_store_user_insert(ctx->st, &j->u.user);
     if (rc == AFF_EEXIST)
         return aff_fail(&job->err, AFF_EEXIST, "email", "email: a user with this email exists");
+    if (rc == 0 && j->app.program_id != 0) {
+        j->app.affiliate_id = a.id;
+        rc = aff_store_application_insert(ctx->st, &j->app);
+    }
     return rc;
 }
 
@@ -188,8 +201,13 @@ static void signup_inserted(aff_pending *p, h2o_req_t *req)
         aff_http_error(req, p->job.rc, &p->job.err);
         return;
     }
-    aff_http_json(req, 201, json_pack("{s:o, s:o}", "affiliate", aff_render_affiliate(&j->aff), "user",
-                                      aff_render_user(&j->u.user)));
+    json_t *app = json_null();
+    if (j->app.program_id != 0)
+        app = json_pack("{s:I, s:I, s:i, s:s, s:o}", "id", (json_int_t)j->app.id, "program_id",
+                        (json_int_t)j->app.program_id, "terms_version", j->app.terms_version, "terms_hash",
+                        j->app.terms_hash, "terms_accepted_at", aff_render_time(j->app.terms_accepted_ms));
+    aff_http_json(req, 201, json_pack("{s:o, s:o, s:o}", "affiliate", aff_render_affiliate(&j->aff), "user",
+                                      aff_render_user(&j->u.user), "application", app));
 }
 
 /* Reader: the email must be free; hash the password. */
@@ -224,12 +242,29 @@ static void signup_prepared(aff_pending *p, h2o_req_t *req)
     aff_pending_submit(&w->u.base, 1);
 }
 
+/* The optional application fields: program_id, terms_version, website, promotion. */
+static int signup_application(json_t *in, signup_job *j, aff_errinfo *err)
+{
+    int64_t version = 0;
+    int rc = aff_field_int(in, "program_id", 0, 1, INT64_MAX, &j->app.program_id, NULL, err);
+    if (rc == 0)
+        rc = aff_field_int(in, "terms_version", 0, 0, INT32_MAX, &version, &j->has_terms_version, err);
+    if (rc == 0)
+        rc = aff_field_str(in, "website", 0, 1, AFF_URL_MAX, j->app.website, sizeof(j->app.website), NULL, err);
+    if (rc == 0 && j->app.website[0] && strncmp(j->app.website, "http://", 7) != 0 &&
+        strncmp(j->app.website, "https://", 8) != 0)
+        rc = aff_fail(err, AFF_EINVAL, "website", "website: an http:// or https:// address");
+    if (rc == 0)
+        rc = aff_field_text(in, "promotion", 0, AFF_PROMOTION_MAX, j->app.promotion, sizeof(j->app.promotion), NULL,
+                            err);
+    if (rc == 0 && j->app.program_id == 0 && (j->has_terms_version || j->app.website[0] || j->app.promotion[0]))
+        rc = aff_fail(err, AFF_EINVAL, "program_id", "program_id is required with terms_version, website or promotion");
+    j->app.terms_version = (int)version;
+    return rc;
+}
+
 void aff_api_signup(aff_http *h)
 {
-    if (aff_server.cfg->affiliate_signup == 0) {
-        aff_http_errorf(h->req, AFF_EFORBIDDEN, NULL, "affiliate sign-up is closed on this server");
-        return;
-    }
     if (!aff_api_origin_ok(h->req)) {
         aff_http_errorf(h->req, AFF_EFORBIDDEN, NULL, "sign-up from another origin");
         return;
@@ -245,9 +280,16 @@ void aff_api_signup(aff_http *h)
     }
     memset((char *)j + sizeof(j->u.base), 0, sizeof(*j) - sizeof(j->u.base));
     j->u.base.cleanup = signup_cleanup;
-    static const char *const allowed[] = {"name", "email", "password", "accept_terms", NULL};
+    static const char *const allowed[] = {"name",       "email",   "password",      "accept_terms",
+                                          "program_id", "website", "promotion", "terms_version", NULL};
     aff_errinfo err = {0};
     int rc = aff_field_only(in, allowed, &err);
+    if (rc == 0)
+        rc = signup_application(in, j, &err);
+    /* A program open to applications takes them whatever affiliate_signup says: its
+     * admin opened it. The server-wide form needs affiliate_signup = on. */
+    if (rc == 0 && j->app.program_id == 0 && aff_server.cfg->affiliate_signup == 0)
+        rc = aff_fail(&err, AFF_EFORBIDDEN, NULL, "affiliate sign-up is closed on this server");
     if (rc == 0)
         rc = aff_field_str(in, "name", 1, 0, AFF_NAME_MAX, j->aff.name, sizeof(j->aff.name), NULL, &err);
     if (rc == 0)
@@ -276,5 +318,7 @@ void aff_api_signup(aff_http *h)
     snprintf(j->u.user.role, sizeof(j->u.user.role), "affiliate");
     j->u.pwlen = strlen(j->u.password);
     j->u.user.created_ms = j->u.user.terms_accepted_ms = aff_clock_now_ms();
+    j->app.terms_accepted_ms = j->app.created_ms = j->u.user.created_ms;
+    j->app.signup = 1;
     aff_pending_submit(&j->u.base, 0);
 }

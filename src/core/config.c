@@ -111,8 +111,9 @@ static const setting settings[] = {
     {"signin_attempts_per_minute", T_INT, OFF(signin_attempts_per_minute), 0, "10", 1, 100000, {0},
      "sign-in attempts allowed per client IP and per email each minute; more get 429"},
     {"affiliate_signup", T_ENUM, OFF(affiliate_signup), 0, "off", 0, 0, {"off", "on"},
-     "on: anyone may apply as an affiliate on the dashboard's sign-up page (POST /v1/signup); applicants"
-     " start pending until an admin approves them"},
+     "on: anyone may apply as an affiliate on the dashboard's server-wide sign-up page (POST /v1/signup);"
+     " applicants start pending until an admin approves them. Programs open to applications take them"
+     " on their own page either way"},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -27,6 +27,8 @@ typedef struct aff_route {
     int auth;            /* AFF_AUTH_* */
     aff_handler_fn fn;
     const char *name;    /* metrics label */
+    size_t max_body;     /* 0: bodies above max_body_bytes are refused (413) before the handler;
+                            else the route's own limit, which its handler enforces */
     _Atomic uint64_t hits;
 } aff_route;
 

@@ -61,7 +61,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     atomic_fetch_add_explicit(&r->hits, 1, memory_order_relaxed);
-    if (req->entity.len > (size_t)aff_server.cfg->max_body_bytes) {
+    if (r->max_body == 0 && req->entity.len > (size_t)aff_server.cfg->max_body_bytes) {
         aff_http_errorf(req, AFF_ETOOBIG, NULL, "request body exceeds %d bytes", aff_server.cfg->max_body_bytes);
         return 0;
     }
@@ -183,7 +183,10 @@ int aff_server_run(const aff_config *cfg, aff_routes *routes, void (*on_bound)(i
     route_table = routes;
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("afftrack"));
-    globalconf.max_request_entity_size = (size_t)cfg->max_body_bytes + (1 << 20);
+    /* Bodies up to 1 MiB past the largest limit reach the routes, which answer their own
+     * JSON 413 (banner uploads have a larger limit than max_body_bytes). */
+    size_t largest = (size_t)cfg->max_body_bytes > AFF_CREATIVE_IMAGE_MAX ? (size_t)cfg->max_body_bytes : AFF_CREATIVE_IMAGE_MAX;
+    globalconf.max_request_entity_size = largest + (1 << 20);
     h2o_hostconf_t *hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);
     h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));

@@ -265,4 +265,23 @@ int aff_sq_affiliate_rates(aff_store *st, int64_t program_id, int64_t from_day, 
 int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
                                       aff_replay_total_cb cb, void *ud);
 
+/* sqlite_content.c: portal content (program terms, applications, creatives,
+ * announcements). Rare calls: each prepares its statement, runs it and finalizes it. */
+int aff_sq_terms_get(aff_store *st, int64_t program_id, aff_terms_row *r);
+int aff_sq_terms_put(aff_store *st, const aff_terms_row *r);
+int aff_sq_application_insert(aff_store *st, aff_application_row *r);
+int aff_sq_application_list(aff_store *st, const aff_list_query *lq, aff_application_cb cb, void *ud);
+int aff_sq_application_get(aff_store *st, int64_t id, aff_application_row *r);
+int aff_sq_application_set_status(aff_store *st, int64_t id, const char *status, int64_t decided_ms);
+int aff_sq_member_list(aff_store *st, int64_t affiliate_id, aff_member_cb cb, void *ud);
+int aff_sq_creative_insert(aff_store *st, aff_creative_row *r);
+int aff_sq_creative_get(aff_store *st, int64_t id, aff_creative_row *r);
+int aff_sq_creative_image(aff_store *st, int64_t id, unsigned char **data, size_t *len, char mime[16], char sha256[65]);
+int aff_sq_creative_list(aff_store *st, const aff_list_query *lq, aff_creative_cb cb, void *ud);
+int aff_sq_creative_delete(aff_store *st, int64_t id);
+int aff_sq_announcement_insert(aff_store *st, aff_announcement_row *r);
+int aff_sq_announcement_get(aff_store *st, int64_t id, aff_announcement_row *r);
+int aff_sq_announcement_list(aff_store *st, const aff_list_query *lq, aff_announcement_cb cb, void *ud);
+int aff_sq_announcement_delete(aff_store *st, int64_t id);
+
 #endif

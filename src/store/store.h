@@ -331,6 +331,73 @@ typedef int (*aff_replay_total_cb)(void *ud, int64_t affiliate_id, int64_t count
 typedef int (*aff_report_cb)(void *ud, const aff_report_row *row);
 typedef int (*aff_user_cb)(void *ud, const aff_user_row *row);
 typedef int (*aff_session_cb)(void *ud, const aff_session_row *row);
+
+/* ---- affiliate-portal content (sqlite_content.c): program terms and applications,
+ * creatives, announcements. None of it is catalog: the click path never reads it. ---- */
+#define AFF_DESCRIPTION_MAX 2000
+#define AFF_TERMS_MAX 20000
+#define AFF_PROMOTION_MAX 2000
+#define AFF_CREATIVE_TEXT_MAX 4000
+#define AFF_CREATIVE_IMAGE_MAX (1024 * 1024) /* bytes of one banner */
+#define AFF_ANNOUNCEMENT_MAX 8000
+
+/* A program's public page: description, terms (plain text; version +1 and hash on every
+ * change of the text) and whether anyone may apply to it. A program without a row has
+ * empty texts, version 0 and applications closed. */
+typedef struct aff_terms_row {
+    int64_t program_id;
+    char description[AFF_DESCRIPTION_MAX + 1];
+    char terms[AFF_TERMS_MAX + 1];
+    int version;
+    char hash[65]; /* lower-case hex SHA-256 of terms */
+    int applications_open;
+    int64_t updated_ms;
+} aff_terms_row;
+
+/* An affiliate's application to a program, with the terms it accepted. A sign-up's
+ * application (signup 1, made with its affiliate) is decided by the affiliate's status;
+ * an existing affiliate's (signup 0) by its own status: pending -> approved | rejected.
+ * Read rows carry the effective status and the affiliate's name and email. */
+typedef struct aff_application_row {
+    int64_t id, affiliate_id, program_id;
+    char website[AFF_URL_MAX + 1];
+    char promotion[AFF_PROMOTION_MAX + 1];
+    int terms_version;
+    char terms_hash[65];
+    int64_t terms_accepted_ms, created_ms, decided_ms;
+    int signup;
+    char status[16]; /* insert: the application's own (pending); read: the effective one */
+    char name[AFF_NAME_MAX + 1], email[AFF_EMAIL_MAX + 1]; /* the affiliate's (read only) */
+} aff_application_row;
+
+/* A banner (kind image: mime, size, sha256 of the bytes, the bytes themselves apart)
+ * or a text (kind text: body) of a program. */
+typedef struct aff_creative_row {
+    int64_t id, program_id;
+    char kind[8]; /* image | text */
+    char name[AFF_NAME_MAX + 1];
+    char body[AFF_CREATIVE_TEXT_MAX + 1];
+    char mime[16];
+    int width, height; /* 0: unknown */
+    int64_t bytes;
+    char sha256[65];
+    int64_t created_ms;
+    const unsigned char *image; /* insert only: the bytes (not owned) */
+} aff_creative_row;
+
+/* A note from the brand to the affiliates of one program (program_id) or all (0). */
+typedef struct aff_announcement_row {
+    int64_t id, program_id;
+    char title[AFF_NAME_MAX + 1];
+    char body[AFF_ANNOUNCEMENT_MAX + 1];
+    int64_t created_ms;
+} aff_announcement_row;
+
+typedef int (*aff_application_cb)(void *ud, const aff_application_row *row);
+typedef int (*aff_creative_cb)(void *ud, const aff_creative_row *row);
+typedef int (*aff_announcement_cb)(void *ud, const aff_announcement_row *row);
+/* (program, the affiliate's first link in it or 0) */
+typedef int (*aff_member_cb)(void *ud, int64_t program_id, int64_t link_id);
 /* List callbacks return 0 to go on, 1 to stop early (not an error), <0 to abort with that rc. */
 
 typedef struct aff_store aff_store;
@@ -526,6 +593,31 @@ typedef struct aff_store_ops {
     /* Sessions that expire after now_ms; then delete the others. */
     int (*session_list)(aff_store *st, int64_t now_ms, aff_session_cb cb, void *ud);
     int (*session_prune)(aff_store *st, int64_t now_ms);
+
+    /* Portal content (sqlite_content.c). Lists take program_id and, when affiliate_id is
+     * set, keep to the programs the affiliate belongs to: those it has a link in, applied
+     * to when it signed up, or had another application approved to (announcements for
+     * all programs included). Creatives list newest last, announcements newest first
+     * (after: an id, older ones follow). Applications filter by effective status. */
+    int (*terms_get)(aff_store *st, int64_t program_id, aff_terms_row *row); /* defaults when none */
+    int (*terms_put)(aff_store *st, const aff_terms_row *row);
+    int (*application_insert)(aff_store *st, aff_application_row *row);
+    int (*application_list)(aff_store *st, const aff_list_query *q, aff_application_cb cb, void *ud);
+    int (*application_get)(aff_store *st, int64_t id, aff_application_row *row);
+    /* Decide an existing affiliate's application (signup 0): AFF_ENOTFOUND otherwise. */
+    int (*application_set_status)(aff_store *st, int64_t id, const char *status, int64_t decided_ms);
+    int (*member_list)(aff_store *st, int64_t affiliate_id, aff_member_cb cb, void *ud);
+    int (*creative_insert)(aff_store *st, aff_creative_row *row);
+    int (*creative_get)(aff_store *st, int64_t id, aff_creative_row *row);
+    /* The image bytes of creative id: *data malloc'ed (caller frees), with its mime and
+     * sha256. AFF_ENOTFOUND for a text creative or none. */
+    int (*creative_image)(aff_store *st, int64_t id, unsigned char **data, size_t *len, char mime[16], char sha256[65]);
+    int (*creative_list)(aff_store *st, const aff_list_query *q, aff_creative_cb cb, void *ud);
+    int (*creative_delete)(aff_store *st, int64_t id); /* AFF_ENOTFOUND when none */
+    int (*announcement_insert)(aff_store *st, aff_announcement_row *row);
+    int (*announcement_get)(aff_store *st, int64_t id, aff_announcement_row *row);
+    int (*announcement_list)(aff_store *st, const aff_list_query *q, aff_announcement_cb cb, void *ud);
+    int (*announcement_delete)(aff_store *st, int64_t id);
 } aff_store_ops;
 
 struct aff_store {
@@ -644,5 +736,21 @@ static inline int aff_store_session_insert(aff_store *st, const aff_session_row 
 static inline int aff_store_session_delete(aff_store *st, const unsigned char h[32]) { return st->ops->session_delete(st, h); }
 static inline int aff_store_session_list(aff_store *st, int64_t now, aff_session_cb cb, void *ud) { return st->ops->session_list(st, now, cb, ud); }
 static inline int aff_store_session_prune(aff_store *st, int64_t now) { return st->ops->session_prune(st, now); }
+static inline int aff_store_terms_get(aff_store *st, int64_t pid, aff_terms_row *r) { return st->ops->terms_get(st, pid, r); }
+static inline int aff_store_terms_put(aff_store *st, const aff_terms_row *r) { return st->ops->terms_put(st, r); }
+static inline int aff_store_application_insert(aff_store *st, aff_application_row *r) { return st->ops->application_insert(st, r); }
+static inline int aff_store_application_list(aff_store *st, const aff_list_query *q, aff_application_cb cb, void *ud) { return st->ops->application_list(st, q, cb, ud); }
+static inline int aff_store_application_get(aff_store *st, int64_t id, aff_application_row *r) { return st->ops->application_get(st, id, r); }
+static inline int aff_store_application_set_status(aff_store *st, int64_t id, const char *s, int64_t ms) { return st->ops->application_set_status(st, id, s, ms); }
+static inline int aff_store_member_list(aff_store *st, int64_t aid, aff_member_cb cb, void *ud) { return st->ops->member_list(st, aid, cb, ud); }
+static inline int aff_store_creative_insert(aff_store *st, aff_creative_row *r) { return st->ops->creative_insert(st, r); }
+static inline int aff_store_creative_get(aff_store *st, int64_t id, aff_creative_row *r) { return st->ops->creative_get(st, id, r); }
+static inline int aff_store_creative_image(aff_store *st, int64_t id, unsigned char **d, size_t *n, char mime[16], char sha[65]) { return st->ops->creative_image(st, id, d, n, mime, sha); }
+static inline int aff_store_creative_list(aff_store *st, const aff_list_query *q, aff_creative_cb cb, void *ud) { return st->ops->creative_list(st, q, cb, ud); }
+static inline int aff_store_creative_delete(aff_store *st, int64_t id) { return st->ops->creative_delete(st, id); }
+static inline int aff_store_announcement_insert(aff_store *st, aff_announcement_row *r) { return st->ops->announcement_insert(st, r); }
+static inline int aff_store_announcement_get(aff_store *st, int64_t id, aff_announcement_row *r) { return st->ops->announcement_get(st, id, r); }
+static inline int aff_store_announcement_list(aff_store *st, const aff_list_query *q, aff_announcement_cb cb, void *ud) { return st->ops->announcement_list(st, q, cb, ud); }
+static inline int aff_store_announcement_delete(aff_store *st, int64_t id) { return st->ops->announcement_delete(st, id); }
 
 #endif

@@ -218,6 +218,25 @@ static const char *const migrations[] = {
     " ON CONFLICT(day, affiliate_id, program_id, sub1) DO UPDATE SET conversions = excluded.conversions,"
     " revenue_minor = excluded.revenue_minor, commission_minor = excluded.commission_minor,"
     " refunds_minor = excluded.refunds_minor;",
+    /* 7: affiliate-portal content (sqlite_content.c): a program's public page (terms with
+     * their version and hash, whether applications are open), applications with the
+     * terms accepted (a sign-up's is decided by its affiliate's status, an existing
+     * affiliate's by its own), creatives (banners as blobs), announcements (program 0: all). */
+    "CREATE TABLE program_terms(program_id INTEGER PRIMARY KEY, description TEXT NOT NULL, terms TEXT NOT NULL,"
+    " version INTEGER NOT NULL, hash TEXT NOT NULL, applications_open INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE application(id INTEGER PRIMARY KEY, affiliate_id INTEGER NOT NULL, program_id INTEGER NOT NULL,"
+    " website TEXT NOT NULL, promotion TEXT NOT NULL, terms_version INTEGER NOT NULL, terms_hash TEXT NOT NULL,"
+    " terms_accepted_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, signup INTEGER NOT NULL,"
+    " status TEXT NOT NULL, decided_ms INTEGER NOT NULL);"
+    "CREATE INDEX application_program ON application(program_id, id);"
+    "CREATE INDEX application_affiliate ON application(affiliate_id, program_id);"
+    "CREATE TABLE creative(id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " name TEXT NOT NULL, body TEXT NOT NULL, mime TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, image BLOB, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX creative_program ON creative(program_id, id);"
+    "CREATE TABLE announcement(id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL, title TEXT NOT NULL,"
+    " body TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX announcement_program ON announcement(program_id, id);",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -2196,6 +2215,14 @@ static const aff_store_ops sqlite_ops = {
     .user_insert = sq_user_insert, .user_get = sq_user_get, .user_get_by_email = sq_user_get_by_email,
     .user_list = sq_user_list, .session_insert = sq_session_insert, .session_delete = sq_session_delete,
     .session_list = sq_session_list, .session_prune = sq_session_prune,
+    .terms_get = aff_sq_terms_get, .terms_put = aff_sq_terms_put, .application_insert = aff_sq_application_insert,
+    .application_list = aff_sq_application_list, .application_get = aff_sq_application_get,
+    .application_set_status = aff_sq_application_set_status, .member_list = aff_sq_member_list,
+    .creative_insert = aff_sq_creative_insert, .creative_get = aff_sq_creative_get,
+    .creative_image = aff_sq_creative_image, .creative_list = aff_sq_creative_list,
+    .creative_delete = aff_sq_creative_delete, .announcement_insert = aff_sq_announcement_insert,
+    .announcement_get = aff_sq_announcement_get, .announcement_list = aff_sq_announcement_list,
+    .announcement_delete = aff_sq_announcement_delete,
 };
 
 int aff_store_sqlite_schema_version(void)
