@@ -72,8 +72,7 @@ export function CreateForm({ title, fields, submit, submitLabel = 'Create', init
 
 /** What each list endpoint filters on beyond the page's own filters (docs/api.md
  * "Lists"): a search (`q`, with the placeholder saying how it matches), a creation-date
- * range and a status. Sorting is per column: a column with `sort` names the API's sort.
- * `csv: false`: the endpoint answers JSON only (no Export CSV link). */
+ * range and a status. Sorting is per column: a column with `sort` names the API's sort. */
 const LISTS = {
   '/v1/programs': { search: 'Name contains…', time: true },
   '/v1/affiliates': { search: 'Name or e-mail contains…', time: true, statuses: ['pending', 'approved', 'suspended', 'rejected'] },
@@ -91,8 +90,6 @@ const LISTS = {
   '/v1/me/conversions': { search: 'Order id starts with…', time: true },
   '/v1/me/commissions': { time: true },
   '/v1/me/payouts': { time: true },
-  '/v1/creatives': { csv: false },
-  '/v1/announcements': { csv: false },
 };
 
 /** The export of the list as the server writes it (format=csv): every matching row in
@@ -220,7 +217,7 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
     ${rows.length === 0 && cursors.length === 1 ? null : html`<nav class="pager" aria-label="pages">
       ${paged ? html`<button type="button" disabled=${!settled || cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>` : html`<span></span>`}
       <span class="muted">${paged ? `Page ${page.number || 1}` : `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`}
-        ${spec.csv === false ? null : html`<${ExportCsv} href=${csvHref} filename=${`${(label || 'export').replace(/\s+/g, '-')}.csv`} />`}</span>
+        <${ExportCsv} href=${csvHref} filename=${`${(label || 'export').replace(/\s+/g, '-')}.csv`} /></span>
       ${paged ? html`<button type="button" disabled=${!settled || !page.has_more || !page.next_cursor}
         onClick=${() => setCursors([...cursors, page.next_cursor])}>Next →</button>` : html`<span></span>`}
     </nav>`}

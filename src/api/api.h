@@ -23,7 +23,7 @@
  * "Lists"): the sort keys (1u << AFF_SORT_*; AFF_SORT_ID always), whether rows have a
  * creation time (created_from/created_to) and a search (q), and the CSV file name. */
 typedef struct aff_api_list_spec {
-    const char *csv_name; /* "conversions" -> conversions.csv; NULL: JSON only (format=csv is 422) */
+    const char *csv_name; /* "conversions" -> conversions.csv */
     unsigned sorts;
     int time, search;
     int clicks; /* the click list: sort "ts" only, its cursor is a click id */

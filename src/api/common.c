@@ -239,14 +239,10 @@ static int parse_format(aff_http *h, const aff_params *ps, aff_api_job *j)
             return AFF_EINVAL;
         }
         j->csv = strcmp(p->value, "csv") == 0;
-        if (j->csv && j->spec->csv_name == NULL) {
-            aff_http_errorf(h->req, AFF_EINVAL, "format", "format: this list answers JSON only");
-            return AFF_EINVAL;
-        }
         return 0;
     }
     ssize_t i = h2o_find_header(&h->req->headers, H2O_TOKEN_ACCEPT, -1);
-    if (i >= 0 && j->spec->csv_name != NULL) {
+    if (i >= 0) {
         h2o_iovec_t a = h->req->headers.entries[i].value;
         j->csv = a.len >= 8 && strncmp(a.base, "text/csv", 8) == 0;
     }

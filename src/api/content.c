@@ -229,10 +229,9 @@ int aff_api_application_terms(aff_ctx *ctx, aff_application_row *app, int has_ve
 
 AFF_API_LISTER(run_applications_list, aff_application_row, aff_store_application_list, render_application_u)
 
-/* Id order only (docs/api.md "Lists"); applications export CSV, announcements are
- * JSON only (an unapproved affiliate's empty answer is built without the lister). */
+/* Id order only (docs/api.md "Lists"), CSV like every list. */
 static const aff_api_list_spec applications_spec = {"applications", 0, 0, 0, 0};
-static const aff_api_list_spec announcements_spec = {NULL, 0, 0, 0, 0};
+static const aff_api_list_spec announcements_spec = {"announcements", 0, 0, 0, 0};
 
 void aff_api_applications_list(aff_http *h)
 {
@@ -555,8 +554,18 @@ static int run_announcements_list(aff_job *job, aff_ctx *ctx)
         if (rc != 0)
             return rc;
     }
-    if (!approved) {
+    if (!approved) { /* nothing to see: an empty list, or a CSV of just its header */
         j->out = aff_render_list_new();
+        if (j->csv) {
+            aff_announcement_row *zero = calloc(1, sizeof(*zero));
+            json_t *t = zero != NULL ? render_announcement(zero) : NULL;
+            free(zero);
+            j->csv_out = t != NULL ? aff_csv_new(t, AFF_CSV_MAX_BYTES) : NULL;
+            json_decref(t);
+            if (j->csv_out == NULL)
+                return AFF_ENOMEM;
+        }
+        aff_api_list_finish(j);
         return 0;
     }
     return run_announcements_list_all(job, ctx);

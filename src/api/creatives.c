@@ -354,6 +354,12 @@ static json_t *render_for(me_ctx *m, const aff_creative_row *r)
 static int list_add(void *ud, const aff_creative_row *r)
 {
     me_ctx *m = ud;
+    if (m->j->csv) {
+        json_t *o = render_for(m, r);
+        int rc = aff_csv_rows(m->j->csv_out) >= AFF_CSV_MAX_ROWS ? AFF_ETOOBIG : aff_csv_row(m->j->csv_out, o);
+        json_decref(o);
+        return rc;
+    }
     return aff_render_list_add(m->j->out, render_for(m, r), m->j->q.limit);
 }
 
@@ -392,19 +398,32 @@ static int run_list(aff_job *job, aff_ctx *ctx)
     int visible;
     j->out = aff_render_list_new();
     int rc = me_prepare(m, ctx, &visible);
+    if (rc == 0 && j->csv) { /* the header from an empty row, as AFF_API_LISTER does */
+        aff_creative_row *zero = calloc(1, sizeof(*zero));
+        json_t *t = zero != NULL ? render_for(m, zero) : NULL;
+        free(zero);
+        j->csv_out = t != NULL ? aff_csv_new(t, AFF_CSV_MAX_BYTES) : NULL;
+        json_decref(t);
+        if (j->csv_out == NULL)
+            rc = AFF_ENOMEM;
+    }
     if (rc == 0 && visible) {
         aff_list_query q = j->q;
-        q.limit++;
+        q.limit = j->csv ? AFF_CSV_MAX_ROWS + 1 : q.limit + 1; /* CSV: every row, no page */
+        if (j->csv)
+            q.after = 0;
         if (j->role == AFF_ROLE_AFFILIATE)
             q.affiliate_id = j->affiliate_id;
         rc = aff_store_creative_list(ctx->st, &q, list_add, m);
     }
+    if (rc == 0)
+        aff_api_list_finish(j);
     free(m);
-    return rc;
+    return rc != 0 ? aff_api_list_csv_fail(job, rc) : 0;
 }
 
-/* Id order, JSON only: each row is built with the caller's own link (docs/api.md). */
-static const aff_api_list_spec creatives_spec = {NULL, 0, 0, 0, 0};
+/* Id order; each row (and CSV line) is built with the caller's own link (docs/api.md). */
+static const aff_api_list_spec creatives_spec = {"creatives", 0, 0, 0, 0};
 
 void aff_api_creatives_list(aff_http *h)
 {

@@ -339,6 +339,15 @@ test('text creatives: validation; each affiliate gets its own link in the snippe
     assert.ok(one.json.snippet.includes(aliceLink.url));
     const progs = await srv.api('GET', '/v1/me/programs', as(alice));
     assert.deepEqual(progs.json.data.map((p) => [p.id, p.link.code]), [[p1.id, aliceLink.code]]);
+    // the CSV export: the admin's has every creative; an affiliate's lines carry its own snippet only
+    const adminCsv = await srv.api('GET', '/v1/creatives?format=csv');
+    expectStatus(adminCsv, 200, 'creatives CSV');
+    assert.match(adminCsv.text.split('\r\n')[0], /^id,program_id,kind,name,/);
+    const aliceCsv = await srv.api('GET', '/v1/me/creatives?format=csv', as(alice));
+    expectStatus(aliceCsv, 200, 'affiliate creatives CSV');
+    assert.ok(aliceCsv.text.split('\r\n')[0].includes('snippet'));
+    assert.ok(aliceCsv.text.includes(aliceLink.url), 'its own link in its snippets');
+    assert.ok(!aliceCsv.text.includes('/r/' + bobLink.code), 'never another affiliate\'s link');
     // a suspended affiliate's key is refused (docs/api.md, sign-in)
     await srv.api('PATCH', `/v1/affiliates/${alice.id}`, { body: { status: 'suspended' } });
     expectError(await srv.api('GET', '/v1/me/creatives', as(alice)), 403, 'forbidden');
@@ -362,10 +371,15 @@ test('announcements: per program or to all, newest first, only the affiliate\'s 
     expectError(await srv.api('POST', '/v1/announcements', { body: { title: 'x', body: 'y' }, ...as(alice) }), 403, 'forbidden');
     const admin = await srv.api('GET', '/v1/announcements');
     assert.deepEqual(admin.json.data.map((a) => a.id), [two.json.id, one.json.id, all.json.id]);
-    // JSON only: asking for CSV is a clear error, never a half-written file
-    expectError(await srv.api('GET', '/v1/announcements?format=csv'), 422, 'invalid_argument', 'format');
-    expectError(await srv.api('GET', '/v1/creatives?format=csv'), 422, 'invalid_argument', 'format');
-    expectError(await srv.api('GET', '/v1/me/announcements?format=csv', as(bob)), 422, 'invalid_argument', 'format');
+    // every content list exports CSV: all rows for the admin, only its own for an affiliate
+    const annCsv = await srv.api('GET', '/v1/announcements?format=csv');
+    expectStatus(annCsv, 200, 'announcements CSV');
+    const annLines = annCsv.text.split('\r\n').filter(Boolean);
+    assert.match(annLines[0], /^id,program_id,title,body,created_at/);
+    assert.equal(annLines.length, 4, 'a header and the three announcements');
+    const bobCsv = await srv.api('GET', '/v1/me/announcements?format=csv', as(bob));
+    expectStatus(bobCsv, 200, 'affiliate announcements CSV');
+    assert.ok(!bobCsv.text.includes('Shop One sale'), 'another program\'s announcement never in an affiliate\'s CSV');
     const applicationsCsv = await srv.api('GET', '/v1/applications?format=csv');
     expectStatus(applicationsCsv, 200, 'applications export CSV');
     assert.match(applicationsCsv.text, /^id,affiliate_id,program_id,/);
