@@ -30,7 +30,7 @@ MAIN_OBJ  := $(BUILD)/src/main.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test unit e2e browser clean format bench bench-quick geo
+.PHONY: race all deps run test unit e2e browser clean format bench bench-quick geo
 
 all: $(BUILD)/afftrack
 
@@ -99,6 +99,15 @@ test: deps
 	$(BUILD)/unit-tests
 	$(MAKE) fuzz-replay
 	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/e2e/ tests/browser/
+	$(MAKE) race
+
+# Race check: the multi-loop load test (tests/e2e/workers.test.js) against a
+# ThreadSanitizer build, which stops the server at the first data race, so the test fails
+# on a race the load happened not to turn into a crash.
+race:
+	$(MAKE) BUILD=build/tsan SANITIZE=thread CFLAGS="-O1 -g" build/tsan/afftrack
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" AFFTRACK_BIN=$(abspath build/tsan/afftrack) \
+	    node --test tests/e2e/workers.test.js
 
 run: deps
 	$(MAKE) all

@@ -87,9 +87,33 @@ static void on_accept(h2o_socket_t *listener, const char *err)
         h2o_accept(&loop->accept_ctx, sock);
 }
 
+/* Everything h2o of a loop is made on the loop's own thread. h2o keeps per-thread state
+ * (h2o_socket_buffer_prototype and the memory-pool recycler are __thread) and a socket's
+ * buffers remember the prototype of the thread that created the socket: a socket made on
+ * the main thread (the multithread queue's, the listener) would have every loop
+ * allocating from and recycling into the main thread's free list at once, which
+ * corrupted the heap with two workers (ThreadSanitizer: two loops read() into the same
+ * recycled chunk). */
+static pthread_barrier_t loops_ready;
+static int listen_fds[MAX_LOOPS];
+
+static void loop_setup(aff_loop *loop, int fd)
+{
+    h2o_context_init(&loop->ctx, h2o_evloop_create(), &globalconf);
+    loop->accept_ctx.ctx = &loop->ctx;
+    loop->accept_ctx.hosts = globalconf.hosts;
+    loop->queue = h2o_multithread_create_queue(loop->ctx.loop);
+    h2o_multithread_register_receiver(loop->queue, &loop->receiver, aff_pending_on_messages);
+    loop->listener = h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+    loop->listener->data = loop;
+    h2o_socket_read_start(loop->listener, on_accept);
+}
+
 static void *loop_main(void *arg)
 {
     aff_loop *loop = arg;
+    loop_setup(loop, listen_fds[loop->index]);
+    pthread_barrier_wait(&loops_ready);
     while (!atomic_load(&stopping)) {
         h2o_evloop_run(loop->ctx.loop, 50);
         aff_loop_flush(loop);
@@ -214,20 +238,15 @@ int aff_server_run(const aff_config *cfg, aff_routes *routes, void (*on_bound)(i
             actual_port = bound_port(fd);
         loop->index = i;
         loop->snap_slot = aff_snapshot_slot();
-        h2o_context_init(&loop->ctx, h2o_evloop_create(), &globalconf);
-        loop->accept_ctx.ctx = &loop->ctx;
-        loop->accept_ctx.hosts = globalconf.hosts;
-        loop->queue = h2o_multithread_create_queue(loop->ctx.loop);
-        h2o_multithread_register_receiver(loop->queue, &loop->receiver, aff_pending_on_messages);
-        loop->listener = h2o_evloop_socket_create(loop->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-        loop->listener->data = loop;
-        h2o_socket_read_start(loop->listener, on_accept);
+        listen_fds[i] = fd;
     }
     freeaddrinfo(ai);
     if (on_bound != NULL)
         on_bound(actual_port);
+    pthread_barrier_init(&loops_ready, NULL, (unsigned)nloops + 1);
     for (int i = 0; i < nloops; i++)
         pthread_create(&loop_threads[i], NULL, loop_main, &loops[i]);
+    pthread_barrier_wait(&loops_ready); /* every loop is set up before we say we listen */
 
     printf("afftrack: listening on http://%s%s%s:%d\n", strchr(host, ':') ? "[" : "", host,
            strchr(host, ':') ? "]" : "", actual_port);
