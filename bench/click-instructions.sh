@@ -7,6 +7,8 @@
 # MODE: server-same  - `afftrack serve` on a demo store, N keep-alive clicks on
 #                      /r/alice?sub1=a&sub2=b from 64 connections (one sub1 for all)
 #       server-uniq  - the same with a different sub1 on every click (the long tail)
+#       server-conv  - N conversions POSTed to /v1/conversions from 64 connections, each
+#                      naming a stored demo click (B2's request), "per click" = per conversion
 #       generate     - `afftrack generate` (the writer's code, no HTTP) over 3 days
 # Each mode runs twice, with N/11 and N clicks; the difference over the 10/11 N extra
 # clicks cancels start-up. Prints one line: MODE, instructions per click, both totals.
@@ -45,6 +47,36 @@ for (let k = 0; k < 64; k++) one();
 ' "$1" "$2" "$3"
 }
 
+convload() { # port conversions
+    node -e '
+const http = require("http");
+const [port, n, key] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const auth = { authorization: "Bearer " + key };
+http.get({ port, host: "127.0.0.1", path: "/v1/clicks?limit=500", headers: auth }, (res) => {
+  let body = ""; res.on("data", (d) => body += d);
+  res.on("end", () => {
+    const ids = JSON.parse(body).data.map((c) => c.click_id);
+    if (ids.length === 0) { console.error("no stored clicks"); process.exit(1); }
+    let sent = 0, done = 0, bad = 0;
+    function one() {
+      if (sent >= n) return;
+      const i = sent++;
+      const req = http.request({ port, host: "127.0.0.1", agent, method: "POST", path: "/v1/conversions",
+        headers: { ...auth, "content-type": "application/json" } }, (r) => {
+        if (r.statusCode !== 201) bad++;
+        r.resume();
+        r.on("end", () => { done++; if (done === n) { agent.destroy(); if (bad) { console.error(bad + " not 201"); process.exit(1); } } else one(); });
+      });
+      req.on("error", (e) => { console.error(e.message); process.exit(1); });
+      req.end(JSON.stringify({ program_id: 1, order_id: `ci-${n}-${i}`, amount: "10.00", coupon: "ALICE10", click_id: ids[i % ids.length] }));
+    }
+    for (let k = 0; k < 64; k++) one();
+  });
+});
+' "$1" "$2" "$(cat "$3/admin.key")"
+}
+
 run_server() { # clicks uniq -> total instructions
     local dir=$TMP/s$1 port
     "$BIN" demo --data "$dir" >/dev/null
@@ -56,7 +88,7 @@ run_server() { # clicks uniq -> total instructions
         curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
         sleep 0.1
     done
-    load "$port" "$1" "$2"
+    if [ "$2" = conv ]; then convload "$port" "$1" "$dir"; else load "$port" "$1" "$2"; fi
     kill -TERM "$pid"
     wait "$pid" || true
     total_ir "$TMP/cg.$1"
@@ -73,6 +105,7 @@ run_generate() { # clicks -> total instructions
 case $MODE in
 server-same) a=$(run_server "$SMALL" 0); b=$(run_server "$N" 0) ;;
 server-uniq) a=$(run_server "$SMALL" 1); b=$(run_server "$N" 1) ;;
+server-conv) a=$(run_server "$SMALL" conv); b=$(run_server "$N" conv) ;;
 generate) a=$(run_generate "$SMALL"); b=$(run_generate "$N") ;;
 *) echo "unknown mode $MODE" >&2; exit 2 ;;
 esac
