@@ -8,7 +8,8 @@
 #                      /r/alice?sub1=a&sub2=b from 64 connections (one sub1 for all)
 #       server-uniq  - the same with a different sub1 on every click (the long tail)
 #       server-conv  - N conversions POSTed to /v1/conversions from 64 connections, each
-#                      naming a stored demo click (B2's request), "per click" = per conversion
+#                      naming a stored demo click, "per click" = per conversion
+#       server-postback - the same through GET /postback with the program's token (B2's request)
 #       generate     - `afftrack generate` (the writer's code, no HTTP) over 3 days
 # Each mode runs twice, with N/11 and N clicks; the difference over the 10/11 N extra
 # clicks cancels start-up. Prints one line: MODE, instructions per click, both totals.
@@ -50,7 +51,7 @@ for (let k = 0; k < 64; k++) one();
 convload() { # port conversions
     node -e '
 const http = require("http");
-const [port, n, key] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]];
+const [port, n, key, mode] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3], process.argv[4]];
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const auth = { authorization: "Bearer " + key };
 http.get({ port, host: "127.0.0.1", path: "/v1/clicks?limit=500", headers: auth }, (res) => {
@@ -58,23 +59,35 @@ http.get({ port, host: "127.0.0.1", path: "/v1/clicks?limit=500", headers: auth 
   res.on("end", () => {
     const ids = JSON.parse(body).data.map((c) => c.click_id);
     if (ids.length === 0) { console.error("no stored clicks"); process.exit(1); }
+    http.get({ port, host: "127.0.0.1", path: "/v1/programs/1", headers: auth }, (pr) => {
+    let pbody = ""; pr.on("data", (d) => pbody += d);
+    pr.on("end", () => {
+    const token = JSON.parse(pbody).postback_token;
     let sent = 0, done = 0, bad = 0;
     function one() {
       if (sent >= n) return;
       const i = sent++;
-      const req = http.request({ port, host: "127.0.0.1", agent, method: "POST", path: "/v1/conversions",
-        headers: { ...auth, "content-type": "application/json" } }, (r) => {
+      const order = `ci-${n}-${i}`, click = ids[i % ids.length];
+      const req = mode === "postback"
+        ? http.request({ port, host: "127.0.0.1", agent, method: "GET",
+            path: `/postback?token=${token}&order_id=${order}&amount=10.00&coupon=ALICE10&click_id=${click}` }, onres)
+        : http.request({ port, host: "127.0.0.1", agent, method: "POST", path: "/v1/conversions",
+            headers: { ...auth, "content-type": "application/json" } }, onres);
+      function onres(r) {
         if (r.statusCode !== 201) bad++;
         r.resume();
         r.on("end", () => { done++; if (done === n) { agent.destroy(); if (bad) { console.error(bad + " not 201"); process.exit(1); } } else one(); });
-      });
+      }
       req.on("error", (e) => { console.error(e.message); process.exit(1); });
-      req.end(JSON.stringify({ program_id: 1, order_id: `ci-${n}-${i}`, amount: "10.00", coupon: "ALICE10", click_id: ids[i % ids.length] }));
+      req.end(mode === "postback" ? undefined
+        : JSON.stringify({ program_id: 1, order_id: order, amount: "10.00", coupon: "ALICE10", click_id: click }));
     }
     for (let k = 0; k < 64; k++) one();
+    });
+    });
   });
 });
-' "$1" "$2" "$(cat "$3/admin.key")"
+' "$1" "$2" "$(cat "$3/admin.key")" "$4"
 }
 
 run_server() { # clicks uniq -> total instructions
@@ -88,7 +101,7 @@ run_server() { # clicks uniq -> total instructions
         curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
         sleep 0.1
     done
-    if [ "$2" = conv ]; then convload "$port" "$1" "$dir"; else load "$port" "$1" "$2"; fi
+    if [ "$2" = conv ] || [ "$2" = postback ]; then convload "$port" "$1" "$dir" "$2"; else load "$port" "$1" "$2"; fi
     kill -TERM "$pid"
     wait "$pid" || true
     total_ir "$TMP/cg.$1"
@@ -106,6 +119,7 @@ case $MODE in
 server-same) a=$(run_server "$SMALL" 0); b=$(run_server "$N" 0) ;;
 server-uniq) a=$(run_server "$SMALL" 1); b=$(run_server "$N" 1) ;;
 server-conv) a=$(run_server "$SMALL" conv); b=$(run_server "$N" conv) ;;
+server-postback) a=$(run_server "$SMALL" postback); b=$(run_server "$N" postback) ;;
 generate) a=$(run_generate "$SMALL"); b=$(run_generate "$N") ;;
 *) echo "unknown mode $MODE" >&2; exit 2 ;;
 esac

@@ -1,9 +1,13 @@
 -- bench/conversion.lua - wrk script for B2 (durable conversions).
 --
---   wrk -t1 -c8 -d10s --latency -s bench/conversion.lua URL -- PREFIX ADMIN_KEY CONV_SECS [CLICK_ID_FILE]
+--   wrk -t1 -c64 -d10s --latency -s bench/conversion.lua URL -- PREFIX KEY CONV_SECS [CLICK_ID_FILE] [MODE]
 --
--- POSTs /v1/conversions with a unique order id per request (PREFIX-THREAD-COUNTER; run.sh
--- makes PREFIX random per run), amount "10.00" and coupon ALICE10, as the admin. With
+-- MODE "postback" (what B2 measures: the server-to-server postback endpoint): GET
+-- /postback?token=KEY&order_id=...&amount=10.00&coupon=ALICE10[&click_id=...], KEY being
+-- the program's postback token. MODE "api" (default): POST /v1/conversions with the JSON
+-- body {"program_id":1, "order_id", "amount":"10.00", "coupon":"ALICE10"[, "click_id"]}
+-- as the admin, KEY being the admin key. Each request is a new order
+-- (PREFIX-THREAD-COUNTER; run.sh makes PREFIX random per run). With
 -- CLICK_ID_FILE (one stored click id a line) each conversion also names one of those
 -- clicks, round robin, so attribution goes through the click-id lookup (BENCH.md: "against
 -- existing click ids"); without it the coupon attributes it.
@@ -48,8 +52,13 @@ function init(args)
             end
         end
     end
-    wrk.headers["Authorization"] = "Bearer " .. key
-    wrk.headers["Content-Type"] = "application/json"
+    mode = args[5] or "api"
+    if mode == "postback" then
+        token = key
+    else
+        wrk.headers["Authorization"] = "Bearer " .. key
+        wrk.headers["Content-Type"] = "application/json"
+    end
     tail_req = wrk.format("GET", "/healthz")
     counter = 0
     replays = 0
@@ -73,6 +82,14 @@ function request()
         return tail_req
     end
     counter = counter + 1
+    if mode == "postback" then
+        local click = ""
+        if #clicks > 0 then
+            click = "&click_id=" .. clicks[(counter % #clicks) + 1]
+        end
+        return wrk.format("GET", string.format("/postback?token=%s&order_id=%s-%d-%d&amount=10.00&coupon=ALICE10%s",
+            token, prefix, tid, counter, click))
+    end
     local click = ""
     if #clicks > 0 then
         click = string.format(',"click_id":"%s"', clicks[(counter % #clicks) + 1])

@@ -23,7 +23,7 @@
 #   BENCH_B3_SIZES="..."  click counts for B3 (quick 1000000; full 1000000 10000000 100000000)
 #   BENCH_B4_LINKS=N      B4 also starts on a store with N links (quick 0 = not at all; full 1000000)
 #   BENCH_DOCS=0          do not touch docs/benchmarks.md
-#   BENCH_CONNS=64        wrk connections for B1; BENCH_B2_CONNS=8 for B2 (pgbench uses the same)
+#   BENCH_CONNS=64        wrk connections for B1; BENCH_B2_CONNS=64 for B2 (pgbench uses the same)
 #   BENCH_BIN=PATH        benchmark this afftrack binary instead of building build/release
 set -uo pipefail
 
@@ -55,7 +55,7 @@ else
 fi
 ONLY=${BENCH_ONLY:-B1 B2 B3 B4}
 CONNS=${BENCH_CONNS:-64}
-B2_CONNS=${BENCH_B2_CONNS:-8}
+B2_CONNS=${BENCH_B2_CONNS:-64}
 REPORT_REPS=5
 CLICK_PATH='/r/alice?sub1=a&sub2=b'
 # The clicks stop this long before wrk does; the tail goes to /healthz (see bench/click.lua).
@@ -638,32 +638,48 @@ b2_one() { # RUN
         check "B2 pgbench run $run ran" FAIL "$(tail -5 "$TMP/pgbench.out")"
     fi
 
-    # afftrack: POST /v1/conversions, each a new order, commit durability
-    data=$TMP/b2-$run
+    b2_aff "$run" postback
+    b2_aff "$run" api
+}
+
+b2_aff() { # RUN MODE: postback (GET /postback with the program's token) or api (POST /v1/conversions)
+    local run=$1 mode=$2 line data stored dup cmd
+    # afftrack: each request a new order, commit durability
+    data=$TMP/b2-$run-$mode
     cp -a "$TEMPLATE" "$data"
     start_aff "$data" commit || {
         rm -rf "$data"
         return
     }
-    local prefix
-    prefix="B2r${run}x$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+    local prefix key=$ADMIN_KEY
+    prefix="B2r${run}${mode:0:1}x$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
+    if [ "$mode" = postback ]; then
+        key=$(curl -s -H "Authorization: Bearer $ADMIN_KEY" "http://127.0.0.1:$AFF_PORT/v1/programs/1" | jq -r '.postback_token // empty')
+        [ -n "$key" ] || {
+            check "B2 afftrack run $run ($mode): the demo program's postback token" FAIL "GET /v1/programs/1 gave none"
+            stop_aff "B2 run $run $mode"
+            rm -rf "$data"
+            return
+        }
+    fi
     local conv_secs
     conv_secs=$(awk -v s="$SECS" -v t="$TAIL_SECS" 'BEGIN { print s - t }')
     cmd=(taskset -c "$GEN_CPU" wrk -t1 -c"$B2_CONNS" -d"${SECS}s" --timeout 10s --latency -s "$BENCH_DIR/conversion.lua"
-        "http://127.0.0.1:$AFF_PORT" -- "$prefix" "$ADMIN_KEY" "$conv_secs" "$TMP/click_ids.txt")
-    record_cmd "wrk B2" "${cmd[@]}"
+        "http://127.0.0.1:$AFF_PORT" -- "$prefix" "$([ "$mode" = postback ] && echo TOKEN || echo ADMIN_KEY)" "$conv_secs" "$TMP/click_ids.txt" "$mode")
+    record_cmd "wrk B2 ($mode)" "${cmd[@]}"
+    cmd[${#cmd[@]} - 4]=$key
     # Stored click ids (the demo's, all within the program's 30 cookie days) for the conversions.
     curl -s -H "Authorization: Bearer $ADMIN_KEY" "http://127.0.0.1:$AFF_PORT/v1/clicks?limit=500" |
         jq -r '.data[].click_id' >"$TMP/click_ids.txt" 2>/dev/null
-    [ -s "$TMP/click_ids.txt" ] || note "B2 run $run: GET /v1/clicks gave no click ids; conversions are attributed by coupon"
+    [ -s "$TMP/click_ids.txt" ] || note "B2 run $run ($mode): GET /v1/clicks gave no click ids; conversions are attributed by coupon"
     local conv_before conv_after
     conv_before=$(report_conversions)
     "${cmd[@]}" >"$TMP/wrk2.out" 2>&1
     line=$(grep '^AFB ' "$TMP/wrk2.out")
     conv_after=$(report_conversions)
-    stop_aff "B2 run $run"
+    stop_aff "B2 run $run $mode"
     if [ -z "$line" ]; then
-        check "B2 afftrack run $run: wrk ran" FAIL "$(tail -5 "$TMP/wrk2.out")"
+        check "B2 afftrack run $run ($mode): wrk ran" FAIL "$(tail -5 "$TMP/wrk2.out")"
         rm -rf "$data"
         return
     fi
@@ -671,7 +687,7 @@ b2_one() { # RUN
     dup=$(sqlite3 -readonly "$data/afftrack.db" \
         "SELECT count(*) || ' ' || count(DISTINCT order_id) || ' ' || coalesce(sum(method = 'click_id'), 0) FROM conversion WHERE order_id LIKE '$prefix-%'" 2>&1)
     [[ $dup =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] || {
-        note "B2 run $run: the duplicate check in sqlite3 failed (schema changed?): $dup"
+        note "B2 run $run ($mode): the duplicate check in sqlite3 failed (schema changed?): $dup"
         dup="? ? ?"
     }
     local s201 s2xx replays other
@@ -679,7 +695,7 @@ b2_one() { # RUN
     s2xx=$(kv "$line" s2xx)
     replays=$(kv "$line" replays)
     other=$(kv "$line" other)
-    local name="B2 afftrack run $run: conversions stored == 2xx, no duplicate order ids"
+    local name="B2 afftrack run $run ($mode): conversions stored == 2xx, no duplicate order ids"
     local rows=${dup%% *} rest=${dup#* }
     local distinct=${rest%% *} byclick=${rest#* }
     if [ "$stored" = "$((s201 + s2xx))" ] && [ "$rows" = "$stored" ] && [ "$distinct" = "$rows" ] && [ "$replays" = 0 ]; then
@@ -687,21 +703,21 @@ b2_one() { # RUN
     else
         check "$name" FAIL "stored $stored (rows $rows, distinct $distinct), 201s $s201, other 2xx $s2xx, replays $replays"
     fi
-    [ "$other" = 0 ] || note "B2 afftrack run $run: $other non-2xx answers"
+    [ "$other" = 0 ] || note "B2 afftrack run $run ($mode): $other non-2xx answers"
     if [ "$AFF_DIED" = 1 ]; then
-        note "B2 afftrack run $run: the server died during the run; its figures are left out of the medians"
+        note "B2 afftrack run $run ($mode): the server died during the run; its figures are left out of the medians"
         rm -rf "$data"
         return
     fi
-    add b2.aff "$(kv "$line" rps)"
-    add b2.aff.p50 "$(kv "$line" p50_ms)"
-    add b2.aff.p99 "$(kv "$line" p99_ms)"
-    log "B2 afftrack run $run: $(kv "$line" rps) conversions/s, p50 $(kv "$line" p50_ms) ms, p99 $(kv "$line" p99_ms) ms"
+    add "b2.aff.$mode" "$(kv "$line" rps)"
+    add "b2.aff.$mode.p50" "$(kv "$line" p50_ms)"
+    add "b2.aff.$mode.p99" "$(kv "$line" p99_ms)"
+    log "B2 afftrack run $run ($mode): $(kv "$line" rps) conversions/s, p50 $(kv "$line" p50_ms) ms, p99 $(kv "$line" p99_ms) ms"
     rm -rf "$data"
 }
 
 run_b2() {
-    log "B2 durable conversions: dd oflag=dsync, pgbench INSERT (synchronous_commit=on), afftrack POST /v1/conversions"
+    log "B2 durable conversions: dd oflag=dsync, pgbench INSERT (synchronous_commit=on), afftrack GET /postback and POST /v1/conversions"
     start_pg
     local run
     for run in $(seq "$RUNS"); do b2_one "$run"; done
@@ -939,9 +955,11 @@ if want B1; then
     fi
 fi
 if want B2; then
-    rate_row "B2 durable conversions/s" "pgbench INSERT" b2.pg b2.aff \
-        "$B2_CONNS connections each; afftrack p50/p99 ms $(median b2.aff.p50)/$(median b2.aff.p99)"
-    rate_row "B2 durable conversions/s" "disk fsync (dd dsync)" b2.fsync b2.aff "ratio = conversions per fsync the disk can do"
+    rate_row "B2 durable conversions/s, GET /postback" "pgbench INSERT" b2.pg b2.aff.postback \
+        "$B2_CONNS connections each; afftrack p50/p99 ms $(median b2.aff.postback.p50)/$(median b2.aff.postback.p99)"
+    rate_row "B2 durable conversions/s, GET /postback" "disk fsync (dd dsync)" b2.fsync b2.aff.postback "ratio = conversions per fsync the disk can do"
+    rate_row "B2 durable conversions/s, POST /v1/conversions" "pgbench INSERT" b2.pg b2.aff.api \
+        "JSON body, admin key; afftrack p50/p99 ms $(median b2.aff.api.p50)/$(median b2.aff.api.p99)"
 fi
 if want B3; then
     for n in "${B3_SIZES_DONE[@]}"; do
