@@ -551,12 +551,21 @@ void aff_sq_note_list(aff_store *st, sqlite3_stmt *q)
 sqlite3_stmt *aff_sq_cached_stmt(aff_store *st, const char *text)
 {
     sqlite_store *s = impl(st);
+    /* A statement still stepping (a list whose row callback runs another list) is neither
+     * handed out again nor evicted: resetting or finalizing it would pull the rows from
+     * under the outer loop. */
     for (int i = 0; i < SORTED_CACHE && s->sorted_stmt[i] != NULL; i++)
-        if (strcmp(sqlite3_sql(s->sorted_stmt[i]), text) == 0) {
+        if (!sqlite3_stmt_busy(s->sorted_stmt[i]) && strcmp(sqlite3_sql(s->sorted_stmt[i]), text) == 0) {
             sqlite3_reset(s->sorted_stmt[i]);
             sqlite3_clear_bindings(s->sorted_stmt[i]);
             return s->sorted_stmt[i];
         }
+    int tries = 0;
+    while (s->sorted_stmt[s->sorted_next] != NULL && sqlite3_stmt_busy(s->sorted_stmt[s->sorted_next])) {
+        s->sorted_next = (s->sorted_next + 1) % SORTED_CACHE;
+        if (++tries == SORTED_CACHE)
+            return NULL; /* every slot is mid-step: nesting that deep is a bug */
+    }
     sqlite3_stmt **slot = &s->sorted_stmt[s->sorted_next];
     s->sorted_next = (s->sorted_next + 1) % SORTED_CACHE;
     for (int i = 0; i < s->nlast; i++)
