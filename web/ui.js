@@ -91,9 +91,9 @@ const LISTS = {
   '/v1/announcements': { search: 'Title or message contains…', time: true },
   '/v1/me/links': { search: 'Code starts with…', time: true },
   '/v1/me/coupons': { search: 'Code starts with…', time: true },
-  '/v1/me/conversions': { search: 'Order id starts with…', time: true },
-  '/v1/me/commissions': { time: true },
-  '/v1/me/payouts': { time: true },
+  '/v1/me/conversions': { search: 'Order id starts with…', time: true, statuses: ['pending', 'held', 'approved', 'rejected', 'reversed'] },
+  '/v1/me/commissions': { time: true, statuses: ['pending', 'approved', 'payable', 'in_payout', 'paid', 'rejected', 'reversed'] },
+  '/v1/me/payouts': { time: true, statuses: ['pending', 'paid', 'failed'] },
 };
 
 /** The export of the list as the server writes it (format=csv): every matching row in
