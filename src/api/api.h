@@ -95,7 +95,7 @@ void aff_api_list_finish(aff_api_job *j);
  * or AFF_CSV_MAX_BYTES (413, narrow the filters); a sort, cursor or after the store
  * refused, or a click sort over too many clicks (AFF_ERANGE; 422 naming the parameter).
  * Returns the rc to answer with. */
-int aff_api_list_csv_fail(aff_job *job, int rc);
+int aff_api_list_fail(aff_job *job, int rc);
 
 /* Define `static int name(aff_job *, aff_ctx *)`, the reader-side run of a list
  * endpoint: it calls store_list with the job's filters and sort and one row more than
@@ -143,7 +143,7 @@ int aff_api_list_csv_fail(aff_job *job, int rc);
         int rc_ = store_list(ctx->st, &q_, name##_add, j_);                                  \
         if (rc_ == 0)                                                                        \
             aff_api_list_finish(j_);                                                         \
-        return rc_ != 0 ? aff_api_list_csv_fail(job, rc_) : 0;                               \
+        return rc_ != 0 ? aff_api_list_fail(job, rc_) : 0;                               \
     }
 
 /* ---- body fields (all return 0 or AFF_EINVAL with err naming the field) ---- */

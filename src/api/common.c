@@ -354,7 +354,7 @@ void aff_api_list_finish(aff_api_job *j)
                         more && aff_cursor_encode(&c, text, sizeof(text)) == 0 ? json_string(text) : json_null());
 }
 
-int aff_api_list_csv_fail(aff_job *job, int rc)
+int aff_api_list_fail(aff_job *job, int rc)
 {
     aff_api_job *j = AFF_API_JOB(job);
     if (rc == AFF_ETOOBIG)

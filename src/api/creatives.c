@@ -423,7 +423,7 @@ static int run_list(aff_job *job, aff_ctx *ctx)
     if (rc == 0)
         aff_api_list_finish(j);
     free(m);
-    return rc != 0 ? aff_api_list_csv_fail(job, rc) : 0;
+    return rc != 0 ? aff_api_list_fail(job, rc) : 0;
 }
 
 /* Each row (and CSV line) is built with the caller's own link (docs/api.md). */

@@ -10,7 +10,9 @@
  *
  * These calls are rare (admin edits, portal page loads, a banner fetch that browsers
  * cache), so each prepares its statement, runs it and finalizes it instead of keeping
- * a statement table in store_sqlite.c. Writes run in the writer's transaction.
+ * a statement table in store_sqlite.c; sorted, searched or cursor-paged lists go
+ * through their shapes (sqlite_sorted.c) and its statement cache. Writes run in the
+ * writer's transaction.
  */
 #include <stddef.h>
 #include <stdio.h>
