@@ -79,17 +79,21 @@ const LISTS = {
   '/v1/links': { search: 'Code starts with…', time: true },
   '/v1/coupons': { search: 'Code starts with…', time: true },
   '/v1/clicks': { time: true },
+  '/v1/balances': {},
   '/v1/conversions': { search: 'Order id starts with…', time: true },
   '/v1/review': { search: 'Order id starts with…', time: true },
   '/v1/commissions': { time: true },
   '/v1/payouts': { time: true },
   '/v1/payout-runs': { time: true },
   '/v1/users': { search: 'E-mail contains…', time: true },
+  '/v1/applications': { search: 'Name or e-mail contains…', time: true },
+  '/v1/creatives': { search: 'Name contains…', time: true },
+  '/v1/announcements': { search: 'Title or message contains…', time: true },
   '/v1/me/links': { search: 'Code starts with…', time: true },
   '/v1/me/coupons': { search: 'Code starts with…', time: true },
-  '/v1/me/conversions': { search: 'Order id starts with…', time: true },
-  '/v1/me/commissions': { time: true },
-  '/v1/me/payouts': { time: true },
+  '/v1/me/conversions': { search: 'Order id starts with…', time: true, statuses: ['pending', 'held', 'approved', 'rejected', 'reversed'] },
+  '/v1/me/commissions': { time: true, statuses: ['pending', 'approved', 'payable', 'in_payout', 'paid', 'rejected', 'reversed'] },
+  '/v1/me/payouts': { time: true, statuses: ['pending', 'paid', 'failed'] },
 };
 
 /** The export of the list as the server writes it (format=csv): every matching row in
@@ -174,39 +178,48 @@ function selectColumn(selection, rows, keyOf) {
  * with `sort` sorts by clicking its header; the tools above it (LISTS) add a search,
  * dates and a status to the page's own `params`; Next follows the answer's
  * next_cursor and Previous goes back to the cursor before. With `selection` (see
- * selectColumn) the rows get checkboxes. */
+ * selectColumn) the rows get checkboxes. The cursors belong to one query: a new sort,
+ * filter or reload starts again at page 1 in the same render (never asking the server
+ * with a cursor of another sort). Its box says what it shows: data-table (the label),
+ * data-query (the filters and sort of the rows shown), data-page, and aria-busy while
+ * the rows asked for are not there yet. */
 export function PagedTable({ path, params, columns, empty, reload = 0, pageSize = 25, rowKey = 'id', label, selection }) {
   const spec = LISTS[path] || {};
   const [tools, setTools] = useState({ q: '', status: '', created_from: '', created_to: '', sort: '' });
-  const [cursors, setCursors] = useState([null]);
-  const [page, setPage] = useState(null);
-  const [error, setError] = useState(null);
   /* the tools add to the page's own filters; an empty tool never hides one of them */
   const query = { ...(params || {}), ...Object.fromEntries(Object.entries(tools).filter(([, v]) => v)) };
-  const queryKey = JSON.stringify(query);
-  useEffect(() => { setCursors([null]); }, [path, queryKey, reload]);
+  const queryText = qs(query);
+  const navKey = JSON.stringify([path, queryText, reload]);
+  const [nav, setNav] = useState({ key: navKey, cursors: [null] });
+  const cursors = nav.key === navKey ? nav.cursors : [null];
+  const setCursors = (c) => setNav({ key: navKey, cursors: c });
   const cursor = cursors[cursors.length - 1];
+  const requestKey = JSON.stringify([navKey, cursor]);
+  const [page, setPage] = useState(null);
+  const [error, setError] = useState(null);
   useEffect(() => {
     let live = true;
-    setError(null);
+    const shown = { key: requestKey, number: cursors.length, query: queryText };
     get(`${path}${qs({ ...query, limit: pageSize, cursor })}`)
-      .then((r) => { if (live) setPage({ ...r, number: cursors.length }); })
-      .catch((e) => { if (live) { setError(e); setPage({ data: [], has_more: false }); } });
+      .then((r) => { if (live) { setError(null); setPage({ ...r, ...shown }); } })
+      .catch((e) => { if (live) { setError(e); setPage({ data: [], has_more: false, ...shown }); } });
     return () => { live = false; };
-  }, [path, queryKey, cursor, reload]);
+  }, [requestKey]);
   const toolbar = html`<${TableTools} spec=${spec} tools=${tools} setTools=${setTools} columns=${columns} label=${label} />`;
-  if (!page) return html`${toolbar}<p class="muted">Loading…</p>`;
+  if (!page) return html`${toolbar}<p class="muted" data-table=${label} aria-busy="true">Loading…</p>`;
   const rows = page.data;
   const keyOf = typeof rowKey === 'function' ? rowKey : (r) => r[rowKey];
   if (selection) columns = [selectColumn(selection, rows, keyOf), ...columns];
-  const paged = cursors.length > 1 || page.has_more;
-  const settled = (page.number || 1) === cursors.length; /* the page shown is the one asked for */
+  const settled = page.key === requestKey; /* the page shown is the one asked for */
+  const first = page.number === 1;
+  const paged = !first || page.has_more;
   const filtered = Object.values(tools).some((v) => v);
   const setSort = (sort) => setTools({ ...tools, sort });
   const csvHref = `${path}${qs({ ...query, format: 'csv' })}`;
-  return html`${toolbar}<div class="table-wrap card">
+  return html`${toolbar}<div class="table-wrap card" data-table=${label} data-query=${page.query} data-page=${page.number}
+      aria-busy=${settled ? 'false' : 'true'}>
     ${error ? html`<${Banner} error=${error} />` : null}
-    ${rows.length === 0 && cursors.length === 1
+    ${rows.length === 0 && first
       ? html`<p class="empty">${filtered ? 'No rows match these filters.' : empty || 'Nothing here yet.'}</p>`
       : html`<table aria-label=${label}>
           <thead><tr>${columns.map((c) => html`<${Header} c=${c} sort=${tools.sort} setSort=${setSort} />`)}</tr></thead>
@@ -214,9 +227,9 @@ export function PagedTable({ path, params, columns, empty, reload = 0, pageSize 
             ${columns.map((c) => html`<td class=${c.num ? 'num' : c.cls || ''} data-label=${c.label}>
               ${c.render ? c.render(r) : r[c.key] ?? '—'}</td>`)}</tr>`)}</tbody>
         </table>`}
-    ${rows.length === 0 && cursors.length === 1 ? null : html`<nav class="pager" aria-label="pages">
-      ${paged ? html`<button type="button" disabled=${!settled || cursors.length === 1} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>` : html`<span></span>`}
-      <span class="muted">${paged ? `Page ${page.number || 1}` : `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`}
+    ${rows.length === 0 && first ? null : html`<nav class="pager" aria-label="pages">
+      ${paged ? html`<button type="button" disabled=${!settled || first} onClick=${() => setCursors(cursors.slice(0, -1))}>← Previous</button>` : html`<span></span>`}
+      <span class="muted">${paged ? `Page ${page.number}` : `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}`}
         <${ExportCsv} href=${csvHref} filename=${`${(label || 'export').replace(/\s+/g, '-')}.csv`} /></span>
       ${paged ? html`<button type="button" disabled=${!settled || !page.has_more || !page.next_cursor}
         onClick=${() => setCursors([...cursors, page.next_cursor])}>Next →</button>` : html`<span></span>`}

@@ -26,7 +26,8 @@ typedef struct aff_api_list_spec {
     const char *csv_name; /* "conversions" -> conversions.csv */
     unsigned sorts;
     int time, search;
-    int clicks; /* the click list: sort "ts" only, its cursor is a click id */
+    int clicks;       /* the click list: AFF_SORT_ID is "ts", its cursors' ids are click ids */
+    int newest_first; /* without a sort: id descending (`after` then resumes that order) */
 } aff_api_list_spec;
 #define AFF_SORT_BIT(k) (1u << AFF_SORT_##k)
 
@@ -91,9 +92,10 @@ void aff_api_submit_list(aff_http *h, int (*run)(aff_job *, aff_ctx *), const af
  * AFF_API_LISTER. */
 void aff_api_list_finish(aff_api_job *j);
 /* A list run's failure rc with its error set: a CSV export over AFF_CSV_MAX_ROWS rows
- * or AFF_CSV_MAX_BYTES (413, narrow the filters); a sort or cursor the store refused
- * (422 naming it). Returns rc. */
-int aff_api_list_csv_fail(aff_job *job, int rc);
+ * or AFF_CSV_MAX_BYTES (413, narrow the filters); a sort, cursor or after the store
+ * refused, or a click sort over too many clicks (AFF_ERANGE; 422 naming the parameter).
+ * Returns the rc to answer with. */
+int aff_api_list_fail(aff_job *job, int rc);
 
 /* Define `static int name(aff_job *, aff_ctx *)`, the reader-side run of a list
  * endpoint: it calls store_list with the job's filters and sort and one row more than
@@ -136,12 +138,12 @@ int aff_api_list_csv_fail(aff_job *job, int rc);
         } else {                                                                             \
             j_->out = aff_render_list_new();                                                 \
         }                                                                                    \
-        if (aff_list_sorted(&q_))                                                            \
-            q_.last = &j_->last;                                                             \
+        memset(&j_->last, 0, sizeof(j_->last));                                              \
+        q_.last = &j_->last; /* set by sorted lists only */                                  \
         int rc_ = store_list(ctx->st, &q_, name##_add, j_);                                  \
         if (rc_ == 0)                                                                        \
             aff_api_list_finish(j_);                                                         \
-        return rc_ != 0 ? aff_api_list_csv_fail(job, rc_) : 0;                               \
+        return rc_ != 0 ? aff_api_list_fail(job, rc_) : 0;                               \
     }
 
 /* ---- body fields (all return 0 or AFF_EINVAL with err naming the field) ---- */

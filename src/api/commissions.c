@@ -171,46 +171,16 @@ static json_t *render_balance(const aff_balance_row *b)
                           (json_int_t)b->paid);
 }
 
-static int add_balance(void *ud, const aff_balance_row *b)
-{
-    aff_api_job *j = ud;
-    json_t *o = render_balance(b);
-    if (j->csv) {
-        int rc = aff_csv_rows(j->csv_out) >= AFF_CSV_MAX_ROWS ? AFF_ETOOBIG : aff_csv_row(j->csv_out, o);
-        json_decref(o);
-        return rc;
-    }
-    json_array_append_new(json_object_get(j->out, "data"), o);
-    return 0;
-}
-
-/* Balances are one row per (program, affiliate), in that order, without paging. */
-static int run_balances(aff_job *job, aff_ctx *ctx)
-{
-    aff_api_job *j = AFF_API_JOB(job);
-    int64_t affiliate = j->role == AFF_ROLE_AFFILIATE ? j->affiliate_id : j->q.affiliate_id;
-    if (j->csv) {
-        aff_balance_row zero = {0};
-        json_t *t = render_balance(&zero);
-        j->csv_out = t ? aff_csv_new(t, AFF_CSV_MAX_BYTES) : NULL;
-        json_decref(t);
-        if (j->csv_out == NULL)
-            return AFF_ENOMEM;
-    } else {
-        j->out = json_pack("{s:[]}", "data");
-    }
-    int rc = aff_store_balance_list(ctx->st, j->q.program_id, affiliate, add_balance, j);
-    if (rc == 0 && j->csv)
-        aff_api_list_finish(j);
-    return rc != 0 ? aff_api_list_csv_fail(job, rc) : 0;
-}
+#define render_balance_u(r, u) render_balance(r)
+/* One row per (program, affiliate); an affiliate's own only (AFF_API_LISTER). */
+AFF_API_LISTER(run_balances, aff_balance_row, aff_store_balance_list, render_balance_u)
 
 AFF_API_LISTER(run_review, aff_conversion_row, aff_store_conversion_list_screened, aff_render_conversion_u)
 AFF_API_LISTER(run_me_conversions, aff_conversion_row, aff_store_conversion_list, aff_render_conversion_for_affiliate_u)
 
 static const aff_api_list_spec review_spec = {"review", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
 static const aff_api_list_spec me_conversions_spec = {"conversions", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
-static const aff_api_list_spec balances_spec = {"balances", 0, 0, 0, 0};
+static const aff_api_list_spec balances_spec = {"balances", AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(PENDING) | AFF_SORT_BIT(APPROVED) | AFF_SORT_BIT(PAYABLE) | AFF_SORT_BIT(IN_PAYOUT) | AFF_SORT_BIT(PAID), 0, 0, 0, 0};
 
 void aff_api_review(aff_http *h) { aff_api_submit_list(h, run_review, &review_spec); }
 void aff_api_me_conversions(aff_http *h) { aff_api_submit_list(h, run_me_conversions, &me_conversions_spec); }

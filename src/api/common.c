@@ -119,37 +119,40 @@ static int query_id(aff_http *h, const aff_params *ps, const char *name, int64_t
     return 0;
 }
 
-/* Sort names of the API (docs/api.md "Lists"); a list accepts those its spec names. */
+/* Sort names of the API (docs/api.md "Lists"); a list accepts those its spec names.
+ * Clicks call their id (their time) ts. */
 static const struct {
     const char *name;
     int key;
 } sort_names[] = {
     {"id", AFF_SORT_ID},         {"created_at", AFF_SORT_CREATED}, {"updated_at", AFF_SORT_UPDATED},
     {"name", AFF_SORT_NAME},     {"email", AFF_SORT_EMAIL},        {"code", AFF_SORT_CODE},
-    {"status", AFF_SORT_STATUS}, {"amount", AFF_SORT_AMOUNT},      {"order_id", AFF_SORT_ORDER_ID},
-    {"program_id", AFF_SORT_PROGRAM}, {"affiliate_id", AFF_SORT_AFFILIATE},
+    {"title", AFF_SORT_TITLE},   {"status", AFF_SORT_STATUS},      {"amount", AFF_SORT_AMOUNT},
+    {"order_id", AFF_SORT_ORDER_ID}, {"program_id", AFF_SORT_PROGRAM}, {"affiliate_id", AFF_SORT_AFFILIATE},
+    {"link_id", AFF_SORT_LINK},  {"ip", AFF_SORT_IP},              {"sub1", AFF_SORT_SUB1},
+    {"pending", AFF_SORT_PENDING}, {"approved", AFF_SORT_APPROVED}, {"payable", AFF_SORT_PAYABLE},
+    {"in_payout", AFF_SORT_IN_PAYOUT}, {"paid", AFF_SORT_PAID},
 };
 
 /* "sort: one of id, created_at, ..." for spec. */
 static void sort_error(aff_http *h, const aff_api_list_spec *spec)
 {
-    char names[256] = "";
+    char names[320] = "";
     size_t n = 0;
-    if (spec->clicks) {
-        aff_http_errorf(h->req, AFF_EINVAL, "sort", "sort: clicks sort by time only: ts (or id), ascending");
-        return;
-    }
     for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]) && n < sizeof(names); i++)
         if ((spec->sorts | 1u) & (1u << sort_names[i].key))
-            n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", sort_names[i].name);
+            n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
+                                  spec->clicks && sort_names[i].key == AFF_SORT_ID ? "ts" : sort_names[i].name);
     aff_http_errorf(h->req, AFF_EINVAL, "sort", "sort: one of %s, with a leading - for descending", names);
 }
 
 static int parse_sort(aff_http *h, const aff_params *ps, aff_api_job *j)
 {
     const aff_param *p = aff_params_get1(ps, "sort");
-    if (p == NULL || p->value_len == 0)
+    if (p == NULL || p->value_len == 0) {
+        j->q.desc = j->spec->newest_first;
         return 0;
+    }
     const char *v = p->value;
     if (v[0] == '-') {
         j->q.desc = 1;
@@ -161,11 +164,16 @@ static int parse_sort(aff_http *h, const aff_params *ps, aff_api_job *j)
     for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++)
         if (strcmp(v, sort_names[i].name) == 0 && (sorts & (1u << sort_names[i].key))) {
             j->q.sort = sort_names[i].key;
-            if (!(j->spec->clicks && j->q.desc))
-                return 0;
+            return 0;
         }
     sort_error(h, j->spec);
     return AFF_EINVAL;
+}
+
+/* A click id as a cursor's text id: AFF_CLICK_ID_LEN characters of base32. */
+static int click_tid(const char *t)
+{
+    return strlen(t) == AFF_CLICK_ID_LEN && strspn(t, "0123456789abcdefghjkmnpqrstvwxyz") == AFF_CLICK_ID_LEN;
 }
 
 static int parse_cursor(aff_http *h, const aff_params *ps, aff_api_job *j)
@@ -174,12 +182,18 @@ static int parse_cursor(aff_http *h, const aff_params *ps, aff_api_job *j)
     aff_cursor c;
     if (p == NULL || p->value_len == 0)
         return 0;
-    if (aff_cursor_decode(p->value, p->value_len, &c) != 0 || c.key != j->q.sort || c.desc != j->q.desc ||
-        (j->spec->clicks && !c.is_text) || (!j->spec->clicks && c.id <= 0)) {
+    int ok = aff_cursor_decode(p->value, p->value_len, &c) == 0 && c.key == j->q.sort && c.desc == j->q.desc;
+    if (ok && j->spec->clicks && c.key == AFF_SORT_ID && c.tid[0] == '\0' && c.is_text) {
+        memcpy(c.tid, c.sval, sizeof(c.tid) - 1); /* the first form of a click cursor: the id as the value */
+        c.tid[sizeof(c.tid) - 1] = '\0';
+        c.is_text = 0;
+    }
+    if (!ok || (j->spec->clicks ? !click_tid(c.tid) : c.tid[0] != '\0' || c.id <= 0)) {
         aff_http_errorf(h->req, AFF_EINVAL, "cursor", "cursor: a next_cursor of this list with the same sort");
         return AFF_EINVAL;
     }
     j->q.from = (aff_list_key){.set = 1, .id = c.id, .is_text = c.is_text, .ival = c.ival};
+    memcpy(j->q.from.tid, c.tid, sizeof(c.tid));
     memcpy(j->q.from.sval, c.sval, sizeof(c.sval));
     return 0;
 }
@@ -251,7 +265,7 @@ static int parse_format(aff_http *h, const aff_params *ps, aff_api_job *j)
 
 int aff_api_list_params(aff_http *h, aff_api_job *j)
 {
-    static const aff_api_list_spec plain = {"list", 0, 0, 0, 0};
+    static const aff_api_list_spec plain = {"list", 0, 0, 0, 0, 0};
     aff_params ps;
     int rc = aff_http_params(h->req, 0, &ps);
     if (rc != 0) {
@@ -282,6 +296,10 @@ int aff_api_list_params(aff_http *h, aff_api_job *j)
     if (parse_sort(h, &ps, j) || parse_cursor(h, &ps, j) || parse_created(h, &ps, j) || parse_search(h, &ps, j) ||
         parse_format(h, &ps, j))
         return AFF_EINVAL;
+    if (j->spec->newest_first && j->q.after != 0 && !j->q.from.set && aff_params_get1(&ps, "sort") == NULL) {
+        j->q.from = (aff_list_key){.set = 1, .id = j->q.after, .ival = j->q.after}; /* its default order's */
+        j->q.after = 0;
+    }
     if ((j->q.after != 0 || j->q.after_click[0] != '\0') && aff_list_sorted(&j->q)) {
         aff_http_errorf(h->req, AFF_EINVAL, "after", "after: only with the default order; use cursor");
         return AFF_EINVAL;
@@ -321,14 +339,14 @@ void aff_api_list_finish(aff_api_job *j)
     int more = json_is_true(json_object_get(j->out, "has_more"));
     if (more && j->last.set) {
         c.id = j->last.id;
+        memcpy(c.tid, j->last.tid, sizeof(c.tid));
         c.is_text = j->last.is_text;
         c.ival = j->last.ival;
         memcpy(c.sval, j->last.sval, sizeof(c.sval));
     } else if (more && json_is_integer(json_object_get(lastrow, "id"))) {
         c.id = c.ival = json_integer_value(json_object_get(lastrow, "id"));
     } else if (more && json_is_string(json_object_get(lastrow, "click_id"))) {
-        c.is_text = 1;
-        snprintf(c.sval, sizeof(c.sval), "%s", json_string_value(json_object_get(lastrow, "click_id")));
+        snprintf(c.tid, sizeof(c.tid), "%s", json_string_value(json_object_get(lastrow, "click_id")));
     } else {
         more = 0;
     }
@@ -336,11 +354,21 @@ void aff_api_list_finish(aff_api_job *j)
                         more && aff_cursor_encode(&c, text, sizeof(text)) == 0 ? json_string(text) : json_null());
 }
 
-int aff_api_list_csv_fail(aff_job *job, int rc)
+int aff_api_list_fail(aff_job *job, int rc)
 {
+    aff_api_job *j = AFF_API_JOB(job);
     if (rc == AFF_ETOOBIG)
         aff_fail(&job->err, rc, NULL, "the export has more than %d rows or %u MiB: narrow the filters",
                  AFF_CSV_MAX_ROWS, AFF_CSV_MAX_BYTES >> 20);
+    else if (rc == AFF_ERANGE) /* a click sort over too many clicks (store.h) */
+        rc = aff_fail(&job->err, AFF_EINVAL, "sort",
+                      "sort: sorting clicks by anything but ts reads every click of the chosen days, and these "
+                      "days hold more than %d: choose fewer days (created_from, created_to) or sort by ts",
+                      AFF_CLICK_SORT_SCAN_MAX);
+    else if (rc == AFF_EINVAL && job->err.msg[0] == '\0' && j->q.from.set)
+        aff_fail(&job->err, rc, "cursor", "cursor: a next_cursor of this list with the same sort");
+    else if (rc == AFF_EINVAL && job->err.msg[0] == '\0' && j->q.after_click[0] != '\0')
+        aff_fail(&job->err, rc, "after", "after: a click id from the previous page");
     else if (rc == AFF_EINVAL && job->err.msg[0] == '\0')
         aff_fail(&job->err, rc, "sort", "sort: not available with these filters");
     return rc;

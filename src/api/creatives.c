@@ -410,20 +410,24 @@ static int run_list(aff_job *job, aff_ctx *ctx)
     if (rc == 0 && visible) {
         aff_list_query q = j->q;
         q.limit = j->csv ? AFF_CSV_MAX_ROWS + 1 : q.limit + 1; /* CSV: every row, no page */
-        if (j->csv)
+        if (j->csv) {
             q.after = 0;
+            q.from.set = 0;
+        }
         if (j->role == AFF_ROLE_AFFILIATE)
             q.affiliate_id = j->affiliate_id;
+        memset(&j->last, 0, sizeof(j->last));
+        q.last = &j->last;
         rc = aff_store_creative_list(ctx->st, &q, list_add, m);
     }
     if (rc == 0)
         aff_api_list_finish(j);
     free(m);
-    return rc != 0 ? aff_api_list_csv_fail(job, rc) : 0;
+    return rc != 0 ? aff_api_list_fail(job, rc) : 0;
 }
 
-/* Id order; each row (and CSV line) is built with the caller's own link (docs/api.md). */
-static const aff_api_list_spec creatives_spec = {"creatives", 0, 0, 0, 0};
+/* Each row (and CSV line) is built with the caller's own link (docs/api.md). */
+static const aff_api_list_spec creatives_spec = {"creatives", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME), 1, 1, 0, 0};
 
 void aff_api_creatives_list(aff_http *h)
 {

@@ -5,16 +5,7 @@
 
 #include "api/api.h"
 
-AFF_API_LISTER(list_clicks, aff_click_row, aff_store_click_list, aff_render_click_u)
-
-static int run_clicks(aff_job *job, aff_ctx *ctx)
-{
-    int rc = list_clicks(job, ctx);
-    if (rc == AFF_EINVAL) /* the store could not read the after cursor */
-        aff_fail(&job->err, rc, AFF_API_JOB(job)->q.from.set ? "cursor" : "after",
-                 "%s: a click id from the previous page", AFF_API_JOB(job)->q.from.set ? "cursor" : "after");
-    return rc;
-}
+AFF_API_LISTER(run_clicks, aff_click_row, aff_store_click_list, aff_render_click_u)
 
 static int run_click_get(aff_job *job, aff_ctx *ctx)
 {
@@ -31,7 +22,8 @@ static int run_click_get(aff_job *job, aff_ctx *ctx)
 
 void aff_api_clicks_list(aff_http *h)
 {
-    static const aff_api_list_spec spec = {"clicks", 0, 1, 0, 1};
+    /* ts either way; the other columns within AFF_CLICK_SORT_SCAN_MAX clicks (store.h) */
+    static const aff_api_list_spec spec = {"clicks", AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(LINK) | AFF_SORT_BIT(IP) | AFF_SORT_BIT(SUB1), 1, 0, 1, 0};
     aff_api_submit_list(h, run_clicks, &spec);
 }
 

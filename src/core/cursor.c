@@ -6,19 +6,30 @@
 #include "core/cursor.h"
 #include "core/err.h"
 
-#define RAW_MAX 296 /* "1." + key + dir + id + kind + value: < AFF_CURSOR_MAX * 5 / 8 */
+#define RAW_MAX (AFF_CURSOR_MAX * 5 / 8 + 1) /* "1." + key + dir + id + kind + value */
+
+/* The id field: decimal, or "t" and the text id. */
+static int id_field(const aff_cursor *c, char *out, size_t cap)
+{
+    size_t n = strlen(c->tid);
+    if (n == 0)
+        return snprintf(out, cap, "%lld", (long long)c->id) < (int)cap ? 0 : AFF_EINVAL;
+    if (n > AFF_CURSOR_TID_MAX || strspn(c->tid, "0123456789abcdefghijklmnopqrstuvwxyz") != n || c->id != 0)
+        return AFF_EINVAL;
+    return snprintf(out, cap, "t%s", c->tid) < (int)cap ? 0 : AFF_EINVAL;
+}
 
 int aff_cursor_encode(const aff_cursor *c, char *out, size_t cap)
 {
-    char raw[RAW_MAX];
+    char raw[RAW_MAX], id[AFF_CURSOR_TID_MAX + 2];
     int n;
-    if (c->key < 0 || c->key > 99 || (c->is_text && strlen(c->sval) > AFF_CURSOR_TEXT_MAX))
+    if (c->key < 0 || c->key > 99 || (c->is_text && strlen(c->sval) > AFF_CURSOR_TEXT_MAX) ||
+        id_field(c, id, sizeof(id)) != 0)
         return AFF_EINVAL;
     if (c->is_text)
-        n = snprintf(raw, sizeof(raw), "1.%d.%c.%lld.s%s", c->key, c->desc ? 'd' : 'a', (long long)c->id, c->sval);
+        n = snprintf(raw, sizeof(raw), "1.%d.%c.%s.s%s", c->key, c->desc ? 'd' : 'a', id, c->sval);
     else
-        n = snprintf(raw, sizeof(raw), "1.%d.%c.%lld.i%lld", c->key, c->desc ? 'd' : 'a', (long long)c->id,
-                     (long long)c->ival);
+        n = snprintf(raw, sizeof(raw), "1.%d.%c.%s.i%lld", c->key, c->desc ? 'd' : 'a', id, (long long)c->ival);
     if (n < 0 || (size_t)n >= sizeof(raw))
         return AFF_EINVAL;
     if (cap < ((size_t)n * 8 + 4) / 5 + 1)
@@ -78,8 +89,19 @@ int aff_cursor_decode(const char *s, size_t len, aff_cursor *c)
     if (next_field(r, n, &pos, &f, &flen) != 0 || flen != 1 || (f[0] != 'a' && f[0] != 'd'))
         return AFF_EINVAL;
     c->desc = f[0] == 'd';
-    if (next_field(r, n, &pos, &f, &flen) != 0 || parse_i64(f, flen, 0, &c->id) != 0)
+    if (next_field(r, n, &pos, &f, &flen) != 0)
         return AFF_EINVAL;
+    if (flen > 0 && f[0] == 't') {
+        if (flen < 2 || flen - 1 > AFF_CURSOR_TID_MAX)
+            return AFF_EINVAL;
+        for (size_t i = 1; i < flen; i++)
+            if (!((f[i] >= '0' && f[i] <= '9') || (f[i] >= 'a' && f[i] <= 'z')))
+                return AFF_EINVAL;
+        memcpy(c->tid, f + 1, flen - 1);
+        c->tid[flen - 1] = '\0';
+    } else if (parse_i64(f, flen, 0, &c->id) != 0) {
+        return AFF_EINVAL;
+    }
     if (pos >= n)
         return AFF_EINVAL;
     const char *val = r + pos + 1;

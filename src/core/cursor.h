@@ -4,10 +4,12 @@
  * Owns: the cursor's text form. A cursor names the sort it belongs to (key and
  * direction) and the last row of a page: its sort value (an integer or a text) and its
  * id, so that the next page starts strictly after (value, id) and rows whose values tie
- * are neither skipped nor repeated. Does not own: which sorts a list has (api/) or how a
- * store seeks to the position (store/).
+ * are neither skipped nor repeated. The id is an integer, or for rows whose key is a text
+ * (clicks: their click id) that text. Does not own: which sorts a list has (api/) or how
+ * a store seeks to the position (store/).
  * Text form: lower-case base32 (core/crypto.h) of "1.<key>.<a|d>.<id>.<i|s><value>",
- * at most AFF_CURSOR_MAX characters; URL-safe, so no escaping in a query string.
+ * where <id> is decimal or "t" and 1..AFF_CURSOR_TID_MAX of [0-9a-z]; at most
+ * AFF_CURSOR_MAX characters; URL-safe, so no escaping in a query string.
  */
 #ifndef AFF_CORE_CURSOR_H
 #define AFF_CORE_CURSOR_H
@@ -16,12 +18,14 @@
 #include <stdint.h>
 
 #define AFF_CURSOR_TEXT_MAX 256 /* bytes of a text sort value kept in a cursor */
-#define AFF_CURSOR_MAX 480      /* characters of an encoded cursor */
+#define AFF_CURSOR_TID_MAX 40   /* characters of a text id (a click id has 32) */
+#define AFF_CURSOR_MAX 512      /* characters of an encoded cursor */
 
 typedef struct aff_cursor {
     int key;      /* the sort key (store.h AFF_SORT_*), 0..99 */
     int desc;     /* 1: descending */
-    int64_t id;   /* the last row's id (0 for click lists, whose key is the text) */
+    int64_t id;   /* the last row's id (0 when it has a text id) */
+    char tid[AFF_CURSOR_TID_MAX + 1]; /* the last row's text id ([0-9a-z]), "" for an integer id */
     int is_text;  /* which of ival / sval holds the sort value */
     int64_t ival;
     char sval[AFF_CURSOR_TEXT_MAX + 1];

@@ -10,8 +10,11 @@
  *
  * These calls are rare (admin edits, portal page loads, a banner fetch that browsers
  * cache), so each prepares its statement, runs it and finalizes it instead of keeping
- * a statement table in store_sqlite.c. Writes run in the writer's transaction.
+ * a statement table in store_sqlite.c; sorted, searched or cursor-paged lists go
+ * through their shapes (sqlite_sorted.c) and its statement cache. Writes run in the
+ * writer's transaction.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,6 +27,11 @@
     "SELECT program_id FROM link WHERE affiliate_id = ?" n " UNION SELECT program_id FROM application" \
     " WHERE affiliate_id = ?" n " AND (signup = 1 OR status = 'approved')"
 #define MEMBER_OF(n) "program_id IN (" MEMBER_PROGRAMS(n) ")"
+/* The same as a filter of a sorted list's shape (each `?` is the affiliate). */
+#define MEMBER_FILTER                                                                              \
+    "program_id IN (SELECT program_id FROM link WHERE affiliate_id = ? UNION SELECT program_id FROM" \
+    " application WHERE affiliate_id = ? AND (signup = 1 OR status = 'approved'))"
+#define OFF(type, member) offsetof(type, member)
 
 static sqlite3_stmt *prepare(aff_store *st, const char *sql)
 {
@@ -188,8 +196,23 @@ int aff_sq_application_set_status(aff_store *st, int64_t id, const char *status,
     return rc;
 }
 
+#define APPLICATION_STATUS "CASE WHEN a.signup = 1 THEN f.status ELSE a.status END"
+static const aff_sq_shape application_shape = {
+    .select = "SELECT " APPLICATION_COLS, .id = "a.id", .id_off = OFF(aff_application_row, id),
+    .time = "a.created_ms",
+    .filter = {{"a.affiliate_id", AFF_SQ_F_AFFILIATE}, {"a.program_id", AFF_SQ_F_PROGRAM},
+               {APPLICATION_STATUS " = ?", AFF_SQ_F_STATUS}},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"f.name", "f.email"},
+    .sort = {[AFF_SORT_CREATED] = {"a.created_ms", OFF(aff_application_row, created_ms)},
+             [AFF_SORT_NAME] = {"f.name COLLATE NOCASE", OFF(aff_application_row, name)},
+             [AFF_SORT_EMAIL] = {"f.email COLLATE NOCASE", OFF(aff_application_row, email)},
+             [AFF_SORT_STATUS] = {APPLICATION_STATUS, OFF(aff_application_row, status)}},
+    .read = read_application, .row_size = sizeof(aff_application_row)};
+
 int aff_sq_application_list(aff_store *st, const aff_list_query *lq, aff_application_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &application_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = prepare(st, "SELECT " APPLICATION_COLS " WHERE a.id > ?1"
                                   " AND (?3 = 0 OR a.program_id = ?3) AND (?4 = 0 OR a.affiliate_id = ?4)"
                                   " AND (?5 IS NULL OR CASE WHEN a.signup = 1 THEN f.status ELSE a.status END = ?5)"
@@ -307,8 +330,18 @@ int aff_sq_creative_image(aff_store *st, int64_t id, unsigned char **data, size_
     return rc;
 }
 
+static const aff_sq_shape creative_shape = {
+    .select = "SELECT " CREATIVE_COLS, .id = "id", .id_off = OFF(aff_creative_row, id), .time = "created_ms",
+    .filter = {{"program_id", AFF_SQ_F_PROGRAM}, {MEMBER_FILTER, AFF_SQ_F_AFFILIATE}},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"name"},
+    .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_creative_row, created_ms)},
+             [AFF_SORT_NAME] = {"name COLLATE NOCASE", OFF(aff_creative_row, name)}},
+    .read = read_creative, .row_size = sizeof(aff_creative_row)};
+
 int aff_sq_creative_list(aff_store *st, const aff_list_query *lq, aff_creative_cb cb, void *ud)
 {
+    if (aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &creative_shape, lq, (int (*)(void *, const void *))cb, ud);
     sqlite3_stmt *q = prepare(st, "SELECT " CREATIVE_COLS " WHERE id > ?1 AND (?3 = 0 OR program_id = ?3)"
                                   " AND (?4 = 0 OR " MEMBER_OF("4") ") ORDER BY id LIMIT ?2");
     if (q == NULL)
@@ -363,20 +396,31 @@ int aff_sq_announcement_get(aff_store *st, int64_t id, aff_announcement_row *r)
     return get_once(q, r, read_announcement);
 }
 
-/* Newest first: `after` is the last id of the previous page, and older ones follow.
- * With an affiliate, announcements to all programs (0) are its too. */
+#define ANNOUNCEMENT_SHAPE(...)                                                                                \
+    {.select = "SELECT " ANNOUNCEMENT_COLS, .id = "id", .id_off = OFF(aff_announcement_row, id),                \
+     .time = "created_ms", .filter = {__VA_ARGS__},                                                              \
+     .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"title", "body"},                                         \
+     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_announcement_row, created_ms)},                       \
+              [AFF_SORT_TITLE] = {"title COLLATE NOCASE", OFF(aff_announcement_row, title)},                    \
+              [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_announcement_row, program_id)}},                      \
+     .read = read_announcement, .row_size = sizeof(aff_announcement_row)}
+/* The admin's: a program's own. An affiliate's: its programs' and those to all (0),
+ * with a program filter that program's and those to all. */
+static const aff_sq_shape announcement_shape = ANNOUNCEMENT_SHAPE({"program_id", AFF_SQ_F_PROGRAM});
+static const aff_sq_shape announcement_member_shape =
+    ANNOUNCEMENT_SHAPE({"(program_id = ? OR program_id = 0)", AFF_SQ_F_PROGRAM},
+                       {"(program_id = 0 OR " MEMBER_FILTER ")", AFF_SQ_F_AFFILIATE});
+
+/* Every order through a shape (few rows; the API asks newest first); `after`, when
+ * the query has no cursor, is where the default order resumes. */
 int aff_sq_announcement_list(aff_store *st, const aff_list_query *lq, aff_announcement_cb cb, void *ud)
 {
-    sqlite3_stmt *q = prepare(st, "SELECT " ANNOUNCEMENT_COLS " WHERE (?1 = 0 OR id < ?1)"
-                                  " AND (?3 = 0 OR program_id = ?3 OR (?4 <> 0 AND program_id = 0))"
-                                  " AND (?4 = 0 OR program_id = 0 OR " MEMBER_OF("4") ") ORDER BY id DESC LIMIT ?2");
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, lq->after);
-    sqlite3_bind_int(q, 2, list_limit(lq));
-    sqlite3_bind_int64(q, 3, lq->program_id);
-    sqlite3_bind_int64(q, 4, lq->affiliate_id);
-    return list_once(q, sizeof(aff_announcement_row), read_announcement, (int (*)(void *, const void *))cb, ud);
+    aff_list_query q = *lq;
+    if (!q.from.set && q.after != 0)
+        q.from = (aff_list_key){.set = 1, .id = q.after, .ival = q.after};
+    q.after = 0;
+    return aff_sq_sorted_list(st, q.affiliate_id != 0 ? &announcement_member_shape : &announcement_shape, &q,
+                              (int (*)(void *, const void *))cb, ud);
 }
 
 int aff_sq_announcement_delete(aff_store *st, int64_t id)

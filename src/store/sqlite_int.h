@@ -166,20 +166,30 @@ void aff_sq_note_list(aff_store *st, sqlite3_stmt *q);
  * through one statement built from the list's shape: it names only what is set, the
  * most selective filter leads through its index (the others are written `+col`), and
  * pages by keyset on (sort column, id), never by OFFSET. Each file of the backend
- * defines the shapes of its own tables. */
+ * defines the shapes of its own tables. A shape may select from a subquery (balances:
+ * one row per group) and name conditions rather than columns as filters (membership
+ * of an affiliate, an effective status); a click's shape has a text id and bounds
+ * time by its id. */
 enum { AFF_SQ_F_PROGRAM, AFF_SQ_F_AFFILIATE, AFF_SQ_F_LINK, AFF_SQ_F_CONVERSION, AFF_SQ_F_RUN, AFF_SQ_F_PAYOUT,
        AFF_SQ_F_STATUS };
 enum { AFF_SQ_SEARCH_NONE, AFF_SQ_SEARCH_PREFIX, AFF_SQ_SEARCH_PREFIX_UPPER, AFF_SQ_SEARCH_CONTAINS };
 #define AFF_SQ_SHAPE_FILTERS 6
 typedef struct aff_sq_shape {
-    const char *select; /* "SELECT <columns> FROM <table>[ JOIN ...]", no WHERE */
+    const char *select; /* "SELECT <columns> FROM <table>[ JOIN ...]" or "... FROM (<subquery>)", no WHERE */
     const char *fixed;  /* a condition of every row of the list, or NULL */
     const char *id;     /* the id column; its value is at id_off of the row */
     size_t id_off;
+    /* A text id (a click's): the row holds it as char[] at id_off, cursors carry it as
+     * their tid, and id_raw turns it into the column's value (a blob; AFF_EINVAL when
+     * malformed). NULL: an int64_t id. */
+    int (*id_raw)(const char *text, unsigned char *out, size_t *len);
     const char *time; /* the creation time column (ms), or NULL: no time range */
+    /* Or a time range as bounds of the id column (a click id starts with its time):
+     * the lowest id value of time ms. */
+    void (*time_raw)(int64_t ms, unsigned char *out, size_t *len);
     struct {
-        const char *col;
-        int field; /* AFF_SQ_F_* */
+        const char *col; /* a column (`col = ?`), or a condition with `?` for the value */
+        int field;       /* AFF_SQ_F_* */
     } filter[AFF_SQ_SHAPE_FILTERS]; /* most selective first */
     int search_mode;                /* AFF_SQ_SEARCH_*: how `search` matches */
     const char *search[2];          /* its columns (CONTAINS: either may match) */
@@ -222,7 +232,7 @@ int aff_sq_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r);
 int aff_sq_ledger_move(aff_store *st, const aff_ledger_move *m, int64_t *n);
 int aff_sq_ledger_auto_approve(aff_store *st, int64_t now_ms, int64_t *n);
 int aff_sq_ledger_release(aff_store *st, int64_t program_id, int64_t now_ms, int64_t *n);
-int aff_sq_balance_list(aff_store *st, int64_t program_id, int64_t affiliate_id, aff_balance_cb cb, void *ud);
+int aff_sq_balance_list(aff_store *st, const aff_list_query *lq, aff_balance_cb cb, void *ud);
 int aff_sq_balance_check(aff_store *st, int64_t *mismatches);
 int aff_sq_period_get(aff_store *st, int64_t program_id, int64_t affiliate_id, const char *counter, int64_t start_ms,
                       aff_period_row *row);

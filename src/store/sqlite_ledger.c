@@ -36,7 +36,7 @@ enum {
     L_LEDGER_LIST, L_LEDGER_OF_PROGRAM, L_LEDGER_OF_AFFILIATE, L_LEDGER_OF_CONVERSION, L_LEDGER_OF_PAYOUT,
     L_MOVE_BY_ID, L_MOVE_BY_CONVERSION, L_MOVE_BY_PAYOUT, L_MOVE_BY_AFFILIATE,
     L_AUTO_APPROVE, L_RELEASE,
-    L_BALANCE_LIST, L_BALANCE_CHECK,
+    L_BALANCE_CHECK,
     L_PERIOD_GET, L_PERIOD_PUT, L_BONUS_AWARD,
     L_CONV_SET_STATE, L_CONV_SET_EARNED, L_CONV_FIRST_BY_CUSTOMER, L_CONV_FIRST_BY_EMAIL, L_CONV_LIST_PERIOD, L_CONV_AUTO_APPROVE,
     L_PAYOUT_LIST, L_PAYOUT_OF_PROGRAM, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
@@ -71,14 +71,6 @@ static const char *const sql[L_COUNT] = {
                        " WHERE status = 'pending' AND hold_until_ms <= ?1",
     [L_RELEASE] = "UPDATE ledger SET status = 'payable', updated_ms = ?2 WHERE status = 'approved'" ANY("program_id", 1)
                   " AND affiliate_id IN (SELECT id FROM affiliate WHERE status = 'approved')",
-    [L_BALANCE_LIST] = "SELECT program_id, affiliate_id, max(currency),"
-                       " sum(CASE status WHEN 'pending' THEN amount_minor ELSE 0 END),"
-                       " sum(CASE status WHEN 'approved' THEN amount_minor ELSE 0 END),"
-                       " sum(CASE status WHEN 'payable' THEN amount_minor ELSE 0 END),"
-                       " sum(CASE status WHEN 'in_payout' THEN amount_minor ELSE 0 END),"
-                       " sum(CASE status WHEN 'paid' THEN amount_minor ELSE 0 END)"
-                       " FROM balance WHERE 1" ANY("program_id", 1) ANY("affiliate_id", 2)
-                       " GROUP BY program_id, affiliate_id ORDER BY program_id, affiliate_id",
     [L_BALANCE_CHECK] = "SELECT (SELECT count(*) FROM (SELECT program_id, affiliate_id, status, sum(amount_minor),"
                         " count(*) FROM ledger GROUP BY 1, 2, 3 EXCEPT SELECT program_id, affiliate_id, status,"
                         " amount_minor, lines FROM balance)) + (SELECT count(*) FROM (SELECT program_id, affiliate_id,"
@@ -315,25 +307,42 @@ int aff_sq_ledger_release(aff_store *st, int64_t program_id, int64_t now_ms, int
 static void read_balance(sqlite3_stmt *q, void *v)
 {
     aff_balance_row *r = v;
-    r->program_id = col_i64(q, 0);
-    r->affiliate_id = col_i64(q, 1);
-    col_text(q, 2, r->currency, sizeof(r->currency));
-    r->pending = col_i64(q, 3);
-    r->approved = col_i64(q, 4);
-    r->payable = col_i64(q, 5);
-    r->in_payout = col_i64(q, 6);
-    r->paid = col_i64(q, 7);
+    r->id = col_i64(q, 0);
+    r->program_id = col_i64(q, 1);
+    r->affiliate_id = col_i64(q, 2);
+    col_text(q, 3, r->currency, sizeof(r->currency));
+    r->pending = col_i64(q, 4);
+    r->approved = col_i64(q, 5);
+    r->payable = col_i64(q, 6);
+    r->in_payout = col_i64(q, 7);
+    r->paid = col_i64(q, 8);
 }
 
-int aff_sq_balance_list(aff_store *st, int64_t program_id, int64_t affiliate_id, aff_balance_cb cb, void *ud)
+#define BALANCE_BY(s) "sum(CASE status WHEN '" s "' THEN amount_minor ELSE 0 END) AS " s
+/* One row per (program, affiliate) from its rows by status. The filters reach the
+ * grouped rows (SQLite pushes a condition on a GROUP BY column into the subquery, so a
+ * program's balances read its part of the key); a sort by an amount groups what the
+ * filters select and sorts it. */
+static const aff_sq_shape balance_shape = {
+    .select = "SELECT id, program_id, affiliate_id, currency, pending, approved, payable, in_payout, paid FROM"
+              " (SELECT program_id * 4294967296 + affiliate_id AS id, program_id, affiliate_id,"
+              " max(currency) AS currency, " BALANCE_BY("pending") ", " BALANCE_BY("approved") ", "
+              BALANCE_BY("payable") ", " BALANCE_BY("in_payout") ", " BALANCE_BY("paid")
+              " FROM balance GROUP BY program_id, affiliate_id) b",
+    .id = "b.id", .id_off = OFF(aff_balance_row, id),
+    .filter = {{"b.program_id", AFF_SQ_F_PROGRAM}, {"b.affiliate_id", AFF_SQ_F_AFFILIATE}},
+    .sort = {[AFF_SORT_PROGRAM] = {"b.program_id", OFF(aff_balance_row, program_id)},
+             [AFF_SORT_AFFILIATE] = {"b.affiliate_id", OFF(aff_balance_row, affiliate_id)},
+             [AFF_SORT_PENDING] = {"b.pending", OFF(aff_balance_row, pending)},
+             [AFF_SORT_APPROVED] = {"b.approved", OFF(aff_balance_row, approved)},
+             [AFF_SORT_PAYABLE] = {"b.payable", OFF(aff_balance_row, payable)},
+             [AFF_SORT_IN_PAYOUT] = {"b.in_payout", OFF(aff_balance_row, in_payout)},
+             [AFF_SORT_PAID] = {"b.paid", OFF(aff_balance_row, paid)}},
+    .read = read_balance, .row_size = sizeof(aff_balance_row)};
+
+int aff_sq_balance_list(aff_store *st, const aff_list_query *lq, aff_balance_cb cb, void *ud)
 {
-    sqlite3_stmt *q = Q(st, L_BALANCE_LIST);
-    aff_balance_row row;
-    if (q == NULL)
-        return AFF_ESTORE;
-    sqlite3_bind_int64(q, 1, program_id);
-    sqlite3_bind_int64(q, 2, affiliate_id);
-    return run_list(q, &row, read_balance, (int (*)(void *, const void *))cb, ud);
+    return aff_sq_sorted_list(st, &balance_shape, lq, (int (*)(void *, const void *))cb, ud);
 }
 
 int aff_sq_balance_check(aff_store *st, int64_t *mismatches)

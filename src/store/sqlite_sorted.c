@@ -12,7 +12,8 @@
  * are written `+col` (see list_stmt in store_sqlite.c for why). A time range or a status
  * is tested row by row along whatever the leading filter chose; a prefix search of a
  * column with an index (a link's code) is a range of that index, a substring search of
- * a name or an email scans the rows the filters leave.
+ * a name or an email scans the rows the filters leave. A filter given as a condition
+ * (membership, an effective status) is tested row by row and never leads.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,11 +23,13 @@
 
 #define TEXT_MAX 2048
 #define BINDS_MAX 16
+#define RAW_MAX 32 /* bytes of a blob value: a raw click id, a time prefix */
 
+enum { B_INT, B_TEXT, B_BLOB };
 typedef struct bind {
-    int is_text;
+    int type; /* B_* */
     int64_t i;
-    const char *s;
+    const char *s; /* text, or blob of i bytes */
 } bind;
 
 typedef struct builder {
@@ -36,6 +39,7 @@ typedef struct builder {
     int nb;
     int overflow;
     char search_lo[2 * AFF_CURSOR_TEXT_MAX + 4], search_hi[2 * AFF_CURSOR_TEXT_MAX + 4];
+    unsigned char raw[3][RAW_MAX]; /* blob values: cursor id, time from, time to */
 } builder;
 
 static void put(builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -58,7 +62,7 @@ static int param_int(builder *b, int64_t v)
         b->overflow = 1;
         return 1;
     }
-    b->b[b->nb] = (bind){0, v, NULL};
+    b->b[b->nb] = (bind){B_INT, v, NULL};
     return ++b->nb;
 }
 
@@ -68,14 +72,43 @@ static int param_text(builder *b, const char *s)
         b->overflow = 1;
         return 1;
     }
-    b->b[b->nb] = (bind){1, 0, s};
+    b->b[b->nb] = (bind){B_TEXT, 0, s};
     return ++b->nb;
+}
+
+static int param_blob(builder *b, const unsigned char *v, size_t len)
+{
+    if (b->nb == BINDS_MAX) {
+        b->overflow = 1;
+        return 1;
+    }
+    b->b[b->nb] = (bind){B_BLOB, (int64_t)len, (const char *)v};
+    return ++b->nb;
+}
+
+/* A filter: `col = ?p`, or the condition col with each `?` made `?p`. */
+static void where_filter(builder *b, const char *col, int p, int lead)
+{
+    if (strchr(col, '?') == NULL) {
+        put(b, " AND %s%s = ?%d", lead ? "" : "+", col, p);
+        return;
+    }
+    put(b, " AND ");
+    for (const char *c = col; *c != '\0'; c++) {
+        const char *q = strchr(c, '?');
+        size_t n = q != NULL ? (size_t)(q - c) : strlen(c);
+        put(b, "%.*s", (int)n, c);
+        if (q == NULL)
+            break;
+        put(b, "?%d", p);
+        c = q;
+    }
 }
 
 int aff_sq_sort_is_text(int k)
 {
     return k == AFF_SORT_NAME || k == AFF_SORT_EMAIL || k == AFF_SORT_CODE || k == AFF_SORT_STATUS ||
-           k == AFF_SORT_ORDER_ID;
+           k == AFF_SORT_ORDER_ID || k == AFF_SORT_IP || k == AFF_SORT_SUB1 || k == AFF_SORT_TITLE;
 }
 
 static int filter_value(const aff_list_query *lq, int field, int64_t *v, const char **s)
@@ -134,15 +167,46 @@ static void where_search(builder *b, const aff_sq_shape *sh, const char *search)
     put(b, " AND %s >= ?%d AND %s < ?%d", sh->search[0], lo, sh->search[0], hi);
 }
 
-static void where_cursor(builder *b, const aff_sq_shape *sh, const aff_list_query *lq, const char *col, int text)
+/* The parameter of the cursor's id: its integer, or its text id as the column's value. */
+static int param_id(builder *b, const aff_sq_shape *sh, const aff_list_query *lq)
+{
+    size_t len = 0;
+    if (sh->id_raw == NULL)
+        return param_int(b, lq->from.id);
+    if (sh->id_raw(lq->from.tid, b->raw[0], &len) != 0 || len > RAW_MAX)
+        return -1;
+    return param_blob(b, b->raw[0], len);
+}
+
+static int where_cursor(builder *b, const aff_sq_shape *sh, const aff_list_query *lq, const char *col, int text)
 {
     const char *op = lq->desc ? "<" : ">";
     if (lq->sort == AFF_SORT_ID) {
-        put(b, " AND %s %s ?%d", sh->id, op, param_int(b, lq->from.id));
-        return;
+        int id = param_id(b, sh, lq);
+        put(b, " AND %s %s ?%d", sh->id, op, id);
+        return id < 0 ? AFF_EINVAL : 0;
     }
     int v = text ? param_text(b, lq->from.sval) : param_int(b, lq->from.ival);
-    put(b, " AND (%s, %s) %s (?%d, ?%d)", col, sh->id, op, v, param_int(b, lq->from.id));
+    int id = param_id(b, sh, lq);
+    put(b, " AND (%s, %s) %s (?%d, ?%d)", col, sh->id, op, v, id);
+    return id < 0 ? AFF_EINVAL : 0;
+}
+
+static void where_time(builder *b, const aff_sq_shape *sh, const aff_list_query *lq)
+{
+    int64_t bound[2] = {lq->created_from, lq->created_to};
+    for (int i = 0; i < 2; i++) {
+        if (bound[i] == 0)
+            continue;
+        const char *op = i == 0 ? ">=" : "<";
+        size_t len = 0;
+        if (sh->time_raw == NULL) {
+            put(b, " AND %s %s ?%d", sh->time, op, param_int(b, bound[i]));
+            continue;
+        }
+        sh->time_raw(bound[i], b->raw[1 + i], &len);
+        put(b, " AND %s %s ?%d", sh->id, op, param_blob(b, b->raw[1 + i], len));
+    }
 }
 
 static int build(builder *b, const aff_sq_shape *sh, const aff_list_query *lq)
@@ -155,7 +219,9 @@ static int build(builder *b, const aff_sq_shape *sh, const aff_list_query *lq)
         return AFF_EINVAL;
     if (lq->from.set && lq->sort != AFF_SORT_ID && lq->from.is_text != text)
         return AFF_EINVAL;
-    if ((lq->created_from || lq->created_to) && sh->time == NULL)
+    if (lq->from.set && (sh->id_raw != NULL) != (lq->from.tid[0] != '\0'))
+        return AFF_EINVAL; /* a text id on a list of integer ids, or the other way round */
+    if ((lq->created_from || lq->created_to) && sh->time == NULL && sh->time_raw == NULL)
         return AFF_EINVAL;
     if (lq->search != NULL && lq->search[0] != '\0' && sh->search_mode == AFF_SQ_SEARCH_NONE)
         return AFF_EINVAL;
@@ -168,17 +234,15 @@ static int build(builder *b, const aff_sq_shape *sh, const aff_list_query *lq)
         if (!filter_value(lq, sh->filter[k].field, &v, &s))
             continue;
         int p = s != NULL ? param_text(b, s) : param_int(b, v);
-        put(b, " AND %s%s = ?%d", lead ? "" : "+", sh->filter[k].col, p);
-        lead = 0;
+        where_filter(b, sh->filter[k].col, p, lead);
+        if (strchr(sh->filter[k].col, '?') == NULL)
+            lead = 0;
     }
-    if (lq->created_from)
-        put(b, " AND %s >= ?%d", sh->time, param_int(b, lq->created_from));
-    if (lq->created_to)
-        put(b, " AND %s < ?%d", sh->time, param_int(b, lq->created_to));
+    where_time(b, sh, lq);
     if (lq->search != NULL && lq->search[0] != '\0')
         where_search(b, sh, lq->search);
-    if (lq->from.set)
-        where_cursor(b, sh, lq, col, text);
+    if (lq->from.set && where_cursor(b, sh, lq, col, text) != 0)
+        return AFF_EINVAL;
     const char *dir = lq->desc ? " DESC" : "";
     if (lq->sort == AFF_SORT_ID)
         put(b, " ORDER BY %s%s", sh->id, dir);
@@ -194,7 +258,10 @@ static void key_of(const aff_sq_shape *sh, const aff_list_query *lq, const void 
     const char *base = row;
     memset(k, 0, sizeof(*k));
     k->set = 1;
-    memcpy(&k->id, base + sh->id_off, sizeof(k->id));
+    if (sh->id_raw != NULL)
+        snprintf(k->tid, sizeof(k->tid), "%s", base + sh->id_off);
+    else
+        memcpy(&k->id, base + sh->id_off, sizeof(k->id));
     if (lq->sort == AFF_SORT_ID) {
         k->ival = k->id;
     } else if (aff_sq_sort_is_text(lq->sort)) {
@@ -221,8 +288,10 @@ int aff_sq_sorted_list(aff_store *st, const aff_sq_shape *sh, const aff_list_que
         goto free_builder;
     }
     for (int i = 0; i < b->nb; i++)
-        if (b->b[i].is_text)
+        if (b->b[i].type == B_TEXT)
             sqlite3_bind_text(q, i + 1, b->b[i].s, -1, SQLITE_STATIC);
+        else if (b->b[i].type == B_BLOB)
+            sqlite3_bind_blob(q, i + 1, b->b[i].s, (int)b->b[i].i, SQLITE_STATIC);
         else
             sqlite3_bind_int64(q, i + 1, b->b[i].i);
     aff_sq_note_list(st, q);

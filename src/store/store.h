@@ -190,8 +190,10 @@ typedef struct aff_payout_run_row {
     int64_t payouts, created_ms;
 } aff_payout_run_row;
 
-/* An affiliate's money in one program, by line status. */
+/* An affiliate's money in one program, by line status. id is the row's place in the
+ * default order, program_id * 2^32 + affiliate_id (ids stay below 2^31), for cursors. */
 typedef struct aff_balance_row {
+    int64_t id;
     int64_t program_id, affiliate_id;
     char currency[4];
     int64_t pending, approved, payable, in_payout, paid; /* minor units */
@@ -247,18 +249,29 @@ typedef struct aff_rollup_delta {
 
 /* Sort keys of lists (docs/api.md "Lists"): each list supports some of them; the
  * others answer AFF_EINVAL. AFF_SORT_ID is every list's default (the click list's is
- * its time, which its id starts with). */
+ * its time, which its id starts with). The numbers are part of page cursors: append,
+ * never renumber. */
 enum {
     AFF_SORT_ID, AFF_SORT_CREATED, AFF_SORT_UPDATED, AFF_SORT_NAME, AFF_SORT_EMAIL, AFF_SORT_CODE,
     AFF_SORT_STATUS, AFF_SORT_AMOUNT, AFF_SORT_ORDER_ID, AFF_SORT_PROGRAM, AFF_SORT_AFFILIATE,
+    AFF_SORT_LINK, AFF_SORT_IP, AFF_SORT_SUB1,                                  /* clicks */
+    AFF_SORT_PENDING, AFF_SORT_APPROVED, AFF_SORT_PAYABLE, AFF_SORT_IN_PAYOUT, AFF_SORT_PAID, /* balances */
+    AFF_SORT_TITLE,                                                              /* announcements */
     AFF_SORT_COUNT
 };
 
+/* A click list sorted by anything but its time reads every click of the days it covers
+ * (its created range, else all days) and sorts them: it answers AFF_ERANGE, reading
+ * nothing, when the daily rollups count more clicks than this in those days. */
+#define AFF_CLICK_SORT_SCAN_MAX 100000
+
 /* Where a sorted page ended: the last row handed to the callback and accepted (the
- * callback returned 0): its sort value and id. Filled by sorted lists only. */
+ * callback returned 0): its sort value and id (tid: the text id of a click). Filled by
+ * sorted lists only. */
 typedef struct aff_list_key {
     int set;
     int64_t id;
+    char tid[AFF_CURSOR_TID_MAX + 1];
     int is_text;
     int64_t ival;
     char sval[AFF_CURSOR_TEXT_MAX + 1];
@@ -456,7 +469,9 @@ typedef struct aff_store_ops {
     /* Filtered by link or affiliate, finds the clicks counted in the hourly rollups under
      * the hour of their time, which the writer does for every click in the same
      * transaction (track/click.c; `afftrack verify` checks raw = rollups), and relies on
-     * a click id's time prefix being its ts_ms (core/id.h). */
+     * a click id's time prefix being its ts_ms (core/id.h). Sorted by time (AFF_SORT_ID)
+     * either way; by another key only within AFF_CLICK_SORT_SCAN_MAX clicks (AFF_ERANGE
+     * otherwise). The cursor's tid is a click id. */
     int (*click_list)(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud);
     /* The time of the last unique click of (link, fingerprint): AFF_ENOTFOUND if none. */
     int (*click_seen_get)(aff_store *st, int64_t link_id, uint64_t fingerprint, int64_t *unique_ms);
@@ -533,8 +548,10 @@ typedef struct aff_store_ops {
     int (*ledger_auto_approve)(aff_store *st, int64_t now_ms, int64_t *n);
     /* Approved lines of approved affiliates (of program, 0 any) become payable. */
     int (*ledger_release)(aff_store *st, int64_t program_id, int64_t now_ms, int64_t *n);
-    /* Balances (maintained by the store on every line insert and status change). */
-    int (*balance_list)(aff_store *st, int64_t program_id, int64_t affiliate_id, aff_balance_cb cb, void *ud);
+    /* Balances (maintained by the store on every line insert and status change), one
+     * row per (program, affiliate); filters program_id and affiliate_id, sorted like
+     * any list (by default program, then affiliate). */
+    int (*balance_list)(aff_store *st, const aff_list_query *q, aff_balance_cb cb, void *ud);
     /* Balances recomputed from the lines, compared with the maintained ones: how many
      * (program, affiliate, status) balances differ. */
     int (*balance_check)(aff_store *st, int64_t *mismatches);
@@ -597,8 +614,9 @@ typedef struct aff_store_ops {
     /* Portal content (sqlite_content.c). Lists take program_id and, when affiliate_id is
      * set, keep to the programs the affiliate belongs to: those it has a link in, applied
      * to when it signed up, or had another application approved to (announcements for
-     * all programs included). Creatives list newest last, announcements newest first
-     * (after: an id, older ones follow). Applications filter by effective status. */
+     * all programs included). They list in id order like every list (the API shows
+     * announcements newest first, with desc). Applications filter and sort by effective
+     * status. */
     int (*terms_get)(aff_store *st, int64_t program_id, aff_terms_row *row); /* defaults when none */
     int (*terms_put)(aff_store *st, const aff_terms_row *row);
     int (*application_insert)(aff_store *st, aff_application_row *row);
@@ -706,7 +724,7 @@ static inline int aff_store_ledger_get(aff_store *st, int64_t id, aff_ledger_row
 static inline int aff_store_ledger_move(aff_store *st, const aff_ledger_move *m, int64_t *n) { return st->ops->ledger_move(st, m, n); }
 static inline int aff_store_ledger_auto_approve(aff_store *st, int64_t now, int64_t *n) { return st->ops->ledger_auto_approve(st, now, n); }
 static inline int aff_store_ledger_release(aff_store *st, int64_t pid, int64_t now, int64_t *n) { return st->ops->ledger_release(st, pid, now, n); }
-static inline int aff_store_balance_list(aff_store *st, int64_t pid, int64_t aid, aff_balance_cb cb, void *ud) { return st->ops->balance_list(st, pid, aid, cb, ud); }
+static inline int aff_store_balance_list(aff_store *st, const aff_list_query *q, aff_balance_cb cb, void *ud) { return st->ops->balance_list(st, q, cb, ud); }
 static inline int aff_store_balance_check(aff_store *st, int64_t *bad) { return st->ops->balance_check(st, bad); }
 static inline int aff_store_period_get(aff_store *st, int64_t pid, int64_t aid, const char *c, int64_t start, aff_period_row *r) { return st->ops->period_get(st, pid, aid, c, start, r); }
 static inline int aff_store_period_put(aff_store *st, const aff_period_row *r) { return st->ops->period_put(st, r); }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/clock.h"
 #include "core/crypto.h"
 #include "core/err.h"
 #include "core/map.h"
@@ -259,7 +260,13 @@ static const char *const migrations[] = {
     "WITH h(n) AS (VALUES(0),(1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(11),(12),(13),(14),(15),(16),(17),(18),(19),"  \
     "(20),(21),(22),(23)) SELECT h.n FROM stats_daily d INDEXED BY stats_daily_" col " CROSS JOIN h"                  \
     " CROSS JOIN stats_hourly s WHERE d." col "_id = ?1 AND d.day = ?2 AND s.hour = d.day * 24 + h.n"                  \
-    " AND s.program_id = d.program_id AND s.affiliate_id = d.affiliate_id AND s.link_id = d.link_id AND s.clicks > 0"
+    " AND s.program_id = d.program_id AND s.affiliate_id = d.affiliate_id AND s.link_id = d.link_id"                   \
+    " AND " CLICK_ROWS("s") " > 0"
+/* Every click row the rollups count: screened ones (bots, rejected) are rows too. */
+#define CLICK_ROWS(t) "(" t ".clicks + " t ".bot_clicks + " t ".rejected_clicks)"
+#define CLICK_DAYS(col, op, dir)                                                                                   \
+    "SELECT day FROM stats_daily d WHERE " col "_id = ?1 AND day " op " ?2 AND " CLICK_ROWS("d") " > 0 ORDER BY day" \
+    dir " LIMIT 1"
 
 enum {
     S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
@@ -270,7 +277,8 @@ enum {
     S_LINK_INSERT, S_LINK_UPDATE, S_LINK_GET,
     S_COUPON_INSERT, S_COUPON_UPDATE, S_COUPON_GET,
     S_CLICK_INSERT, S_CLICK_INSERT_PLAIN, S_UA_FIND, S_UA_INSERT, S_CLICK_GET, S_CLICK_SEEN_GET, S_CLICK_SEEN_PUT,
-    S_CLICK_DAYS_OF_LINK, S_CLICK_DAYS_OF_AFFILIATE, S_CLICK_HOURS_OF_LINK, S_CLICK_HOURS_OF_AFFILIATE,
+    S_CLICK_DAYS_OF_LINK, S_CLICK_DAYS_OF_AFFILIATE, S_CLICK_DAYS_BEFORE_OF_LINK, S_CLICK_DAYS_BEFORE_OF_AFFILIATE,
+    S_CLICK_HOURS_OF_LINK, S_CLICK_HOURS_OF_AFFILIATE, S_CLICK_DAY_TOTALS,
     S_CLICK_SEEN_EDGE, S_CLICK_SEEN_PRUNE,
     S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
@@ -321,16 +329,19 @@ static const char *const sql[S_COUNT] = {
                              " sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
                              "?11,?12,?13,?14,?15)",
     [S_CLICK_GET] = "SELECT " CLICK_COLS " WHERE c.click_id = ?1",
-    /* sq_click_list: the first day from ?2 on with clicks of a link or an affiliate, then
-     * the hours (0..23, repeated per link) of day ?2 with such clicks: for each of the
-     * day's rollup rows of the link or affiliate, 24 primary-key lookups of its hourly
-     * rows (CROSS JOIN keeps that order). */
-    [S_CLICK_DAYS_OF_LINK] = "SELECT day FROM stats_daily WHERE link_id = ?1 AND day >= ?2 AND clicks > 0"
-                             " ORDER BY day LIMIT 1",
-    [S_CLICK_DAYS_OF_AFFILIATE] = "SELECT day FROM stats_daily WHERE affiliate_id = ?1 AND day >= ?2 AND clicks > 0"
-                                  " ORDER BY day LIMIT 1",
+    /* sq_click_list: the first day from ?2 on (newest first: the last day up to ?2) with
+     * clicks of a link or an affiliate, then the hours (0..23, repeated per link) of day
+     * ?2 with such clicks: for each of the day's rollup rows of the link or affiliate, 24
+     * primary-key lookups of its hourly rows (CROSS JOIN keeps that order). */
+    [S_CLICK_DAYS_OF_LINK] = CLICK_DAYS("link", ">=", ""),
+    [S_CLICK_DAYS_OF_AFFILIATE] = CLICK_DAYS("affiliate", ">=", ""),
+    [S_CLICK_DAYS_BEFORE_OF_LINK] = CLICK_DAYS("link", "<=", " DESC"),
+    [S_CLICK_DAYS_BEFORE_OF_AFFILIATE] = CLICK_DAYS("affiliate", "<=", " DESC"),
     [S_CLICK_HOURS_OF_LINK] = CLICK_HOURS("link"),
     [S_CLICK_HOURS_OF_AFFILIATE] = CLICK_HOURS("affiliate"),
+    /* The click rows of the days [?1, ?2) of every program, a rollup row at a time
+     * (click_sort_bounded stops reading past its limit). */
+    [S_CLICK_DAY_TOTALS] = "SELECT " CLICK_ROWS("d") " FROM stats_daily d WHERE day >= ?1 AND day < ?2",
     [S_UA_FIND] = "SELECT id FROM user_agent WHERE ua = ?1",
     [S_UA_INSERT] = "INSERT INTO user_agent(ua) VALUES(?1)",
     [S_CLICK_SEEN_GET] = "SELECT unique_ms FROM click_seen WHERE link_id = ?1 AND fp = ?2",
@@ -400,7 +411,7 @@ static const char *const sql[S_COUNT] = {
  * without an index of its own (a status; a click's program) is tested row by row. */
 enum { LF_PROGRAM, LF_AFFILIATE, LF_LINK, LF_CONVERSION, LF_STATUS };
 enum {
-    L_PROGRAMS, L_AFFILIATES, L_LINKS, L_COUPONS, L_CLICKS, L_CLICKS_RANGE, L_CONVERSIONS,
+    L_PROGRAMS, L_AFFILIATES, L_LINKS, L_COUPONS, L_CLICKS, L_CLICKS_RANGE, L_CLICKS_RANGE_DESC, L_CONVERSIONS,
     L_COUNT
 };
 #define LIST_FILTERS 4
@@ -413,6 +424,7 @@ typedef struct list_shape {
         int field; /* LF_*: which aff_list_query member */
     } filter[LIST_FILTERS];
     int upper; /* 1: also key < ?3 (then the filters start at ?4) */
+    int desc;  /* 1: descending: key < ?1 (and key > ?3) */
 } list_shape;
 
 static const list_shape lists[L_COUNT] = {
@@ -427,6 +439,10 @@ static const list_shape lists[L_COUNT] = {
     /* The clicks of one hour (sq_click_list): ?1 and ?3 bound the ids by their time prefix. */
     [L_CLICKS_RANGE] = {"SELECT " CLICK_COLS, "c.click_id",
                         {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}}, 1},
+    /* The same, newest first: ?1 and ?3 bound the ids from above and below. */
+    [L_CLICKS_RANGE_DESC] = {"SELECT " CLICK_COLS, "c.click_id",
+                             {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}},
+                             1, 1},
     [L_CONVERSIONS] = {"SELECT " AFF_SQ_CONV_COLS, "id",
                        {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}, {"status", LF_STATUS}}},
 };
@@ -620,9 +636,9 @@ static sqlite3_stmt *list_stmt(aff_store *st, int which, const aff_list_query *l
         sqlite3_clear_bindings(*slot);
     } else {
         char text[1024];
-        size_t n = (size_t)snprintf(text, sizeof(text), "%s WHERE %s > ?1", ls->select, ls->key);
+        size_t n = (size_t)snprintf(text, sizeof(text), "%s WHERE %s %s ?1", ls->select, ls->key, ls->desc ? "<" : ">");
         if (ls->upper && n < sizeof(text))
-            n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s < ?3", ls->key);
+            n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s %s ?3", ls->key, ls->desc ? ">" : "<");
         for (int k = 0, param = 3 + ls->upper, lead = 1; k < LIST_FILTERS && n < sizeof(text); k++)
             if (mask & (1u << k)) {
                 n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s%s = ?%d", lead ? "" : "+",
@@ -630,7 +646,8 @@ static sqlite3_stmt *list_stmt(aff_store *st, int which, const aff_list_query *l
                 lead = 0;
             }
         if (n < sizeof(text))
-            n += (size_t)snprintf(text + n, sizeof(text) - n, " ORDER BY %s LIMIT ?2", ls->key);
+            n += (size_t)snprintf(text + n, sizeof(text) - n, " ORDER BY %s%s LIMIT ?2", ls->key,
+                                  ls->desc ? " DESC" : "");
         if (n >= sizeof(text) || sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
             return NULL;
     }
@@ -1354,33 +1371,40 @@ static int sq_click_get(aff_store *st, const char *click_id, aff_click_row *r)
     return get_one(q, r, read_click);
 }
 
-/* The 6-byte big-endian time prefix of the click ids of hour h: it sorts before every id
- * of that hour and after every id of the hours before (core/id.h). */
-static void hour_prefix(int64_t h, unsigned char out[6])
+/* The 6-byte big-endian time prefix of the click ids of time ms: it sorts before every
+ * id of that millisecond and after every id before it (core/id.h). */
+static void time_prefix(int64_t ms, unsigned char out[6])
 {
-    uint64_t ms = (uint64_t)h * 3600000u;
     for (int i = 0; i < 6; i++)
-        out[i] = (unsigned char)(ms >> (8 * (5 - i)));
+        out[i] = (unsigned char)((uint64_t)ms >> (8 * (5 - i)));
 }
 
-/* Read the clicks of hour (after the cursor `after`, when in that hour) that pass lq's
- * filters, handing them to cb, *left at most. Sets *left to 0 when cb stops. */
-static int click_hour(aff_store *st, const aff_list_query *lq, int64_t hour, const unsigned char *after, int *left,
+static void hour_prefix(int64_t h, unsigned char out[6])
+{
+    time_prefix(h * 3600000, out);
+}
+
+/* Read the clicks of hour (strictly after the cursor `at`, or before it when newest
+ * first, when in that hour) that pass lq's filters, handing them to cb, *left at most.
+ * Sets *left to 0 when cb stops. */
+static int click_hour(aff_store *st, const aff_list_query *lq, int64_t hour, const unsigned char *at, int *left,
                       aff_click_row *row, aff_click_cb cb, void *ud)
 {
     unsigned char lo[6], hi[6];
     int rc = 0;
     hour_prefix(hour, lo);
     hour_prefix(hour + 1, hi);
-    sqlite3_stmt *q = list_stmt(st, L_CLICKS_RANGE, lq);
+    sqlite3_stmt *q = list_stmt(st, lq->desc ? L_CLICKS_RANGE_DESC : L_CLICKS_RANGE, lq);
     if (q == NULL)
         return AFF_ESTORE;
-    if (after != NULL && memcmp(after, lo, 6) >= 0)
-        sqlite3_bind_blob(q, 1, after, CLICK_ID_RAW, SQLITE_STATIC);
+    const unsigned char *start = lq->desc ? hi : lo, *end = lq->desc ? lo : hi;
+    int inside = at != NULL && (lq->desc ? memcmp(at, hi, 6) < 0 : memcmp(at, lo, 6) >= 0);
+    if (inside)
+        sqlite3_bind_blob(q, 1, at, CLICK_ID_RAW, SQLITE_STATIC);
     else
-        sqlite3_bind_blob(q, 1, lo, 6, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 1, start, 6, SQLITE_STATIC);
     sqlite3_bind_int(q, 2, *left);
-    sqlite3_bind_blob(q, 3, hi, 6, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, end, 6, SQLITE_STATIC);
     while (rc == 0 && step_row(q, &rc)) {
         read_click(q, row);
         (*left)--;
@@ -1395,6 +1419,45 @@ static int click_hour(aff_store *st, const aff_list_query *lq, int64_t hour, con
     return rc;
 }
 
+/* The hours of day with clicks of lq's link or affiliate, as bits 0..23. */
+static int click_hours_of_day(aff_store *st, const aff_list_query *lq, int64_t day, uint32_t *hours)
+{
+    int rc = 0;
+    sqlite3_stmt *hq = stmt(st, lq->link_id != 0 ? S_CLICK_HOURS_OF_LINK : S_CLICK_HOURS_OF_AFFILIATE);
+    if (hq == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(hq, 1, lq->link_id != 0 ? lq->link_id : lq->affiliate_id);
+    sqlite3_bind_int64(hq, 2, day);
+    *hours = 0;
+    while (*hours != 0xffffffu && step_row(hq, &rc))
+        *hours |= 1u << (col_i64(hq, 0) & 31);
+    sqlite3_reset(hq);
+    return rc;
+}
+
+/* The statement naming the days with clicks of lq's link or affiliate. */
+static int click_days_stmt(const aff_list_query *lq)
+{
+    return lq->desc ? (lq->link_id != 0 ? S_CLICK_DAYS_BEFORE_OF_LINK : S_CLICK_DAYS_BEFORE_OF_AFFILIATE)
+                    : (lq->link_id != 0 ? S_CLICK_DAYS_OF_LINK : S_CLICK_DAYS_OF_AFFILIATE);
+}
+
+/* The next day from `day` on (newest first: back from it) with clicks of lq's link or
+ * affiliate; *found = 0 when none. */
+static int click_next_day(aff_store *st, const aff_list_query *lq, int64_t day, int64_t *next, int *found)
+{
+    int rc = 0;
+    sqlite3_stmt *dq = stmt(st, click_days_stmt(lq));
+    if (dq == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(dq, 1, lq->link_id != 0 ? lq->link_id : lq->affiliate_id);
+    sqlite3_bind_int64(dq, 2, day);
+    *found = step_row(dq, &rc);
+    *next = *found ? col_i64(dq, 0) : 0;
+    sqlite3_reset(dq);
+    return rc;
+}
+
 /* Clicks of a link or an affiliate. The click table has no index on either: an entry
  * per click at a random place in an index would cost every recorded click a b-tree
  * insert and, with small group-commit batches, about a page of WAL (measured with two
@@ -1402,54 +1465,48 @@ static int click_hour(aff_store *st, const aff_list_query *lq, int64_t hour, con
  * 1.5x bigger). Instead the daily rollups, through their (link_id, day) and
  * (affiliate_id, day) indexes, name the days that had such clicks, primary-key lookups
  * of the hourly rollups the hours of those days, and the id's time prefix bounds each
- * hour's clicks in the click table's primary key: only those hours are read. */
-static int click_list_by_hour(aff_store *st, const aff_list_query *lq, const unsigned char *after, aff_click_row *row,
+ * hour's clicks in the click table's primary key: only those hours are read, in either
+ * direction. */
+static int click_list_by_hour(aff_store *st, const aff_list_query *lq, const unsigned char *at, aff_click_row *row,
                               aff_click_cb cb, void *ud)
 {
     sqlite_store *s = impl(st);
-    int64_t hour = 0, id = lq->link_id != 0 ? lq->link_id : lq->affiliate_id;
+    int64_t hour = lq->desc ? INT64_MAX / 2 : 0;
     int left = lq->limit > 0 ? lq->limit : INT32_MAX, rc = 0;
-    if (after != NULL)
+    s->nlast = 0;
+    if (at != NULL) {
+        hour = 0;
         for (int i = 0; i < 6; i++)
-            hour = (hour << 8) | after[i];
-    hour /= 3600000;
+            hour = (hour << 8) | at[i];
+        hour /= 3600000;
+    }
     while (left > 0 && rc == 0) {
-        sqlite3_stmt *dq = stmt(st, lq->link_id != 0 ? S_CLICK_DAYS_OF_LINK : S_CLICK_DAYS_OF_AFFILIATE);
-        if (dq == NULL)
-            return AFF_ESTORE;
-        sqlite3_bind_int64(dq, 1, id);
-        sqlite3_bind_int64(dq, 2, hour / 24);
-        int found = step_row(dq, &rc);
-        int64_t day = found ? col_i64(dq, 0) : 0;
-        sqlite3_reset(dq);
-        if (!found)
+        int64_t day;
+        int found;
+        if ((rc = click_next_day(st, lq, hour / 24, &day, &found)) != 0 || !found)
             break;
-        if (day > hour / 24)
-            hour = day * 24;
-        uint32_t hours = 0; /* bit n: hour n of the day had such clicks */
-        sqlite3_stmt *hq = stmt(st, lq->link_id != 0 ? S_CLICK_HOURS_OF_LINK : S_CLICK_HOURS_OF_AFFILIATE);
-        if (hq == NULL)
-            return AFF_ESTORE;
-        sqlite3_bind_int64(hq, 1, id);
-        sqlite3_bind_int64(hq, 2, day);
-        while (hours != 0xffffffu && step_row(hq, &rc))
-            hours |= 1u << (col_i64(hq, 0) & 31);
-        sqlite3_reset(hq);
-        for (int n = (int)(hour - day * 24); n < 24 && left > 0 && rc == 0; n++) {
+        if (lq->desc ? day < hour / 24 : day > hour / 24)
+            hour = day * 24 + (lq->desc ? 23 : 0);
+        uint32_t hours;
+        if ((rc = click_hours_of_day(st, lq, day, &hours)) != 0)
+            break;
+        for (int n = (int)(hour - day * 24); n >= 0 && n < 24 && left > 0 && rc == 0; n += lq->desc ? -1 : 1) {
             if (!(hours & (1u << n)))
                 continue;
-            rc = click_hour(st, lq, day * 24 + n, after, &left, row, cb, ud);
-            note_query(s, dq, 0);
-            note_query(s, hq, 0);
+            rc = click_hour(st, lq, day * 24 + n, at, &left, row, cb, ud);
+            note_query(s, s->stmt[click_days_stmt(lq)], 0); /* after the hour's, which starts the list */
+            note_query(s, s->stmt[lq->link_id != 0 ? S_CLICK_HOURS_OF_LINK : S_CLICK_HOURS_OF_AFFILIATE], 0);
         }
-        hour = (day + 1) * 24;
+        if (lq->desc && day == 0)
+            break;
+        hour = lq->desc ? day * 24 - 1 : (day + 1) * 24;
     }
     return rc;
 }
 
 /* Clicks come in time order (their id starts with it), so a time range is where the
- * walk starts and where it stops: click_bounded stops it at created_to and records
- * where the page ended for the next cursor. */
+ * walk starts and where it stops: click_bounded stops it at the range's far end and
+ * records where the page ended for the next cursor. */
 typedef struct click_bounds {
     const aff_list_query *lq;
     aff_click_cb cb;
@@ -1459,36 +1516,94 @@ typedef struct click_bounds {
 static int click_bounded(void *ud, const aff_click_row *row)
 {
     click_bounds *b = ud;
-    if (b->lq->created_to != 0 && row->ts_ms >= b->lq->created_to)
+    if (b->lq->desc ? b->lq->created_from != 0 && row->ts_ms < b->lq->created_from
+                    : b->lq->created_to != 0 && row->ts_ms >= b->lq->created_to)
         return 1;
     int rc = b->cb(b->ud, row);
     if (rc == 0 && b->lq->last != NULL) {
         memset(b->lq->last, 0, sizeof(*b->lq->last));
         b->lq->last->set = 1;
-        b->lq->last->is_text = 1;
-        snprintf(b->lq->last->sval, sizeof(b->lq->last->sval), "%s", row->click_id);
+        snprintf(b->lq->last->tid, sizeof(b->lq->last->tid), "%s", row->click_id);
     }
     return rc;
 }
 
-/* Clicks sort only by time (= id), ascending: other orders would need an index per
- * click (see click_list_by_hour). The cursor's text is the last click id. */
+/* A click's text id as its column's value (the sorted lists' cursor). */
+static int click_id_raw(const char *text, unsigned char *out, size_t *len)
+{
+    if (strlen(text) != AFF_CLICK_ID_LEN || aff_base32_decode(text, AFF_CLICK_ID_LEN, out, CLICK_ID_RAW) != 0)
+        return AFF_EINVAL;
+    *len = CLICK_ID_RAW;
+    return 0;
+}
+
+static void click_time_raw(int64_t ms, unsigned char *out, size_t *len)
+{
+    time_prefix(ms, out);
+    *len = 6;
+}
+
+static void read_click_v(sqlite3_stmt *q, void *r) { read_click(q, r); }
+
+/* Clicks sorted by time without a link or affiliate (a walk of the primary key, either
+ * way, bounded by the id's time prefix), or by another column within a bounded number
+ * of days (click_sort_bounded). No filter leads: the click table has only its key. */
+static const aff_sq_shape click_shape = {
+    .select = "SELECT " CLICK_COLS, .id = "c.click_id", .id_off = OFF(aff_click_row, click_id),
+    .id_raw = click_id_raw, .time_raw = click_time_raw,
+    .filter = {{"c.link_id", AFF_SQ_F_LINK}, {"c.affiliate_id", AFF_SQ_F_AFFILIATE}, {"c.program_id", AFF_SQ_F_PROGRAM}},
+    .sort = {[AFF_SORT_PROGRAM] = {"c.program_id", OFF(aff_click_row, program_id)},
+             [AFF_SORT_AFFILIATE] = {"c.affiliate_id", OFF(aff_click_row, affiliate_id)},
+             [AFF_SORT_LINK] = {"c.link_id", OFF(aff_click_row, link_id)},
+             [AFF_SORT_IP] = {"c.ip", OFF(aff_click_row, ip)},
+             [AFF_SORT_SUB1] = {"c.sub1", OFF(aff_click_row, sub[0])}},
+    .read = read_click_v, .row_size = sizeof(aff_click_row)};
+
+/* A sort other than time reads every click of the days in lq's range and sorts them:
+ * AFF_ERANGE, before reading any, when the daily rollups count more than
+ * AFF_CLICK_SORT_SCAN_MAX in those days (reading at most that many rollup rows that
+ * have clicks). */
+static int click_sort_bounded(aff_store *st, const aff_list_query *lq)
+{
+    sqlite3_stmt *q = stmt(st, S_CLICK_DAY_TOTALS);
+    int64_t n = 0;
+    int rc = 0;
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, lq->created_from / AFF_MS_PER_DAY);
+    sqlite3_bind_int64(q, 2, lq->created_to != 0 ? (lq->created_to + AFF_MS_PER_DAY - 1) / AFF_MS_PER_DAY : INT64_MAX);
+    while (n <= AFF_CLICK_SORT_SCAN_MAX && step_row(q, &rc))
+        n += col_i64(q, 0);
+    sqlite3_reset(q);
+    return rc != 0 ? rc : n > AFF_CLICK_SORT_SCAN_MAX ? AFF_ERANGE : 0;
+}
+
+/* Clicks by time either way (by link or affiliate through the rollups, see
+ * click_list_by_hour; otherwise along the primary key), or by another column within
+ * bounds (click_sort_bounded). The cursor's tid is the last click id. */
 static int sq_click_list(aff_store *st, const aff_list_query *lq, aff_click_cb cb, void *ud)
 {
     unsigned char raw[CLICK_ID_RAW];
-    const char *after = lq->from.set ? lq->from.sval : lq->after_click;
-    int has_after = after[0] != '\0', rc;
-    if (lq->sort != AFF_SORT_ID || lq->desc || (lq->search != NULL && lq->search[0] != '\0'))
+    int rc;
+    if (lq->search != NULL && lq->search[0] != '\0')
         return AFF_EINVAL;
-    if (has_after && aff_base32_decode(after, strlen(after), raw, CLICK_ID_RAW) != 0)
+    if (lq->sort != AFF_SORT_ID && (rc = click_sort_bounded(st, lq)) != 0)
+        return rc;
+    int by_hour = lq->sort == AFF_SORT_ID && (lq->link_id != 0 || lq->affiliate_id != 0);
+    if (!by_hour && aff_list_sorted(lq))
+        return aff_sq_sorted_list(st, &click_shape, lq, (int (*)(void *, const void *))cb, ud);
+    const char *at = lq->from.set ? lq->from.tid : lq->after_click;
+    int has_at = at[0] != '\0';
+    if (has_at && aff_base32_decode(at, strlen(at), raw, CLICK_ID_RAW) != 0)
         return AFF_EINVAL;
-    if (lq->created_from > 0) {
-        unsigned char start[CLICK_ID_RAW] = {0};
-        for (int i = 0; i < 6; i++)
-            start[i] = (unsigned char)((uint64_t)lq->created_from >> (8 * (5 - i)));
-        if (!has_after || memcmp(raw, start, CLICK_ID_RAW) < 0)
-            memcpy(raw, start, CLICK_ID_RAW);
-        has_after = 1;
+    /* the walk starts at the near end of the time range */
+    int64_t start = lq->desc ? lq->created_to : lq->created_from;
+    if (start > 0) {
+        unsigned char bound[CLICK_ID_RAW] = {0}; /* below every id of that millisecond */
+        time_prefix(start, bound);
+        if (!has_at || (lq->desc ? memcmp(raw, bound, CLICK_ID_RAW) > 0 : memcmp(raw, bound, CLICK_ID_RAW) < 0))
+            memcpy(raw, bound, CLICK_ID_RAW);
+        has_at = 1;
     }
     click_bounds bounds = {lq, cb, ud};
     cb = click_bounded;
@@ -1496,13 +1611,12 @@ static int sq_click_list(aff_store *st, const aff_list_query *lq, aff_click_cb c
     aff_click_row *row = malloc(sizeof(*row));
     if (row == NULL)
         return AFF_ENOMEM;
-    if (lq->link_id != 0 || lq->affiliate_id != 0) {
-        impl(st)->nlast = 0;
-        rc = click_list_by_hour(st, lq, has_after ? raw : NULL, row, cb, ud);
+    if (by_hour) {
+        rc = click_list_by_hour(st, lq, has_at ? raw : NULL, row, cb, ud);
     } else {
         sqlite3_stmt *q = list_stmt(st, L_CLICKS, lq);
         if (q != NULL) {
-            sqlite3_bind_blob(q, 1, has_after ? (const void *)raw : "", has_after ? CLICK_ID_RAW : 0, SQLITE_STATIC);
+            sqlite3_bind_blob(q, 1, has_at ? (const void *)raw : "", has_at ? CLICK_ID_RAW : 0, SQLITE_STATIC);
             sqlite3_bind_int(q, 2, list_limit(lq));
             rc = run_list(q, row, read_click, (int (*)(void *, const void *))cb, ud);
         } else {

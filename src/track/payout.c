@@ -90,7 +90,8 @@ int aff_payout_run(aff_store *st, int64_t program_id, const char *cause, int64_t
     aff_str_copy(run->cause, sizeof(run->cause), cause);
     run->created_ms = now_ms;
     due d = {0};
-    if ((rc = aff_store_balance_list(st, program_id, 0, collect_due, &d)) != 0)
+    aff_list_query bq = {.program_id = program_id};
+    if ((rc = aff_store_balance_list(st, &bq, collect_due, &d)) != 0)
         goto out;
     aff_program_row *prog = malloc(sizeof(*prog));
     if (prog == NULL) {

@@ -94,13 +94,13 @@ function Applications({ program }) {
     <${PagedTable} path="/v1/applications" params=${{ program_id: program.id, status }} reload=${reload} label="applications"
       empty=${status === 'pending' ? 'No applications waiting.' : 'No applications.'}
       columns=${[
-        { label: 'Applicant', cls: 'name', render: (a) => html`<strong>${a.name}</strong><br /><span class="muted">${a.email}</span>
+        { label: 'Applicant', sort: 'name', cls: 'name', render: (a) => html`<strong>${a.name}</strong><br /><span class="muted">${a.email}</span>
           <br /><span class="muted">${a.signup ? 'new partner' : 'existing partner'}</span>` },
         { label: 'Website', cls: 'url', render: (a) => a.website || '—' },
         { label: 'How they promote', cls: 'text', render: (a) => (a.promotion ? html`<span class="pre">${a.promotion}</span>` : '—') },
         { label: 'Terms', render: (a) => `v${a.terms_version}` },
-        { label: 'Applied', render: (a) => dateTime(a.created_at) },
-        { label: 'Status', render: (a) => html`<${Pill} status=${a.status} />` },
+        { label: 'Applied', sort: 'created_at', render: (a) => dateTime(a.created_at) },
+        { label: 'Status', sort: 'status', render: (a) => html`<${Pill} status=${a.status} />` },
         { label: 'Decision', render: (a) => html`<span class="row-actions">
           ${a.status !== 'approved' ? html`<button type="button" class="small" onClick=${() => decide(a, 'approved')}>Approve</button>` : null}
           ${a.status === 'pending' ? html`<button type="button" class="small danger" onClick=${() => decide(a, 'rejected')}>Reject</button>` : null}
@@ -177,10 +177,10 @@ function Creatives({ program }) {
         { label: 'Preview', cls: 'preview', render: (c) => (c.kind === 'image'
           ? html`<img class="thumb" src=${c.image_url} alt=${c.name} loading="lazy" />`
           : html`<span class="pre clamp">${c.text}</span>`) },
-        { label: 'Name', cls: 'name', render: (c) => c.name },
+        { label: 'Name', sort: 'name', cls: 'name', render: (c) => c.name },
         { label: 'Kind', key: 'kind' },
         { label: 'Size', render: (c) => (c.kind === 'image' ? `${c.width && c.height ? `${c.width}×${c.height}, ` : ''}${bytes(c.bytes)}` : `${c.text.length} chars`) },
-        { label: 'Added', render: (c) => dateTime(c.created_at) },
+        { label: 'Added', sort: 'created_at', render: (c) => dateTime(c.created_at) },
         { label: '', render: (c) => html`<button type="button" class="small danger" onClick=${() => remove(c)}>Delete</button>` },
       ]} />
   </div>`;
@@ -189,6 +189,7 @@ function Creatives({ program }) {
 function Announcements({ programs }) {
   const [reload, setReload] = useState(0);
   const [error, setError] = useState(null);
+  const [to, setTo] = useState('');
   const name = (id) => (id === null ? 'All programs' : (programs.find((p) => p.id === id) || { name: `#${id}` }).name);
   async function remove(a) {
     if (!window.confirm(`Delete the announcement “${a.title}”?`)) return;
@@ -210,11 +211,16 @@ function Announcements({ programs }) {
       { name: 'body', label: 'Message', required: true, rows: 4, wide: true },
     ]} />
     <${Banner} error=${error} />
-    <${PagedTable} path="/v1/announcements" reload=${reload} label="announcements" empty="No announcements yet."
+    <div class="filters card">
+      <${Field} label="Posted to" name="announcement_program" value=${to} onInput=${setTo}
+        options=${[{ value: '', label: 'Any' }, ...programs.map((p) => ({ value: String(p.id), label: `${p.name} only` }))]} />
+    </div>
+    <${PagedTable} path="/v1/announcements" params=${{ program_id: to }} reload=${reload} label="announcements"
+      empty=${to ? 'No announcements to this program alone.' : 'No announcements yet.'}
       columns=${[
-        { label: 'Posted', render: (a) => dateTime(a.created_at) },
-        { label: 'To', cls: 'name', render: (a) => name(a.program_id) },
-        { label: 'Title', cls: 'name', render: (a) => a.title },
+        { label: 'Posted', sort: 'created_at', render: (a) => dateTime(a.created_at) },
+        { label: 'To', sort: 'program_id', cls: 'name', render: (a) => name(a.program_id) },
+        { label: 'Title', sort: 'title', cls: 'name', render: (a) => a.title },
         { label: 'Message', cls: 'text', render: (a) => html`<span class="pre clamp">${a.body}</span>` },
         { label: '', render: (a) => html`<button type="button" class="small danger" onClick=${() => remove(a)}>Delete</button>` },
       ]} />

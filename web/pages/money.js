@@ -79,12 +79,12 @@ function Balances({ cat }) {
       <${Choice} cat=${cat} name="program_id" label="Program" all="All programs" value=${f.program_id} onInput=${set('program_id')} />
       <${Choice} cat=${cat} name="affiliate_id" label="Affiliate" all="All affiliates" value=${f.affiliate_id} onInput=${set('affiliate_id')} />
     </div>
-    <${PagedTable} path="/v1/balances" params=${f} label="balances" pageSize=${500}
+    <${PagedTable} path="/v1/balances" params=${f} label="balances"
       rowKey=${(b) => `${b.program_id}/${b.affiliate_id}`} empty="No balances yet: they appear with the first commission."
       columns=${[
-        { label: 'Affiliate', cls: 'name', render: (b) => cat.affiliateName(b.affiliate_id) },
-        { label: 'Program', cls: 'name', render: (b) => cat.programName(b.program_id) },
-        ...BALANCE_COLUMNS.map(([k, label]) => ({ label, num: true, render: (b) => money(b[k], b.currency) })),
+        { label: 'Affiliate', sort: 'affiliate_id', cls: 'name', render: (b) => cat.affiliateName(b.affiliate_id) },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (b) => cat.programName(b.program_id) },
+        ...BALANCE_COLUMNS.map(([k, label]) => ({ label, sort: k.replace('_minor', ''), num: true, render: (b) => money(b[k], b.currency) })),
       ]} />`;
 }
 

@@ -16,6 +16,7 @@ static void round_trip(const aff_cursor *in)
     AFF_CHECK_INT(out.key, in->key);
     AFF_CHECK_INT(out.desc, in->desc);
     AFF_CHECK_INT(out.id, in->id);
+    AFF_CHECK_STR(out.tid, in->tid);
     AFF_CHECK_INT(out.is_text, in->is_text);
     if (in->is_text)
         AFF_CHECK_STR(out.sval, in->sval);
@@ -37,6 +38,14 @@ AFF_TEST(cursor_round_trips_integers_and_texts)
     memset(c.sval, 'x', AFF_CURSOR_TEXT_MAX);
     c.sval[AFF_CURSOR_TEXT_MAX] = '\0';
     round_trip(&c);
+    /* a text id (a click's) with the longest text value still fits */
+    c.id = 0;
+    memset(c.tid, 'z', AFF_CURSOR_TID_MAX);
+    c.tid[AFF_CURSOR_TID_MAX] = '\0';
+    round_trip(&c);
+    c = (aff_cursor){.key = 12, .desc = 1, .ival = -3};
+    snprintf(c.tid, sizeof(c.tid), "0123456789abcdefghjkmnpqrstvwxyz");
+    round_trip(&c);
 }
 
 AFF_TEST(cursor_encode_refuses_what_it_cannot_hold)
@@ -46,6 +55,11 @@ AFF_TEST(cursor_encode_refuses_what_it_cannot_hold)
     AFF_CHECK_INT(aff_cursor_encode(&c, text, sizeof(text)), AFF_EINVAL);
     c.key = 1;
     AFF_CHECK_INT(aff_cursor_encode(&c, text, 4), AFF_ETOOBIG);
+    snprintf(c.tid, sizeof(c.tid), "abc"); /* a text id and an integer id */
+    AFF_CHECK_INT(aff_cursor_encode(&c, text, sizeof(text)), AFF_EINVAL);
+    c.id = 0;
+    snprintf(c.tid, sizeof(c.tid), "ABC"); /* upper case is not a text id */
+    AFF_CHECK_INT(aff_cursor_encode(&c, text, sizeof(text)), AFF_EINVAL);
 }
 
 /* Encode raw (the text before base32) as a cursor string. */
@@ -69,6 +83,10 @@ AFF_TEST(cursor_decode_is_strict)
         "1.1.a.5.i7x",
         "1.1.a.5",     /* no value */
         "1.1.a",
+        "1.1.a.t.i7",  /* empty text id */
+        "1.1.a.tA.i7", /* text id characters */
+        "1.1.a.t-1.i7",
+        "1.1.a.t0123456789012345678901234567890123456789x.i7", /* 41 characters */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         raw_cursor(bad[i], text);

@@ -227,7 +227,7 @@ static int64_t add_announcement(aff_store *st, int64_t program, const char *titl
     return a.id;
 }
 
-AFF_TEST(store_announcements_newest_first_and_membership)
+AFF_TEST(store_announcements_sort_both_ways_and_membership)
 {
     aff_test_store ts;
     OPEN_OR_RETURN(&ts);
@@ -242,8 +242,13 @@ AFF_TEST(store_announcements_newest_first_and_membership)
     aff_list_query q = {.limit = 10};
     cids x = {0};
     AFF_CHECK_INT(aff_store_announcement_list(ts.st, &q, collect_announcement, &x), AFF_OK);
-    AFF_CHECK(x.n == 3 && x.v[0] == two && x.v[1] == one && x.v[2] == all);
-    q.after = one; /* the next page: older than the last one shown */
+    AFF_CHECK(x.n == 3 && x.v[0] == all && x.v[1] == one && x.v[2] == two); /* id order, like every list */
+    q.after = all;
+    x.n = 0;
+    AFF_CHECK_INT(aff_store_announcement_list(ts.st, &q, collect_announcement, &x), AFF_OK);
+    AFF_CHECK(x.n == 2 && x.v[0] == one && x.v[1] == two);
+    q.desc = 1; /* newest first (the API's default), the next page older than the last shown */
+    q.after = one;
     x.n = 0;
     AFF_CHECK_INT(aff_store_announcement_list(ts.st, &q, collect_announcement, &x), AFF_OK);
     AFF_CHECK(x.n == 1 && x.v[0] == all);

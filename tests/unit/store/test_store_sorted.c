@@ -137,7 +137,13 @@ AFF_TEST(store_sorted_lists_refuse_what_they_lack)
     q.search = "x"; /* the ledger has no search */
     AFF_CHECK_INT(aff_store_ledger_list(ts.st, &q, cb_ledger, &got), AFF_EINVAL);
     q = q_page(0, 10);
-    q.desc = 1; /* clicks only ascend in time */
+    q.search = "x"; /* clicks have no search */
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_EINVAL);
+    q = q_page(0, 10);
+    q.sort = AFF_SORT_EMAIL; /* nor an email */
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_EINVAL);
+    q.sort = AFF_SORT_IP;
+    q.from = (aff_list_key){.set = 1, .id = 3, .is_text = 1}; /* an integer id for a click */
     AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_EINVAL);
     aff_test_store_close(&ts);
 }
@@ -181,5 +187,154 @@ AFF_TEST(store_sorted_lists_lead_through_the_filters_index)
     q.sort = AFF_SORT_CREATED;
     AFF_CHECK_INT(aff_store_payout_list(ts.st, &q, (aff_payout_cb)cb_ledger, &got), AFF_OK);
     expect_plan(__LINE__, ts.st, "payout_program (program_id=?)", "SCAN");
+    /* a program's balances: its part of the balance key, grouped, whatever the sort */
+    q = q_page(0, 10);
+    q.program_id = 4;
+    q.sort = AFF_SORT_PAYABLE;
+    AFF_CHECK_INT(aff_store_balance_list(ts.st, &q, (aff_balance_cb)cb_ledger, &got), AFF_OK);
+    expect_plan(__LINE__, ts.st, "SEARCH balance USING PRIMARY KEY (program_id=?)", "SCAN balance");
+    /* a click sort other than time reads the days of its range in the click key */
+    q = q_page(0, 10);
+    q.sort = AFF_SORT_IP;
+    q.created_from = T0;
+    q.created_to = T0 + 86400000;
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_OK);
+    expect_plan(__LINE__, ts.st, "SEARCH c USING PRIMARY KEY (click_id>? AND click_id<?)", "SCAN c");
+    aff_test_store_close(&ts);
+}
+
+/* Walk a whole click list page by page, following lq->last (a click id) as the cursor,
+ * collecting the clicks' numbers. */
+static void walk_clicks(aff_store *st, aff_list_query q, int page, ids *all)
+{
+    aff_list_key last;
+    q.limit = page;
+    q.last = &last;
+    for (int guard = 0; guard < 64; guard++) {
+        ids got = {0};
+        memset(&last, 0, sizeof(last));
+        AFF_CHECK_INT(aff_store_click_list(st, &q, cb_click, &got), AFF_OK);
+        for (int i = 0; i < got.n; i++)
+            push_id(all, got.v[i]);
+        if (got.n < page)
+            return;
+        AFF_CHECK(last.set);
+        AFF_CHECK_INT(click_number(last.tid), got.v[got.n - 1]);
+        q.from = last;
+    }
+    aff_test_fail(__FILE__, __LINE__, "the walk did not end");
+}
+
+/* Click n of link (and affiliate) `link` at ts, its id starting with ts as real ids do
+ * (click_number reads n back), counted in the rollups like the writer counts it: a
+ * bot's apart. */
+static void add_click_as_writer(aff_store *st, int n, int64_t ts, int64_t link, unsigned flags)
+{
+    aff_rollup_delta d = {.clicks = flags & AFF_CLICK_BOT ? 0 : 1, .bot_clicks = flags & AFF_CLICK_BOT ? 1 : 0};
+    aff_click_row *c = calloc(1, sizeof(*c));
+    unsigned char raw[20] = {0};
+    for (int i = 0; i < 6; i++)
+        raw[i] = (unsigned char)((uint64_t)ts >> (8 * (5 - i)));
+    for (int i = 0; i < 8; i++)
+        raw[7 + i] = (unsigned char)((uint64_t)n >> (8 * (7 - i)));
+    aff_base32_encode(raw, sizeof(raw), c->click_id);
+    c->ts_ms = ts;
+    c->program_id = 1;
+    c->affiliate_id = c->link_id = link;
+    snprintf(c->ip, sizeof(c->ip), "198.51.100.%d", n);
+    snprintf(c->sub[0], sizeof(c->sub[0]), "s%d", n % 3);
+    c->flags = flags;
+    AFF_CHECK_INT(aff_store_click_insert(st, c), AFF_OK);
+    free(c);
+    AFF_CHECK_INT(aff_store_rollup_add(st, ts / 3600000LL, 1, link, link, &d), AFF_OK);
+}
+
+AFF_TEST(store_clicks_sort_by_time_both_ways_by_link_and_not)
+{
+    aff_test_store ts;
+    OPEN_OR_RETURN(&ts);
+    /* clicks n of link 1 (affiliate 1) and 2 over two days; the last hour of link 1 has a
+     * bot's click only, which is a row too */
+    static const struct {
+        int n;
+        int64_t at; /* ms after T0 */
+        int64_t link;
+        unsigned flags;
+    } c[] = {{1, 1000, 1, 0},        {2, 2000, 2, 0},         {3, 3600000 + 5, 1, 0}, {4, 3600000 + 9, 1, 0},
+             {5, 7200000, 2, 0},     {6, 90000000, 1, 0},     {7, 90000001, 2, 0},    {8, 100000000, 1, AFF_CLICK_BOT}};
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+        add_click_as_writer(ts.st, c[i].n, T0 + c[i].at, c[i].link, c[i].flags);
+    for (int page = 1; page <= 3; page++) {
+        ids all = {0};
+        aff_list_query q = q_page(0, 0);
+        q.link_id = 1;
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 1, 3, 4, 6, 8);
+        all = (ids){0};
+        q.desc = 1;
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 8, 6, 4, 3, 1);
+        all = (ids){0};
+        q.link_id = 0;
+        q.affiliate_id = 2; /* the same walk by affiliate */
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 7, 5, 2);
+        all = (ids){0};
+        q.affiliate_id = 0; /* every click, newest first: the primary key backwards */
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 8, 7, 6, 5, 4, 3, 2, 1);
+        all = (ids){0};
+        q.link_id = 1; /* a time range bounds the walk at both ends, either way */
+        q.created_from = T0 + 3600000;
+        q.created_to = T0 + 100000000;
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 6, 4, 3);
+        all = (ids){0};
+        q.desc = 0;
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 3, 4, 6);
+        all = (ids){0};
+        q.link_id = 0;
+        q.sort = AFF_SORT_IP; /* 198.51.100.n, as text */
+        q.desc = 1;
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 7, 6, 5, 4, 3);
+        all = (ids){0};
+        q.sort = AFF_SORT_LINK; /* ties by click id */
+        q.desc = 0;
+        q.created_from = q.created_to = 0;
+        walk_clicks(ts.st, q, page, &all);
+        EXPECT_IDS(&all, 1, 3, 4, 6, 8, 2, 5, 7);
+    }
+    aff_test_store_close(&ts);
+}
+
+AFF_TEST(store_clicks_refuse_a_sort_over_too_many_clicks)
+{
+    aff_test_store ts;
+    OPEN_OR_RETURN(&ts);
+    add_click_as_writer(ts.st, 1, T0 + 1000, 1, 0);
+    ids got = {0};
+    aff_list_query q = q_page(0, 10);
+    q.sort = AFF_SORT_IP;
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_OK);
+    AFF_CHECK_INT(got.n, 1);
+    /* the rollups of the next day count more clicks than a sort may read */
+    aff_rollup_delta d = {.clicks = AFF_CLICK_SORT_SCAN_MAX - 5, .bot_clicks = 3, .rejected_clicks = 3};
+    AFF_CHECK_INT(aff_store_rollup_add(ts.st, H0 + 30, 1, 1, 1, &d), AFF_OK);
+    got = (ids){0};
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_ERANGE);
+    AFF_CHECK_INT(got.n, 0);
+    q.desc = 1;
+    q.sort = AFF_SORT_ID; /* time needs no sort: allowed */
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_OK);
+    AFF_CHECK_INT(got.n, 1);
+    got = (ids){0};
+    q.sort = AFF_SORT_SUB1;
+    q.created_to = T0 + 86400000; /* the first day only */
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_OK);
+    AFF_CHECK_INT(got.n, 1);
+    q.created_to = T0 + 86400000 + 1; /* a part of the second day counts it whole */
+    AFF_CHECK_INT(aff_store_click_list(ts.st, &q, cb_click, &got), AFF_ERANGE);
     aff_test_store_close(&ts);
 }

@@ -234,7 +234,8 @@ static int lp_collect_balance(void *ud, const aff_balance_row *b)
 static aff_balance_row lp_balance_of(fx *f, int64_t prog, int64_t aff)
 {
     lp_balances *bs = calloc(1, sizeof(*bs));
-    AFF_CHECK_INT(aff_store_balance_list(f->ts.st, prog, aff, lp_collect_balance, bs), AFF_OK);
+    aff_list_query q = {.program_id = prog, .affiliate_id = aff};
+    AFF_CHECK_INT(aff_store_balance_list(f->ts.st, &q, lp_collect_balance, bs), AFF_OK);
     aff_balance_row b;
     memset(&b, 0, sizeof(b));
     if (bs->n == 1)
@@ -660,7 +661,8 @@ static int lp_check_balances(lp_state *s)
             reversed += l->amount_minor;
     }
     s->balances->n = 0;
-    int rc = aff_store_balance_list(s->f.ts.st, 0, 0, lp_collect_balance, s->balances);
+    aff_list_query all = {0};
+    int rc = aff_store_balance_list(s->f.ts.st, &all, lp_collect_balance, s->balances);
     if (rc != 0)
         return LP_FAIL(s, "balance list: %d", rc);
     int listed[LP_NAFF] = {0};
