@@ -3,8 +3,8 @@
 // a payout reference, creatives and an announcement whose names are long and have no
 // spaces (nothing to break a line at). Every page of the dashboard and of the portal,
 // on a desktop and on a 390 px phone, must fit its width: no horizontal scrolling of the
-// page and nothing sticking out of the viewport, and on the desktop no table that has to
-// scroll sideways inside its card. Screenshots: tests/browser/screenshots/layout-*.png.
+// page, nothing sticking out of the viewport, and no table that has to scroll sideways
+// inside its card. Screenshots: tests/browser/screenshots/layout-*.png.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
