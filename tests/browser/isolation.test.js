@@ -165,6 +165,8 @@ test('affiliate A walks every page of the dashboard with B\'s ids: nothing of B\
   assert.ok(sorted > 10 && exported >= 5, `tables sorted (${sorted}) and exported (${exported})`);
   await page.goto(`${srv.url}/?walk=links#/links`);
   await page.waitForSelector('td:has-text("alpha-shared")');
+  await page.waitForLoadState('networkidle');
+  await assertClean('the end of the walk'); // responses that arrived after the last page's check
   assert.deepEqual(problems, []);
   const after = await snapshot(srv, w);
   assert.deepEqual(after, before, 'the walk wrote nothing');
