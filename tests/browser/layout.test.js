@@ -115,8 +115,10 @@ for (const [who, login, list, extra] of [
       await page.fill('input[name=password]', login.password);
       await page.click('button[type=submit]');
       await page.waitForSelector('.topbar');
+      let n = 0;
       for (const hash of [...new Set([...routes(list), ...extra()])]) {
-        await page.goto(`${srv.url}/?layout=${size}#${hash}`);
+        n += 1;
+        await page.goto(`${srv.url}/?layout=${size}-${n}#${hash}`); // a new document: networkidle means its fetches are done
         await page.waitForLoadState('networkidle');
         await page.waitForFunction(() => !document.body.innerText.includes('Loading…'), null, { timeout: 5000 }).catch(() => {});
         const m = await page.evaluate(measure);
