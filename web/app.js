@@ -47,14 +47,20 @@ function currentPath() {
   return h.startsWith('/') ? h.split('?')[0] : '/';
 }
 
+/** The hash route's query (#/program?id=3 -> "id=3"): a page that reads it is remounted when it changes. */
+function currentQuery() {
+  return window.location.hash.split('?')[1] || '';
+}
+
 function App() {
   const [session, setSession] = useState(undefined); // undefined: asking; null: signed out
   const [notice, setNotice] = useState(null);
   const [path, setPath] = useState(currentPath());
+  const [query, setQuery] = useState(currentQuery());
   const [me, setMe] = useState(null);
 
   useEffect(() => {
-    const onHash = () => setPath(currentPath());
+    const onHash = () => { setPath(currentPath()); setQuery(currentQuery()); };
     window.addEventListener('hashchange', onHash);
     setSignedOutHandler(() => { setCsrf(null); setSession(null); setNotice('Your session ended. Please sign in again.'); });
     get('/v1/session').then(accept).catch(() => setSession(null));
@@ -104,7 +110,7 @@ function App() {
         <button type="button" class="secondary" onClick=${signOut}>Sign out</button>
       </div>
     </header>
-    <main><${Page} key=${route.path} me=${me} /></main>
+    <main><${Page} key=${`${route.path}?${query}`} me=${me} /></main>
   </div>`;
 }
 

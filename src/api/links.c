@@ -46,6 +46,31 @@ static int apply_code(json_t *in, char *code, aff_errinfo *err)
     return rc;
 }
 
+typedef struct member_find {
+    int64_t program_id;
+    int found;
+} member_find;
+
+static int find_member(void *ud, int64_t program_id, int64_t link_id)
+{
+    member_find *m = ud;
+    m->found = program_id == m->program_id;
+    return m->found; /* 1: stop, found */
+}
+
+/* An affiliate creates links only in its programs (the store's membership rule: a link
+ * in it, its sign-up's program, an approved application). Any other program is refused
+ * exactly as one that does not exist: a link would make it one of its programs, with
+ * its creatives, announcements and terms, without the admin ever admitting it. */
+static int check_member(aff_ctx *ctx, int64_t affiliate_id, int64_t program_id, aff_errinfo *err)
+{
+    member_find m = {program_id, 0};
+    int rc = aff_store_member_list(ctx->st, affiliate_id, find_member, &m);
+    if (rc == 0 && !m.found)
+        rc = aff_fail(err, AFF_EINVAL, "program_id", "no program %lld", (long long)program_id);
+    return rc;
+}
+
 /* The destination field is "destination_url" for admins and "url" for affiliates; a
  * domain error from the catalog names "destination_url", rename it to what was sent. */
 static int create_link(aff_api_job *j, aff_ctx *ctx, aff_job *job, int by_affiliate)
@@ -67,6 +92,8 @@ static int create_link(aff_api_job *j, aff_ctx *ctx, aff_job *job, int by_affili
         const aff_snap_affiliate *a = aff_snap_affiliate_get(ctx->snap, j->affiliate_id);
         if (rc == 0 && (a == NULL || a->status != AFF_AFF_APPROVED))
             rc = aff_fail(&job->err, AFF_EFORBIDDEN, NULL, "only approved affiliates can create links");
+        if (rc == 0)
+            rc = check_member(ctx, j->affiliate_id, r->program_id, &job->err);
     }
     if (rc == 0)
         rc = apply_code(j->in, r->code, &job->err);

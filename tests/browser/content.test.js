@@ -60,6 +60,7 @@ function pngFile(w, h) {
 }
 
 async function shot(name, p = page) {
+  await p.evaluate(() => window.scrollTo(0, 0)); // a full-page shot draws the sticky header where the page was scrolled to
   await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 

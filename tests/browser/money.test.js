@@ -33,6 +33,7 @@ const problems = [];
 const ids = {};
 
 async function shot(name, p = admin) {
+  await p.evaluate(() => window.scrollTo(0, 0)); // a full-page shot draws the sticky header where the page was scrolled to
   await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 

@@ -104,6 +104,24 @@ describe('affiliate portal /v1/me', () => {
     h.expectError(await me('POST', '/v1/me/links', A.api_key, { rawBody: '{', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json');
   });
 
+  it('POST /v1/me/links only in its own programs: another is refused as an unknown one, and stays closed', async () => {
+    // a program only B is in, with content for its members
+    const other = await h.createProgram(srv, { destination_url: 'https://shop.example.com/' });
+    await h.createLink(srv, other.id, B.id);
+    const secret = await srv.api('POST', '/v1/creatives', { body: { program_id: other.id, name: 'members only', text: 'hi {link}' } });
+    h.expectStatus(secret, 201);
+    const before = (await me('GET', '/v1/me/links', A.api_key)).json.data.length;
+    const r = await me('POST', '/v1/me/links', A.api_key, { body: { program_id: other.id } });
+    h.expectError(r, 422, 'invalid_argument', 'program_id');
+    const unknown = await me('POST', '/v1/me/links', A.api_key, { body: { program_id: 987654321 } });
+    assert.equal(r.json.error.message.replace(/\d+/, 'N'), unknown.json.error.message.replace(/\d+/, 'N'), 'the same answer as for a missing program');
+    assert.equal((await me('GET', '/v1/me/links', A.api_key)).json.data.length, before, 'no link was made');
+    h.expectStatus(await me('GET', `/v1/me/creatives/${secret.json.id}`, A.api_key), 404);
+    assert.equal((await me('GET', '/v1/me/programs', A.api_key)).json.data.some((p) => p.id === other.id), false);
+    // B, in it, may
+    h.expectStatus(await me('POST', '/v1/me/links', B.api_key, { body: { program_id: other.id } }), 201, 'B in its program');
+  });
+
   it('only approved affiliates may create links (403)', async () => {
     h.expectError(await me('POST', '/v1/me/links', S.api_key, { body: { program_id: prog.id } }), 403, 'forbidden', undefined, 'suspended');
     h.expectError(await me('POST', '/v1/me/links', P.api_key, { body: { program_id: prog.id } }), 403, 'forbidden', undefined, 'pending');

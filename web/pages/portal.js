@@ -17,6 +17,16 @@ function useEarningsCurrency() {
   return currency;
 }
 
+/** A function naming the affiliate's programs (GET /v1/me/programs) by id, for the
+ * Program columns: a partner knows its programs by name, not by number. */
+function useProgramName() {
+  const [names, setNames] = useState(new Map());
+  useEffect(() => {
+    get('/v1/me/programs').then((r) => setNames(new Map(r.data.map((p) => [p.id, p.name])))).catch(() => {});
+  }, []);
+  return (id) => names.get(id) || `#${id}`;
+}
+
 export function PortalOverview({ me }) {
   const currency = useEarningsCurrency();
   const [codes, setCodes] = useState(new Map());
@@ -28,7 +38,7 @@ export function PortalOverview({ me }) {
       coupon codes appear here once the program manager approves you.</${Banner}>` : null}
     ${currency === undefined ? html`<p class="muted">Loading…</p>` : html`<${Stats} reportPath="/v1/me/reports" portal=${true}
       currency=${currency} top=${[
-        { group: 'link', label: 'Your links', column: 'Link', name: (r) => codes.get(r.link_id) || `#${r.link_id}` },
+        { group: 'link', label: 'Your links', column: 'Link', name: (r) => (r.link_id === null ? '—' : codes.get(r.link_id) || `#${r.link_id}`) },
         { group: 'sub1', label: 'Your sub-IDs', column: 'Sub-ID', name: (r) => subIdCell(r) },
       ]} />`}
   </${Page}>`;
@@ -73,6 +83,7 @@ function DeepLinkBuilder({ links }) {
 }
 
 export function PortalLinks() {
+  const programName = useProgramName();
   const [links, setLinks] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -85,20 +96,21 @@ export function PortalLinks() {
       columns=${[
         { label: 'Code', sort: 'code', cls: 'name', render: (l) => l.code },
         { label: 'Tracking URL', cls: 'url', render: (l) => html`<span class="url-cell"><code>${l.url}</code> <${CopyButton} text=${l.url} /></span>` },
-        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
-        { label: 'Default subs', render: (l) => [1, 2, 3, 4, 5].map((i) => l[`sub${i}`]).filter(Boolean).join(', ') || '—' },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (l) => programName(l.program_id) },
+        { label: 'Default subs', cls: 'name', render: (l) => [1, 2, 3, 4, 5].map((i) => l[`sub${i}`]).filter(Boolean).join(', ') || '—' },
         { label: 'Created', sort: 'created_at', render: (l) => dateTime(l.created_at) },
       ]} />
   </${Page}>`;
 }
 
 export function PortalCoupons() {
+  const programName = useProgramName();
   return html`<${Page} title="Your coupon codes">
     <p class="muted">Orders placed with these codes are credited to you, even without a click on your links.</p>
     <${PagedTable} path="/v1/me/coupons" label="coupons" empty="No coupon codes yet: ask your program manager for one."
       columns=${[
         { label: 'Code', sort: 'code', cls: 'name', render: (c) => html`<span class="url-cell"><code>${c.code}</code> <${CopyButton} text=${c.code} /></span>` },
-        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (c) => programName(c.program_id) },
         { label: 'Created', sort: 'created_at', render: (c) => dateTime(c.created_at) },
       ]} />
   </${Page}>`;
@@ -125,13 +137,14 @@ function statusNote(c) {
 }
 
 export function PortalConversions() {
+  const programName = useProgramName();
   return html`<${Page} title="Your conversions">
     <p class="muted">Sales and leads credited to you. Pending ones are approved after the program's hold; held ones wait
       for the program manager's review.</p>
     <${PagedTable} path="/v1/me/conversions" label="conversions" empty="No conversions yet."
       columns=${[
         { label: 'Time', sort: 'created_at', render: (c) => dateTime(c.created_at) },
-        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (c) => programName(c.program_id) },
         { label: 'Order', sort: 'order_id', cls: 'name', render: (c) => c.order_id },
         { label: 'Event', key: 'event' },
         { label: 'Amount', sort: 'amount', num: true, render: (c) => money(c.amount_minor, c.currency) },
@@ -149,7 +162,7 @@ const BALANCE = [
 ];
 
 /** The affiliate's balance by status, one row of cards per program (GET /v1/me/balance). */
-function Balance() {
+function Balance({ programName }) {
   const [rows, setRows] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -159,18 +172,19 @@ function Balance() {
   if (!rows) return html`<p class="muted">Loading…</p>`;
   if (rows.length === 0) return html`<div class="card"><p class="empty">No balance yet: it starts with your first commission.</p></div>`;
   return html`<div class="balances">${rows.map((b) => html`<div class="balance" data-program=${b.program_id}>
-    ${rows.length > 1 ? html`<h2>Program #${b.program_id}</h2>` : null}
+    ${rows.length > 1 ? html`<h2>${programName(b.program_id)}</h2>` : null}
     <${Kpis} items=${BALANCE.map(([k, label]) => ({ id: `balance-${k.replace('_minor', '')}`, label, value: money(b[k], b.currency) }))} />
   </div>`)}</div>`;
 }
 
 export function PortalPayouts() {
+  const programName = useProgramName();
   return html`<${Page} title="Your balance and payouts">
-    <${Balance} />
+    <${Balance} programName=${programName} />
     <${PagedTable} path="/v1/me/payouts" label="payouts" empty="No payouts yet."
       columns=${[
         { label: 'Time', sort: 'created_at', render: (p) => dateTime(p.created_at) },
-        { label: 'Program', sort: 'program_id', num: true, key: 'program_id' },
+        { label: 'Program', sort: 'program_id', cls: 'name', render: (p) => programName(p.program_id) },
         { label: 'Lines', num: true, key: 'lines' },
         { label: 'Amount', sort: 'amount', num: true, render: (p) => money(p.amount_minor, p.currency) },
         { label: 'Status', sort: 'status', render: (p) => html`<${Pill} status=${p.status} />` },
