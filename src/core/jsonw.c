@@ -1,6 +1,7 @@
 /* jsonw.c - streaming JSON writer; see jsonw.h. */
 #include "core/jsonw.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,36 @@ void aff_jw_int(aff_jw *w, int64_t v)
         buf[--n] = '-';
     value_sep(w);
     put(w, buf + n, sizeof(buf) - n);
+}
+
+void aff_jw_real(aff_jw *w, double v, int precision)
+{
+    /* As jansson writes a real (JSON_REAL_PRECISION(precision)), so answers built either
+     * way read the same: "%.*g", ".0" when that looks like an integer, and an exponent
+     * without '+' or leading zeros ("1e-06" -> "1e-6"). */
+    char buf[40];
+    int n = snprintf(buf, sizeof(buf) - 2, "%.*g", precision, v);
+    if (n < 0 || (size_t)n >= sizeof(buf) - 2 || strspn(buf, "-0123456789.e+") != (size_t)n) {
+        aff_jw_null(w); /* inf, nan: JSON has no such number */
+        return;
+    }
+    char *e = strchr(buf, 'e');
+    if (e == NULL && strchr(buf, '.') == NULL) {
+        memcpy(buf + n, ".0", 3);
+        n += 2;
+    } else if (e != NULL) {
+        char *start = e + 1, *end = start;
+        if (*end == '+')
+            end++;
+        else if (*end == '-')
+            start = ++end;
+        while (*end == '0' && end[1] != '\0')
+            end++;
+        memmove(start, end, strlen(end) + 1);
+        n = (int)strlen(buf);
+    }
+    value_sep(w);
+    put(w, buf, (size_t)n);
 }
 
 void aff_jw_id(aff_jw *w, int64_t v)

@@ -36,6 +36,8 @@ void aff_jw_string(aff_jw *w, const char *s);
 void aff_jw_string_or_null(aff_jw *w, const char *s);
 void aff_jw_int(aff_jw *w, int64_t v);
 /* v, or null when v is 0 (ids). */
+/* A real as jansson writes it with JSON_REAL_PRECISION(precision); inf and nan: null. */
+void aff_jw_real(aff_jw *w, double v, int precision);
 void aff_jw_id(aff_jw *w, int64_t v);
 void aff_jw_bool(aff_jw *w, int v);
 void aff_jw_null(aff_jw *w);

@@ -2,6 +2,7 @@
  * the values written, with exact escaping, separators and integer extremes. */
 #include <jansson.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "core/jsonw.h"
 #include "../test.h"
@@ -66,5 +67,39 @@ AFF_TEST(jsonw_large_output_grows)
     AFF_CHECK_INT(json_array_size(j), 20000);
     AFF_CHECK_INT(json_integer_value(json_array_get(j, 19999)), 19999);
     json_decref(j);
+    aff_jw_free(&w);
+}
+
+/* Reals read exactly as jansson writes them (reports moved from jansson trees to this
+ * writer and must not change a byte): ".0" on integral values, exponents without '+'
+ * or leading zeros, the precision's rounding; inf and nan are null. */
+AFF_TEST(jsonw_reals_match_jansson)
+{
+    const double vals[] = {0.0,      1.0,          -1.0,    0.012559,    1e-6,       0.5,     8.9991,      -0.5,
+                           123.456789, 1234567.8901, 1e20,  1.5e-10,    1e100,      -2.5e-7, 0.1 + 0.2,   3.0e6,
+                           12559 / 1e6, 1 / 3.0,    2 / 3.0, 9999999999.0, 12345678901.0};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        aff_jw w;
+        aff_jw_init(&w);
+        aff_jw_real(&w, vals[i], 10);
+        AFF_CHECK_INT(aff_jw_finish(&w), 0);
+        json_t *r = json_real(vals[i]);
+        char *want = json_dumps(r, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(10));
+        AFF_CHECK(want != NULL && w.buf != NULL);
+        if (want != NULL && w.buf != NULL && strcmp(want, w.buf) != 0)
+            aff_test_fail(__FILE__, __LINE__, "%.17g: jansson \"%s\", jsonw \"%s\"", vals[i], want, w.buf);
+        free(want);
+        json_decref(r);
+        aff_jw_free(&w);
+    }
+    aff_jw w;
+    aff_jw_init(&w);
+    aff_jw_begin_array(&w);
+    aff_jw_real(&w, 1.0 / 0.0, 10);
+    aff_jw_real(&w, 0.0 / 0.0, 10);
+    aff_jw_real(&w, 0.25, 10);
+    aff_jw_end_array(&w);
+    AFF_CHECK_INT(aff_jw_finish(&w), 0);
+    AFF_CHECK_STR(w.buf, "[null,null,0.25]");
     aff_jw_free(&w);
 }
