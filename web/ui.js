@@ -107,6 +107,10 @@ function ExportCsv({ href, filename }) {
 /** Search, dates, status and sort of one table (the sort select is how a phone sorts:
  * its table has no header row). */
 function TableTools({ spec, tools, setTools, columns, label }) {
+  /* What is typed in the search box is its own state until committed (change: Enter or
+   * leaving the box): a page arriving meanwhile re-renders the box, and a box bound to
+   * the committed text would snap back to it under the typing. */
+  const [draft, setDraft] = useState(tools.q);
   const sortable = columns.filter((c) => c.sort);
   const set = (k) => (v) => setTools({ ...tools, [k]: v });
   const id = (k) => `${label || 'table'}-${k}`.replace(/\s+/g, '-');
@@ -116,8 +120,8 @@ function TableTools({ spec, tools, setTools, columns, label }) {
   return html`<form class="table-tools" role="search" aria-label=${`filter ${label || 'table'}`}
       onSubmit=${(e) => e.preventDefault()}>
     ${spec.search ? html`<label class="field" for=${id('q')}><span>Search</span>
-      <input id=${id('q')} name="q" type="search" value=${tools.q} placeholder=${spec.search} maxlength="128"
-        onChange=${(e) => set('q')(e.target.value)} /></label>` : null}
+      <input id=${id('q')} name="q" type="search" value=${draft} placeholder=${spec.search} maxlength="128"
+        onInput=${(e) => setDraft(e.target.value)} onChange=${(e) => set('q')(e.target.value)} /></label>` : null}
     ${spec.statuses ? html`<label class="field" for=${id('status')}><span>Status</span>
       <select id=${id('status')} name="status" value=${tools.status} onChange=${(e) => set('status')(e.target.value)}>
         ${[['', 'Any status'], ...spec.statuses.map((x) => [x, x])].map(([v, t]) => html`<option value=${v}>${t}</option>`)}

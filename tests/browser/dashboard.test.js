@@ -289,7 +289,7 @@ test('a visitor follows the link, the merchant posts a conversion, the overview 
   await shot('commissions');
   await go('/payouts');
   await page.waitForSelector('text=No payouts yet');
-  await shot('payouts');
+  await shot('payouts-empty');
 });
 
 test('tables page on the server with the API cursor', async () => {

@@ -265,7 +265,7 @@ test('a payout run from the page, its exports, marked paid and failed; the partn
   const bobPayout = (await srv.api('GET', `/v1/payouts?affiliate_id=${ids.b.id}`)).json.data[0];
   assert.equal(bobPayout.status, 'failed');
   ids.bobPayout = bobPayout.id;
-  await shot('payouts');
+  await shot('payouts-paid-and-failed');
 
   // the partner sees its own payouts only; B's ids answer 404
   await go(partner, '/payouts');

@@ -195,6 +195,29 @@ test('search and date filters narrow the rows; Export CSV downloads them in the 
   await shown('conversions', { pageNo: 1, without: ['status'] });
 });
 
+test('typing in the search box goes on while a search is loading (the box keeps what is typed)', async () => {
+  await shown('conversions', { pageNo: 1 });
+  // hold the answer to the first search until more has been typed
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  const held = (url) => url.pathname === '/v1/conversions' && url.searchParams.get('q') === 'APP-2' && !url.searchParams.has('format');
+  await page.route(held, async (route) => { await gate; await route.continue(); });
+  await page.fill('input[name=q]', 'APP-2');
+  await page.press('input[name=q]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('[data-table="conversions"]').getAttribute('aria-busy') === 'true');
+  await page.type('input[name=q]', '9');
+  release();
+  await shown('conversions', { parts: ['q=APP-2'] });
+  assert.equal(await page.inputValue('input[name=q]'), 'APP-29', 'the rows of "APP-2" arrived without undoing the typing');
+  await page.unroute(held);
+  await page.press('input[name=q]', 'Enter');
+  await shown('conversions', { parts: ['q=APP-29'] });
+  assert.deepEqual(await orders(), ['APP-29']);
+  await page.fill('input[name=q]', '');
+  await page.press('input[name=q]', 'Enter');
+  await shown('conversions', { pageNo: 1, without: ['q'] });
+});
+
 test('other tables sort by their headers too (affiliates by name, commissions by amount)', async () => {
   for (const name of ['zed', 'Adam', 'mia']) expectStatus(await srv.api('POST', '/v1/affiliates', { body: { name, email: `${name}@x.example` } }), 201, name);
   await page.goto(`${srv.url}/#/affiliates`);
