@@ -400,7 +400,31 @@ function forgeClickId(real) {
 /** Server flags for suites that click more than 60 times a minute from 127.0.0.1. */
 const VELOCITY_FLAG_ONLY = ['--fraud-ip-velocity', 'flag', '--fraud-ip-link-velocity', 'flag'];
 
+/**
+ * RFC 4180 text as the server writes it (quoted cells, "" escapes, CRLF after every row):
+ * { header: [names], rows: [objects keyed by the header] }. Asserts the final CRLF.
+ */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell); rows.push(row); row = []; cell = ''; i++;
+    } else cell += c;
+  }
+  assert.equal(cell, '', 'the CSV ends with CRLF');
+  const [header, ...body] = rows;
+  return { header, rows: body.map((r) => Object.fromEntries(header.map((k, i) => [k, r[i]]))) };
+}
+
 module.exports = {
+  parseCsv,
   VELOCITY_FLAG_ONLY,
   BIN,
   CLICK_ID_RE,

@@ -13,25 +13,8 @@ const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const h = require('./helpers');
 
-/** RFC 4180 rows as objects keyed by the header. */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell); rows.push(row); row = []; cell = ''; i++;
-    } else cell += c;
-  }
-  assert.equal(cell, '', 'the CSV ends with CRLF');
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header.map((k, i) => [k, r[i]])));
-}
+/** RFC 4180 rows as objects keyed by the header (helpers.parseCsv). */
+const parseCsv = (text) => h.parseCsv(text).rows;
 
 // Sorts whose order is the ids' own (rows are numbered as they are made).
 // (A balance's id is its program and affiliate: idOrder names such sorts; `same` the

@@ -11,25 +11,8 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers');
 
-// Minimal RFC 4180 reader (quoted cells, "" escapes, CRLF rows) to check the exports.
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell); rows.push(row); row = []; cell = ''; i++;
-    } else cell += c;
-  }
-  assert.equal(cell, '', 'the CSV ends with CRLF');
-  const [header, ...body] = rows;
-  return { header, rows: body.map((r) => Object.fromEntries(header.map((k, i) => [k, r[i]]))) };
-}
+// RFC 4180 reader: helpers.parseCsv.
+const { parseCsv } = h;
 
 describe('lists: sort, filter, page, CSV', () => {
   let srv; let prog; let jpy; let A; let B; const convs = [];
