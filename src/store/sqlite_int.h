@@ -43,6 +43,15 @@ static inline int exec_stmt(sqlite3_stmt *q)
     return rc;
 }
 
+/* Run an INSERT; on success *id is the new row's id. */
+static inline int exec_insert(sqlite3_stmt *q, int64_t *id)
+{
+    int rc = exec_stmt(q);
+    if (rc == 0)
+        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(q));
+    return rc;
+}
+
 static inline void bind_text(sqlite3_stmt *q, int i, const char *s)
 {
     sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);

@@ -613,9 +613,7 @@ int aff_sq_payout_run_insert(aff_store *st, aff_payout_run_row *r)
     bind_text(q, 2, r->cause);
     sqlite3_bind_int64(q, 3, r->payouts);
     sqlite3_bind_int64(q, 4, r->created_ms);
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(aff_sq_db(st));
+    int rc = exec_insert(q, &r->id);
     return rc;
 }
 

@@ -786,9 +786,7 @@ static int sq_program_insert(aff_store *st, aff_program_row *r)
     bind_text(q, 16, r->caps[0] ? r->caps : "[]");
     bind_text(q, 17, r->fallback_url);
     bind_text(q, 18, r->time_zone[0] ? r->time_zone : "UTC");
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    int rc = exec_insert(q, &r->id);
     return rc;
 }
 
@@ -921,9 +919,7 @@ static int sq_affiliate_insert(aff_store *st, aff_affiliate_row *r)
     bind_text(q, 6, r->group);
     bind_text(q, 7, r->payout_method);
     bind_text(q, 8, r->payout_account);
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    int rc = exec_insert(q, &r->id);
     return rc;
 }
 
@@ -1048,9 +1044,7 @@ static int sq_link_insert(aff_store *st, aff_link_row *r)
     for (int i = 0; i < 5; i++)
         bind_text(q, 5 + i, r->sub[i]);
     sqlite3_bind_int64(q, 10, r->created_ms);
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    int rc = exec_insert(q, &r->id);
     return rc;
 }
 
@@ -1125,9 +1119,7 @@ static int sq_coupon_insert(aff_store *st, aff_coupon_row *r)
     sqlite3_bind_int64(q, 2, r->program_id);
     sqlite3_bind_int64(q, 3, r->affiliate_id);
     sqlite3_bind_int64(q, 4, r->created_ms);
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    int rc = exec_insert(q, &r->id);
     return rc;
 }
 
@@ -1775,9 +1767,7 @@ static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
     sqlite3_bind_int(q, 30, r->score);
     bind_text(q, 31, r->screening);
     bind_text(q, 32, r->sub1);
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    int rc = exec_insert(q, &r->id);
     return rc;
 }
 
@@ -2173,9 +2163,7 @@ static int sq_user_insert(aff_store *st, aff_user_row *r)
     bind_text(q, 4, r->password_hash);
     sqlite3_bind_int64(q, 5, r->created_ms);
     sqlite3_bind_int64(q, 6, r->terms_accepted_ms);
-    int rc = exec_stmt(q);
-    if (rc == 0)
-        r->id = sqlite3_last_insert_rowid(impl(st)->db);
+    int rc = exec_insert(q, &r->id);
     return rc;
 }
 
