@@ -117,6 +117,18 @@ static inline int run_list(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt
     return rc;
 }
 
+/* The first column of the first row as an integer; AFF_ENOTFOUND without a row. */
+static inline int one_int(sqlite3_stmt *q, int64_t *out)
+{
+    int rc = 0;
+    if (step_row(q, &rc))
+        *out = col_i64(q, 0);
+    else if (rc == 0)
+        rc = AFF_ENOTFOUND;
+    sqlite3_reset(q);
+    return rc;
+}
+
 static inline int get_one(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *))
 {
     int rc = 0;

@@ -747,17 +747,6 @@ int aff_sq_unique_clicks_by_affiliate(aff_store *st, int64_t program_id, int64_t
 
 /* ---- screening ------------------------------------------------------------------------ */
 
-static int one_int(sqlite3_stmt *q, int64_t *out)
-{
-    int rc = 0;
-    if (step_row(q, &rc))
-        *out = col_i64(q, 0);
-    else if (rc == 0)
-        rc = AFF_ENOTFOUND;
-    sqlite3_reset(q);
-    return rc;
-}
-
 int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
                                   int64_t max, int64_t *n)
 {

@@ -486,7 +486,12 @@ typedef struct aff_store_ops {
                             int64_t *deleted);
     int (*conversion_find)(aff_store *st, int64_t program_id, const char *event, const char *order_id,
                            aff_conversion_row *row);
+    /* row->id 0: the store assigns the id; above 0: that id (from conversion_next_id). */
     int (*conversion_insert)(aff_store *st, aff_conversion_row *row);
+    /* The id the next conversion_insert would assign, in the caller's transaction: a
+     * conversion's ledger lines can be written before its row, which is then inserted
+     * once with what it earned (track/conversion.c). */
+    int (*conversion_next_id)(aff_store *st, int64_t *id);
     int (*conversion_get)(aff_store *st, int64_t id, aff_conversion_row *row);
     int (*conversion_list)(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud);
     int (*conversion_set_refund)(aff_store *st, int64_t id, int64_t refunded_minor, const char *status);
@@ -699,6 +704,7 @@ static inline int aff_store_click_seen_put(aff_store *st, int64_t link, uint64_t
 static inline int aff_store_click_seen_prune(aff_store *st, int64_t *link, int64_t *fp, int max, int64_t before, int64_t *deleted) { return st->ops->click_seen_prune(st, link, fp, max, before, deleted); }
 static inline int aff_store_conversion_find(aff_store *st, int64_t pid, const char *ev, const char *oid, aff_conversion_row *r) { return st->ops->conversion_find(st, pid, ev, oid, r); }
 static inline int aff_store_conversion_insert(aff_store *st, aff_conversion_row *r) { return st->ops->conversion_insert(st, r); }
+static inline int aff_store_conversion_next_id(aff_store *st, int64_t *id) { return st->ops->conversion_next_id(st, id); }
 static inline int aff_store_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r) { return st->ops->conversion_get(st, id, r); }
 static inline int aff_store_conversion_list(aff_store *st, const aff_list_query *q, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list(st, q, cb, ud); }
 static inline int aff_store_conversion_set_refund(aff_store *st, int64_t id, int64_t ref, const char *status) { return st->ops->conversion_set_refund(st, id, ref, status); }

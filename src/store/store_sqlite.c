@@ -280,7 +280,7 @@ enum {
     S_CLICK_DAYS_OF_LINK, S_CLICK_DAYS_OF_AFFILIATE, S_CLICK_DAYS_BEFORE_OF_LINK, S_CLICK_DAYS_BEFORE_OF_AFFILIATE,
     S_CLICK_HOURS_OF_LINK, S_CLICK_HOURS_OF_AFFILIATE, S_CLICK_DAY_TOTALS,
     S_CLICK_SEEN_EDGE, S_CLICK_SEEN_PRUNE,
-    S_CONV_FIND, S_CONV_INSERT, S_CONV_GET, S_CONV_REFUND,
+    S_CONV_FIND, S_CONV_INSERT, S_CONV_NEXT_ID, S_CONV_GET, S_CONV_REFUND,
     S_CUSTOMER_GET, S_CUSTOMER_PUT,
     S_ROLLUP_ADD, S_ROLLUP_DAY_ADD, S_ROLLUP_SUB_ADD,
     S_COUNT
@@ -357,8 +357,10 @@ static const char *const sql[S_COUNT] = {
     [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
                       " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
                       " refunded_minor, items, created_ms, shipping_minor, tax_minor, renewal, origin_id, plan_version,"
-                      " earned_minor, hold_until_ms, reason, tier, counted, ip, score, screening, sub1) VALUES(?1,?2,?3,?4,?5,?6,?7,"
-                      "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32)",
+                      " earned_minor, hold_until_ms, reason, tier, counted, ip, score, screening, sub1, id) VALUES(?1,?2,?3,?4,?5,?6,"
+                      "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,"
+                      "?32,?33)",
+    [S_CONV_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM conversion",
     [S_CONV_GET] = "SELECT " AFF_SQ_CONV_COLS " WHERE id = ?1",
     [S_CONV_REFUND] = "UPDATE conversion SET refunded_minor = ?2, status = ?3 WHERE id = ?1",
     [S_CUSTOMER_GET] = "SELECT affiliate_id, link_id FROM customer WHERE program_id = ?1 AND customer_key = ?2",
@@ -1767,8 +1769,18 @@ static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
     sqlite3_bind_int(q, 30, r->score);
     bind_text(q, 31, r->screening);
     bind_text(q, 32, r->sub1);
+    if (r->id > 0)
+        sqlite3_bind_int64(q, 33, r->id);
+    else
+        sqlite3_bind_null(q, 33);
     int rc = exec_insert(q, &r->id);
     return rc;
+}
+
+static int sq_conversion_next_id(aff_store *st, int64_t *id)
+{
+    sqlite3_stmt *q = stmt(st, S_CONV_NEXT_ID);
+    return q == NULL ? AFF_ESTORE : one_int(q, id);
 }
 
 static int sq_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r)
@@ -2303,6 +2315,7 @@ static const aff_store_ops sqlite_ops = {
     .click_insert = sq_click_insert, .click_insert_many = sq_click_insert_many, .click_seen_get = sq_click_seen_get, .click_get = sq_click_get, .click_list = sq_click_list,
     .click_seen_put = sq_click_seen_put, .click_seen_prune = sq_click_seen_prune,
     .conversion_find = sq_conversion_find, .conversion_insert = sq_conversion_insert,
+    .conversion_next_id = sq_conversion_next_id,
     .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,
     .conversion_set_refund = sq_conversion_set_refund,
     .customer_get = sq_customer_get, .customer_put = sq_customer_put,

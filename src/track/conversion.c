@@ -271,24 +271,23 @@ static int remember_customer(aff_ctx *ctx, const aff_conversion_input *in, const
     return 0;
 }
 
-/* The conversion's commission lines: priced and stored (aff_earn_price); for a test
- * conversion only shown; for one posted as rejected, stored as rejected lines (what it
- * would have earned, counted nowhere). *commission gets what reports count. */
+/* The conversion's commission lines: priced and stored (aff_earn_price) before its own
+ * row, which the caller then inserts with what it earned; for a test conversion only
+ * shown; for one posted as rejected, stored as rejected lines (what it would have
+ * earned, counted nowhere). *commission gets what reports count. */
 static int write_commission(aff_ctx *ctx, const aff_snap_program *p, aff_conversion_result *out, int64_t now_ms,
                             int64_t *commission)
 {
     aff_conversion_row *conv = &out->conv;
     *commission = 0;
     if (conv->test)
-        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, 1, commission);
+        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_DRY, commission);
     if (strcmp(conv->status, "rejected") != 0)
-        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, 0, commission);
+        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_NEW, commission);
     int first = out->nlines;
-    int rc = aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, 1, commission);
+    int rc = aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_DRY, commission);
     for (int i = first; rc == 0 && i < out->nlines; i++)
         rc = aff_store_ledger_insert(ctx->st, &out->lines[i]);
-    if (rc == 0)
-        rc = aff_store_conversion_set_state(ctx->st, conv);
     *commission = 0;
     return rc;
 }
@@ -371,12 +370,16 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
                                                            : in->now_ms;
     aff_str_copy(c->items_json, sizeof(c->items_json), in->items_json);
     c->created_ms = in->now_ms;
-    if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
+    /* Priced first, under the id its row will get, then stored once with what it
+     * earned: an insert and no update of the row (16k instructions a conversion). */
+    if ((rc = aff_store_conversion_next_id(ctx->st, &c->id)) != 0)
         return rc;
     if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = remember_customer(ctx, in, &a)) != 0)
         return rc;
     int64_t commission = 0;
     if ((rc = write_commission(ctx, p, out, in->now_ms, &commission)) != 0)
+        return rc;
+    if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
         return rc;
     if (in->test || strcmp(c->status, "rejected") == 0)
         return 0;

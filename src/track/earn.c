@@ -314,12 +314,12 @@ static int64_t add_months(int64_t ms, int months)
     return t + offset < end ? t + offset : end - 1;
 }
 
-static int set_unpriced(aff_ctx *ctx, aff_conversion_result *r, int plan_version, int dry)
+static int set_unpriced(aff_ctx *ctx, aff_conversion_result *r, int plan_version, int stored)
 {
     r->conv.earned_minor = 0;
     r->conv.tier = 0;
     r->conv.plan_version = plan_version;
-    return dry ? 0 : aff_store_conversion_set_earned(ctx->st, &r->conv);
+    return stored ? aff_store_conversion_set_earned(ctx->st, &r->conv) : 0;
 }
 
 typedef struct pricing {
@@ -360,21 +360,22 @@ static int renewal_pricing(aff_ctx *ctx, const aff_plan *plan, int version, cons
 }
 
 int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_conversion_result *r, int64_t now_ms,
-                   int dry, int64_t *commission)
+                   aff_earn_mode mode, int64_t *commission)
 {
+    int dry = mode == AFF_EARN_DRY, stored = mode == AFF_EARN_STORED;
     aff_conversion_row *c = &r->conv;
     int first = r->nlines;
     *commission = 0;
     pricing p = {plan, plan_version, -1, NULL};
     int rc = 0, earns = 1;
     if (aff_plan_event_for(plan, c->event) == NULL)
-        return set_unpriced(ctx, r, plan_version, dry);
+        return set_unpriced(ctx, r, plan_version, stored);
     if (c->renewal && (rc = renewal_pricing(ctx, plan, plan_version, c, &p, &earns)) != 0)
         return rc;
     const aff_plan_event *e = aff_plan_event_for(p.plan, c->event);
     if (!earns || e == NULL) {
         free(p.owned);
-        return set_unpriced(ctx, r, plan_version, dry);
+        return set_unpriced(ctx, r, plan_version, stored);
     }
     facts *fx = malloc(sizeof(*fx));
     counters *cs = calloc(1, sizeof(*cs));
@@ -442,7 +443,7 @@ int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_con
     c->counted = !c->renewal && !dry;
     if (dry)
         goto out;
-    if ((rc = aff_store_conversion_set_earned(ctx->st, c)) != 0)
+    if (stored && (rc = aff_store_conversion_set_earned(ctx->st, c)) != 0)
         goto out;
     /* 5. retroactive tiers re-price the period's earlier conversions */
     int64_t adjusted = 0;

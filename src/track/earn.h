@@ -30,13 +30,21 @@
 #include "track/commission.h"
 #include "track/conversion.h"
 
-/* Price r->conv (stored, not a test, not rejected) under plan (version plan_version),
- * append its lines to r and the store, update its earned/tier/plan_version, and count
- * it in its periods. *commission gets every amount appended (this conversion's lines
- * and adjustments of earlier ones), for the reports. dry: a test conversion (nothing
- * is stored or counted; r gets the lines it would earn). */
+typedef enum aff_earn_mode {
+    AFF_EARN_STORED, /* r->conv is stored: its earned, tier and plan version are updated */
+    AFF_EARN_DRY,    /* a test or rejected conversion: nothing is stored or counted */
+    AFF_EARN_NEW,    /* r->conv has its id (aff_store_conversion_next_id) but is not stored
+                      * yet: the caller inserts it afterwards, with what it earned (one
+                      * write of the row instead of an insert and an update) */
+} aff_earn_mode;
+
+/* Price r->conv (not a test, not rejected) under plan (version plan_version), append
+ * its lines to r and the store, set its earned/tier/plan_version (in the store too for
+ * AFF_EARN_STORED), and count it in its periods. *commission gets every amount appended
+ * (this conversion's lines and adjustments of earlier ones), for the reports.
+ * AFF_EARN_DRY: r gets the lines it would earn. */
 int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_conversion_result *r, int64_t now_ms,
-                   int dry, int64_t *commission);
+                   aff_earn_mode mode, int64_t *commission);
 
 /* Bring the parents' shares of a conversion in line with its commission. */
 int aff_earn_sync_parents(aff_ctx *ctx, const aff_plan *plan, aff_conversion_result *r, int64_t now_ms,

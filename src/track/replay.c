@@ -85,7 +85,7 @@ static int reprice(replay *x, aff_conversion_result *r, int64_t id)
     aff_ctx ctx = {.st = x->st};
     int64_t commission = 0, delta = 0;
     int version = x->plan != NULL ? x->plan_version : c->plan_version;
-    if ((rc = aff_earn_price(&ctx, plan, version, r, c->created_ms, 0, &commission)) != 0)
+    if ((rc = aff_earn_price(&ctx, plan, version, r, c->created_ms, AFF_EARN_STORED, &commission)) != 0)
         return rc;
     memcpy(c->status, status, sizeof(status));
     c->refunded_minor = refunded;
