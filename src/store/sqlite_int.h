@@ -281,6 +281,8 @@ int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t t
 int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud);
 int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
                                   int64_t max, int64_t *n);
+int aff_sq_conversion_latest_ms(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t max, int64_t *ms,
+                                int64_t *n);
 int aff_sq_conversion_duplicate(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
                                 int64_t amount_minor, const char *order_id, int64_t since_ms, int *found);
 int aff_sq_conversion_hold_recent(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,

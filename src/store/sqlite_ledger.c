@@ -42,7 +42,7 @@ enum {
     L_PAYOUT_LIST, L_PAYOUT_OF_PROGRAM, L_PAYOUT_OF_AFFILIATE, L_PAYOUT_OF_RUN, L_PAYOUT_INSERT, L_PAYOUT_GET, L_PAYOUT_SET,
     L_RUN_INSERT, L_RUN_GET, L_RUN_LIST,
     L_CPC_CLICKS,
-    L_CONV_COUNT_SINCE, L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL, L_CONV_SCREENED,
+    L_CONV_COUNT_SINCE, L_CONV_LATEST_MS, L_CONV_DUP_CUSTOMER, L_CONV_DUP_EMAIL, L_CONV_SCREENED,
     L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES, L_AFF_RATES_HOURS, L_PERIOD_LIST, L_HOLD_LINES, L_HOLD_CONVERSIONS,
     L_COUNT
 };
@@ -114,6 +114,8 @@ static const char *const sql[L_COUNT] = {
     /* hour leads the rollup key: a range of hours, then the program */
     [L_CPC_CLICKS] = "SELECT affiliate_id, sum(unique_clicks), 0 FROM stats_hourly WHERE hour > ?2 AND hour <= ?3"
                      " AND program_id = ?1 GROUP BY affiliate_id HAVING sum(unique_clicks) > 0 ORDER BY affiliate_id",
+    [L_CONV_LATEST_MS] = "SELECT created_ms FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2 AND test = 0"
+                         " ORDER BY created_ms DESC LIMIT ?3",
     [L_CONV_COUNT_SINCE] = "SELECT count(*) FROM (SELECT 1 FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2"
                            " AND created_ms >= ?3 AND test = 0 LIMIT ?4)",
     [L_CONV_DUP_CUSTOMER] = "SELECT 1 FROM conversion WHERE program_id = ?1 AND customer_id = ?2 AND amount_minor = ?3"
@@ -758,6 +760,23 @@ int aff_sq_conversion_count_since(aff_store *st, int64_t program_id, int64_t aff
     sqlite3_bind_int64(q, 3, since_ms);
     sqlite3_bind_int64(q, 4, max > 0 ? max : -1);
     return one_int(q, n);
+}
+
+int aff_sq_conversion_latest_ms(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t max, int64_t *ms,
+                                int64_t *n)
+{
+    sqlite3_stmt *q = Q(st, L_CONV_LATEST_MS);
+    if (q == NULL)
+        return AFF_ESTORE;
+    sqlite3_bind_int64(q, 1, program_id);
+    sqlite3_bind_int64(q, 2, affiliate_id);
+    sqlite3_bind_int64(q, 3, max);
+    int rc = 0;
+    *n = 0;
+    while (*n < max && step_row(q, &rc))
+        ms[(*n)++] = col_i64(q, 0);
+    sqlite3_reset(q);
+    return rc;
 }
 
 int aff_sq_conversion_duplicate(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,

@@ -512,6 +512,10 @@ typedef struct aff_store_ops {
      * cost O(conversions a minute)). */
     int (*conversion_count_since)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms, int64_t max,
                                   int64_t *n);
+    /* The created_ms of the latest max non-test conversions of (program, affiliate),
+     * newest first, into ms[0..*n) (track/recent.h keeps them in memory). */
+    int (*conversion_latest_ms)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t max, int64_t *ms,
+                                int64_t *n);
     /* Is there a conversion of the customer (id, else e-mail hash) in program for
      * amount_minor, created at or after since_ms, under another order id? 1 yes, 0 no. */
     int (*conversion_duplicate)(aff_store *st, int64_t program_id, const char *customer_id, const char *email_hash,
@@ -716,6 +720,7 @@ static inline int aff_store_conversion_set_state(aff_store *st, const aff_conver
 static inline int aff_store_conversion_set_earned(aff_store *st, const aff_conversion_row *r) { return st->ops->conversion_set_earned(st, r); }
 static inline int aff_store_conversion_first_of_customer(aff_store *st, int64_t pid, const char *ev, const char *cid, const char *eh, aff_conversion_row *r) { return st->ops->conversion_first_of_customer(st, pid, ev, cid, eh, r); }
 static inline int aff_store_conversion_list_period(aff_store *st, int64_t pid, int64_t aid, const char *ev, int64_t from, int64_t to, aff_conversion_cb cb, void *ud) { return st->ops->conversion_list_period(st, pid, aid, ev, from, to, cb, ud); }
+static inline int aff_store_conversion_latest_ms(aff_store *st, int64_t pid, int64_t aid, int64_t max, int64_t *ms, int64_t *n) { return st->ops->conversion_latest_ms(st, pid, aid, max, ms, n); }
 static inline int aff_store_conversion_count_since(aff_store *st, int64_t pid, int64_t aid, int64_t since, int64_t max, int64_t *n) { return st->ops->conversion_count_since(st, pid, aid, since, max, n); }
 static inline int aff_store_conversion_duplicate(aff_store *st, int64_t pid, const char *cid, const char *eh, int64_t amount, const char *oid, int64_t since, int *found) { return st->ops->conversion_duplicate(st, pid, cid, eh, amount, oid, since, found); }
 static inline int aff_store_conversion_hold_recent(aff_store *st, int64_t pid, int64_t aid, int64_t since, const char *reason, const char *hit, int score, int64_t *n) { return st->ops->conversion_hold_recent(st, pid, aid, since, reason, hit, score, n); }

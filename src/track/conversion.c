@@ -13,6 +13,7 @@
 #include "track/commission.h"
 #include "track/earn.h"
 #include "track/geo.h"
+#include "track/recent.h"
 #include "track/ledger.h"
 #include "track/rollup.h"
 #include "track/cap.h"
@@ -214,7 +215,8 @@ static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_
                           .affiliate_email_hash = aff_email,
                           .customer_id = in->customer_id,
                           .amount_minor = in->amount_minor,
-                          .order_id = in->order_id};
+                          .order_id = in->order_id,
+                          .recent = ctx->recent};
     aff_screen_result r;
     if ((rc = aff_screen_run(ctx->st, &p->screening, &f, &r)) != 0)
         return rc;
@@ -381,6 +383,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         return rc;
     if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
         return rc;
+    if (!c->test && ctx->recent != NULL)
+        aff_recent_add(ctx->recent, c->program_id, c->affiliate_id, c->created_ms);
     if (in->test || strcmp(c->status, "rejected") == 0)
         return 0;
     if (p->caps.n > 0 && (rc = aff_cap_count(ctx->st, c->program_id, &p->caps, c->affiliate_id, in->now_ms, commission)) != 0)

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "track/click.h"
 #include "track/maintenance.h"
+#include "track/recent.h"
 #include "track/rollup.h"
 #include "track/seen.h"
 
@@ -212,8 +213,10 @@ static int run_job(aff_ctx *ctx, aff_job *j, int safe)
     if (j->rc != 0) {
         if (!safe && aff_store_changes(ctx->st) != rows_before)
             return AFF_EAGAIN;
-        if (safe)
+        if (safe) {
             rc = aff_store_rollback_to(ctx->st);
+            aff_recent_clear(ctx->recent); /* it may hold a conversion just undone */
+        }
         aff_seen_job_failed(ctx->seen);
         ctx->catalog_changed = changed_before;
     }
@@ -244,6 +247,7 @@ static int run_batch(aff_job *batch, int safe)
     aff_seen_batch_end(ctx->seen, rc == 0);
     if (rc != 0) {
         aff_store_rollback(ctx->st);
+        aff_recent_clear(ctx->recent);
         ctx->catalog_changed = 0;
     }
     return rc;
@@ -344,13 +348,15 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
     W.ctx.key = key;
     W.ctx.rollups = aff_rollups_new();
     W.ctx.clicks = aff_click_buffer_new();
+    W.ctx.recent = aff_recent_new();
     W.ctx.changes = malloc(AFF_CATALOG_LOG_MAX * sizeof(*W.ctx.changes));
-    rc = W.ctx.rollups && W.ctx.clicks && W.ctx.changes ? aff_seen_open(W.ctx.st, aff_clock_now_ms(),
+    rc = W.ctx.rollups && W.ctx.clicks && W.ctx.recent && W.ctx.changes ? aff_seen_open(W.ctx.st, aff_clock_now_ms(),
                                        (int64_t)cfg->unique_window_hours * AFF_MS_PER_HOUR, &W.ctx.seen)
                        : AFF_ENOMEM;
     if (rc != 0) {
         aff_rollups_free(W.ctx.rollups);
         aff_click_buffer_free(W.ctx.clicks);
+        aff_recent_free(W.ctx.recent);
         free(W.ctx.changes);
         aff_store_close(W.ctx.st);
         return rc;
@@ -400,6 +406,7 @@ void aff_writer_stop(void)
     aff_seen_free(W.ctx.seen);
     aff_rollups_free(W.ctx.rollups);
     aff_click_buffer_free(W.ctx.clicks);
+    aff_recent_free(W.ctx.recent);
     free(W.ctx.changes);
     aff_store_close(W.ctx.st);
     W.started = 0;

@@ -39,6 +39,7 @@ typedef struct aff_ctx {
     struct aff_rollups *rollups; /* writer: per-batch rollup aggregation (track/rollup.h); else NULL */
     struct aff_seen *seen;       /* writer: the uniqueness window in memory (track/seen.h); else NULL */
     struct aff_click_buffer *clicks; /* writer: clicks waiting for the batch's multi-row insert */
+    struct aff_recent *recent;   /* writer: latest conversion times (track/recent.h); else NULL */
     aff_snapshot *snap; /* writer: the current snapshot; readers: NULL */
     const aff_config *cfg;
     const aff_click_id_key *key;

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/str.h"
+#include "track/recent.h"
 
 typedef struct rule {
     int code;
@@ -43,7 +44,10 @@ static int duplicate_order(aff_store *st, const aff_screen_facts *f, int64_t sec
 static int conversion_velocity(aff_store *st, const aff_screen_facts *f, int64_t per_minute, int *hit)
 {
     int64_t n = 0;
-    int rc = aff_store_conversion_count_since(st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute, &n);
+    int rc = f->recent != NULL
+                 ? aff_recent_count(f->recent, st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute, &n)
+                 : aff_store_conversion_count_since(st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute,
+                                                    &n);
     *hit = rc == 0 && n + 1 >= per_minute; /* this one included */
     return rc;
 }

@@ -79,6 +79,8 @@ typedef struct aff_screen_facts {
     const char *customer_id; /* "" unknown */
     int64_t amount_minor;
     const char *order_id;
+    struct aff_recent *recent; /* the writer's latest conversion times (track/recent.h), or
+                                * NULL: conversion_velocity counts in the store */
 } aff_screen_facts;
 
 typedef struct aff_screen_hit {
