@@ -483,6 +483,7 @@ typedef struct sqlite_store {
     int reader;
     int synchronous_full; /* as opened (sq_bulk_load restores it) */
     ua_cache uas;
+    int64_t next_conv_id; /* the next conversion id, known within one write transaction; 0 unknown */
 } sqlite_store;
 
 static sqlite_store *impl(aff_store *st)
@@ -663,7 +664,11 @@ static sqlite3_stmt *list_stmt(aff_store *st, int which, const aff_list_query *l
 /* ---- transactions -------------------------------------------------------------- */
 
 /* Writers take the write lock up front; readers get a consistent snapshot. */
-static int sq_begin(aff_store *st) { return exec_stmt(stmt(st, impl(st)->reader ? S_BEGIN_READ : S_BEGIN)); }
+static int sq_begin(aff_store *st)
+{
+    impl(st)->next_conv_id = 0;
+    return exec_stmt(stmt(st, impl(st)->reader ? S_BEGIN_READ : S_BEGIN));
+}
 static int sq_commit(aff_store *st)
 {
     int rc = exec_stmt(stmt(st, S_COMMIT));
@@ -676,6 +681,7 @@ static int sq_release(aff_store *st) { return exec_stmt(stmt(st, S_RELEASE)); }
 static int sq_rollback_to(aff_store *st)
 {
     ua_cache_forget_batch(&impl(st)->uas); /* a job's new agents may be among the undone rows */
+    impl(st)->next_conv_id = 0;
     return exec_stmt(stmt(st, S_ROLLBACK_TO));
 }
 
@@ -703,6 +709,7 @@ static int sq_rollback(aff_store *st)
     if (sqlite3_get_autocommit(impl(st)->db))
         return 0;
     ua_cache_forget_batch(&impl(st)->uas);
+    impl(st)->next_conv_id = 0;
     return exec_stmt(stmt(st, S_ROLLBACK));
 }
 
@@ -1774,13 +1781,23 @@ static int sq_conversion_insert(aff_store *st, aff_conversion_row *r)
     else
         sqlite3_bind_null(q, 33);
     int rc = exec_insert(q, &r->id);
+    impl(st)->next_conv_id = rc == 0 && !sqlite3_get_autocommit(impl(st)->db) ? r->id + 1 : 0;
     return rc;
 }
 
+/* max(id) + 1, which is what SQLite assigns an INTEGER PRIMARY KEY (ids are never
+ * deleted); remembered until the transaction ends, or a rollback or failed insert. */
 static int sq_conversion_next_id(aff_store *st, int64_t *id)
 {
+    sqlite_store *s = impl(st);
+    if (s->next_conv_id > 0 && !sqlite3_get_autocommit(s->db)) {
+        *id = s->next_conv_id;
+        return 0;
+    }
     sqlite3_stmt *q = stmt(st, S_CONV_NEXT_ID);
-    return q == NULL ? AFF_ESTORE : one_int(q, id);
+    int rc = q == NULL ? AFF_ESTORE : one_int(q, id);
+    s->next_conv_id = rc == 0 && !sqlite3_get_autocommit(s->db) ? *id : 0;
+    return rc;
 }
 
 static int sq_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r)
