@@ -176,7 +176,7 @@ const EXPECT = {
   'GET /v1/me/payouts/:id': { kind: 'mine', own: '"amount_minor":123', ownId: (w) => w.aPayout.id },
   'GET /v1/me/balance': { kind: 'mine', own: '"in_payout_minor":123', csv: true },
   'GET /v1/me/conversions': { kind: 'mine', own: 'alpha-order-1', csv: true },
-  'GET /v1/me/programs': { kind: 'mine', own: 'Shared Spring Program', filters: false },
+  'GET /v1/me/programs': { kind: 'mine', own: 'Shared Spring Program', csv: true, filters: false },
   'GET /v1/me/programs/:id': { kind: 'mine', own: 'Shared Spring Program', ownId: (w) => w.shared.id },
   'GET /v1/me/creatives': { kind: 'mine', own: 'Shared text', csv: true },
   'GET /v1/me/creatives/:id': { kind: 'mine', own: 'Shared text', ownId: (w) => w.creativeShared.id },
