@@ -436,15 +436,22 @@ for (const cred of ['key', 'session']) {
       if (!spec) continue; // reported by the test above
       await walkRoute(cred, route, spec);
     }
-    // methods a path does not have: 405, or another route's answer (GET /v1/conversions/bulk
-    // is GET /v1/conversions/:id: 403), never a write
+    // methods a path does not have: 405 method_not_allowed with Allow naming the path's
+    // methods, before any auth, never a write. A path is one resource: GET
+    // /v1/conversions/bulk is the bulk action's path with the wrong method, not GET
+    // /v1/conversions/:id with the id "bulk" (which answered A 403 and an admin 404;
+    // docs/api.md "Errors").
     const byPattern = new Map();
     for (const r of routes) byPattern.set(r.pattern, [...(byPattern.get(r.pattern) || []), r.method]);
     for (const [pattern, methods] of byPattern) {
       const p = bPaths(w, pattern)[0].path;
-      for (const m of METHODS.filter((x) => !methods.includes(x))) {
-        const r = await asA(cred, m, p, m === 'GET' ? undefined : bBody(w));
-        assert.ok([403, 404, 405].includes(r.status), `${m} ${p} (not a route) as A (${cred}): ${r.status} ${r.text.slice(0, 200)}`);
+      const allow = methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+      for (const m of [...METHODS, 'HEAD'].filter((x) => !allow.includes(x))) {
+        const r = await asA(cred, m, p, m === 'GET' || m === 'HEAD' ? undefined : bBody(w));
+        const what = `${m} ${p} (not a route) as A (${cred})`;
+        assert.equal(r.status, 405, `${what}: ${r.text.slice(0, 200)}`);
+        assert.equal(r.headers.allow, allow.join(', '), `${what}: Allow`);
+        if (m !== 'HEAD') assert.equal(JSON.parse(r.text).error.code, 'method_not_allowed', what);
         noLeak(r, `${m} ${p}`);
         tally.pairs.add(`${m} ${pattern} ${cred}`);
       }
