@@ -77,6 +77,11 @@ int aff_api_path_id(aff_http *h, int i, int64_t *out);
  * into j; answers 422 itself on bad input (naming the parameter) and returns its code. */
 int aff_api_list_params(aff_http *h, aff_api_job *j);
 
+/* Read `format` alone (json or csv; without it, Accept: text/csv asks for CSV) into
+ * j->csv, for an endpoint that is not paged but exports CSV like the lists; answers 422
+ * itself on bad input (naming `format`) and returns its code. */
+int aff_api_format_param(aff_http *h, aff_api_job *j);
+
 /* The three handler shapes every resource uses:
  *   body:  parse the JSON body, take path id 0 if with_id, run on the writer;
  *   get:   take path id 0, run on a reader;

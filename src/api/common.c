@@ -263,6 +263,16 @@ static int parse_format(aff_http *h, const aff_params *ps, aff_api_job *j)
     return 0;
 }
 
+int aff_api_format_param(aff_http *h, aff_api_job *j)
+{
+    aff_params ps;
+    if (aff_http_params(h->req, 0, &ps) != 0) {
+        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
+        return AFF_EINVAL;
+    }
+    return parse_format(h, &ps, j);
+}
+
 int aff_api_list_params(aff_http *h, aff_api_job *j)
 {
     static const aff_api_list_spec plain = {"list", 0, 0, 0, 0, 0};

@@ -434,6 +434,30 @@ static json_t *render_my_program(const aff_program_row *p, const aff_terms_row *
                      "application", app);
 }
 
+/* format=csv of the list: the JSON rows' members as columns (link and application, the
+ * objects, as their JSON text, as every CSV export writes objects), rows in the JSON's
+ * order. The header comes from an empty row: without programs, the header line alone. */
+static int my_programs_csv(aff_api_job *j, json_t *data)
+{
+    aff_program_row *p = calloc(1, sizeof(*p));
+    aff_terms_row *t = calloc(1, sizeof(*t));
+    my_apps *none = calloc(1, sizeof(*none));
+    json_t *header = p != NULL && t != NULL && none != NULL ? render_my_program(p, t, json_null(), none) : NULL;
+    j->csv_out = header != NULL ? aff_csv_new(header, AFF_CSV_MAX_BYTES) : NULL;
+    json_decref(header);
+    free(none);
+    free(t);
+    free(p);
+    if (j->csv_out == NULL)
+        return AFF_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < json_array_size(data); i++)
+        rc = aff_csv_row(j->csv_out, json_array_get(data, i));
+    if (rc == 0)
+        aff_api_list_finish(j);
+    return rc != 0 ? aff_api_list_fail(&j->base.job, rc) : 0;
+}
+
 /* Its programs (members) and, after them, programs it applied to without being in
  * them yet (pending) or any more (rejected): those show the terms and the decision. */
 static int run_me_programs(aff_job *job, aff_ctx *ctx)
@@ -483,6 +507,8 @@ static int run_me_programs(aff_job *job, aff_ctx *ctx)
         rc = aff_fail(&job->err, AFF_ENOTFOUND, NULL, "no such program");
     if (rc == 0 && j->id != 0)
         j->out = json_incref(json_array_get(data, 0));
+    else if (rc == 0 && j->csv)
+        rc = my_programs_csv(j, data);
     else if (rc == 0)
         j->out = json_pack("{s:O, s:b}", "data", data, "has_more", 0);
     json_decref(data);
@@ -493,11 +519,20 @@ static int run_me_programs(aff_job *job, aff_ctx *ctx)
     return rc;
 }
 
+/* Not a list (not paged, no sorts or filters: docs/api.md), but it exports CSV as the
+ * lists do. */
 void aff_api_me_programs_list(aff_http *h)
 {
+    static const aff_api_list_spec spec = {"programs", 0, 0, 0, 0, 0};
     aff_api_job *j = aff_api_job_new(h, run_me_programs);
-    if (j != NULL)
-        aff_pending_submit(&j->base, 0);
+    if (j == NULL)
+        return;
+    j->spec = &spec;
+    if (aff_api_format_param(h, j) != 0) {
+        aff_pending_discard(&j->base);
+        return;
+    }
+    aff_pending_submit(&j->base, 0);
 }
 
 void aff_api_me_programs_get(aff_http *h)

@@ -1,6 +1,7 @@
 /* router.c - pattern matching and auth for the route table; see router.h. */
 #include "net/router.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -35,20 +36,111 @@ static int match(const char *pattern, const char *path, size_t plen, aff_http *h
     return 1;
 }
 
-aff_route *aff_route_match(const aff_routes *t, h2o_req_t *req, aff_http *h, int *status)
+/* The next segment of a pattern from *p: its length, and whether it is an argument. */
+static size_t next_segment(const char **p, int *arg)
+{
+    while (**p == '/')
+        (*p)++;
+    const char *start = *p;
+    while (**p != '\0' && **p != '/')
+        (*p)++;
+    *arg = *start == ':';
+    return (size_t)(*p - start);
+}
+
+/* >0 when pattern a is more specific than b (the first segment where one has text and
+ * the other an argument is text in a), <0 when b is, 0 when neither. */
+static int rank_cmp(const char *a, const char *b)
+{
+    for (;;) {
+        int arg_a, arg_b;
+        size_t la = next_segment(&a, &arg_a), lb = next_segment(&b, &arg_b);
+        if (la == 0 || lb == 0)
+            return 0;
+        if (arg_a != arg_b)
+            return arg_a ? -1 : 1;
+    }
+}
+
+/* Can one path match both a and b? Same number of segments, and the same text wherever
+ * both have text. */
+static int overlap(const char *a, const char *b)
+{
+    for (;;) {
+        int arg_a, arg_b;
+        size_t la = next_segment(&a, &arg_a), lb = next_segment(&b, &arg_b);
+        if (la == 0 || lb == 0)
+            return la == lb;
+        if (!arg_a && !arg_b && (la != lb || memcmp(a - la, b - lb, la) != 0))
+            return 0;
+    }
+}
+
+void aff_routes_prepare(aff_routes *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        aff_route *r = &t->routes[i];
+        r->sole = 1;
+        for (size_t k = 0; k < t->n && r->sole; k++)
+            if (overlap(t->routes[k].pattern, r->pattern) && rank_cmp(t->routes[k].pattern, r->pattern) > 0)
+                r->sole = 0;
+    }
+}
+
+static int method_ok(h2o_req_t *req, const aff_route *r, int is_head)
+{
+    return aff_http_method_is(req, r->method) || (is_head && strcmp(r->method, "GET") == 0);
+}
+
+static void allow_add(char *allow, size_t *len, const char *m)
+{
+    int n = snprintf(allow + *len, AFF_ROUTE_ALLOW_MAX - *len, "%s%s", *len ? ", " : "", m);
+    if (n > 0 && *len + (size_t)n < AFF_ROUTE_ALLOW_MAX)
+        *len += (size_t)n;
+    else
+        allow[*len] = '\0'; /* the table has five methods at most: never here */
+}
+
+aff_route *aff_route_match(const aff_routes *t, h2o_req_t *req, aff_http *h, int *status,
+                           char allow[AFF_ROUTE_ALLOW_MAX])
 {
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    int path_matched = 0;
     int is_head = aff_http_method_is(req, "HEAD");
+    aff_route *best = NULL, *chosen = NULL; /* the path's pattern (a route of it); its route of the method */
     for (size_t i = 0; i < t->n; i++) {
         aff_route *r = &t->routes[i];
         if (!match(r->pattern, req->path.base, plen, h))
             continue;
-        path_matched = 1;
-        if (aff_http_method_is(req, r->method) || (is_head && strcmp(r->method, "GET") == 0))
-            return r;
+        int ok = method_ok(req, r, is_head);
+        if (ok && r->sole)
+            return r; /* the click path: /r/:code is the first route, and sole */
+        int c = best == NULL ? 1 : rank_cmp(r->pattern, best->pattern);
+        if (c > 0) {
+            best = r;
+            chosen = ok ? r : NULL;
+        } else if (c == 0 && ok && chosen == NULL) {
+            chosen = r;
+        }
     }
-    *status = path_matched ? 405 : 404;
+    if (chosen != NULL) {
+        match(chosen->pattern, req->path.base, plen, h); /* its arguments, not the last match's */
+        return chosen;
+    }
+    allow[0] = '\0';
+    if (best == NULL) {
+        *status = 404;
+        return NULL;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        aff_route *r = &t->routes[i];
+        if (!match(r->pattern, req->path.base, plen, h) || rank_cmp(r->pattern, best->pattern) != 0)
+            continue;
+        allow_add(allow, &len, r->method);
+        if (strcmp(r->method, "GET") == 0)
+            allow_add(allow, &len, "HEAD");
+    }
+    *status = 405;
     return NULL;
 }
 

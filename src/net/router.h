@@ -23,13 +23,15 @@ typedef void (*aff_handler_fn)(aff_http *h);
 
 typedef struct aff_route {
     const char *method;  /* "GET", "POST", "PATCH", "DELETE"; GET routes also answer HEAD */
-    const char *pattern; /* "/v1/programs/:id"; at most 2 ":" arguments */
+    const char *pattern; /* "/v1/programs/:id"; at most 2 ":" arguments, each a whole segment */
     int auth;            /* AFF_AUTH_* */
     aff_handler_fn fn;
     const char *name;    /* metrics label */
     size_t max_body;     /* 0: bodies above max_body_bytes are refused (413) before the handler;
                             else the route's own limit, which its handler enforces */
     _Atomic uint64_t hits;
+    int sole; /* set by aff_routes_prepare: no other pattern of the table is more specific
+                 for a path this one matches, so a match of path and method is final */
 } aff_route;
 
 typedef struct aff_routes {
@@ -37,9 +39,23 @@ typedef struct aff_routes {
     size_t n;
 } aff_routes;
 
-/* Find the route for req. Returns the route, or NULL with *status set to 404 (no path
- * matches) or 405 (the path matches with another method). Fills h->path_args. */
-aff_route *aff_route_match(const aff_routes *t, h2o_req_t *req, aff_http *h, int *status);
+/* Which pattern a path belongs to: of the patterns that match it, the most specific,
+ * comparing segment by segment: at the first segment where one pattern has text and the
+ * other an argument, the text wins ("/v1/conversions/bulk" over "/v1/conversions/:id"),
+ * so a path is one resource whatever the method, and the order of the table does not
+ * matter. Call once on a table before matching with it (matching an unprepared table is
+ * correct, only slower). */
+void aff_routes_prepare(aff_routes *t);
+
+/* "GET, HEAD, POST, PATCH, DELETE" fits. */
+#define AFF_ROUTE_ALLOW_MAX 64
+
+/* Find the route for req: the route of the path's pattern (above) with req's method
+ * (a GET route answers HEAD too). Returns the route, or NULL with *status set to 404 (no
+ * pattern matches) or 405 (the path's pattern has other methods; allow gets them, as an
+ * Allow header lists them: "GET, HEAD, DELETE"). Fills h->path_args. */
+aff_route *aff_route_match(const aff_routes *t, h2o_req_t *req, aff_http *h, int *status,
+                           char allow[AFF_ROUTE_ALLOW_MAX]);
 
 /* Authenticate per route->auth: the Authorization header's key against h->snap, or, when
  * there is no Authorization header, the session cookie against the session registry

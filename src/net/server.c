@@ -40,11 +40,18 @@ static pthread_t loop_threads[MAX_LOOPS];
 static int nloops;
 static atomic_int stopping;
 
-static void answer_unrouted(h2o_req_t *req, int status)
+/* 404, or 405 with the path's methods in Allow (RFC 9110 15.5.6) and the message. */
+static void answer_unrouted(h2o_req_t *req, int status, const char *allow)
 {
-    const char *code = status == 405 ? "method_not_allowed" : "not_found";
-    const char *msg = status == 405 ? "this path does not take that method" : "no such endpoint";
-    aff_http_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
+    if (status != 405) {
+        aff_http_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", "not_found", "message", "no such endpoint"));
+        return;
+    }
+    size_t n = strlen(allow);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, h2o_strdup(&req->pool, allow, n).base, n);
+    json_t *e = json_pack("{s:s,s:s+}", "code", "method_not_allowed", "message", "this path does not take that method; it takes ",
+                          allow);
+    aff_http_json(req, status, json_pack("{s:o}", "error", e));
 }
 
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -53,11 +60,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     aff_loop *loop = (aff_loop *)req->conn->ctx;
     aff_http h = {.req = req, .loop = loop};
     int status = 404;
-    aff_route *r = aff_route_match(route_table, req, &h, &status);
+    char allow[AFF_ROUTE_ALLOW_MAX];
+    aff_route *r = aff_route_match(route_table, req, &h, &status, allow);
     if (r == NULL) {
         if (status == 404 && aff_static_serve(req))
             return 0;
-        answer_unrouted(req, status);
+        answer_unrouted(req, status, allow);
         return 0;
     }
     atomic_fetch_add_explicit(&r->hits, 1, memory_order_relaxed);
@@ -205,6 +213,7 @@ int aff_server_run(const aff_config *cfg, aff_routes *routes, void (*on_bound)(i
         return AFF_EINVAL;
     }
     route_table = routes;
+    aff_routes_prepare(routes);
     h2o_config_init(&globalconf);
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("afftrack"));
     /* Bodies up to 1 MiB past the largest limit reach the routes, which answer their own

@@ -48,6 +48,46 @@ describe('error contract', () => {
     h.expectError(await srv.api('DELETE', '/v1/me', { key: aff.api_key }), 405, 'method_not_allowed');
   });
 
+  // The Allow header names the path's methods (RFC 9110: a 405 must), a GET path's HEAD
+  // too, in the order of the route table.
+  it('a 405 says in Allow which methods the path takes', async () => {
+    for (const [method, path, allow] of [['PUT', '/v1/programs', 'POST, GET, HEAD'], ['DELETE', `/v1/programs/${prog.id}`, 'GET, HEAD, PATCH'],
+      ['GET', '/v1/conversions/1/refund', 'POST'], ['POST', '/healthz', 'GET, HEAD'], ['PUT', '/v1/creatives/1', 'GET, HEAD, DELETE'],
+      ['PATCH', '/v1/session', 'POST, GET, HEAD, DELETE'], ['POST', `/r/${link.code}`, 'GET, HEAD']]) {
+      const r = await srv.api(method, path, { body: method === 'GET' ? undefined : {} });
+      h.expectError(r, 405, 'method_not_allowed', undefined, `${method} ${path}`);
+      assert.equal(r.headers.get('allow'), allow, `${method} ${path}: Allow`);
+      assert.ok(r.json.error.message.endsWith(allow), `${method} ${path}: the message names them: ${r.json.error.message}`);
+    }
+    const head = await srv.raw('HEAD', '/v1/conversions/bulk', { headers: { authorization: `Bearer ${srv.adminKey}` } });
+    assert.equal(head.status, 405, 'HEAD of a POST-only path');
+    assert.equal(head.headers.allow, 'POST');
+    const none = await srv.api('GET', '/v1/nope');
+    assert.equal(none.headers.get('allow'), null, 'a 404 has no Allow');
+  });
+
+  // A path is one resource whatever the method: where a route's text meets another's id
+  // (/v1/conversions/bulk and /v1/conversions/{id}, /v1/payouts/run and /v1/payouts/{id},
+  // /v1/creatives/image and /v1/creatives/{id}) the text wins, so another method on it is
+  // 405 for everyone, not a lookup of the id "bulk" (404 for an admin, 403 for an
+  // affiliate), and the ids keep their routes.
+  it('a wrong method on an action path is 405 for any caller, not the id route\'s answer', async () => {
+    for (const [method, path, allow] of [['GET', '/v1/conversions/bulk', 'POST'], ['PATCH', '/v1/conversions/bulk', 'POST'],
+      ['GET', '/v1/payouts/run', 'POST'], ['GET', '/v1/creatives/image', 'POST'], ['DELETE', '/v1/creatives/image', 'POST']]) {
+      for (const [who, key] of [['admin', undefined], ['affiliate', aff.api_key], ['nobody', null]]) {
+        const r = await srv.api(method, path, { key, body: method === 'GET' ? undefined : {} });
+        h.expectError(r, 405, 'method_not_allowed', undefined, `${method} ${path} as ${who}`);
+        assert.equal(r.headers.get('allow'), allow, `${method} ${path} as ${who}: Allow`);
+      }
+    }
+    // the id routes beside them are untouched
+    h.expectError(await srv.api('GET', '/v1/conversions/987654'), 404, 'not_found');
+    h.expectError(await srv.api('GET', '/v1/conversions/987654', { key: aff.api_key }), 403, 'forbidden');
+    h.expectError(await srv.api('GET', '/v1/payouts/987654'), 404, 'not_found');
+    h.expectError(await srv.api('DELETE', '/v1/creatives/987654'), 404, 'not_found');
+    h.expectStatus(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: [987654] } }), 200, 'POST bulk still routed');
+  });
+
   it('401 for missing, unknown or malformed credentials', async () => {
     for (const headers of [{}, { authorization: 'Bearer' }, { authorization: 'Bearer ' }, { authorization: 'Bearer wrong' },
       { authorization: `Basic ${Buffer.from(`x:${srv.adminKey}`).toString('base64')}` }, { authorization: srv.adminKey },

@@ -14,8 +14,14 @@
 // A route of the table that EXPECT below does not describe fails the walk: whoever adds
 // a route says here what an affiliate may get from it. The portal's pages are walked in
 // the browser by tests/browser/isolation.test.js.
+//
+// The walk runs in two worlds: B a stranger to A, and B A's sub-affiliate (parent_id =
+// A), where A earns an override line on each of B's conversions. A parent is shown its
+// own lines, payouts and balances, which name B's conversions and programs by id; the
+// walk allows exactly that (isolation_world.js parentMaySee) and nothing more, and the
+// tests after the walk check what A's lines, payouts, conversions and reports hold.
 
-const test = require('node:test');
+const { describe, it: test, before: beforeAll, after: afterAll } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -95,7 +101,8 @@ function bQueries(w, { reports = false } = {}) {
 //   mine    - /v1/me reads: B's id in the path 404; affiliate_id=B 404 (unless filters:
 //             false: no list filters); other filters naming B's objects 200 (A's rows
 //             only) or 404/422; own: a string of A's the unfiltered answer must hold (so
-//             the walk is not vacuous); csv: format=csv answers text/csv;
+//             the walk is not vacuous; a function of the world when it differs between
+//             worlds); csv: format=csv answers text/csv;
 //   write   - an affiliate's own writes: with bodies naming B's objects, refused (4xx);
 //   public  - no auth by design; check() says what A's credential may (not) add.
 const EXPECT = {
@@ -172,11 +179,12 @@ const EXPECT = {
   'GET /v1/me/reports': { kind: 'mine', own: '1234', csv: true, reports: true },
   'GET /v1/me/coupons': { kind: 'mine', own: 'ALPHA10', csv: true },
   'GET /v1/me/commissions': { kind: 'mine', own: '"amount_minor":123', csv: true },
-  'GET /v1/me/payouts': { kind: 'mine', own: '"amount_minor":123', csv: true },
-  'GET /v1/me/payouts/:id': { kind: 'mine', own: '"amount_minor":123', ownId: (w) => w.aPayout.id },
-  'GET /v1/me/balance': { kind: 'mine', own: '"in_payout_minor":123', csv: true },
+  // A's payout in Shared: its 123, and as B's parent its override on B's sale there
+  'GET /v1/me/payouts': { kind: 'mine', own: (w) => `"amount_minor":${w.aPayout.amount_minor}`, csv: true },
+  'GET /v1/me/payouts/:id': { kind: 'mine', own: (w) => `"amount_minor":${w.aPayout.amount_minor}`, ownId: (w) => w.aPayout.id },
+  'GET /v1/me/balance': { kind: 'mine', own: (w) => `"in_payout_minor":${w.aPayout.amount_minor}`, csv: true },
   'GET /v1/me/conversions': { kind: 'mine', own: 'alpha-order-1', csv: true },
-  'GET /v1/me/programs': { kind: 'mine', own: 'Shared Spring Program', filters: false },
+  'GET /v1/me/programs': { kind: 'mine', own: 'Shared Spring Program', csv: true, filters: false },
   'GET /v1/me/programs/:id': { kind: 'mine', own: 'Shared Spring Program', ownId: (w) => w.shared.id },
   'GET /v1/me/creatives': { kind: 'mine', own: 'Shared text', csv: true },
   'GET /v1/me/creatives/:id': { kind: 'mine', own: 'Shared text', ownId: (w) => w.creativeShared.id },
@@ -204,10 +212,11 @@ function bBody(w) {
   };
 }
 
+// One world at a time (the describe blocks below run one after the other).
 let srv;
 let w;
-let before; // the admin's view of everything, before the walk
-const tally = { requests: 0, routes: new Set(), pairs: new Set() };
+let baseline; // the admin's view of everything, before the walk
+let tally;
 
 /** One request as A. cred: 'key' | 'session' | 'session-nocsrf'. */
 async function asA(cred, method, p, body, extraHeaders = {}) {
@@ -233,8 +242,8 @@ function noLeak(r, what, { headersToo = true } = {}) {
 
 async function noWrite(what) {
   const now = await snapshot(srv, w);
-  for (const k of Object.keys(before)) {
-    assert.deepEqual(now[k], before[k], `${what}: changed what the admin sees at ${k}`);
+  for (const k of Object.keys(baseline)) {
+    assert.deepEqual(now[k], baseline[k], `${what}: changed what the admin sees at ${k}`);
   }
 }
 
@@ -385,27 +394,18 @@ async function walkRoute(cred, route, spec) {
   if (spec.kind === 'mine') {
     const own = spec.ownId ? route.pattern.replace(/:id$/, spec.ownId(w)) : route.pattern;
     const q = spec.reports ? qs({ from: h.utcDay(-3), to: h.utcDay(2) }) : '';
+    const ownText = typeof spec.own === 'function' ? spec.own(w) : spec.own;
     const r = await asA(cred, 'GET', `${own}${q}`);
     assert.equal(r.status, 200, `GET ${own}${q} as A (${cred}): A's own`);
-    assert.ok(r.text.includes(spec.own), `GET ${own} as A (${cred}) shows A's own ${spec.own}: ${r.text.slice(0, 400)}`);
+    assert.ok(r.text.includes(ownText), `GET ${own} as A (${cred}) shows A's own ${ownText}: ${r.text.slice(0, 400)}`);
     if (spec.csv) {
       const c = await asA(cred, 'GET', `${own}${q ? `${q}&` : '?'}format=csv`);
       assert.equal(c.status, 200);
-      const ownCsv = spec.own.replace(/^"(\w+)":(\d+)$/, '$2');
+      const ownCsv = ownText.replace(/^"(\w+)":(\d+)$/, '$2');
       assert.ok(c.text.includes(ownCsv), `the CSV of ${own} holds A's own ${ownCsv}: ${c.text.slice(0, 400)}`);
     }
   }
 }
-
-test.before(async () => {
-  srv = await h.startServer({ args: WORLD_FLAGS });
-  w = await buildWorld(srv);
-  before = await snapshot(srv, w);
-});
-
-test.after(async () => {
-  if (srv) { await srv.stop(); await srv.cleanup(); }
-});
 
 test('every route of src/api/routes.c has an isolation expectation, and every expectation a route', () => {
   const routes = routeTable();
@@ -428,35 +428,155 @@ test('every route of src/api/routes.c has an isolation expectation, and every ex
   assert.deepEqual(undocumented, [], 'paths of src/api/routes.c missing from docs/api.md');
 });
 
-for (const cred of ['key', 'session']) {
-  test(`as affiliate A with its ${cred === 'key' ? 'API key' : 'dashboard session'}: every route and method with B's ids`, async () => {
-    const routes = routeTable();
-    for (const route of routes) {
-      const spec = EXPECT[`${route.method} ${route.pattern}`];
-      if (!spec) continue; // reported by the test above
-      await walkRoute(cred, route, spec);
-    }
-    // methods a path does not have: 405, or another route's answer (GET /v1/conversions/bulk
-    // is GET /v1/conversions/:id: 403), never a write
-    const byPattern = new Map();
-    for (const r of routes) byPattern.set(r.pattern, [...(byPattern.get(r.pattern) || []), r.method]);
-    for (const [pattern, methods] of byPattern) {
-      const p = bPaths(w, pattern)[0].path;
-      for (const m of METHODS.filter((x) => !methods.includes(x))) {
-        const r = await asA(cred, m, p, m === 'GET' ? undefined : bBody(w));
-        assert.ok([403, 404, 405].includes(r.status), `${m} ${p} (not a route) as A (${cred}): ${r.status} ${r.text.slice(0, 200)}`);
-        noLeak(r, `${m} ${p}`);
-        tally.pairs.add(`${m} ${pattern} ${cred}`);
-      }
-    }
-    await noWrite(`after the walk as A (${cred})`);
-    assert.equal((await asA(cred, 'GET', '/v1/me')).status, 200, 'A is still signed in');
-  });
+// ---- what A sees of B when B is its sub-affiliate, and when it is not ----
+//
+// Intended (docs/commissions.md "sub_affiliates", docs/api.md "Affiliate portal API"):
+// a parent earns an override line on each of its child's conversions, and sees it as
+// any line of its own: amount, status, rule, the conversion's id and program; its
+// payouts and balances include them, in the child's programs too. It never sees the
+// child's conversions, clicks, links, customers, payout details, report rows, or the
+// content of a program it is not in because its child is.
+
+async function mine(p) {
+  const r = await srv.api('GET', p, { key: w.aKey });
+  h.expectStatus(r, 200, `A: GET ${p}`);
+  noLeak({ ...r, headers: {} }, `A: GET ${p}`);
+  return r.json;
 }
 
-test('the walk covered every route with both credentials', (t) => {
-  const routes = routeTable();
-  assert.equal(tally.routes.size, routes.length, 'every route walked');
-  t.diagnostic(`isolation walk: ${routes.length} routes x 2 credentials, ${tally.pairs.size} (method, path, credential) `
-    + `triples with the methods no route has, ${tally.requests} requests as A`);
-});
+function parentTests(child) {
+  test('A\'s lines are its own sale and, as B\'s parent only, one override per conversion of B', async () => {
+    const admin = await h.listAll(srv, `/v1/commissions?affiliate_id=${w.a.id}`);
+    assert.deepEqual((await mine('/v1/me/commissions?limit=500')).data, admin, 'A sees its lines as the admin does, no more');
+    const overrides = admin.filter((l) => l.kind === 'override');
+    assert.deepEqual(admin.filter((l) => l.kind !== 'override').map((l) => [l.conversion_id, l.amount_minor]), [[w.aConv.conversion.id, 123]]);
+    assert.equal(overrides.length, child ? w.bConvs.length : 0, 'a plan that pays parents pays A only as B\'s parent');
+    for (const c of child ? w.bConvs : []) {
+      const line = overrides.find((l) => l.conversion_id === c.id);
+      assert.ok(line, `A's override on B's conversion ${c.id}`);
+      assert.deepEqual([line.program_id, line.slot, line.rule, line.amount_minor, line.gross_minor],
+        [c.program_id, 'override:1', 'sub_affiliates:1', h.percentOf(c.earned_minor, '10'), h.percentOf(c.earned_minor, '10')]);
+      // filtering by B's conversion gives A's line of it, never B's own line
+      assert.deepEqual((await mine(`/v1/me/commissions?conversion_id=${c.id}`)).data, [line]);
+    }
+    assert.deepEqual(overrides.map((l) => l.id).sort(), w.aOverrides.map((l) => l.id).sort());
+  });
+
+  test('A\'s payouts and balance hold its overrides as B\'s parent only, in B\'s exclusive program too, which stays closed to A', async () => {
+    const excl = w.bConvs[1];
+    const payouts = (await mine('/v1/me/payouts')).data;
+    assert.deepEqual(payouts.map((p) => [p.program_id, p.amount_minor]),
+      [[w.shared.id, 123 + (child ? h.percentOf(w.bConvs[0].earned_minor, '10') : 0)],
+        ...(child ? [[w.excl.id, h.percentOf(excl.earned_minor, '10')]] : [])]);
+    if (child) assert.equal(payouts[1].run_id, w.runExcl.id, 'the exclusive run paid A');
+    const balance = (await mine('/v1/me/balance')).data;
+    assert.deepEqual(balance.map((b) => b.program_id), child ? [w.shared.id, w.excl.id] : [w.shared.id]);
+    // earning in a program does not make it one of A's: no page, terms, creatives or news
+    h.expectError(await srv.api('GET', `/v1/me/programs/${w.excl.id}`, { key: w.aKey }), 404, 'not_found');
+    assert.ok(!(await mine('/v1/me/programs')).data.some((p) => p.id === w.excl.id));
+    assert.deepEqual((await mine(`/v1/me/creatives?program_id=${w.excl.id}`)).data, []);
+    assert.ok(!(await mine('/v1/me/announcements')).data.some((a) => a.program_id === w.excl.id));
+    h.expectError(await srv.api('POST', '/v1/me/links', { key: w.aKey, body: { program_id: w.excl.id } }), 422, 'invalid_argument', 'program_id');
+  });
+
+  test('A\'s conversions, reports and profile are its own: none of B\'s sales, though A earns on them', async () => {
+    assert.deepEqual((await mine('/v1/me/conversions?limit=500')).data.map((c) => c.order_id), ['alpha-order-1']);
+    for (const c of w.bConvs) assert.deepEqual((await mine(`/v1/me/conversions?q=${encodeURIComponent(c.order_id)}`)).data, []);
+    const range = `from=${h.utcDay(-3)}&to=${h.utcDay(2)}`;
+    const report = await mine(`/v1/me/reports?${range}&group_by=program,link`);
+    assert.deepEqual([report.totals.conversions, report.totals.revenue_minor, report.totals.clicks], [1, 1234, 1]);
+    assert.deepEqual(report.rows.map((r) => [r.program_id, r.link_id]), [[w.shared.id, w.aLink.id]]);
+    // /v1/me is A as the admin sees it: its own parent (none), no list of children
+    const adminA = await srv.api('GET', `/v1/affiliates/${w.a.id}`);
+    assert.deepEqual(await mine('/v1/me'), adminA.json);
+    assert.equal(adminA.json.parent_id, null);
+  });
+
+  test('B is told its parent\'s id (GET /v1/me), and nothing of A\'s lines', async () => {
+    const me = await srv.api('GET', '/v1/me', { key: w.bKey });
+    h.expectStatus(me, 200, 'B: /v1/me');
+    assert.equal(me.json.parent_id, child ? w.a.id : null);
+    for (const c of w.bConvs) {
+      const lines = await srv.api('GET', `/v1/me/commissions?conversion_id=${c.id}`, { key: w.bKey });
+      assert.deepEqual(lines.json.data.map((l) => [l.affiliate_id, l.kind]), [[w.b.id, 'commission']], 'B sees its line, not A\'s override');
+    }
+  });
+
+  if (child) {
+    // Known leak, not fixed here: the rollups count every line of a conversion (its
+    // parents' overrides included, docs/api.md "Reports") under the converting
+    // affiliate, and /v1/me/reports reads them, so B's commission_minor and epc_minor
+    // include what A earns on B. Fixing it needs the parents' share kept apart in the
+    // rollups (or counted under the parent): a schema and report-contract change.
+    test('B\'s own report counts what B earns, not its parent\'s overrides', {
+      todo: 'sub-affiliate reports include the parents\' overrides (rollups count all lines of a conversion under its affiliate)',
+    }, async () => {
+      const range = `from=${h.utcDay(-3)}&to=${h.utcDay(2)}`;
+      const r = await srv.api('GET', `/v1/me/reports?${range}`, { key: w.bKey });
+      h.expectStatus(r, 200, 'B: /v1/me/reports');
+      const own = (await h.listAll(srv, `/v1/commissions?affiliate_id=${w.b.id}`)).filter((l) => l.status !== 'rejected')
+        .reduce((sum, l) => sum + l.amount_minor, 0);
+      assert.equal(r.json.totals.commission_minor, own, 'B\'s commission in its report is its own lines\' sum');
+    });
+  }
+}
+
+// ---- the walks, in each world ----
+
+for (const child of [false, true]) {
+  describe(child ? 'B is A\'s sub-affiliate (parent_id = A)' : 'B is a stranger to A', () => {
+    beforeAll(async () => {
+      tally = { requests: 0, routes: new Set(), pairs: new Set() };
+      srv = await h.startServer({ args: WORLD_FLAGS });
+      w = await buildWorld(srv, { child });
+      baseline = await snapshot(srv, w);
+    });
+
+    afterAll(async () => {
+      if (srv) { await srv.stop(); await srv.cleanup(); }
+      srv = undefined;
+    });
+
+    for (const cred of ['key', 'session']) {
+      test(`as affiliate A with its ${cred === 'key' ? 'API key' : 'dashboard session'}: every route and method with B's ids`, async () => {
+        const routes = routeTable();
+        for (const route of routes) {
+          const spec = EXPECT[`${route.method} ${route.pattern}`];
+          if (!spec) continue; // reported by the test above
+          await walkRoute(cred, route, spec);
+        }
+        // methods a path does not have: 405 method_not_allowed with Allow naming the path's
+        // methods, before any auth, never a write. A path is one resource: GET
+        // /v1/conversions/bulk is the bulk action's path with the wrong method, not GET
+        // /v1/conversions/:id with the id "bulk" (which answered A 403 and an admin 404;
+        // docs/api.md "Errors").
+        const byPattern = new Map();
+        for (const r of routes) byPattern.set(r.pattern, [...(byPattern.get(r.pattern) || []), r.method]);
+        for (const [pattern, methods] of byPattern) {
+          const p = bPaths(w, pattern)[0].path;
+          const allow = methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+          for (const m of [...METHODS, 'HEAD'].filter((x) => !allow.includes(x))) {
+            const r = await asA(cred, m, p, m === 'GET' || m === 'HEAD' ? undefined : bBody(w));
+            const what = `${m} ${p} (not a route) as A (${cred})`;
+            assert.equal(r.status, 405, `${what}: ${r.text.slice(0, 200)}`);
+            assert.equal(r.headers.allow, allow.join(', '), `${what}: Allow`);
+            if (m !== 'HEAD') assert.equal(JSON.parse(r.text).error.code, 'method_not_allowed', what);
+            noLeak(r, `${m} ${p}`);
+            tally.pairs.add(`${m} ${pattern} ${cred}`);
+          }
+        }
+        await noWrite(`after the walk as A (${cred})`);
+        assert.equal((await asA(cred, 'GET', '/v1/me')).status, 200, 'A is still signed in');
+      });
+    }
+
+    test('the walk covered every route with both credentials', (t) => {
+      const routes = routeTable();
+      assert.equal(tally.routes.size, routes.length, 'every route walked');
+      t.diagnostic(`isolation walk: ${routes.length} routes x 2 credentials, ${tally.pairs.size} (method, path, credential) `
+        + `triples with the methods no route has, ${tally.requests} requests as A`);
+    });
+
+    parentTests(child);
+  });
+}

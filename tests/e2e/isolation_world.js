@@ -12,6 +12,17 @@
 //   approved conversion (paid out: a payout with a reference), a pending one by coupon.
 // * A in "Shared": a link, a coupon, one click, one approved conversion (paid out in
 //   the same payout run as B's), and a portal login.
+// * Shared and Bravo Exclusive pay parents 10 % of a sub-affiliate's commission
+//   (`sub_affiliates`, docs/commissions.md).
+//
+// Two families: B a stranger to A (the default), or B A's sub-affiliate
+// (buildWorld(srv, { child: true }): B's parent_id is A). Then A earns an override line
+// on each of B's conversions, in Shared and in Bravo Exclusive, a program A is not in,
+// and the payout runs pay A those too. That is what the product shows a parent of its
+// child, on purpose: its own lines (amount, status, the child's conversion id they
+// belong to, the program), and the payouts and balances they are in. Nothing else of
+// B's: w.parentView lists the ids of B's that A's own rows may name, and leaksIn()
+// allows them only there.
 //
 // Every string of B's contains "bravo" (any case) and no string A may see does; B's
 // amounts are distinctive numbers; B's ids are known. leaksIn() looks for all three.
@@ -31,6 +42,7 @@ const B_NUMBERS = [B_SHARED_AMOUNT, 9753, B_EXCL_AMOUNT, 8642, B_COUPON_AMOUNT, 
   B_SHARED_AMOUNT + B_EXCL_AMOUNT, 9753 + 8642];
 const B_DECIMALS = ['975.31', '97.53', '864.20', '86.42', '753.19', '75.32'];
 const A_CLICKS = 1;
+const PLAN = { sale: { percent: '10' }, sub_affiliates: ['10'] };
 // The server flags of the walks: many sign-ins, and no maintenance tick during a walk
 // (it would approve B's pending line on its own, and the walk compares snapshots).
 const WORLD_FLAGS = ['--signin-attempts-per-minute', '10000', '--maintenance-interval-ms', '86400000'];
@@ -65,16 +77,18 @@ async function ok(p, status, what) {
 }
 
 /**
- * Build the world on srv (a fresh server started with WORLD_FLAGS). Returns
- * { a, b, shared, excl, open, run, aKey, bKey, aLogin, bLogin, ids } where ids holds
- * every id of B's (numbers, and B's click ids as strings).
+ * Build the world on srv (a fresh server started with WORLD_FLAGS); child: B is A's
+ * sub-affiliate. Returns { a, b, shared, excl, open, run, aKey, bKey, aLogin, bLogin,
+ * ids, parentView, aOverrides } where ids holds every id of B's (numbers, and B's click
+ * ids as strings), parentView (child only) those of them A's own rows may name, and
+ * aOverrides A's override lines as the conversions' answers gave them.
  */
-async function buildWorld(srv) {
+async function buildWorld(srv, { child = false } = {}) {
   const api = (m, p, body) => srv.api(m, p, body === undefined ? {} : { body });
   const shared = await h.createProgram(srv, { name: 'Shared Spring Program', destination_url: 'https://shop.example.com/',
-    allowed_domains: ['shop.example.com'], hold_days: 0, commission: { sale: { percent: '10' } } });
+    allowed_domains: ['shop.example.com'], hold_days: 0, commission: PLAN });
   const excl = await h.createProgram(srv, { name: 'Bravo Exclusive Program', destination_url: 'https://bravo-shop.example.com/',
-    hold_days: 0, commission: { sale: { percent: '10' } } });
+    hold_days: 0, commission: PLAN });
   const open = await h.createProgram(srv, { name: 'Open House Program', destination_url: 'https://open.example.com/',
     commission: { sale: { percent: '5' } } });
   await ok(api('PATCH', `/v1/programs/${shared.id}/terms`, { description: 'Our shared program.', terms: 'Be nice.' }), 200, 'shared terms');
@@ -83,7 +97,8 @@ async function buildWorld(srv) {
 
   const a = await h.createAffiliate(srv, { name: 'Alpha Partner', email: 'alpha@alpha.example', payout_method: 'paypal', payout_account: 'alpha-pay@alpha.example' });
   const b = await h.createAffiliate(srv, { name: 'Bravo Secret Partner', email: 'bravo.secret@bravo.example', group: 'bravo-group',
-    payout_method: 'paypal', payout_account: 'bravo-pay@bravo.example' });
+    payout_method: 'paypal', payout_account: 'bravo-pay@bravo.example', ...(child ? { parent_id: a.id } : {}) });
+  assert.equal(b.parent_id, child ? a.id : null, 'B\'s parent');
   const aLink = await h.createLink(srv, shared.id, a.id, { code: 'alpha-shared' });
   const bLinkShared = await h.createLink(srv, shared.id, b.id, { code: 'bravo-shared', sub1: 'bravo-default-sub' });
   const bLinkExcl = await h.createLink(srv, excl.id, b.id, { code: 'bravo-excl' });
@@ -117,6 +132,7 @@ async function buildWorld(srv) {
   assert.ok(bPayoutExcl, 'the exclusive run pays B');
   // after the runs: one more of B's, pending, by its coupon
   const bConvCoupon = await h.convOk(srv, { program_id: shared.id, order_id: 'bravo-order-coupon', amount_minor: B_COUPON_AMOUNT, coupon: 'BRAVOSHARED' });
+  const bLines = [...bConvShared.commissions, ...bConvExcl.commissions, ...bConvCoupon.commissions];
 
   // portal content
   const creativeShared = await ok(api('POST', '/v1/creatives', { program_id: shared.id, name: 'Shared text', text: 'Shop now {link}' }), 201, 'shared creative');
@@ -141,7 +157,7 @@ async function buildWorld(srv) {
     link: [bLinkShared.id, bLinkExcl.id],
     coupon: [bCouponShared.id, bCouponExcl.id],
     conversion: [bConvShared.conversion.id, bConvExcl.conversion.id, bConvCoupon.conversion.id],
-    commission: [...bConvShared.commissions, ...bConvExcl.commissions, ...bConvCoupon.commissions].map((l) => l.id),
+    commission: bLines.filter((l) => l.affiliate_id === b.id).map((l) => l.id),
     payout: [bPayout.id, bPayoutExcl.id],
     run: [runExcl.run.id], // the shared run pays A too
     creative: [creativeText.id, creativeImage.id],
@@ -151,10 +167,18 @@ async function buildWorld(srv) {
     code: [bLinkShared.code, bLinkExcl.code],
   };
   assert.equal(ids.commission.length, 3, 'one line per conversion of B');
+  const aOverrides = bLines.filter((l) => l.affiliate_id === a.id);
+  assert.equal(aOverrides.length, child ? 3 : 0, `A's override lines: ${JSON.stringify(aOverrides)}`);
+  assert.equal(bLines.length, 3 + aOverrides.length, 'B\'s conversions have no other lines');
+  assert.equal(runExcl.payouts.some((p) => p.affiliate_id === a.id), child, 'the exclusive run pays A only as B\'s parent');
+  // What A's own rows may name of B's: its override lines name B's conversions and
+  // programs (payouts and balances those programs), the exclusive run pays A too.
+  const parentView = child ? { conversion: ids.conversion, program: ids.program, run: ids.run } : null;
   return {
     a, b, shared, excl, open, aUser, bUser, aLink, aCoupon, aConv, aClick, run: run.run, runExcl: runExcl.run,
     aPayout, creativeShared, creativeImage, newsAll, newsShared, aLogin, bLogin,
-    aKey: a.api_key, bKey: b.api_key, ids,
+    aKey: a.api_key, bKey: b.api_key, ids, child, parentView, aOverrides,
+    bConvs: [bConvShared, bConvExcl, bConvCoupon].map((c) => c.conversion),
   };
 }
 
@@ -164,6 +188,16 @@ const ID_KEYS = {
   run_id: 'run', program_id: 'program', user_id: 'user', click_id: 'click', application_id: 'application',
   creative_id: 'creative',
 };
+
+/**
+ * Whether obj, a row of an answer to A, may name B's id x of kind: only when B is A's
+ * sub-affiliate, only on A's own rows (its ledger lines, payouts, balances), and B's
+ * conversions only on A's override lines (and their adjustments: slot override:<n>).
+ */
+function parentMaySee(world, obj, kind, x) {
+  if (!world.parentView || obj.affiliate_id !== world.a.id || !(world.parentView[kind] || []).includes(x)) return false;
+  return kind !== 'conversion' || (typeof obj.slot === 'string' && obj.slot.startsWith('override:'));
+}
 
 /**
  * What of B's is in an answer to A: a list of findings (empty when none). body is the
@@ -188,7 +222,9 @@ function leaksIn(world, text) {
       }
       for (const [k, x] of Object.entries(v)) {
         const kind = ID_KEYS[k];
-        if (kind && world.ids[kind] && world.ids[kind].includes(x)) found.push(`B's ${kind} id ${x} at ${where}.${k}`);
+        if (kind && world.ids[kind] && world.ids[kind].includes(x) && !parentMaySee(world, v, kind, x)) {
+          found.push(`B's ${kind} id ${x} at ${where}.${k}`);
+        }
         if ((k === 'clicks' || k === 'unique_clicks') && typeof x === 'number' && x > A_CLICKS) found.push(`${x} clicks (A has ${A_CLICKS}) at ${where}.${k}`);
         walk(x, `${where}.${k}`);
       }

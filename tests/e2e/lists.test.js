@@ -320,6 +320,42 @@ describe('every list sorts, filters, pages and exports on the server', () => {
       h.expectError(await srv.api('GET', `${p}?affiliate_id=${B.id}&format=csv`, { key: A.api_key }), 404, 'not_found', undefined, p);
     }
   });
+
+  // /v1/me/programs is not a list (not paged, no sorts or filters: docs/api.md), but it
+  // exports CSV as every list does: the JSON rows' members as columns, in the JSON's
+  // order (link and application, objects, as their JSON text), the same rows in the same
+  // order. A: two programs by link, one by an approved application; B: two by link and a
+  // rejected application.
+  it('/v1/me/programs answers CSV when asked, with the JSON rows', async () => {
+    const { A, B, P3 } = ids;
+    const cell = (v) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    for (const a of [A, B]) {
+      const json = await srv.api('GET', '/v1/me/programs', { key: a.api_key });
+      h.expectStatus(json, 200, `${a.name}: /v1/me/programs`);
+      const rows = json.json.data;
+      assert.equal(rows.length, 3, `${a.name}: three programs`);
+      assert.ok(rows.some((r) => r.id === P3.id && r.link === null && r.application), `${a.name}: P3 by its application`);
+      for (const ask of [{ q: '?format=csv' }, { q: '', headers: { accept: 'text/csv' } }]) {
+        const what = `${a.name}: /v1/me/programs${ask.q} ${JSON.stringify(ask.headers || {})}`;
+        const r = await srv.api('GET', `/v1/me/programs${ask.q}`, { key: a.api_key, headers: ask.headers });
+        h.expectStatus(r, 200, what);
+        assert.match(r.headers.get('content-type'), /^text\/csv/, what);
+        assert.equal(r.headers.get('content-disposition'), 'attachment; filename="programs.csv"', what);
+        const csv = h.parseCsv(r.text);
+        assert.deepEqual(csv.header, Object.keys(rows[0]), `${what}: the JSON's members`);
+        assert.deepEqual(csv.rows, rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, cell(v)]))),
+          `${what}: the JSON's rows`);
+      }
+    }
+    const asJson = await srv.api('GET', '/v1/me/programs?format=json', { key: A.api_key, headers: { accept: 'text/csv' } });
+    h.expectStatus(asJson, 200, 'format=json wins over Accept');
+    assert.equal(asJson.json.data.length, 3);
+    h.expectError(await srv.api('GET', '/v1/me/programs?format=xml', { key: A.api_key }), 422, 'invalid_argument', 'format', 'format=xml');
+    // a single program stays JSON, as every single object does
+    const one = await srv.api('GET', `/v1/me/programs/${P3.id}`, { key: A.api_key });
+    h.expectStatus(one, 200, 'one program');
+    assert.equal(one.json.id, P3.id);
+  });
 });
 
 describe('clicks: sorts other than time are bounded', () => {
