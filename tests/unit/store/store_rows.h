@@ -162,8 +162,10 @@ static inline int add_counted_click(aff_store *st, int n, int64_t ts, int64_t pr
     return rc != 0 ? rc : aff_store_rollup_add(st, ts / 3600000LL, program, affiliate, link, &d);
 }
 
-static inline int add_conversion_rc(aff_store *st, int64_t program, const char *event, const char *order, int64_t amount,
-                             const char *status, int64_t affiliate, int test, int64_t refunded, int64_t *id)
+/* A conversion created at created_ms; *id (if not NULL) gets its id. */
+static inline int add_conversion_at_rc(aff_store *st, int64_t program, const char *event, const char *order,
+                                       int64_t amount, const char *status, int64_t affiliate, int test,
+                                       int64_t refunded, int64_t created_ms, int64_t *id)
 {
     aff_conversion_row *c = calloc(1, sizeof(*c));
     c->program_id = program;
@@ -182,12 +184,18 @@ static inline int add_conversion_rc(aff_store *st, int64_t program, const char *
     c->test = test;
     c->refunded_minor = refunded;
     snprintf(c->items_json, sizeof(c->items_json), "[{\"sku\":\"A\",\"qty\":1}]");
-    c->created_ms = T0 + 5;
+    c->created_ms = created_ms;
     int rc = aff_store_conversion_insert(st, c);
     if (id != NULL)
         *id = c->id;
     free(c);
     return rc;
+}
+
+static inline int add_conversion_rc(aff_store *st, int64_t program, const char *event, const char *order, int64_t amount,
+                             const char *status, int64_t affiliate, int test, int64_t refunded, int64_t *id)
+{
+    return add_conversion_at_rc(st, program, event, order, amount, status, affiliate, test, refunded, T0 + 5, id);
 }
 
 /* A ledger line of the "commission" share whose gross is gross. */

@@ -2,7 +2,6 @@
  * counts exactly what the store counts (aff_store_conversion_count_since), for any
  * arrival order of times, test conversions, several keys, a threshold that grows, and
  * after a rollback clears it. */
-#include <stdlib.h>
 
 #include "track/recent.h"
 #include "../store/store_fixture.h"
@@ -11,21 +10,9 @@
 
 static int insert_at(aff_store *st, int64_t program, int64_t affiliate, int64_t created_ms, int test, int n)
 {
-    aff_conversion_row *c = calloc(1, sizeof(*c));
-    c->program_id = program;
-    snprintf(c->event, sizeof(c->event), "sale");
-    snprintf(c->order_id, sizeof(c->order_id), "o-%d", n);
-    c->amount_minor = 100;
-    snprintf(c->currency, sizeof(c->currency), "EUR");
-    snprintf(c->status, sizeof(c->status), "pending");
-    snprintf(c->method, sizeof(c->method), "coupon");
-    c->affiliate_id = affiliate;
-    c->test = test;
-    snprintf(c->items_json, sizeof(c->items_json), "[]");
-    c->created_ms = created_ms;
-    int rc = aff_store_conversion_insert(st, c);
-    free(c);
-    return rc;
+    char order[16];
+    snprintf(order, sizeof(order), "o-%d", n);
+    return add_conversion_at_rc(st, program, "sale", order, 100, "pending", affiliate, test, 0, created_ms, NULL);
 }
 
 /* Compare memory and store for every key, window and max in a few combinations. */
