@@ -123,6 +123,17 @@ typedef struct aff_click_row {
     char country[3]; /* ISO 3166 alpha-2 of ip, "": unknown */
 } aff_click_row;
 
+/* What attributing a conversion to a stored click reads of it (click_attr_get): a
+ * fraction of aff_click_row, without the user agent, referer and the other sub-IDs. */
+typedef struct aff_click_attr {
+    int64_t ts_ms;
+    int64_t program_id, affiliate_id, link_id;
+    unsigned flags; /* AFF_CLICK_* */
+    char ip[64];
+    char sub1[AFF_SUB_MAX + 1];
+    char country[3];
+} aff_click_attr;
+
 typedef struct aff_conversion_row {
     int64_t id;
     int64_t program_id;
@@ -466,6 +477,8 @@ typedef struct aff_store_ops {
     /* Insert n clicks (multi-row statements): all or, on error, the caller rolls back. */
     int (*click_insert_many)(aff_store *st, const aff_click_row *const *rows, size_t n);
     int (*click_get)(aff_store *st, const char *click_id, aff_click_row *row);
+    /* The columns attribution reads, without the joins and long texts of click_get. */
+    int (*click_attr_get)(aff_store *st, const char *click_id, aff_click_attr *row);
     /* Filtered by link or affiliate, finds the clicks counted in the hourly rollups under
      * the hour of their time, which the writer does for every click in the same
      * transaction (track/click.c; `afftrack verify` checks raw = rollups), and relies on
@@ -703,6 +716,7 @@ static inline int aff_store_click_insert(aff_store *st, const aff_click_row *r) 
 static inline int aff_store_click_insert_many(aff_store *st, const aff_click_row *const *r, size_t n) { return st->ops->click_insert_many(st, r, n); }
 static inline int aff_store_click_seen_get(aff_store *st, int64_t link, uint64_t fp, int64_t *ms) { return st->ops->click_seen_get(st, link, fp, ms); }
 static inline int aff_store_click_get(aff_store *st, const char *id, aff_click_row *r) { return st->ops->click_get(st, id, r); }
+static inline int aff_store_click_attr_get(aff_store *st, const char *id, aff_click_attr *r) { return st->ops->click_attr_get(st, id, r); }
 static inline int aff_store_click_list(aff_store *st, const aff_list_query *q, aff_click_cb cb, void *ud) { return st->ops->click_list(st, q, cb, ud); }
 static inline int aff_store_click_seen_put(aff_store *st, int64_t link, uint64_t fp, int64_t now) { return st->ops->click_seen_put(st, link, fp, now); }
 static inline int aff_store_click_seen_prune(aff_store *st, int64_t *link, int64_t *fp, int max, int64_t before, int64_t *deleted) { return st->ops->click_seen_prune(st, link, fp, max, before, deleted); }

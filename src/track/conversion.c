@@ -64,24 +64,21 @@ static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, 
 {
     if (click_id[0] == '\0')
         return 0;
-    aff_click_row *row = malloc(sizeof(*row));
-    if (row == NULL)
-        return AFF_ENOMEM;
-    int rc = aff_store_click_get(ctx->st, click_id, row);
-    if (rc == 0 && row->program_id == program_id) {
+    aff_click_attr row;
+    int rc = aff_store_click_attr_get(ctx->st, click_id, &row);
+    if (rc == 0 && row.program_id == program_id) {
         c->found = 1;
-        c->screened = (row->flags & AFF_CLICK_NOT_ATTRIBUTABLE) != 0; /* docs/fraud.md */
-        c->ts_ms = row->ts_ms;
-        c->affiliate_id = row->affiliate_id;
-        c->link_id = row->link_id;
-        aff_str_copy(c->ip, sizeof(c->ip), row->ip);
-        aff_str_copy(c->country, sizeof(c->country), row->country);
-        aff_str_copy(c->sub1, sizeof(c->sub1), row->sub[0]);
+        c->screened = (row.flags & AFF_CLICK_NOT_ATTRIBUTABLE) != 0; /* docs/fraud.md */
+        c->ts_ms = row.ts_ms;
+        c->affiliate_id = row.affiliate_id;
+        c->link_id = row.link_id;
+        aff_str_copy(c->ip, sizeof(c->ip), row.ip);
+        aff_str_copy(c->country, sizeof(c->country), row.country);
+        aff_str_copy(c->sub1, sizeof(c->sub1), row.sub1);
     } else if (rc == 0 || rc == AFF_ENOTFOUND) {
         c->error = explicit_id; /* a cookie from elsewhere is simply not ours */
         rc = 0;
     }
-    free(row);
     return rc;
 }
 

@@ -484,8 +484,22 @@ AFF_TEST(store_click_roundtrip_unique_and_list)
     AFF_CHECK_INT(c->reason, 102);
     AFF_CHECK_INT(c->asn, 2000);
     AFF_CHECK_STR(c->country, "CX");
+    /* attribution's read of the same click: the same values for the columns it has */
+    aff_click_attr a;
+    memset(&a, 0x55, sizeof(a));
+    AFF_CHECK_INT(aff_store_click_attr_get(ts.st, id, &a), AFF_OK);
+    AFF_CHECK_INT(a.ts_ms, T0 + 2000);
+    AFF_CHECK_INT(a.program_id, 1);
+    AFF_CHECK_INT(a.affiliate_id, 11);
+    AFF_CHECK_INT(a.link_id, 101);
+    AFF_CHECK_INT(a.flags, AFF_CLICK_UNIQUE);
+    AFF_CHECK_STR(a.ip, "198.51.100.2");
+    AFF_CHECK_STR(a.sub1, "sub1");
+    AFF_CHECK_STR(a.country, "CX");
     click_id_for(99, id);
     AFF_CHECK_INT(aff_store_click_get(ts.st, id, c), AFF_ENOTFOUND);
+    AFF_CHECK_INT(aff_store_click_attr_get(ts.st, id, &a), AFF_ENOTFOUND);
+    AFF_CHECK_INT(aff_store_click_attr_get(ts.st, "not-a-click-id", &a), AFF_ENOTFOUND);
     free(c);
 
     ids got = {0};
