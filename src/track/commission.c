@@ -717,6 +717,14 @@ typedef struct evalst {
     int64_t scale_num, scale_den; /* items' share of the base: base / items total when items exceed it */
 } evalst;
 
+int aff_plan_uses_groups(const aff_plan *plan)
+{
+    for (int i = 0; i < plan->noverrides; i++)
+        if (plan->overrides[i].scope == AFF_OVR_GROUP)
+            return 1;
+    return 0;
+}
+
 static const aff_plan_override *find_override(const aff_plan *plan, int ev, int scope, const char *key)
 {
     if (key == NULL || key[0] == '\0')

@@ -120,6 +120,10 @@ typedef struct aff_plan {
  * form (compact, keys sorted, shortest numbers) to canon (cap bytes) when not NULL. */
 int aff_plan_parse(const char *json, aff_plan *plan, char *canon, size_t cap, aff_errinfo *err);
 
+/* 1 when some rule of the plan depends on the affiliate's group (a "groups" override):
+ * only then does pricing need to read the affiliate. */
+int aff_plan_uses_groups(const aff_plan *plan);
+
 /* The event's entry, or NULL when the plan pays nothing for it. */
 const aff_plan_event *aff_plan_event_for(const aff_plan *plan, const char *event);
 

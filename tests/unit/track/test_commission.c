@@ -54,6 +54,30 @@ AFF_TEST(commission_plan_parse_valid)
     AFF_CHECK_STR(canon, "{\"lead\":{\"flat_minor\":200},\"sale\":{\"percent\":\"10\"}}");
 }
 
+/* Pricing reads the affiliate's group only for plans with a "groups" override: a plan
+ * whose only overrides are by affiliate, sku or category must not ask for it. */
+AFF_TEST(commission_plan_uses_groups)
+{
+    static const struct {
+        const char *json;
+        int want;
+    } cases[] = {
+        {"{}", 0},
+        {"{\"sale\": {\"percent\": \"10\"}}", 0},
+        {"{\"sale\": {\"percent\": \"10\", \"affiliates\": {\"7\": {\"percent\": \"12\"}},"
+         " \"skus\": {\"A\": {\"flat_minor\": 100}}, \"categories\": {\"c\": {\"percent\": \"3\"}}}}", 0},
+        {"{\"sale\": {\"percent\": \"10\", \"groups\": {\"gold\": {\"percent\": \"15\"}}}}", 1},
+        {"{\"sale\": {\"percent\": \"10\"}, \"lead\": {\"flat_minor\": 200,"
+         " \"groups\": {\"vip\": {\"flat_minor\": 300}}}}", 1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        aff_plan plan;
+        aff_errinfo err;
+        AFF_CHECK_INT(parse(cases[i].json, &plan, NULL, 0, &err), AFF_OK);
+        AFF_CHECK_INT(aff_plan_uses_groups(&plan), cases[i].want);
+    }
+}
+
 AFF_TEST(commission_plan_canonical_forms)
 {
     static const struct {
