@@ -19,25 +19,30 @@ void aff_jw_free(aff_jw *w)
     w->len = w->cap = 0;
 }
 
-static void put(aff_jw *w, const char *s, size_t n)
+/* Room for n more bytes and the final NUL; 0, or the sticky error. */
+static int grow(aff_jw *w, size_t n)
 {
     if (w->err)
+        return w->err;
+    size_t cap = w->cap ? w->cap : 512;
+    while (w->len + n + 1 > cap)
+        cap *= 2;
+    char *b = realloc(w->buf, cap);
+    if (b == NULL)
+        return w->err = AFF_ENOMEM;
+    w->buf = b;
+    w->cap = cap;
+    return 0;
+}
+
+/* The text is NUL-terminated by aff_jw_finish only: appends are the writer's hot path
+ * (an answer is a few hundred of them). */
+static inline void put(aff_jw *w, const char *s, size_t n)
+{
+    if ((w->len + n + 1 > w->cap || w->err) && grow(w, n) != 0)
         return;
-    if (w->len + n + 1 > w->cap) {
-        size_t cap = w->cap ? w->cap : 512;
-        while (w->len + n + 1 > cap)
-            cap *= 2;
-        char *b = realloc(w->buf, cap);
-        if (b == NULL) {
-            w->err = AFF_ENOMEM;
-            return;
-        }
-        w->buf = b;
-        w->cap = cap;
-    }
     memcpy(w->buf + w->len, s, n);
     w->len += n;
-    w->buf[w->len] = '\0';
 }
 
 /* first[] per level: 1 = nothing written yet, 2 = a key was just written, 0 = otherwise. */
@@ -74,16 +79,23 @@ void aff_jw_end_object(aff_jw *w) { close_level(w, '}'); }
 void aff_jw_begin_array(aff_jw *w) { open(w, '['); }
 void aff_jw_end_array(aff_jw *w) { close_level(w, ']'); }
 
+/* Bytes a JSON string cannot hold as they are: control characters, '"' and '\\'. */
+static const unsigned char needs_escape[256] = {
+    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 static void put_escaped(aff_jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     put(w, "\"", 1);
     const char *run = s;
-    for (; *s; s++) {
+    for (;; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (!needs_escape[c])
             continue;
         put(w, run, (size_t)(s - run));
+        if (c == '\0')
+            break;
         char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         if (c == '"' || c == '\\') {
             e[1] = (char)c;
@@ -93,25 +105,24 @@ static void put_escaped(aff_jw *w, const char *s)
         }
         run = s + 1;
     }
-    put(w, run, (size_t)(s - run));
     put(w, "\"", 1);
 }
 
 void aff_jw_key(aff_jw *w, const char *name)
 {
-    char buf[64];
     size_t n = strlen(name);
-    value_sep(w);
-    if (n + 3 > sizeof(buf)) {
-        put_escaped(w, name);
-        put(w, ":", 1);
-    } else { /* one append for "name": */
-        buf[0] = '"';
-        memcpy(buf + 1, name, n);
-        buf[n + 1] = '"';
-        buf[n + 2] = ':';
-        put(w, buf, n + 3);
-    }
+    if (w->err || (w->len + n + 5 > w->cap && grow(w, n + 4) != 0))
+        return;
+    /* [,]"name": straight into the buffer (names are the code's identifiers, see .h) */
+    char *p = w->buf + w->len;
+    if (w->depth > 0 && w->first[w->depth - 1] == 0)
+        *p++ = ',';
+    *p++ = '"';
+    memcpy(p, name, n);
+    p += n;
+    *p++ = '"';
+    *p++ = ':';
+    w->len = (size_t)(p - w->buf);
     if (w->depth > 0)
         w->first[w->depth - 1] = 2; /* the value that follows takes no comma */
 }
@@ -147,7 +158,10 @@ void aff_jw_int(aff_jw *w, int64_t v)
     } while (u != 0);
     if (v < 0)
         buf[--n] = '-';
-    value_sep(w);
+    if (w->depth > 0 && w->first[w->depth - 1] == 0)
+        buf[--n] = ','; /* value_sep's comma in the same append */
+    if (w->depth > 0)
+        w->first[w->depth - 1] = 0;
     put(w, buf + n, sizeof(buf) - n);
 }
 
@@ -203,7 +217,7 @@ void aff_jw_raw(aff_jw *w, const char *json)
 
 int aff_jw_finish(aff_jw *w)
 {
-    if (w->err == 0 && w->buf == NULL)
-        put(w, "", 0);
+    if (w->err == 0 && (w->buf != NULL || grow(w, 0) == 0))
+        w->buf[w->len] = '\0'; /* put and grow keep a byte for it */
     return w->err;
 }

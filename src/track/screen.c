@@ -225,9 +225,10 @@ int aff_screen_run(aff_store *st, const aff_screen_config *c, const aff_screen_f
 
 void aff_screen_reason(const aff_screen_result *r, char *buf, size_t cap)
 {
-    if (r->decisive == NULL)
-        snprintf(buf, cap, "%s", "");
-    else
+    if (r->decisive == NULL) {
+        if (cap > 0)
+            buf[0] = '\0';
+    } else
         snprintf(buf, cap, "%d %s", r->decisive->code, r->decisive->name);
 }
 
