@@ -722,6 +722,13 @@ describe('commissions', () => {
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: [] } }), 422, 'invalid_argument', 'ids');
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: Array.from({ length: 501 }, (_, i) => i + 1) } }), 422, 'invalid_argument', 'ids');
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'pay', ids: [s[1]] } }), 422, 'invalid_argument', 'action');
+      // an id that is not a positive integer: 422, and the server lives on (it freed the
+      // id array twice and died)
+      for (const bad of [null, '1', 0, -3, 1.5]) {
+        h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'reject', ids: [s[1], bad] } }), 422, 'invalid_argument', 'ids');
+        h.expectError(await srv.api('POST', '/v1/commissions/approve', { body: { ids: [bad] } }), 422, 'invalid_argument', 'ids');
+      }
+      assert.equal((await getConv(s[1])).status, 'approved');
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: [s[1]] }, key: aff.api_key }), 403, 'forbidden');
     });
 
