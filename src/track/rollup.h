@@ -30,7 +30,8 @@ void aff_rollups_free(aff_rollups *r);
 
 /* Add d to the rows of (hour, program, affiliate, link) and (day of hour, program,
  * affiliate, sub1) for the running job. sub1 is read up to AFF_SUB_MAX bytes and copied.
- * Returns 0, AFF_ERANGE (a job staged too many changes) or a store error. */
+ * Returns 0, AFF_ERANGE (a job staged more than 8192 rows), AFF_ENOMEM or a store
+ * error. */
 int aff_rollup_add(aff_ctx *ctx, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                    const char *sub1, const aff_rollup_delta *d);
 /* The same rows, written to the store at once (outside the writer's batches). */
