@@ -240,6 +240,50 @@ int aff_rollup_add(aff_ctx *ctx, int64_t hour, int64_t program_id, int64_t affil
     return 0;
 }
 
+void aff_rollup_split_clear(aff_rollup_split *s)
+{
+    s->commission_minor = 0;
+    s->overrides_minor = 0;
+    s->n = 0;
+}
+
+int aff_rollup_split_line(aff_rollup_split *s, int64_t owner_id, int64_t payee_id, int64_t amount_minor)
+{
+    if (payee_id != owner_id) {
+        int i = 0;
+        while (i < s->n && s->payee[i] != payee_id)
+            i++;
+        if (i == AFF_ROLLUP_PAYEES_MAX)
+            return AFF_ERANGE;
+        if (i == s->n) {
+            s->payee[s->n] = payee_id;
+            s->income_minor[s->n++] = 0;
+        }
+        s->income_minor[i] += amount_minor;
+        s->overrides_minor += amount_minor;
+    }
+    s->commission_minor += amount_minor;
+    return 0;
+}
+
+int aff_rollup_add_split(aff_ctx *ctx, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
+                         const char *sub1, const aff_rollup_delta *d, const aff_rollup_split *s)
+{
+    aff_rollup_delta own = *d;
+    own.commission_minor += s->commission_minor;
+    own.overrides_minor += s->overrides_minor;
+    int rc = ctx->rollups != NULL ? stage_reserve(ctx->rollups, 1 + s->n) : 0; /* all rows or none */
+    if (rc == 0)
+        rc = aff_rollup_add(ctx, hour, program_id, affiliate_id, link_id, sub1, &own);
+    for (int i = 0; i < s->n && rc == 0; i++) {
+        if (s->income_minor[i] == 0)
+            continue;
+        aff_rollup_delta income = {.override_income_minor = s->income_minor[i]};
+        rc = aff_rollup_add(ctx, hour, program_id, s->payee[i], 0, "", &income);
+    }
+    return rc;
+}
+
 int aff_rollup_write(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                      const char *sub1, const aff_rollup_delta *d)
 {
