@@ -627,14 +627,15 @@ static int cmd_verify(aff_config *cfg)
     }
     const aff_verify_counts *c = &v.counts;
     json_t *problems = json_array(), *out = json_object();
-    const char *names[] = {"clicks",      "unique_clicks", "bot_clicks",       "rejected_clicks",
-                           "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
+    const char *names[] = {"clicks",        "unique_clicks",    "bot_clicks",    "rejected_clicks",
+                           "conversions",   "revenue_minor",    "commission_minor", "refunds_minor",
+                           "overrides_minor", "override_income_minor"};
 #define METRICS(m)                                                                                                 \
     {m.clicks, m.unique_clicks, m.bot_clicks, m.rejected_clicks, m.conversions, m.revenue_minor, m.commission_minor, \
-     m.refunds_minor}
+     m.refunds_minor, m.overrides_minor, m.override_income_minor}
     int64_t raw[] = METRICS(c->raw), roll[] = METRICS(c->rollup), daily[] = METRICS(c->daily), sub[] = METRICS(c->sub);
 #undef METRICS
-    for (int i = 0; i < 8; i++) {
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         json_object_set_new(out, names[i], json_integer(raw[i]));
         if (raw[i] != roll[i] || roll[i] != daily[i] || daily[i] != sub[i])
             json_array_append_new(problems, json_pack("{s:s, s:I, s:I, s:I, s:I}", "metric", names[i], "raw",
@@ -644,6 +645,9 @@ static int cmd_verify(aff_config *cfg)
     if (c->sub_mismatches > 0)
         json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "sub1_rows", "mismatches",
                                                   (json_int_t)c->sub_mismatches));
+    if (c->override_mismatches > 0)
+        json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "override_rows", "mismatches",
+                                                  (json_int_t)c->override_mismatches));
     if (v.ledger_mismatches > 0) {
         json_t *ids = json_array();
         for (int64_t i = 0; i < v.ledger_mismatches && i < AFF_VERIFY_LIST_MAX; i++)

@@ -63,6 +63,7 @@ static int read_ids(json_t *in, int64_t **ids, size_t *n, aff_errinfo *err)
         json_t *v = json_array_get(arr, i);
         if (!json_is_integer(v) || json_integer_value(v) <= 0) {
             free(*ids);
+            *ids = NULL; /* the caller frees *ids whatever happened */
             return aff_fail(err, AFF_EINVAL, "ids", "ids[%zu]: a positive integer id", i);
         }
         (*ids)[i] = json_integer_value(v);

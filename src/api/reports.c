@@ -1,8 +1,10 @@
 /* reports.c - GET /v1/reports and /v1/me/reports: parameters, the rollup query on a
  * reader thread, and JSON or CSV rendering of rows and totals (docs/api.md "Reports").
  * Rows go out as the store reads them, up to `limit`; with `sort` (descending by a
- * counter) they are collected and sorted first. Totals are always over every row. An affiliate's own report (/v1/me)
- * has no `roi` column: it is the brand's return on what it paid, not the affiliate's. */
+ * counter) they are collected and sorted first. Totals are always over every row. An
+ * affiliate's own report (/v1/me) shows each row in its own view (aff_report_own_view:
+ * its commission without its parents' overrides) and has no `roi` and no
+ * `overrides_minor` column: those are the brand's, not the affiliate's. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -33,25 +35,37 @@ typedef struct report_job {
     size_t csv_len, csv_cap;
 } report_job;
 
-static const char *const metric_names[] = {"clicks",        "unique_clicks",    "bot_clicks", "rejected_clicks",
-                                           "conversions",   "revenue_minor",    "refunds_minor", "commission_minor",
-                                           "cr",            "epc_minor",        "aov_minor",  "roi"};
-#define NMETRICS (sizeof(metric_names) / sizeof(metric_names[0]))
-enum { M_CR = 8, M_ROI = 11 };
+/* The metric columns in their order (JSON members and CSV columns alike) and which
+ * report has each. New columns go last, so that CSV readers keep their positions. */
+enum { V_INT, V_CR, V_ROI };               /* how a value is written */
+enum { IN_ADMIN = 1, IN_OWN = 2, IN_BOTH = 3 }; /* GET /v1/reports, /v1/me/reports */
+static const struct {
+    const char *name;
+    int kind;
+    unsigned in;
+} metrics[] = {
+    {"clicks", V_INT, IN_BOTH},         {"unique_clicks", V_INT, IN_BOTH},    {"bot_clicks", V_INT, IN_BOTH},
+    {"rejected_clicks", V_INT, IN_BOTH}, {"conversions", V_INT, IN_BOTH},     {"revenue_minor", V_INT, IN_BOTH},
+    {"refunds_minor", V_INT, IN_BOTH},  {"commission_minor", V_INT, IN_BOTH}, {"cr", V_CR, IN_BOTH},
+    {"epc_minor", V_INT, IN_BOTH},      {"aov_minor", V_INT, IN_BOTH},        {"roi", V_ROI, IN_ADMIN},
+    {"overrides_minor", V_INT, IN_ADMIN}, {"override_income_minor", V_INT, IN_BOTH},
+};
+#define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
 /* The metrics of one row in column order (cr in millionths, roi in 1/10,000ths). */
 static void metric_values(const aff_rollup_delta *m, int64_t v[NMETRICS], aff_report_metrics *x)
 {
     aff_report_compute(m, x);
-    int64_t vals[NMETRICS] = {m->clicks,        m->unique_clicks,    m->bot_clicks, m->rejected_clicks,
-                              m->conversions,   m->revenue_minor,    m->refunds_minor, m->commission_minor,
-                              x->cr_micro,      x->epc_minor,        x->aov_minor,  x->roi_e4};
+    int64_t vals[NMETRICS] = {m->clicks,          m->unique_clicks,        m->bot_clicks,      m->rejected_clicks,
+                              m->conversions,     m->revenue_minor,        m->refunds_minor,   m->commission_minor,
+                              x->cr_micro,        x->epc_minor,            x->aov_minor,       x->roi_e4,
+                              m->overrides_minor, m->override_income_minor};
     memcpy(v, vals, sizeof(vals));
 }
 
-static size_t nmetrics(const report_job *j)
+static int shown(const report_job *j, size_t i)
 {
-    return j->own ? M_ROI : NMETRICS; /* roi is last: leaving it out is a shorter list */
+    return (metrics[i].in & (j->own ? IN_OWN : IN_ADMIN)) != 0;
 }
 
 /* The metrics of one row as keys and values of the object being written. Reports are
@@ -62,13 +76,15 @@ static void metrics_jw(const report_job *j, const aff_rollup_delta *m, aff_jw *w
     int64_t v[NMETRICS];
     aff_report_metrics x;
     metric_values(m, v, &x);
-    for (size_t i = 0; i < nmetrics(j); i++) {
-        aff_jw_key(w, metric_names[i]);
-        if (i == M_CR)
+    for (size_t i = 0; i < NMETRICS; i++) {
+        if (!shown(j, i))
+            continue;
+        aff_jw_key(w, metrics[i].name);
+        if (metrics[i].kind == V_CR)
             aff_jw_real(w, (double)v[i] / 1e6, 10);
-        else if (i == M_ROI && x.has_roi)
+        else if (metrics[i].kind == V_ROI && x.has_roi)
             aff_jw_real(w, (double)v[i] / 1e4, 10);
-        else if (i == M_ROI)
+        else if (metrics[i].kind == V_ROI)
             aff_jw_null(w);
         else
             aff_jw_int(w, v[i]);
@@ -112,11 +128,13 @@ static int csv_metrics(report_job *j, const aff_rollup_delta *m, int first)
     aff_report_metrics x;
     metric_values(m, v, &x);
     int rc = 0;
-    for (size_t i = 0; i < nmetrics(j) && rc == 0; i++) {
+    for (size_t i = 0; i < NMETRICS && rc == 0; i++) {
+        if (!shown(j, i))
+            continue;
         const char *sep = i == 0 && first ? "" : ",";
-        if (i == M_CR)
+        if (metrics[i].kind == V_CR)
             rc = csv_fixed(j, sep, v[i], 1000000, 6);
-        else if (i == M_ROI)
+        else if (metrics[i].kind == V_ROI)
             rc = x.has_roi ? csv_fixed(j, sep, v[i], 10000, 4) : csv_append(j, "%s", sep);
         else
             rc = csv_append(j, "%s%lld", sep, (long long)v[i]);
@@ -238,10 +256,18 @@ static int emit(report_job *j, const aff_report_row *r)
     return j->rows_w.err;
 }
 
-/* Unsorted rows go out as they come (up to limit); sorted ones are kept for the sort. */
-static int add_row(void *ud, const aff_report_row *r)
+/* Unsorted rows go out as they come (up to limit); sorted ones are kept for the sort.
+ * An affiliate's own report sees each row in its own view, totals and sorting too. */
+static int add_row(void *ud, const aff_report_row *row)
 {
     report_job *j = ud;
+    aff_report_row own;
+    const aff_report_row *r = row;
+    if (j->own) {
+        own = *row;
+        aff_report_own_view(&own.m);
+        r = &own;
+    }
     aff_report_add(&j->totals, &r->m);
     if (j->dims.n == 0)
         return 0;
@@ -280,8 +306,9 @@ static int run_report(aff_job *job, aff_ctx *ctx)
     if (j->csv) {
         for (int i = 0; i < j->dims.n && rc == 0; i++)
             rc = csv_append(j, "%s%s", i ? "," : "", aff_report_dim_column(j->dims.dim[i]));
-        for (size_t i = 0; i < nmetrics(j) && rc == 0; i++)
-            rc = csv_append(j, "%s%s", i || j->dims.n ? "," : "", metric_names[i]);
+        for (size_t i = 0; i < NMETRICS && rc == 0; i++)
+            if (shown(j, i))
+                rc = csv_append(j, "%s%s", i || j->dims.n ? "," : "", metrics[i].name);
         if (rc == 0)
             rc = csv_append(j, "\r\n");
     } else {
@@ -434,7 +461,7 @@ static void report(aff_http *h, int own)
     j->csv = fmt != NULL && strcmp(fmt->value, "csv") == 0;
     const aff_param *sort = aff_params_get1(&ps, "sort");
     if (sort != NULL && sort->value_len > 0) {
-        if (aff_report_parse_sort(sort->value, &j->sort_off, &err) != 0) {
+        if (aff_report_parse_sort(sort->value, own, &j->sort_off, &err) != 0) {
             aff_http_error(req, AFF_EINVAL, &err);
             goto discard;
         }

@@ -252,10 +252,16 @@ typedef struct aff_session_row {
     int64_t created_ms, expires_ms;
 } aff_session_row;
 
-/* Additions to one hourly rollup row (hour, program, affiliate, link). */
+/* Additions to one hourly rollup row (hour, program, affiliate, link).
+ * commission_minor is every ledger line of the row's conversions, whoever it pays (the
+ * brand's cost); overrides_minor the part of it paid to affiliates other than the
+ * converting one (its parents' override lines, their reversals and adjustments);
+ * override_income_minor what the row's affiliate earned as a parent on its
+ * sub-affiliates' conversions (rows of link 0 and sub1 ""). docs/api.md "Reports". */
 typedef struct aff_rollup_delta {
     int64_t clicks, unique_clicks, bot_clicks, rejected_clicks;
     int64_t conversions, revenue_minor, commission_minor, refunds_minor;
+    int64_t overrides_minor, override_income_minor;
 } aff_rollup_delta;
 
 /* Sort keys of lists (docs/api.md "Lists"): each list supports some of them; the
@@ -337,6 +343,10 @@ typedef struct aff_verify_counts {
      * of the raw events by (day, program, affiliate, sub1), plus (day, program,
      * affiliate) groups whose sums differ from stats_daily's. */
     int64_t sub_mismatches;
+    /* (program, affiliate) pairs whose overrides_minor or override_income_minor in
+     * stats_daily differ from a recount of the ledger lines (in total over time: a line
+     * counts in the hour it was written), either way. */
+    int64_t override_mismatches;
 } aff_verify_counts;
 
 typedef int (*aff_program_cb)(void *ud, const aff_program_row *row);

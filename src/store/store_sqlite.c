@@ -239,6 +239,55 @@ static const char *const migrations[] = {
     "CREATE TABLE announcement(id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL, title TEXT NOT NULL,"
     " body TEXT NOT NULL, created_ms INTEGER NOT NULL);"
     "CREATE INDEX announcement_program ON announcement(program_id, id);",
+    /* 8: sub-affiliate overrides in the reports (docs/api.md "Reports", track/rollup.h):
+     * overrides_minor, the part of a row's commission_minor paid to affiliates other than
+     * the converting one (its parents' override lines and their corrections), and
+     * override_income_minor, what the row's affiliate earned as a parent (its rows of
+     * link 0 and sub1 ''). Earlier lines are counted as the writer counts them: in the hour
+     * a line was written, under its conversion's affiliate, link and sub1, except a line of
+     * a retroactive tier adjustment, which counted under the conversion that reached the
+     * tier (the same affiliate's conversion recorded at the line's instant); a rejected
+     * conversion's lines left the rows of the hour it was recorded, under its own link and
+     * sub1 (a conversion posted as rejected: both in the same hour, nothing). */
+    "ALTER TABLE stats_hourly ADD COLUMN overrides_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE stats_hourly ADD COLUMN override_income_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE stats_daily ADD COLUMN overrides_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE stats_daily ADD COLUMN override_income_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE stats_sub_daily ADD COLUMN overrides_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE stats_sub_daily ADD COLUMN override_income_minor INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TEMP TABLE override_move AS WITH line AS (SELECT l.program_id AS p, c.affiliate_id AS a,"
+    " l.affiliate_id AS payee, l.amount_minor AS v, l.created_ms AS t, l.status AS ls, c.created_ms AS ct,"
+    " c.status AS cs, c.link_id AS own_link, c.sub1 AS own_sub1, coalesce(n.link_id, c.link_id) AS link,"
+    " coalesce(n.sub1, c.sub1) AS sub1 FROM ledger l JOIN conversion c ON c.id = l.conversion_id"
+    " LEFT JOIN conversion n ON n.id = (SELECT min(x.id) FROM conversion x WHERE l.created_ms <> c.created_ms"
+    "  AND x.program_id = c.program_id AND x.affiliate_id = c.affiliate_id AND x.created_ms = l.created_ms"
+    "  AND x.id <> c.id AND x.test = 0)"
+    " WHERE l.affiliate_id <> c.affiliate_id AND c.test = 0)"
+    " SELECT t / 3600000 AS h, p, a, link, sub1, payee, v FROM line WHERE ls <> 'rejected' OR cs = 'rejected'"
+    " UNION ALL SELECT ct / 3600000, p, a, own_link, own_sub1, payee, -v FROM line"
+    " WHERE ls = 'rejected' AND cs = 'rejected';"
+    "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, overrides_minor)"
+    " SELECT h, p, a, link, sum(v) FROM override_move WHERE true GROUP BY 1, 2, 3, 4 HAVING sum(v) <> 0"
+    " ON CONFLICT(hour, program_id, affiliate_id, link_id) DO UPDATE SET overrides_minor = excluded.overrides_minor;"
+    "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, override_income_minor)"
+    " SELECT h, p, payee, 0, sum(v) FROM override_move WHERE true GROUP BY 1, 2, 3 HAVING sum(v) <> 0"
+    " ON CONFLICT(hour, program_id, affiliate_id, link_id) DO UPDATE SET"
+    " override_income_minor = excluded.override_income_minor;"
+    "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, overrides_minor)"
+    " SELECT h / 24, p, a, link, sum(v) FROM override_move WHERE true GROUP BY 1, 2, 3, 4 HAVING sum(v) <> 0"
+    " ON CONFLICT(day, program_id, affiliate_id, link_id) DO UPDATE SET overrides_minor = excluded.overrides_minor;"
+    "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, override_income_minor)"
+    " SELECT h / 24, p, payee, 0, sum(v) FROM override_move WHERE true GROUP BY 1, 2, 3 HAVING sum(v) <> 0"
+    " ON CONFLICT(day, program_id, affiliate_id, link_id) DO UPDATE SET"
+    " override_income_minor = excluded.override_income_minor;"
+    "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, overrides_minor)"
+    " SELECT h / 24, p, a, sub1, sum(v) FROM override_move WHERE true GROUP BY 1, 2, 3, 4 HAVING sum(v) <> 0"
+    " ON CONFLICT(day, affiliate_id, program_id, sub1) DO UPDATE SET overrides_minor = excluded.overrides_minor;"
+    "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, override_income_minor)"
+    " SELECT h / 24, p, payee, '', sum(v) FROM override_move WHERE true GROUP BY 1, 2, 3 HAVING sum(v) <> 0"
+    " ON CONFLICT(day, affiliate_id, program_id, sub1) DO UPDATE SET"
+    " override_income_minor = excluded.override_income_minor;"
+    "DROP TABLE temp.override_move;",
 };
 
 /* ---- statements -------------------------------------------------------------- */
@@ -370,16 +419,20 @@ static const char *const sql[S_COUNT] = {
                        " VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT(program_id, customer_key) DO UPDATE SET"
                        " affiliate_id = excluded.affiliate_id, link_id = excluded.link_id, last_ms = excluded.last_ms",
     [S_ROLLUP_ADD] = "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, clicks, unique_clicks,"
-                     " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
-                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(hour, program_id, affiliate_id, link_id)"
+                     " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
+                     " overrides_minor, override_income_minor)"
+                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(hour, program_id, affiliate_id, link_id)"
                      " DO UPDATE SET clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks,"
                      " bot_clicks = bot_clicks + excluded.bot_clicks, rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
                      " conversions = conversions + excluded.conversions, revenue_minor = revenue_minor + excluded.revenue_minor,"
                      " commission_minor = commission_minor + excluded.commission_minor,"
-                     " refunds_minor = refunds_minor + excluded.refunds_minor",
+                     " refunds_minor = refunds_minor + excluded.refunds_minor,"
+                     " overrides_minor = overrides_minor + excluded.overrides_minor,"
+                     " override_income_minor = override_income_minor + excluded.override_income_minor",
     [S_ROLLUP_DAY_ADD] = "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, clicks, unique_clicks,"
-                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
-                         " VALUES(?1 / 24,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(day, program_id, affiliate_id,"
+                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
+                         " overrides_minor, override_income_minor)"
+                         " VALUES(?1 / 24,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, program_id, affiliate_id,"
                          " link_id) DO UPDATE SET clicks = clicks + excluded.clicks,"
                          " unique_clicks = unique_clicks + excluded.unique_clicks,"
                          " bot_clicks = bot_clicks + excluded.bot_clicks,"
@@ -387,10 +440,13 @@ static const char *const sql[S_COUNT] = {
                          " conversions = conversions + excluded.conversions,"
                          " revenue_minor = revenue_minor + excluded.revenue_minor,"
                          " commission_minor = commission_minor + excluded.commission_minor,"
-                         " refunds_minor = refunds_minor + excluded.refunds_minor",
+                         " refunds_minor = refunds_minor + excluded.refunds_minor,"
+                         " overrides_minor = overrides_minor + excluded.overrides_minor,"
+                         " override_income_minor = override_income_minor + excluded.override_income_minor",
     [S_ROLLUP_SUB_ADD] = "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks,"
-                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor)"
-                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON CONFLICT(day, affiliate_id, program_id,"
+                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
+                         " overrides_minor, override_income_minor)"
+                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, affiliate_id, program_id,"
                          " sub1) DO UPDATE SET clicks = clicks + excluded.clicks,"
                          " unique_clicks = unique_clicks + excluded.unique_clicks,"
                          " bot_clicks = bot_clicks + excluded.bot_clicks,"
@@ -398,7 +454,9 @@ static const char *const sql[S_COUNT] = {
                          " conversions = conversions + excluded.conversions,"
                          " revenue_minor = revenue_minor + excluded.revenue_minor,"
                          " commission_minor = commission_minor + excluded.commission_minor,"
-                         " refunds_minor = refunds_minor + excluded.refunds_minor",
+                         " refunds_minor = refunds_minor + excluded.refunds_minor,"
+                         " overrides_minor = overrides_minor + excluded.overrides_minor,"
+                         " override_income_minor = override_income_minor + excluded.override_income_minor",
 };
 
 /* ---- list statements ---------------------------------------------------------------- */
@@ -1920,11 +1978,15 @@ static int sq_customer_put(aff_store *st, int64_t program_id, const char *key, i
 
 /* ---- rollups, reports, verification ----------------------------------------------- */
 
+#define ROLLUP_COUNTERS 10 /* the members of aff_rollup_delta, in column order */
+
 static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                          const aff_rollup_delta *d)
 {
-    const int64_t v[8] = {d->clicks,      d->unique_clicks,  d->bot_clicks,      d->rejected_clicks,
-                          d->conversions, d->revenue_minor,  d->commission_minor, d->refunds_minor};
+    const int64_t v[ROLLUP_COUNTERS] = {d->clicks,           d->unique_clicks,   d->bot_clicks,
+                                        d->rejected_clicks,  d->conversions,     d->revenue_minor,
+                                        d->commission_minor, d->refunds_minor,   d->overrides_minor,
+                                        d->override_income_minor};
     int rc = 0;
     for (int s = 0; s < 2 && rc == 0; s++) { /* the hourly row, then its day's row */
         sqlite3_stmt *q = stmt(st, s == 0 ? S_ROLLUP_ADD : S_ROLLUP_DAY_ADD);
@@ -1934,7 +1996,7 @@ static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_
         sqlite3_bind_int64(q, 2, program_id);
         sqlite3_bind_int64(q, 3, affiliate_id);
         sqlite3_bind_int64(q, 4, link_id);
-        for (int i = 0; i < 8; i++)
+        for (int i = 0; i < ROLLUP_COUNTERS; i++)
             sqlite3_bind_int64(q, 5 + i, v[i]);
         rc = exec_stmt(q);
     }
@@ -1944,8 +2006,10 @@ static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_
 static int sq_rollup_sub_add(aff_store *st, int64_t day, int64_t program_id, int64_t affiliate_id, const char *sub1,
                              const aff_rollup_delta *d)
 {
-    const int64_t v[8] = {d->clicks,      d->unique_clicks,  d->bot_clicks,      d->rejected_clicks,
-                          d->conversions, d->revenue_minor,  d->commission_minor, d->refunds_minor};
+    const int64_t v[ROLLUP_COUNTERS] = {d->clicks,           d->unique_clicks,   d->bot_clicks,
+                                        d->rejected_clicks,  d->conversions,     d->revenue_minor,
+                                        d->commission_minor, d->refunds_minor,   d->overrides_minor,
+                                        d->override_income_minor};
     sqlite3_stmt *q = stmt(st, S_ROLLUP_SUB_ADD);
     if (q == NULL)
         return AFF_ESTORE;
@@ -1953,14 +2017,15 @@ static int sq_rollup_sub_add(aff_store *st, int64_t day, int64_t program_id, int
     sqlite3_bind_int64(q, 2, program_id);
     sqlite3_bind_int64(q, 3, affiliate_id);
     bind_text(q, 4, sub1);
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < ROLLUP_COUNTERS; i++)
         sqlite3_bind_int64(q, 5 + i, v[i]);
     return exec_stmt(q);
 }
 
 #define METRIC_SUMS                                                                                           \
     "sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(rejected_clicks), sum(conversions),"              \
-    " sum(revenue_minor), sum(commission_minor), sum(refunds_minor)"
+    " sum(revenue_minor), sum(commission_minor), sum(refunds_minor), sum(overrides_minor),"                \
+    " sum(override_income_minor)"
 
 /* One statement per group shape (a subset of day/program/affiliate/link/sub1), table and
  * set of filters, built once. Whole-day ranges read stats_daily, anything else
@@ -2027,6 +2092,8 @@ static void read_metrics(sqlite3_stmt *q, int first, aff_rollup_delta *m)
     m->revenue_minor = col_i64(q, first + 5);
     m->commission_minor = col_i64(q, first + 6);
     m->refunds_minor = col_i64(q, first + 7);
+    m->overrides_minor = col_i64(q, first + 8);
+    m->override_income_minor = col_i64(q, first + 9);
 }
 
 static int sq_report(aff_store *st, const aff_report_query *rq, aff_report_cb cb, void *ud)
@@ -2115,6 +2182,36 @@ static int count_sub_mismatches(sqlite3 *db, int64_t *out)
     return rc;
 }
 
+/* Ledger lines of a conversion paid to another affiliate than the converting one (its
+ * parents' overrides), as the reports count them: every line that is not rejected. */
+#define OVERRIDE_LINES                                                                                          \
+    " FROM ledger l JOIN conversion c ON c.id = l.conversion_id WHERE l.status <> 'rejected'"                  \
+    " AND l.affiliate_id <> c.affiliate_id"
+
+/* overrides_minor and override_income_minor of stats_daily per (program, affiliate),
+ * over all time, against the ledger: the converting affiliate's part paid to others, and
+ * each payee's income. (Per day only their sums could be recounted: a line counts in the
+ * hour it was written, a rejection in the hour its conversion was recorded.) */
+static int count_override_mismatches(sqlite3 *db, int64_t *out)
+{
+    static const char text[] =
+        "WITH want AS (SELECT p, a, sum(o), sum(i) FROM (SELECT l.program_id AS p, c.affiliate_id AS a,"
+        " l.amount_minor AS o, 0 AS i" OVERRIDE_LINES " UNION ALL SELECT l.program_id, l.affiliate_id, 0,"
+        " l.amount_minor" OVERRIDE_LINES ") GROUP BY 1, 2 HAVING sum(o) <> 0 OR sum(i) <> 0),"
+        " have AS (SELECT program_id, affiliate_id, sum(overrides_minor), sum(override_income_minor) FROM stats_daily"
+        " GROUP BY 1, 2 HAVING sum(overrides_minor) <> 0 OR sum(override_income_minor) <> 0)"
+        " SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM have))"
+        " + (SELECT count(*) FROM (SELECT * FROM have EXCEPT SELECT * FROM want))";
+    sqlite3_stmt *q;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    if (step_row(q, &rc))
+        *out = col_i64(q, 0);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 static int sq_verify(aff_store *st, aff_verify_counts *out)
 {
     sqlite3 *db = impl(st)->db;
@@ -2126,6 +2223,8 @@ static int sq_verify(aff_store *st, aff_verify_counts *out)
         rc = query_metrics(db, "SELECT " METRIC_SUMS " FROM stats_sub_daily", &out->sub);
     if (rc == 0)
         rc = count_sub_mismatches(db, &out->sub_mismatches);
+    if (rc == 0)
+        rc = count_override_mismatches(db, &out->override_mismatches);
     if (rc != 0)
         return rc;
     /* The raw recount follows the report definitions in docs/api.md. */
@@ -2136,7 +2235,9 @@ static int sq_verify(aff_store *st, aff_verify_counts *out)
         " (SELECT count(*) FROM conversion WHERE test = 0 AND status <> 'rejected'),"
         " (SELECT coalesce(sum(amount_minor), 0) FROM conversion WHERE test = 0 AND status <> 'rejected'),"
         " (SELECT coalesce(sum(amount_minor), 0) FROM ledger WHERE status NOT IN ('rejected')),"
-        " (SELECT coalesce(sum(refunded_minor), 0) FROM conversion WHERE test = 0 AND status <> 'rejected')",
+        " (SELECT coalesce(sum(refunded_minor), 0) FROM conversion WHERE test = 0 AND status <> 'rejected'),"
+        " (SELECT coalesce(sum(l.amount_minor), 0)" OVERRIDE_LINES "),"
+        " (SELECT coalesce(sum(l.amount_minor), 0)" OVERRIDE_LINES ")",
         &out->raw);
 }
 

@@ -273,21 +273,20 @@ static int remember_customer(aff_ctx *ctx, const aff_conversion_input *in, const
 /* The conversion's commission lines: priced and stored (aff_earn_price) before its own
  * row, which the caller then inserts with what it earned; for a test conversion only
  * shown; for one posted as rejected, stored as rejected lines (what it would have
- * earned, counted nowhere). *commission gets what reports count. */
+ * earned, counted nowhere). *split gets what reports count. */
 static int write_commission(aff_ctx *ctx, const aff_snap_program *p, aff_conversion_result *out, int64_t now_ms,
-                            int64_t *commission)
+                            aff_rollup_split *split)
 {
     aff_conversion_row *conv = &out->conv;
-    *commission = 0;
     if (conv->test)
-        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_DRY, commission);
+        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_DRY, split);
     if (strcmp(conv->status, "rejected") != 0)
-        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_NEW, commission);
+        return aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_NEW, split);
     int first = out->nlines;
-    int rc = aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_DRY, commission);
+    int rc = aff_earn_price(ctx, &p->plan, p->plan_version, out, now_ms, AFF_EARN_DRY, split);
     for (int i = first; rc == 0 && i < out->nlines; i++)
         rc = aff_store_ledger_insert(ctx->st, &out->lines[i]);
-    *commission = 0;
+    aff_rollup_split_clear(split);
     return rc;
 }
 
@@ -309,7 +308,7 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         if ((rc = load_lines(ctx->st, out)) != 0)
             return rc;
         const aff_snap_program *p = aff_snap_program_get(ctx->snap, in->program_id);
-        int64_t ignored;
+        aff_rollup_split ignored;
         return out->conv.test && p != NULL ? write_commission(ctx, p, out, in->now_ms, &ignored) : 0;
     }
     if (rc != AFF_ENOTFOUND)
@@ -375,8 +374,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         return rc;
     if (!in->test && strcmp(c->status, "rejected") != 0 && (rc = remember_customer(ctx, in, &a)) != 0)
         return rc;
-    int64_t commission = 0;
-    if ((rc = write_commission(ctx, p, out, in->now_ms, &commission)) != 0)
+    aff_rollup_split split;
+    if ((rc = write_commission(ctx, p, out, in->now_ms, &split)) != 0)
         return rc;
     if ((rc = aff_store_conversion_insert(ctx->st, c)) != 0)
         return rc;
@@ -384,11 +383,12 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         aff_recent_add(ctx->recent, c->program_id, c->affiliate_id, c->created_ms);
     if (in->test || strcmp(c->status, "rejected") == 0)
         return 0;
-    if (p->caps.n > 0 && (rc = aff_cap_count(ctx->st, c->program_id, &p->caps, c->affiliate_id, in->now_ms, commission)) != 0)
+    if (p->caps.n > 0 &&
+        (rc = aff_cap_count(ctx->st, c->program_id, &p->caps, c->affiliate_id, in->now_ms, split.commission_minor)) != 0)
         return rc;
-    aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor, .commission_minor = commission};
-    return aff_rollup_add(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, c->sub1,
-                          &d);
+    aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor};
+    return aff_rollup_add_split(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, c->sub1,
+                                &d, &split);
 }
 
 /* ---- refunds ------------------------------------------------------------------------- */
@@ -432,6 +432,7 @@ int aff_conversion_take_back(aff_ctx *ctx, int64_t id, int64_t amount_minor, int
     /* Every share (commission, parents', bonuses) follows the refund pro rata, with one
      * appended line each; a full refund also reverses what never reached a payout. */
     int64_t delta = 0;
+    int first = out->nlines;
     rc = aff_ledger_sync_all(ctx->st, out, chargeback ? "chargeback" : "reversal", now_ms, &delta);
     if (rc == AFF_ECONFLICT)
         return aff_fail(err, rc, NULL, "a conversion takes at most %d ledger lines", AFF_CONV_MAX_LINES);
@@ -440,8 +441,17 @@ int aff_conversion_take_back(aff_ctx *ctx, int64_t id, int64_t amount_minor, int
     char why[160];
     if (rc == 0 && !aff_ledger_check(out, why, sizeof(why)))
         rc = aff_fail(err, AFF_EINVARIANT, NULL, "ledger invariant: %s", why);
+    /* the appended lines, by payee, for the reports (a reversed line still counts) */
+    aff_rollup_split split;
+    aff_rollup_split_clear(&split);
+    for (int i = first; rc == 0 && i < out->nlines; i++)
+        rc = aff_rollup_split_line(&split, c->affiliate_id, out->lines[i].affiliate_id, out->lines[i].amount_minor);
+    if (rc == 0 && split.commission_minor != delta)
+        rc = aff_fail(err, AFF_EINVARIANT, NULL, "refund lines sum to %lld, their shares moved by %lld",
+                      (long long)split.commission_minor, (long long)delta);
     if (rc != 0)
         return rc;
-    aff_rollup_delta d = {.refunds_minor = amount_minor, .commission_minor = delta};
-    return aff_rollup_add(ctx, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, c->sub1, &d);
+    aff_rollup_delta d = {.refunds_minor = amount_minor};
+    return aff_rollup_add_split(ctx, now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, c->sub1, &d,
+                                &split);
 }

@@ -220,7 +220,7 @@ typedef struct retro {
     aff_period_row *cap; /* NULL: no cap */
     int64_t cap_minor;
     int64_t now_ms;
-    int64_t delta;
+    aff_rollup_split *split; /* the adjustments, for the reports */
     aff_plan *other; /* the plan of another version, loaded on demand */
     int other_version;
 } retro;
@@ -282,7 +282,7 @@ static int reprice_one(retro *x, const aff_conversion_row *row)
                        r->conv.plan_version};
         int64_t d1 = 0, d2 = 0;
         char why[160];
-        int rejected = strcmp(r->conv.status, "rejected") == 0;
+        int rejected = strcmp(r->conv.status, "rejected") == 0, first = r->nlines;
         if (!rejected)
             rc = aff_ledger_sync_share(x->ctx->st, r, &s, x->now_ms, 0, &d1);
         if (rc == 0 && !rejected)
@@ -291,7 +291,9 @@ static int reprice_one(retro *x, const aff_conversion_row *row)
             rc = aff_store_conversion_set_state(x->ctx->st, &r->conv);
         if (rc == 0 && !aff_ledger_check(r, why, sizeof(why)))
             rc = AFF_EINVARIANT;
-        x->delta += d1 + d2;
+        for (int i = first; i < r->nlines && rc == 0; i++)
+            rc = aff_rollup_split_line(x->split, r->conv.affiliate_id, r->lines[i].affiliate_id,
+                                       r->lines[i].amount_minor);
     }
     free(fx);
     free(r);
@@ -364,12 +366,12 @@ static int renewal_pricing(aff_ctx *ctx, const aff_plan *plan, int version, cons
 }
 
 int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_conversion_result *r, int64_t now_ms,
-                   aff_earn_mode mode, int64_t *commission)
+                   aff_earn_mode mode, aff_rollup_split *split)
 {
     int dry = mode == AFF_EARN_DRY, stored = mode == AFF_EARN_STORED;
     aff_conversion_row *c = &r->conv;
     int first = r->nlines;
-    *commission = 0;
+    aff_rollup_split_clear(split);
     pricing p = {plan, plan_version, -1, NULL};
     int rc = 0, earns = 1;
     if (aff_plan_event_for(plan, c->event) == NULL)
@@ -450,16 +452,14 @@ int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_con
     if (stored && (rc = aff_store_conversion_set_earned(ctx->st, c)) != 0)
         goto out;
     /* 5. retroactive tiers re-price the period's earlier conversions */
-    int64_t adjusted = 0;
     if (tiers_row != NULL && e->tiers.retroactive) {
         int level = level_of(&e->tiers, fx->f.volume);
         if (level > tiers_row->tier) {
-            retro x = {ctx, p.plan, p.version, c->id, fx->f.volume, level, cap, plan->affiliate_cap_minor, now_ms, 0,
+            retro x = {ctx, p.plan, p.version, c->id, fx->f.volume, level, cap, plan->affiliate_cap_minor, now_ms, split,
                        NULL, 0};
             rc = aff_store_conversion_list_period(ctx->st, c->program_id, c->affiliate_id, c->event,
                                                   tiers_row->period_start_ms, c->created_ms + 1, reprice_cb, &x);
             free(x.other);
-            adjusted = x.delta;
             tiers_row->tier = level;
             if (rc != 0)
                 goto out;
@@ -500,9 +500,8 @@ int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_con
     char why[160];
     if (!aff_ledger_check(r, why, sizeof(why)))
         rc = AFF_EINVARIANT;
-    for (int i = first; i < r->nlines; i++)
-        *commission += r->lines[i].amount_minor;
-    *commission += adjusted;
+    for (int i = first; i < r->nlines && rc == 0; i++)
+        rc = aff_rollup_split_line(split, c->affiliate_id, r->lines[i].affiliate_id, r->lines[i].amount_minor);
 out:
     facts_free(fx);
     free(fx);

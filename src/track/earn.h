@@ -29,6 +29,7 @@
 
 #include "track/commission.h"
 #include "track/conversion.h"
+#include "track/rollup.h"
 
 typedef enum aff_earn_mode {
     AFF_EARN_STORED, /* r->conv is stored: its earned, tier and plan version are updated */
@@ -40,11 +41,11 @@ typedef enum aff_earn_mode {
 
 /* Price r->conv (not a test, not rejected) under plan (version plan_version), append
  * its lines to r and the store, set its earned/tier/plan_version (in the store too for
- * AFF_EARN_STORED), and count it in its periods. *commission gets every amount appended
- * (this conversion's lines and adjustments of earlier ones), for the reports.
- * AFF_EARN_DRY: r gets the lines it would earn. */
+ * AFF_EARN_STORED), and count it in its periods. *split gets every amount appended (this
+ * conversion's lines and adjustments of the affiliate's earlier ones), by payee, for the
+ * reports (track/rollup.h). AFF_EARN_DRY: r gets the lines it would earn. */
 int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_conversion_result *r, int64_t now_ms,
-                   aff_earn_mode mode, int64_t *commission);
+                   aff_earn_mode mode, aff_rollup_split *split);
 
 /* Bring the parents' shares of a conversion in line with its commission. */
 int aff_earn_sync_parents(aff_ctx *ctx, const aff_plan *plan, aff_conversion_result *r, int64_t now_ms,

@@ -276,14 +276,15 @@ int aff_ledger_reject_conversion(aff_ctx *ctx, int64_t id, const char *reason, i
         rc = aff_fail(err, AFF_ECONFLICT, NULL,
                       "conversion %lld is %s: only pending, held or approved conversions can be rejected",
                       (long long)id, c->status);
-    int64_t counted = 0;
+    aff_rollup_split counted; /* what the reports counted of its lines, by payee */
+    aff_rollup_split_clear(&counted);
     for (int i = 0; rc == 0 && i < r->nlines; i++) {
         if (reached_payout(r->lines[i].status))
             rc = aff_fail(err, AFF_ECONFLICT, NULL,
                           "line %lld is already %s: refund the conversion instead (the clawback carries into the next payout)",
                           (long long)r->lines[i].id, r->lines[i].status);
-        if (strcmp(r->lines[i].status, "rejected") != 0 && strcmp(r->lines[i].status, "reversed") != 0)
-            counted += r->lines[i].amount_minor;
+        if (rc == 0 && strcmp(r->lines[i].status, "rejected") != 0 && strcmp(r->lines[i].status, "reversed") != 0)
+            rc = aff_rollup_split_line(&counted, c->affiliate_id, r->lines[i].affiliate_id, -r->lines[i].amount_minor);
     }
     if (rc == 0) {
         aff_str_copy(c->status, sizeof(c->status), "rejected");
@@ -293,11 +294,10 @@ int aff_ledger_reject_conversion(aff_ctx *ctx, int64_t id, const char *reason, i
     int64_t n = 0;
     if (rc == 0)
         rc = move(ctx->st, AFF_LEDGER_BY_CONVERSION, id, "rejected", now_ms, &n);
-    if (rc == 0) { /* its numbers leave the reports, where they were counted */
-        aff_rollup_delta d = {.conversions = -1, .revenue_minor = -c->amount_minor,
-                              .commission_minor = -counted, .refunds_minor = -c->refunded_minor};
-        rc = aff_rollup_add(ctx, c->created_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id,
-                            c->sub1, &d);
+    if (rc == 0) { /* its numbers leave the reports (its parents' income too), where they were counted */
+        aff_rollup_delta d = {.conversions = -1, .revenue_minor = -c->amount_minor, .refunds_minor = -c->refunded_minor};
+        rc = aff_rollup_add_split(ctx, c->created_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id,
+                                  c->sub1, &d, &counted);
     }
     free(r);
     return rc;

@@ -83,9 +83,10 @@ static int reprice(replay *x, aff_conversion_result *r, int64_t id)
     c->tier = 0;
     r->nlines = 0;
     aff_ctx ctx = {.st = x->st};
-    int64_t commission = 0, delta = 0;
+    int64_t delta = 0;
     int version = x->plan != NULL ? x->plan_version : c->plan_version;
-    if ((rc = aff_earn_price(&ctx, plan, version, r, c->created_ms, AFF_EARN_STORED, &commission)) != 0)
+    aff_rollup_split split; /* replays write no reports */
+    if ((rc = aff_earn_price(&ctx, plan, version, r, c->created_ms, AFF_EARN_STORED, &split)) != 0)
         return rc;
     memcpy(c->status, status, sizeof(status));
     c->refunded_minor = refunded;

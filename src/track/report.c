@@ -84,27 +84,37 @@ void aff_report_compute(const aff_rollup_delta *m, aff_report_metrics *out)
 static const struct {
     const char *name;
     size_t offset;
+    int admin_only;
 } sorts[] = {
-    {"clicks", offsetof(aff_rollup_delta, clicks)},
-    {"unique_clicks", offsetof(aff_rollup_delta, unique_clicks)},
-    {"bot_clicks", offsetof(aff_rollup_delta, bot_clicks)},
-    {"rejected_clicks", offsetof(aff_rollup_delta, rejected_clicks)},
-    {"conversions", offsetof(aff_rollup_delta, conversions)},
-    {"revenue_minor", offsetof(aff_rollup_delta, revenue_minor)},
-    {"refunds_minor", offsetof(aff_rollup_delta, refunds_minor)},
-    {"commission_minor", offsetof(aff_rollup_delta, commission_minor)},
+    {"clicks", offsetof(aff_rollup_delta, clicks), 0},
+    {"unique_clicks", offsetof(aff_rollup_delta, unique_clicks), 0},
+    {"bot_clicks", offsetof(aff_rollup_delta, bot_clicks), 0},
+    {"rejected_clicks", offsetof(aff_rollup_delta, rejected_clicks), 0},
+    {"conversions", offsetof(aff_rollup_delta, conversions), 0},
+    {"revenue_minor", offsetof(aff_rollup_delta, revenue_minor), 0},
+    {"refunds_minor", offsetof(aff_rollup_delta, refunds_minor), 0},
+    {"commission_minor", offsetof(aff_rollup_delta, commission_minor), 0},
+    {"overrides_minor", offsetof(aff_rollup_delta, overrides_minor), 1},
+    {"override_income_minor", offsetof(aff_rollup_delta, override_income_minor), 0},
 };
 
-int aff_report_parse_sort(const char *s, size_t *offset, aff_errinfo *err)
+int aff_report_parse_sort(const char *s, int own, size_t *offset, aff_errinfo *err)
 {
     for (size_t k = 0; k < sizeof(sorts) / sizeof(sorts[0]); k++)
-        if (strcmp(s, sorts[k].name) == 0) {
+        if (strcmp(s, sorts[k].name) == 0 && !(own && sorts[k].admin_only)) {
             *offset = sorts[k].offset;
             return 0;
         }
     return aff_fail(err, AFF_EINVAL, "sort",
                     "sort: one of clicks, unique_clicks, bot_clicks, rejected_clicks, conversions, revenue_minor,"
-                    " refunds_minor, commission_minor");
+                    " refunds_minor, commission_minor, %soverride_income_minor",
+                    own ? "" : "overrides_minor, ");
+}
+
+void aff_report_own_view(aff_rollup_delta *m)
+{
+    m->commission_minor -= m->overrides_minor;
+    m->overrides_minor = 0;
 }
 
 void aff_report_add(aff_rollup_delta *a, const aff_rollup_delta *b)
@@ -117,4 +127,6 @@ void aff_report_add(aff_rollup_delta *a, const aff_rollup_delta *b)
     a->revenue_minor += b->revenue_minor;
     a->commission_minor += b->commission_minor;
     a->refunds_minor += b->refunds_minor;
+    a->overrides_minor += b->overrides_minor;
+    a->override_income_minor += b->override_income_minor;
 }

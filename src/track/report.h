@@ -41,10 +41,17 @@ typedef struct aff_report_metrics {
 void aff_report_compute(const aff_rollup_delta *m, aff_report_metrics *out);
 
 /* The counters a report can be sorted by (descending): a name of the column list
- * ("clicks", "unique_clicks", "conversions", "revenue_minor", "commission_minor", ...).
- * Returns 0 and the counter's offset in aff_rollup_delta, or AFF_EINVAL with field
- * "sort" naming the choices. */
-int aff_report_parse_sort(const char *s, size_t *offset, aff_errinfo *err);
+ * ("clicks", "unique_clicks", "conversions", "revenue_minor", "commission_minor", ...);
+ * own: an affiliate's own report, which has no overrides_minor. Returns 0 and the
+ * counter's offset in aff_rollup_delta, or AFF_EINVAL with field "sort" naming the
+ * choices. */
+int aff_report_parse_sort(const char *s, int own, size_t *offset, aff_errinfo *err);
+
+/* An affiliate's own view of its rollup counters (GET /v1/me/reports): commission_minor
+ * only what it earned itself, without the part paid to its parents (overrides_minor,
+ * which is then 0: what its parents earn on it is theirs). override_income_minor, its
+ * own income as a parent, stays. */
+void aff_report_own_view(aff_rollup_delta *m);
 
 /* Add b into a. */
 void aff_report_add(aff_rollup_delta *a, const aff_rollup_delta *b);

@@ -8,7 +8,11 @@
 #include "core/map.h"
 #include "track/report.h"
 
-#define STAGE_MAX 16
+/* A job's staged rows: most jobs stage one (a click, a conversion); a bulk rejection
+ * stages one per conversion (and, with sub-affiliates, one per parent), up to 500 of
+ * them, so the stage grows on demand up to STAGE_MAX. */
+#define STAGE_MIN 16
+#define STAGE_MAX 8192
 #define TABLE_MIN 256
 
 typedef struct rollup_key {
@@ -51,8 +55,8 @@ typedef struct staged {
 } staged;
 
 struct aff_rollups {
-    staged stage[STAGE_MAX];
-    int nstage;
+    staged *stage;
+    int nstage, stage_cap;
     table links, subs;
 };
 
@@ -167,7 +171,9 @@ aff_rollups *aff_rollups_new(void)
     aff_rollups *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return NULL;
-    if (table_init(&r->links, sizeof(link_entry), link_hash, link_same) != 0 ||
+    r->stage = malloc(STAGE_MIN * sizeof(*r->stage));
+    r->stage_cap = STAGE_MIN;
+    if (r->stage == NULL || table_init(&r->links, sizeof(link_entry), link_hash, link_same) != 0 ||
         table_init(&r->subs, sizeof(sub_entry), sub_hash, sub_same) != 0) {
         aff_rollups_free(r);
         return NULL;
@@ -180,6 +186,7 @@ void aff_rollups_free(aff_rollups *r)
     if (r != NULL) {
         table_free(&r->links);
         table_free(&r->subs);
+        free(r->stage);
     }
     free(r);
 }
@@ -194,14 +201,35 @@ static void set_sub_key(sub_key *k, int64_t hour, int64_t program_id, int64_t af
     k->sub1[k->len] = '\0';
 }
 
+/* Room for n more staged rows of the running job. Returns 0, AFF_ERANGE (over
+ * STAGE_MAX) or AFF_ENOMEM, with nothing staged either way. */
+static int stage_reserve(aff_rollups *r, int n)
+{
+    if (r->nstage + n <= r->stage_cap)
+        return 0;
+    if (r->nstage + n > STAGE_MAX)
+        return AFF_ERANGE;
+    int cap = r->stage_cap;
+    while (cap < r->nstage + n)
+        cap *= 2;
+    cap = cap < STAGE_MAX ? cap : STAGE_MAX;
+    staged *bigger = realloc(r->stage, (size_t)cap * sizeof(*bigger));
+    if (bigger == NULL)
+        return AFF_ENOMEM;
+    r->stage = bigger;
+    r->stage_cap = cap;
+    return 0;
+}
+
 int aff_rollup_add(aff_ctx *ctx, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                    const char *sub1, const aff_rollup_delta *d)
 {
     aff_rollups *r = ctx->rollups;
     if (r == NULL)
         return aff_rollup_write(ctx->st, hour, program_id, affiliate_id, link_id, sub1, d);
-    if (r->nstage == STAGE_MAX)
-        return AFF_ERANGE; /* no job makes this many rollup changes */
+    int rc = stage_reserve(r, 1);
+    if (rc != 0)
+        return rc;
     staged *e = &r->stage[r->nstage++];
     e->link.used = 1;
     e->link.key = (rollup_key){hour, program_id, affiliate_id, link_id};
@@ -210,6 +238,50 @@ int aff_rollup_add(aff_ctx *ctx, int64_t hour, int64_t program_id, int64_t affil
     e->sub.d = *d;
     set_sub_key(&e->sub.key, hour, program_id, affiliate_id, sub1);
     return 0;
+}
+
+void aff_rollup_split_clear(aff_rollup_split *s)
+{
+    s->commission_minor = 0;
+    s->overrides_minor = 0;
+    s->n = 0;
+}
+
+int aff_rollup_split_line(aff_rollup_split *s, int64_t owner_id, int64_t payee_id, int64_t amount_minor)
+{
+    if (payee_id != owner_id) {
+        int i = 0;
+        while (i < s->n && s->payee[i] != payee_id)
+            i++;
+        if (i == AFF_ROLLUP_PAYEES_MAX)
+            return AFF_ERANGE;
+        if (i == s->n) {
+            s->payee[s->n] = payee_id;
+            s->income_minor[s->n++] = 0;
+        }
+        s->income_minor[i] += amount_minor;
+        s->overrides_minor += amount_minor;
+    }
+    s->commission_minor += amount_minor;
+    return 0;
+}
+
+int aff_rollup_add_split(aff_ctx *ctx, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
+                         const char *sub1, const aff_rollup_delta *d, const aff_rollup_split *s)
+{
+    aff_rollup_delta own = *d;
+    own.commission_minor += s->commission_minor;
+    own.overrides_minor += s->overrides_minor;
+    int rc = ctx->rollups != NULL ? stage_reserve(ctx->rollups, 1 + s->n) : 0; /* all rows or none */
+    if (rc == 0)
+        rc = aff_rollup_add(ctx, hour, program_id, affiliate_id, link_id, sub1, &own);
+    for (int i = 0; i < s->n && rc == 0; i++) {
+        if (s->income_minor[i] == 0)
+            continue;
+        aff_rollup_delta income = {.override_income_minor = s->income_minor[i]};
+        rc = aff_rollup_add(ctx, hour, program_id, s->payee[i], 0, "", &income);
+    }
+    return rc;
 }
 
 int aff_rollup_write(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,

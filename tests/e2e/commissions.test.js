@@ -713,6 +713,20 @@ describe('commissions', () => {
       const dup = await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: [d, d] } });
       h.expectStatus(dup, 200);
       assert.deepEqual(dup.json.results.map((x) => [x.id, x.ok, x.error ? x.error.code : null]), [[d, true, null], [d, false, 'conflict']]);
+      // many conversions in one bulk: every one leaves the reports (the writer's job
+      // staged at most 16 report rows, and the 17th id on failed with out_of_range)
+      const report = async () => {
+        const r = await srv.api('GET', `/v1/reports?program_id=${prog.id}&from=${h.utcDay(-1)}&to=${h.utcDay(1)}`);
+        h.expectStatus(r, 200, 'report');
+        return [r.json.totals.conversions, r.json.totals.revenue_minor, r.json.totals.commission_minor];
+      };
+      const before = await report();
+      const bulk = [];
+      for (let i = 0; i < 40; i++) bulk.push((await sale(prog, aff, 1000)).conversion.id);
+      const rb = await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'reject', ids: bulk } });
+      h.expectStatus(rb, 200, 'bulk reject of 40');
+      assert.deepEqual(rb.json.results.filter((x) => !x.ok), []);
+      assert.deepEqual(await report(), before);
       // 500 ids is the most
       const many = await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: Array.from({ length: 500 }, (_, i) => 900000000 + i) } });
       h.expectStatus(many, 200, '500 ids');
@@ -722,6 +736,13 @@ describe('commissions', () => {
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: [] } }), 422, 'invalid_argument', 'ids');
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: Array.from({ length: 501 }, (_, i) => i + 1) } }), 422, 'invalid_argument', 'ids');
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'pay', ids: [s[1]] } }), 422, 'invalid_argument', 'action');
+      // an id that is not a positive integer: 422, and the server lives on (it freed the
+      // id array twice and died)
+      for (const bad of [null, '1', 0, -3, 1.5]) {
+        h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'reject', ids: [s[1], bad] } }), 422, 'invalid_argument', 'ids');
+        h.expectError(await srv.api('POST', '/v1/commissions/approve', { body: { ids: [bad] } }), 422, 'invalid_argument', 'ids');
+      }
+      assert.equal((await getConv(s[1])).status, 'approved');
       h.expectError(await srv.api('POST', '/v1/conversions/bulk', { body: { action: 'approve', ids: [s[1]] }, key: aff.api_key }), 403, 'forbidden');
     });
 

@@ -17,9 +17,11 @@
 //
 // The walk runs in two worlds: B a stranger to A, and B A's sub-affiliate (parent_id =
 // A), where A earns an override line on each of B's conversions. A parent is shown its
-// own lines, payouts and balances, which name B's conversions and programs by id; the
-// walk allows exactly that (isolation_world.js parentMaySee) and nothing more, and the
-// tests after the walk check what A's lines, payouts, conversions and reports hold.
+// own lines, payouts and balances, which name B's conversions and programs by id, and
+// its report rows of override income, which name the programs; the walk allows exactly
+// that (isolation_world.js parentMaySee) and nothing more, and the tests after the walk
+// check what A's lines, payouts, conversions and reports hold, and that B's report holds
+// nothing of what A earns on B.
 
 const { describe, it: test, before: beforeAll, after: afterAll } = require('node:test');
 const assert = require('node:assert/strict');
@@ -484,8 +486,19 @@ function parentTests(child) {
     for (const c of w.bConvs) assert.deepEqual((await mine(`/v1/me/conversions?q=${encodeURIComponent(c.order_id)}`)).data, []);
     const range = `from=${h.utcDay(-3)}&to=${h.utcDay(2)}`;
     const report = await mine(`/v1/me/reports?${range}&group_by=program,link`);
-    assert.deepEqual([report.totals.conversions, report.totals.revenue_minor, report.totals.clicks], [1, 1234, 1]);
-    assert.deepEqual(report.rows.map((r) => [r.program_id, r.link_id]), [[w.shared.id, w.aLink.id]]);
+    assert.deepEqual([report.totals.conversions, report.totals.revenue_minor, report.totals.clicks, report.totals.commission_minor],
+      [1, 1234, 1, 123]);
+    // as B's parent, A's override income: a row per program of its own (no link), holding
+    // what its override lines there add up to, and nothing else
+    const income = (pid) => w.aOverrides.filter((l) => l.program_id === pid).reduce((t, l) => t + l.amount_minor, 0);
+    assert.deepEqual(report.rows.map((r) => [r.program_id, r.link_id, r.override_income_minor]),
+      [[w.shared.id, null, ...(child ? [income(w.shared.id)] : [])], [w.shared.id, w.aLink.id, 0], ...(child ? [[w.excl.id, null, income(w.excl.id)]] : [])]
+        .filter((r) => r.length === 3));
+    assert.equal(report.totals.override_income_minor, child ? income(w.shared.id) + income(w.excl.id) : 0);
+    assert.ok(!('overrides_minor' in report.totals), 'what A\'s parents earn on A is theirs');
+    for (const r of report.rows.filter((x) => x.link_id === null)) {
+      assert.deepEqual([r.clicks, r.conversions, r.revenue_minor, r.commission_minor], [0, 0, 0, 0], 'an income row holds income only');
+    }
     // /v1/me is A as the admin sees it: its own parent (none), no list of children
     const adminA = await srv.api('GET', `/v1/affiliates/${w.a.id}`);
     assert.deepEqual(await mine('/v1/me'), adminA.json);
@@ -502,8 +515,37 @@ function parentTests(child) {
     }
   });
 
-  // Not tested here, because it does not hold yet (docs/api.md "Known issue"): a
-  // child's /v1/me/reports counts its parents' override lines under the child.
+  test('B\'s own report counts B\'s lines only, not what its parent earns on it; the admin\'s counts both', async () => {
+    const range = { from: h.utcDay(-3), to: h.utcDay(2) };
+    const bLines = await h.listAll(srv, '/v1/me/commissions', { key: w.bKey });
+    assert.ok(bLines.length === 3 && bLines.every((l) => l.affiliate_id === w.b.id));
+    const own = (pid) => bLines.filter((l) => pid === undefined || l.program_id === pid).reduce((t, l) => t + l.amount_minor, 0);
+    const parents = (pid) => w.aOverrides.filter((l) => pid === undefined || l.program_id === pid).reduce((t, l) => t + l.amount_minor, 0);
+    assert.equal(parents() > 0, child);
+    for (const g of ['', 'day', 'program', 'link', 'sub1', 'day,program,link', 'program,sub1']) {
+      const r = await srv.api('GET', `/v1/me/reports${h.qs({ ...range, group_by: g })}`, { key: w.bKey });
+      h.expectStatus(r, 200, `B: /v1/me/reports group_by=${g}`);
+      assert.equal(r.json.totals.commission_minor, own(), `group_by=${g}: B's commission is its own lines`);
+      assert.equal(r.json.totals.epc_minor, h.divRound(own(), r.json.totals.clicks), `group_by=${g}: epc from B's own`);
+      assert.equal(r.json.totals.override_income_minor, 0, 'B has no sub-affiliates');
+      for (const row of [r.json.totals, ...r.json.rows]) assert.ok(!('overrides_minor' in row) && !('roi' in row));
+      if (g === 'program') {
+        for (const row of r.json.rows) assert.equal(row.commission_minor, own(row.program_id), `program ${row.program_id}`);
+      }
+      const csv = await srv.raw('GET', `/v1/me/reports${h.qs({ ...range, group_by: g, format: 'csv' })}`,
+        { headers: { authorization: `Bearer ${w.bKey}` } });
+      assert.equal(csv.status, 200);
+      const { header, rows } = h.parseCsv(csv.text);
+      assert.ok(!header.includes('overrides_minor') && header.includes('override_income_minor'), header.join());
+      assert.equal(rows.reduce((t, x) => t + Number(x.commission_minor), 0), own(), `CSV group_by=${g}: B's commission is its own lines`);
+    }
+    // the brand's cost of B's traffic: B's lines and A's overrides on them
+    const admin = await srv.api('GET', `/v1/reports${h.qs({ ...range, group_by: 'program', affiliate_id: w.b.id })}`);
+    h.expectStatus(admin, 200);
+    assert.equal(admin.json.totals.commission_minor, own() + parents());
+    assert.equal(admin.json.totals.overrides_minor, parents());
+    for (const row of admin.json.rows) assert.equal(row.commission_minor, own(row.program_id) + parents(row.program_id));
+  });
 }
 
 // ---- the walks, in each world ----

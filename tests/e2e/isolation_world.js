@@ -191,12 +191,32 @@ const ID_KEYS = {
 
 /**
  * Whether obj, a row of an answer to A, may name B's id x of kind: only when B is A's
- * sub-affiliate, only on A's own rows (its ledger lines, payouts, balances), and B's
+ * sub-affiliate, only on A's own rows (its ledger lines, payouts, balances, and its
+ * report rows of override income alone, which may name B's program), and B's
  * conversions only on A's override lines (and their adjustments: slot override:<n>).
  */
 function parentMaySee(world, obj, kind, x) {
-  if (!world.parentView || obj.affiliate_id !== world.a.id || !(world.parentView[kind] || []).includes(x)) return false;
+  if (!world.parentView || !(world.parentView[kind] || []).includes(x)) return false;
+  if (isIncomeRow(world, obj)) return kind === 'program';
+  if (obj.affiliate_id !== world.a.id) return false;
   return kind !== 'conversion' || (typeof obj.slot === 'string' && obj.slot.startsWith('override:'));
+}
+
+// The counters of a report row (docs/api.md "Reports") other than a parent's income.
+const REPORT_COUNTERS = ['clicks', 'unique_clicks', 'bot_clicks', 'rejected_clicks', 'conversions', 'revenue_minor',
+  'refunds_minor', 'commission_minor', 'cr', 'epc_minor', 'aov_minor', 'roi', 'overrides_minor'];
+
+/**
+ * Whether obj is a row of A's own report that holds nothing but A's override income:
+ * what A's override lines in a program of B's add up to (per day, program), which A's
+ * lines show anyway. Such a row may name that program; any traffic, sale or commission
+ * of B's in it would not be A's.
+ */
+function isIncomeRow(world, obj) {
+  return typeof obj.override_income_minor === 'number' && obj.override_income_minor !== 0
+    && (obj.affiliate_id === undefined || obj.affiliate_id === world.a.id)
+    && (obj.link_id === undefined || obj.link_id === null) && (obj.sub1 === undefined || obj.sub1 === '')
+    && REPORT_COUNTERS.every((k) => obj[k] === undefined || obj[k] === 0);
 }
 
 /**

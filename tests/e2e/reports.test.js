@@ -6,7 +6,8 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./helpers');
 
-const METRICS = ['clicks', 'unique_clicks', 'bot_clicks', 'rejected_clicks', 'conversions', 'revenue_minor', 'refunds_minor', 'commission_minor', 'cr', 'epc_minor', 'aov_minor', 'roi'];
+// (overrides_minor, override_income_minor: 0 here, no sub-affiliates; override_reports.test.js)
+const METRICS = ['clicks', 'unique_clicks', 'bot_clicks', 'rejected_clicks', 'conversions', 'revenue_minor', 'refunds_minor', 'commission_minor', 'cr', 'epc_minor', 'aov_minor', 'roi', 'overrides_minor', 'override_income_minor'];
 const DIM_COL = { day: 'day', program: 'program_id', affiliate: 'affiliate_id', link: 'link_id' };
 
 function derive(m) {
@@ -20,7 +21,7 @@ function derive(m) {
 }
 
 function zero() {
-  return { clicks: 0, unique_clicks: 0, bot_clicks: 0, rejected_clicks: 0, conversions: 0, revenue_minor: 0, refunds_minor: 0, commission_minor: 0 };
+  return { clicks: 0, unique_clicks: 0, bot_clicks: 0, rejected_clicks: 0, conversions: 0, revenue_minor: 0, refunds_minor: 0, commission_minor: 0, overrides_minor: 0, override_income_minor: 0 };
 }
 
 function checkMetrics(got, want, what) {

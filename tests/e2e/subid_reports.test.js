@@ -109,17 +109,17 @@ describe('sub-ID reports', () => {
     for (let i = 1; i < all.rows.length; i++) assert.ok(all.rows[i - 1].clicks >= all.rows[i].clicks, 'descending');
   });
 
-  it('format=csv: sub1 column, quoted and defused when it looks like a formula; roi last', async () => {
+  it('format=csv: sub1 column, quoted and defused when it looks like a formula; roi, then the sub-affiliate columns', async () => {
     const r = await srv.raw('GET', `/v1/reports${h.qs({ from, to, group_by: 'sub1', format: 'csv', sort: 'clicks' })}`,
       { headers: { authorization: `Bearer ${srv.adminKey}` } });
     assert.equal(r.status, 200, r.text);
     const lines = r.text.split('\r\n').filter((l) => l.length > 0);
     const head = lines[0].split(',');
     assert.equal(head[0], 'sub1');
-    assert.equal(head[head.length - 1], 'roi');
-    assert.ok(lines.includes(`"'=1+1,""x""",1,1,0,0,0,0,0,0,0.000000,0,0,`), `hostile sub-ID cell in ${r.text}`);
+    assert.deepEqual(head.slice(-3), ['roi', 'overrides_minor', 'override_income_minor']);
+    assert.ok(lines.includes(`"'=1+1,""x""",1,1,0,0,0,0,0,0,0.000000,0,0,,0,0`), `hostile sub-ID cell in ${r.text}`);
     const fb = lines.find((l) => l.startsWith('fb,'));
-    assert.ok(fb.endsWith(',9.0000'), fb);
+    assert.ok(fb.endsWith(',9.0000,0,0'), fb); // roi, then overrides_minor and override_income_minor
     assert.equal(lines.length, 1 + 5); // fb, tw, "", hostile, secret-b
   });
 

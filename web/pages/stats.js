@@ -79,6 +79,12 @@ function kpiList(t, p, portal, m) {
     { id: 'epc', label: 'EPC', value: m(t.epc_minor), change: delta(t.epc_minor, p.epc_minor, signedMoney), title: 'commission per click' },
     { id: 'aov', label: 'AOV', value: m(t.aov_minor), change: delta(t.aov_minor, p.aov_minor, signedMoney), title: 'average order value' },
   ];
+  // a parent's overrides on its sub-affiliates' sales (docs/api.md "Reports"): shown to
+  // affiliates that have any, in the period or the one before
+  if (portal && (t.override_income_minor || p.override_income_minor)) {
+    list.push({ id: 'override_income', label: 'Sub-affiliate income', value: m(t.override_income_minor),
+      change: delta(t.override_income_minor, p.override_income_minor, signedMoney), title: 'your overrides on your sub-affiliates\' sales' });
+  }
   if (!portal) {
     list.push({ id: 'roi', label: 'ROI', value: ratioPercent(t.roi), change: delta(t.roi, p.roi, roiPp),
       title: 'return on commission: (revenue − refunds − commission) / commission' });

@@ -20,7 +20,8 @@ static int cb_report(void *ud, const aff_report_row *row)
 
 static aff_rollup_delta delta(int64_t base)
 {
-    aff_rollup_delta d = {base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, base + 7};
+    aff_rollup_delta d = {base,     base + 1, base + 2, base + 3, base + 4,
+                          base + 5, base + 6, base + 7, base + 8, base + 9};
     return d;
 }
 
@@ -29,7 +30,8 @@ static int same_delta(const aff_rollup_delta *a, const aff_rollup_delta *b)
     return a->clicks == b->clicks && a->unique_clicks == b->unique_clicks && a->bot_clicks == b->bot_clicks &&
            a->rejected_clicks == b->rejected_clicks && a->conversions == b->conversions &&
            a->revenue_minor == b->revenue_minor && a->commission_minor == b->commission_minor &&
-           a->refunds_minor == b->refunds_minor;
+           a->refunds_minor == b->refunds_minor && a->overrides_minor == b->overrides_minor &&
+           a->override_income_minor == b->override_income_minor;
 }
 
 AFF_TEST(store_rollup_add_accumulates)
@@ -44,7 +46,7 @@ AFF_TEST(store_rollup_add_accumulates)
     aff_report_query q = {.from_hour = H0, .to_hour = H0, .group_mask = AFF_GROUP_LINK};
     AFF_CHECK_INT(aff_store_report(ts.st, &q, cb_report, &rr), AFF_OK);
     AFF_CHECK_INT(rr.n, 1);
-    aff_rollup_delta want = {11, 13, 15, 17, 19, 21, 20, 30}; /* refunds 8 + 17 + 5 */
+    aff_rollup_delta want = {11, 13, 15, 17, 19, 21, 20, 30, 27, 29}; /* refunds 8 + 17 + 5 */
     AFF_CHECK(rr.n == 1 && same_delta(&rr.r[0].m, &want));
     AFF_CHECK_INT(rr.r[0].link_id, 100);
     aff_verify_counts v;

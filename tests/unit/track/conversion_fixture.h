@@ -116,16 +116,22 @@ static inline void expect_rollups_match(const char *file, int line, world *w)
         aff_test_fail(file, line, "verify rc %d", rc);
         return;
     }
-    const int64_t raw[8] = {v.raw.clicks,      v.raw.unique_clicks, v.raw.bot_clicks,       v.raw.rejected_clicks,
-                            v.raw.conversions, v.raw.revenue_minor, v.raw.commission_minor, v.raw.refunds_minor};
-    const int64_t rol[8] = {v.rollup.clicks,        v.rollup.unique_clicks,   v.rollup.bot_clicks,
-                            v.rollup.rejected_clicks, v.rollup.conversions,   v.rollup.revenue_minor,
-                            v.rollup.commission_minor, v.rollup.refunds_minor};
-    static const char *const names[8] = {"clicks",      "unique_clicks", "bot_clicks",       "rejected_clicks",
-                                         "conversions", "revenue_minor", "commission_minor", "refunds_minor"};
-    for (int i = 0; i < 8; i++)
+    const int64_t raw[10] = {v.raw.clicks,      v.raw.unique_clicks, v.raw.bot_clicks,       v.raw.rejected_clicks,
+                             v.raw.conversions, v.raw.revenue_minor, v.raw.commission_minor, v.raw.refunds_minor,
+                             v.raw.overrides_minor, v.raw.override_income_minor};
+    const int64_t rol[10] = {v.rollup.clicks,        v.rollup.unique_clicks,   v.rollup.bot_clicks,
+                             v.rollup.rejected_clicks, v.rollup.conversions,   v.rollup.revenue_minor,
+                             v.rollup.commission_minor, v.rollup.refunds_minor, v.rollup.overrides_minor,
+                             v.rollup.override_income_minor};
+    static const char *const names[10] = {"clicks",        "unique_clicks",   "bot_clicks",       "rejected_clicks",
+                                          "conversions",   "revenue_minor",   "commission_minor", "refunds_minor",
+                                          "overrides_minor", "override_income_minor"};
+    for (int i = 0; i < 10; i++)
         if (raw[i] != rol[i])
             aff_test_fail(file, line, "%s: raw %lld, rollup %lld", names[i], (long long)raw[i], (long long)rol[i]);
+    if (v.override_mismatches != 0)
+        aff_test_fail(file, line, "%lld (program, affiliate) override totals differ from the ledger",
+                      (long long)v.override_mismatches);
 }
 #define EXPECT_ROLLUPS_MATCH(w) expect_rollups_match(__FILE__, __LINE__, w)
 

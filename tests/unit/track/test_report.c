@@ -161,8 +161,8 @@ AFF_TEST(report_compute_epc_and_aov)
 
 AFF_TEST(report_add_sums_every_counter)
 {
-    aff_rollup_delta a = {1, 2, 3, 4, 5, 6, 7, 8};
-    aff_rollup_delta b = {10, 20, 30, 40, 50, 60, 70, -80};
+    aff_rollup_delta a = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    aff_rollup_delta b = {10, 20, 30, 40, 50, 60, 70, -80, 90, -100};
     aff_report_add(&a, &b);
     AFF_CHECK_INT(a.clicks, 11);
     AFF_CHECK_INT(a.unique_clicks, 22);
@@ -172,6 +172,8 @@ AFF_TEST(report_add_sums_every_counter)
     AFF_CHECK_INT(a.revenue_minor, 66);
     AFF_CHECK_INT(a.commission_minor, 77);
     AFF_CHECK_INT(a.refunds_minor, -72);
+    AFF_CHECK_INT(a.overrides_minor, 99);
+    AFF_CHECK_INT(a.override_income_minor, -90);
 }
 
 AFF_TEST(report_dim_columns)
@@ -247,15 +249,53 @@ AFF_TEST(report_sort_names_counters)
     size_t off = 999;
     aff_errinfo e;
     memset(&e, 0, sizeof(e));
-    AFF_CHECK_INT(aff_report_parse_sort("commission_minor", &off, &e), AFF_OK);
+    AFF_CHECK_INT(aff_report_parse_sort("commission_minor", 0, &off, &e), AFF_OK);
     AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, commission_minor));
-    AFF_CHECK_INT(aff_report_parse_sort("clicks", &off, &e), AFF_OK);
+    AFF_CHECK_INT(aff_report_parse_sort("clicks", 0, &off, &e), AFF_OK);
     AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, clicks));
-    AFF_CHECK_INT(aff_report_parse_sort("unique_clicks", &off, &e), AFF_OK);
+    AFF_CHECK_INT(aff_report_parse_sort("unique_clicks", 1, &off, &e), AFF_OK);
     AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, unique_clicks));
     /* derived ratios and unknown names are refused, naming the field */
-    AFF_CHECK_INT(aff_report_parse_sort("cr", &off, &e), AFF_EINVAL);
+    AFF_CHECK_INT(aff_report_parse_sort("cr", 0, &off, &e), AFF_EINVAL);
     AFF_CHECK_STR(e.field, "sort");
-    AFF_CHECK_INT(aff_report_parse_sort("", &off, &e), AFF_EINVAL);
-    AFF_CHECK_INT(aff_report_parse_sort("Clicks", &off, &e), AFF_EINVAL);
+    AFF_CHECK_INT(aff_report_parse_sort("", 0, &off, &e), AFF_EINVAL);
+    AFF_CHECK_INT(aff_report_parse_sort("Clicks", 0, &off, &e), AFF_EINVAL);
+    /* the sub-affiliate columns: overrides_minor is the brand's (admin) only */
+    AFF_CHECK_INT(aff_report_parse_sort("overrides_minor", 0, &off, &e), AFF_OK);
+    AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, overrides_minor));
+    AFF_CHECK_INT(aff_report_parse_sort("overrides_minor", 1, &off, &e), AFF_EINVAL);
+    AFF_CHECK_STR(e.field, "sort");
+    AFF_CHECK(strstr(e.msg, "overrides_minor") == NULL); /* not offered to an affiliate */
+    AFF_CHECK_INT(aff_report_parse_sort("override_income_minor", 1, &off, &e), AFF_OK);
+    AFF_CHECK_INT((int64_t)off, (int64_t)offsetof(aff_rollup_delta, override_income_minor));
+}
+
+/* An affiliate's own view: its commission without what its parents earn on it; its own
+ * income as a parent kept; sums of views are views of sums (totals stay consistent). */
+AFF_TEST(report_own_view_leaves_out_the_parents_overrides)
+{
+    aff_rollup_delta m = {.clicks = 4, .conversions = 1, .revenue_minor = 3330, .commission_minor = 383,
+                          .overrides_minor = 50, .override_income_minor = 7};
+    aff_report_own_view(&m);
+    AFF_CHECK_INT(m.commission_minor, 333);
+    AFF_CHECK_INT(m.overrides_minor, 0);
+    AFF_CHECK_INT(m.override_income_minor, 7);
+    AFF_CHECK_INT(m.revenue_minor, 3330);
+    aff_report_metrics x;
+    aff_report_compute(&m, &x);
+    AFF_CHECK_INT(x.epc_minor, 83); /* 333 / 4 = 83.25, not 383 / 4 = 95.75 */
+    /* a refund day: -(167 + 17 + 9) of which -26 were the parents' */
+    aff_rollup_delta a = {.commission_minor = 383, .overrides_minor = 50},
+                     b = {.commission_minor = -193, .overrides_minor = -26}, sum = a;
+    aff_report_add(&sum, &b);
+    aff_report_own_view(&a);
+    aff_report_own_view(&b);
+    aff_report_own_view(&sum);
+    AFF_CHECK_INT(sum.commission_minor, a.commission_minor + b.commission_minor);
+    AFF_CHECK_INT(sum.commission_minor, 333 - 167);
+    /* a parent-only row (income, no traffic of its own) */
+    aff_rollup_delta parent = {.override_income_minor = 33};
+    aff_report_own_view(&parent);
+    AFF_CHECK_INT(parent.commission_minor, 0);
+    AFF_CHECK_INT(parent.override_income_minor, 33);
 }

@@ -253,11 +253,15 @@ AFF_TEST(sub_rollup_migration_fills_the_rows_of_earlier_events)
     aff_errinfo err;
     AFF_CHECK_INT(record(&w, in, r, &err), AFF_OK);
     AFF_CHECK_INT(refund(&w, r->conv.id, 333, FX_T0 + FX_DAY, r, &err), AFF_OK);
-    /* back to the schema before migration 6 (and 7, which follows it), then open
-     * again: both run */
+    /* back to the schema before migration 6 (and 7 and 8, which follow it), then open
+     * again: all run */
     aff_store_close(w.f.ts.st);
     w.f.ts.st = NULL;
-    exec_raw(&w, "DROP TABLE stats_sub_daily; ALTER TABLE conversion DROP COLUMN sub1; DROP TABLE program_terms;"
+    exec_raw(&w, "ALTER TABLE stats_hourly DROP COLUMN overrides_minor;"
+                 " ALTER TABLE stats_hourly DROP COLUMN override_income_minor;"
+                 " ALTER TABLE stats_daily DROP COLUMN overrides_minor;"
+                 " ALTER TABLE stats_daily DROP COLUMN override_income_minor;"
+                 " DROP TABLE stats_sub_daily; ALTER TABLE conversion DROP COLUMN sub1; DROP TABLE program_terms;"
                  " DROP TABLE application; DROP TABLE creative; DROP TABLE announcement; PRAGMA user_version = 5;");
     AFF_CHECK_INT(aff_store_sqlite_open(w.f.ts.path, AFF_STORE_WRITER, 0, &w.f.ts.st), AFF_OK);
     if (w.f.ts.st == NULL) {

@@ -150,6 +150,42 @@ AFF_TEST(rollup_many_keys_grow_the_table)
     fx_close(&f);
 }
 
+/* A bulk rejection of 500 conversions is one job with a row each (and more with
+ * sub-affiliates): the stage grows past its first 16 rows, keeps them all, and refuses
+ * (AFF_ERANGE) only past its bound, staging nothing of the refused row. */
+AFF_TEST(rollup_job_stage_grows_for_bulk_jobs)
+{
+    fx f;
+    if (fx_open(&f) != 0)
+        return;
+    aff_rollups *r = aff_rollups_new();
+    f.ctx.rollups = r;
+    aff_rollup_delta minus = {.conversions = -1, .revenue_minor = -100};
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    for (int i = 0; i < 5500; i++)
+        AFF_CHECK_INT(aff_rollup_add(&f.ctx, 7 + i % 24, 1, 1 + i % 50, i, "", &minus), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_flush(r, f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
+    aff_rollup_delta t = rollup_totals(f.ts.st);
+    AFF_CHECK_INT(t.conversions, -5500);
+    AFF_CHECK_INT(t.revenue_minor, -550000);
+    /* past the bound: refused, and the job's earlier rows are still whole */
+    AFF_CHECK_INT(aff_store_begin(f.ts.st), AFF_OK);
+    int rc = 0, n = 0;
+    while ((rc = aff_rollup_add(&f.ctx, 7, 1, 1, 1, "", &minus)) == AFF_OK && n < 100000)
+        n++;
+    AFF_CHECK_INT(rc, AFF_ERANGE);
+    AFF_CHECK_INT(n, 8192);
+    AFF_CHECK_INT(aff_rollup_job_keep(r), AFF_OK);
+    AFF_CHECK_INT(aff_rollup_flush(r, f.ts.st), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(f.ts.st), AFF_OK);
+    AFF_CHECK_INT(rollup_totals(f.ts.st).conversions, -5500 - 8192);
+    aff_rollups_free(r);
+    f.ctx.rollups = NULL;
+    fx_close(&f);
+}
+
 /* Decide uniqueness of a click on link by fp at ts through ctx. */
 static int seen(fx *f, int64_t link, uint64_t fp, int64_t ts)
 {
