@@ -95,6 +95,7 @@ browser: $(BUILD)/afftrack
 	AFFTRACK_BIN=$(abspath $(BUILD)/afftrack) node --test --test-concurrency=1 tests/browser/
 
 test: deps
+	$(MAKE) format-check
 	$(MAKE) all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 	$(MAKE) fuzz-replay

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing afftrack needs, from Debian and npm packages only,
 # and only what is missing (so it is quick when everything is there). Safe to run
-# repeatedly. Debian: the C libraries, node and npm, Chromium for the browser tests.
+# repeatedly. Debian: the C libraries, node and npm, Chromium for the browser tests,
+# clang-format (14 on bookworm: `make test` checks the C style with it, and other
+# versions format differently).
 # npm: the pinned versions of package.json / package-lock.json (the dashboard's modules,
 # embedded into the binary at build, playwright-core, and the known-bot list the build
 # turns into C), into ./node_modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=(build-essential pkg-config libh2o-evloop-dev libjansson-dev libsqlite3-dev libssl-dev libsodium-dev libargon2-dev
-      zlib1g-dev sqlite3 libpcre2-dev libmaxminddb-dev libicu-dev nodejs npm chromium)
+      zlib1g-dev sqlite3 libpcre2-dev libmaxminddb-dev libicu-dev nodejs npm chromium clang-format)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

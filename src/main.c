@@ -64,12 +64,13 @@ static void command_help(const char *cmd)
                "affiliates, links, a coupon\nand two weeks of clicks and conversions, and an admin key saved in "
                "DIR/admin.key (demo only).\nPrints the admin key and example URLs either way.\n");
     } else if (strcmp(cmd, "user") == 0) {
-        printf("usage: afftrack user create --data DIR (--admin | --affiliate-id N) --email EMAIL [--password-stdin]\n\n"
-               "Creates a user of the dashboard: an admin, or the portal login of affiliate N. With\n"
-               "--password-stdin the password is the first line of standard input (%d to %d bytes);\n"
-               "otherwise one is generated and printed once. Only its argon2id hash is stored.\n"
-               "Works while the server runs. Then open the server's URL and sign in.\n",
-               AFF_PASSWORD_MIN, AFF_PASSWORD_MAX);
+        printf(
+            "usage: afftrack user create --data DIR (--admin | --affiliate-id N) --email EMAIL [--password-stdin]\n\n"
+            "Creates a user of the dashboard: an admin, or the portal login of affiliate N. With\n"
+            "--password-stdin the password is the first line of standard input (%d to %d bytes);\n"
+            "otherwise one is generated and printed once. Only its argon2id hash is stored.\n"
+            "Works while the server runs. Then open the server's URL and sign in.\n",
+            AFF_PASSWORD_MIN, AFF_PASSWORD_MAX);
     } else if (strcmp(cmd, "generate") == 0) {
         printf("usage: afftrack generate --data DIR --clicks N [--days 30] [--affiliates 100] [--links 5]\n"
                "                         [--conversion-permille 20] [--seed 1]\n\n"
@@ -272,7 +273,6 @@ static int cmd_serve(aff_config *cfg)
     rc = aff_server_run(cfg, aff_api_routes(), on_bound);
     return rc == 0 ? 0 : 1;
 }
-
 
 static int cmd_init(aff_config *cfg)
 {
@@ -627,12 +627,12 @@ static int cmd_verify(aff_config *cfg)
     }
     const aff_verify_counts *c = &v.counts;
     json_t *problems = json_array(), *out = json_object();
-    const char *names[] = {"clicks",        "unique_clicks",    "bot_clicks",    "rejected_clicks",
-                           "conversions",   "revenue_minor",    "commission_minor", "refunds_minor",
+    const char *names[] = {"clicks",          "unique_clicks",        "bot_clicks",       "rejected_clicks",
+                           "conversions",     "revenue_minor",        "commission_minor", "refunds_minor",
                            "overrides_minor", "override_income_minor"};
-#define METRICS(m)                                                                                                 \
-    {m.clicks, m.unique_clicks, m.bot_clicks, m.rejected_clicks, m.conversions, m.revenue_minor, m.commission_minor, \
-     m.refunds_minor, m.overrides_minor, m.override_income_minor}
+#define METRICS(m)                                                                           \
+    {m.clicks,        m.unique_clicks,    m.bot_clicks,    m.rejected_clicks, m.conversions, \
+     m.revenue_minor, m.commission_minor, m.refunds_minor, m.overrides_minor, m.override_income_minor}
     int64_t raw[] = METRICS(c->raw), roll[] = METRICS(c->rollup), daily[] = METRICS(c->daily), sub[] = METRICS(c->sub);
 #undef METRICS
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -643,8 +643,8 @@ static int cmd_verify(aff_config *cfg)
                                                       (json_int_t)daily[i], "sub1", (json_int_t)sub[i]));
     }
     if (c->sub_mismatches > 0)
-        json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "sub1_rows", "mismatches",
-                                                  (json_int_t)c->sub_mismatches));
+        json_array_append_new(
+            problems, json_pack("{s:s, s:I}", "metric", "sub1_rows", "mismatches", (json_int_t)c->sub_mismatches));
     if (c->override_mismatches > 0)
         json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "override_rows", "mismatches",
                                                   (json_int_t)c->override_mismatches));
@@ -656,8 +656,8 @@ static int cmd_verify(aff_config *cfg)
                                                   (json_int_t)v.ledger_mismatches, "first_ids", ids));
     }
     if (v.balance_mismatches > 0)
-        json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "balances", "mismatches",
-                                                  (json_int_t)v.balance_mismatches));
+        json_array_append_new(
+            problems, json_pack("{s:s, s:I}", "metric", "balances", "mismatches", (json_int_t)v.balance_mismatches));
     if (v.plan_mismatches > 0) {
         json_t *ids = json_array();
         for (int64_t i = 0; i < v.plan_mismatches && i < AFF_VERIFY_LIST_MAX; i++)
@@ -722,8 +722,9 @@ static int cmd_generate(int argc, char **argv, aff_config *cfg)
     static const struct {
         const char *flag;
         int64_t min, max;
-    } flags[] = {{"--clicks", 0, 10000000000LL}, {"--days", 1, 3650},       {"--affiliates", 1, 100000},
-                 {"--links", 1, 1000},         {"--conversion-permille", 0, 1000}, {"--seed", 0, INT64_MAX}};
+    } flags[] = {{"--clicks", 0, 10000000000LL},     {"--days", 1, 3650},
+                 {"--affiliates", 1, 100000},        {"--links", 1, 1000},
+                 {"--conversion-permille", 0, 1000}, {"--seed", 0, INT64_MAX}};
     int64_t v[6] = {-1, 30, 100, 5, 20, 1};
     char err[512];
     for (int i = 2; i < argc; i++) {
@@ -781,7 +782,8 @@ static int cmd_generate(int argc, char **argv, aff_config *cfg)
     aff_store_close(st);
     int64_t ms = aff_clock_now_ms() - ps.started_ms;
     if (rc != 0) {
-        fprintf(stderr, "afftrack generate: stopped after %lld clicks: %s\n", (long long)stats.clicks, aff_strerror(rc));
+        fprintf(stderr, "afftrack generate: stopped after %lld clicks: %s\n", (long long)stats.clicks,
+                aff_strerror(rc));
         return 1;
     }
     printf("{\"clicks\":%lld,\"conversions\":%lld,\"program_id\":%lld,\"seconds\":%.1f}\n", (long long)stats.clicks,

@@ -7,8 +7,8 @@
 #include "api/api.h"
 #include "track/catalog.h"
 
-static const char *const fields[] = {"name", "email", "status", "parent_id", "group", "payout_method", "payout_account",
-                                     NULL};
+static const char *const fields[] = {"name",  "email",         "status",         "parent_id",
+                                     "group", "payout_method", "payout_account", NULL};
 static const char *const statuses[] = {"pending", "approved", "suspended", "rejected", NULL};
 static const char *const methods[] = {"paypal", "bank", "other", NULL};
 
@@ -85,9 +85,21 @@ static int run_get(aff_job *job, aff_ctx *ctx)
 
 AFF_API_LISTER(run_list, aff_affiliate_row, aff_store_affiliate_list, aff_render_affiliate_u)
 
-void aff_api_affiliates_create(aff_http *h) { aff_api_submit_body(h, run_create, 0); }
-void aff_api_affiliates_patch(aff_http *h) { aff_api_submit_body(h, run_patch, 1); }
-void aff_api_affiliates_get(aff_http *h) { aff_api_submit_get(h, run_get); }
+void aff_api_affiliates_create(aff_http *h)
+{
+    aff_api_submit_body(h, run_create, 0);
+}
+void aff_api_affiliates_patch(aff_http *h)
+{
+    aff_api_submit_body(h, run_patch, 1);
+}
+void aff_api_affiliates_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_get);
+}
 static const aff_api_list_spec list_spec = {
     "affiliates", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) | AFF_SORT_BIT(STATUS), 1, 1, 0};
-void aff_api_affiliates_list(aff_http *h) { aff_api_submit_list(h, run_list, &list_spec); }
+void aff_api_affiliates_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_list, &list_spec);
+}

@@ -15,8 +15,8 @@
 #include "track/conversion.h"
 
 /* ---- generic job ---- */
-#define AFF_SEARCH_MAX 128        /* bytes of a list's `q` */
-#define AFF_CSV_MAX_ROWS 100000   /* rows of one CSV export */
+#define AFF_SEARCH_MAX 128      /* bytes of a list's `q` */
+#define AFF_CSV_MAX_ROWS 100000 /* rows of one CSV export */
 #define AFF_CSV_MAX_BYTES (64u << 20)
 
 /* What a list endpoint accepts beyond limit/cursor and the id filters (docs/api.md
@@ -45,10 +45,10 @@ char *aff_csv_take(aff_csv *c, size_t *len);
 void aff_csv_free(aff_csv *c);
 typedef struct aff_api_job {
     aff_pending base;
-    json_t *in;  /* request body (owned), may be NULL */
-    json_t *out; /* answer (owned), built by run */
-    int status;  /* HTTP status of a successful answer (default 200) */
-    int64_t id;  /* the path's id, if any */
+    json_t *in;                     /* request body (owned), may be NULL */
+    json_t *out;                    /* answer (owned), built by run */
+    int status;                     /* HTTP status of a successful answer (default 200) */
+    int64_t id;                     /* the path's id, if any */
     char key[AFF_CLICK_ID_LEN + 1]; /* the path's string key (click id), if any */
     int role;
     int64_t affiliate_id; /* the caller, for affiliate keys */
@@ -108,47 +108,46 @@ int aff_api_list_fail(aff_job *job, int rc);
  * an affiliate key, restricts the query to the caller. For format=csv it asks for every
  * row instead (up to AFF_CSV_MAX_ROWS), writing each through the CSV writer with a
  * header from the rendering of a zeroed row. One definition for every listing. */
-#define AFF_API_LISTER(name, row_type, store_list, render)                                   \
-    static int name##_add(void *ud, const row_type *row)                                    \
-    {                                                                                        \
-        aff_api_job *j_ = ud;                                                                \
-        if (j_->csv) {                                                                       \
-            json_t *o_ = render(row, j_->public_url);                                        \
-            int rc_ = aff_csv_rows(j_->csv_out) >= AFF_CSV_MAX_ROWS ? AFF_ETOOBIG            \
-                                                                    : aff_csv_row(j_->csv_out, o_); \
-            json_decref(o_);                                                                 \
-            return rc_;                                                                      \
-        }                                                                                    \
-        return aff_render_list_add(j_->out, render(row, j_->public_url), j_->q.limit);       \
-    }                                                                                        \
-    static int name(aff_job *job, aff_ctx *ctx)                                              \
-    {                                                                                        \
-        aff_api_job *j_ = AFF_API_JOB(job);                                                  \
-        aff_list_query q_ = j_->q;                                                           \
-        q_.limit++;                                                                          \
-        if (j_->role == AFF_ROLE_AFFILIATE)                                                  \
-            q_.affiliate_id = j_->affiliate_id;                                              \
-        if (j_->csv) {                                                                       \
-            row_type *zero_ = calloc(1, sizeof(row_type));                                   \
-            json_t *t_ = zero_ ? render(zero_, j_->public_url) : NULL;                       \
-            free(zero_);                                                                     \
-            j_->csv_out = t_ ? aff_csv_new(t_, AFF_CSV_MAX_BYTES) : NULL;                    \
-            json_decref(t_);                                                                 \
-            if (j_->csv_out == NULL)                                                         \
-                return AFF_ENOMEM;                                                           \
-            q_.limit = AFF_CSV_MAX_ROWS + 1; /* every row: no page, no cursor */             \
-            q_.from.set = 0;                                                                 \
-            q_.after = 0;                                                                    \
-            q_.after_click[0] = '\0';                                                        \
-        } else {                                                                             \
-            j_->out = aff_render_list_new();                                                 \
-        }                                                                                    \
-        memset(&j_->last, 0, sizeof(j_->last));                                              \
-        q_.last = &j_->last; /* set by sorted lists only */                                  \
-        int rc_ = store_list(ctx->st, &q_, name##_add, j_);                                  \
-        if (rc_ == 0)                                                                        \
-            aff_api_list_finish(j_);                                                         \
-        return rc_ != 0 ? aff_api_list_fail(job, rc_) : 0;                               \
+#define AFF_API_LISTER(name, row_type, store_list, render)                                                        \
+    static int name##_add(void *ud, const row_type *row)                                                          \
+    {                                                                                                             \
+        aff_api_job *j_ = ud;                                                                                     \
+        if (j_->csv) {                                                                                            \
+            json_t *o_ = render(row, j_->public_url);                                                             \
+            int rc_ = aff_csv_rows(j_->csv_out) >= AFF_CSV_MAX_ROWS ? AFF_ETOOBIG : aff_csv_row(j_->csv_out, o_); \
+            json_decref(o_);                                                                                      \
+            return rc_;                                                                                           \
+        }                                                                                                         \
+        return aff_render_list_add(j_->out, render(row, j_->public_url), j_->q.limit);                            \
+    }                                                                                                             \
+    static int name(aff_job *job, aff_ctx *ctx)                                                                   \
+    {                                                                                                             \
+        aff_api_job *j_ = AFF_API_JOB(job);                                                                       \
+        aff_list_query q_ = j_->q;                                                                                \
+        q_.limit++;                                                                                               \
+        if (j_->role == AFF_ROLE_AFFILIATE)                                                                       \
+            q_.affiliate_id = j_->affiliate_id;                                                                   \
+        if (j_->csv) {                                                                                            \
+            row_type *zero_ = calloc(1, sizeof(row_type));                                                        \
+            json_t *t_ = zero_ ? render(zero_, j_->public_url) : NULL;                                            \
+            free(zero_);                                                                                          \
+            j_->csv_out = t_ ? aff_csv_new(t_, AFF_CSV_MAX_BYTES) : NULL;                                         \
+            json_decref(t_);                                                                                      \
+            if (j_->csv_out == NULL)                                                                              \
+                return AFF_ENOMEM;                                                                                \
+            q_.limit = AFF_CSV_MAX_ROWS + 1; /* every row: no page, no cursor */                                  \
+            q_.from.set = 0;                                                                                      \
+            q_.after = 0;                                                                                         \
+            q_.after_click[0] = '\0';                                                                             \
+        } else {                                                                                                  \
+            j_->out = aff_render_list_new();                                                                      \
+        }                                                                                                         \
+        memset(&j_->last, 0, sizeof(j_->last));                                                                   \
+        q_.last = &j_->last; /* set by sorted lists only */                                                       \
+        int rc_ = store_list(ctx->st, &q_, name##_add, j_);                                                       \
+        if (rc_ == 0)                                                                                             \
+            aff_api_list_finish(j_);                                                                              \
+        return rc_ != 0 ? aff_api_list_fail(job, rc_) : 0;                                                        \
     }
 
 /* ---- body fields (all return 0 or AFF_EINVAL with err naming the field) ---- */
@@ -156,11 +155,11 @@ int aff_api_list_fail(aff_job *job, int rc);
 int aff_field_only(json_t *obj, const char *const *allowed, aff_errinfo *err);
 /* String member: when absent, *present = 0 (error if required). Length 1..maxlen
  * unless allow_empty; no control characters. */
-int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, size_t maxlen, char *out,
-                  size_t cap, int *present, aff_errinfo *err);
-/* Integer member within [min, max]. */
-int aff_field_int(json_t *obj, const char *name, int required, int64_t min, int64_t max, int64_t *out,
+int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, size_t maxlen, char *out, size_t cap,
                   int *present, aff_errinfo *err);
+/* Integer member within [min, max]. */
+int aff_field_int(json_t *obj, const char *name, int required, int64_t min, int64_t max, int64_t *out, int *present,
+                  aff_errinfo *err);
 /* String member that must be one of choices (NULL-terminated). */
 int aff_field_enum(json_t *obj, const char *name, const char *const *choices, char *out, size_t cap, int *present,
                    aff_errinfo *err);
@@ -305,7 +304,8 @@ void aff_api_creative_image(aff_http *h);
 /* The text an affiliate pastes for creative r with its tracking URL link_url (HTML for a
  * banner, with every value escaped; the text with "{link}" replaced for a text
  * creative) into out. 0 or AFF_ETOOBIG. */
-int aff_creative_snippet(const aff_creative_row *r, const char *public_url, const char *link_url, char *out, size_t cap);
+int aff_creative_snippet(const aff_creative_row *r, const char *public_url, const char *link_url, char *out,
+                         size_t cap);
 
 /* The route table (api/routes.c). */
 aff_routes *aff_api_routes(void);

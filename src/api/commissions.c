@@ -94,9 +94,9 @@ static int run_each(aff_job *job, aff_ctx *ctx, int64_t *ids, size_t n,
             rc = one_rc;
             break;
         }
-        json_array_append_new(results, json_pack("{s:I,s:b,s:{s:s,s:s}}", "id", (json_int_t)ids[i], "ok", 0, "error",
-                                                 "code", aff_errcode(one_rc), "message",
-                                                 e.msg[0] ? e.msg : aff_strerror(one_rc)));
+        json_array_append_new(results,
+                              json_pack("{s:I,s:b,s:{s:s,s:s}}", "id", (json_int_t)ids[i], "ok", 0, "error", "code",
+                                        aff_errcode(one_rc), "message", e.msg[0] ? e.msg : aff_strerror(one_rc)));
     }
     if (rc != 0) {
         json_decref(results);
@@ -165,11 +165,10 @@ static int run_lines_approve(aff_job *job, aff_ctx *ctx)
 
 static json_t *render_balance(const aff_balance_row *b)
 {
-    return json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I}", "program_id", (json_int_t)b->program_id,
-                          "affiliate_id", (json_int_t)b->affiliate_id, "currency", b->currency, "pending_minor",
-                          (json_int_t)b->pending, "approved_minor", (json_int_t)b->approved, "payable_minor",
-                          (json_int_t)b->payable, "in_payout_minor", (json_int_t)b->in_payout, "paid_minor",
-                          (json_int_t)b->paid);
+    return json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I,s:I}", "program_id", (json_int_t)b->program_id, "affiliate_id",
+                     (json_int_t)b->affiliate_id, "currency", b->currency, "pending_minor", (json_int_t)b->pending,
+                     "approved_minor", (json_int_t)b->approved, "payable_minor", (json_int_t)b->payable,
+                     "in_payout_minor", (json_int_t)b->in_payout, "paid_minor", (json_int_t)b->paid);
 }
 
 #define render_balance_u(r, u) render_balance(r)
@@ -179,15 +178,54 @@ AFF_API_LISTER(run_balances, aff_balance_row, aff_store_balance_list, render_bal
 AFF_API_LISTER(run_review, aff_conversion_row, aff_store_conversion_list_screened, aff_render_conversion_u)
 AFF_API_LISTER(run_me_conversions, aff_conversion_row, aff_store_conversion_list, aff_render_conversion_for_affiliate_u)
 
-static const aff_api_list_spec review_spec = {"review", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
-static const aff_api_list_spec me_conversions_spec = {"conversions", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
-static const aff_api_list_spec balances_spec = {"balances", AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(PENDING) | AFF_SORT_BIT(APPROVED) | AFF_SORT_BIT(PAYABLE) | AFF_SORT_BIT(IN_PAYOUT) | AFF_SORT_BIT(PAID), 0, 0, 0, 0};
+static const aff_api_list_spec review_spec = {"review",
+                                              AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) |
+                                                  AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) |
+                                                  AFF_SORT_BIT(AFFILIATE),
+                                              1, 1, 0};
+static const aff_api_list_spec me_conversions_spec = {"conversions",
+                                                      AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) |
+                                                          AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) |
+                                                          AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE),
+                                                      1, 1, 0};
+static const aff_api_list_spec balances_spec = {
+    "balances",
+    AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(PENDING) | AFF_SORT_BIT(APPROVED) |
+        AFF_SORT_BIT(PAYABLE) | AFF_SORT_BIT(IN_PAYOUT) | AFF_SORT_BIT(PAID),
+    0,
+    0,
+    0,
+    0};
 
-void aff_api_review(aff_http *h) { aff_api_submit_list(h, run_review, &review_spec); }
-void aff_api_me_conversions(aff_http *h) { aff_api_submit_list(h, run_me_conversions, &me_conversions_spec); }
-void aff_api_conversions_approve(aff_http *h) { aff_api_submit_action(h, run_approve, 1); }
-void aff_api_conversions_reject(aff_http *h) { aff_api_submit_action(h, run_reject, 1); }
-void aff_api_conversions_bulk(aff_http *h) { aff_api_submit_body(h, run_bulk, 0); }
-void aff_api_commissions_approve(aff_http *h) { aff_api_submit_body(h, run_lines_approve, 0); }
-void aff_api_balances(aff_http *h) { aff_api_submit_list(h, run_balances, &balances_spec); }
-void aff_api_me_balance(aff_http *h) { aff_api_submit_list(h, run_balances, &balances_spec); }
+void aff_api_review(aff_http *h)
+{
+    aff_api_submit_list(h, run_review, &review_spec);
+}
+void aff_api_me_conversions(aff_http *h)
+{
+    aff_api_submit_list(h, run_me_conversions, &me_conversions_spec);
+}
+void aff_api_conversions_approve(aff_http *h)
+{
+    aff_api_submit_action(h, run_approve, 1);
+}
+void aff_api_conversions_reject(aff_http *h)
+{
+    aff_api_submit_action(h, run_reject, 1);
+}
+void aff_api_conversions_bulk(aff_http *h)
+{
+    aff_api_submit_body(h, run_bulk, 0);
+}
+void aff_api_commissions_approve(aff_http *h)
+{
+    aff_api_submit_body(h, run_lines_approve, 0);
+}
+void aff_api_balances(aff_http *h)
+{
+    aff_api_submit_list(h, run_balances, &balances_spec);
+}
+void aff_api_me_balance(aff_http *h)
+{
+    aff_api_submit_list(h, run_balances, &balances_spec);
+}

@@ -125,13 +125,26 @@ static const struct {
     const char *name;
     int key;
 } sort_names[] = {
-    {"id", AFF_SORT_ID},         {"created_at", AFF_SORT_CREATED}, {"updated_at", AFF_SORT_UPDATED},
-    {"name", AFF_SORT_NAME},     {"email", AFF_SORT_EMAIL},        {"code", AFF_SORT_CODE},
-    {"title", AFF_SORT_TITLE},   {"status", AFF_SORT_STATUS},      {"amount", AFF_SORT_AMOUNT},
-    {"order_id", AFF_SORT_ORDER_ID}, {"program_id", AFF_SORT_PROGRAM}, {"affiliate_id", AFF_SORT_AFFILIATE},
-    {"link_id", AFF_SORT_LINK},  {"ip", AFF_SORT_IP},              {"sub1", AFF_SORT_SUB1},
-    {"pending", AFF_SORT_PENDING}, {"approved", AFF_SORT_APPROVED}, {"payable", AFF_SORT_PAYABLE},
-    {"in_payout", AFF_SORT_IN_PAYOUT}, {"paid", AFF_SORT_PAID},
+    {"id", AFF_SORT_ID},
+    {"created_at", AFF_SORT_CREATED},
+    {"updated_at", AFF_SORT_UPDATED},
+    {"name", AFF_SORT_NAME},
+    {"email", AFF_SORT_EMAIL},
+    {"code", AFF_SORT_CODE},
+    {"title", AFF_SORT_TITLE},
+    {"status", AFF_SORT_STATUS},
+    {"amount", AFF_SORT_AMOUNT},
+    {"order_id", AFF_SORT_ORDER_ID},
+    {"program_id", AFF_SORT_PROGRAM},
+    {"affiliate_id", AFF_SORT_AFFILIATE},
+    {"link_id", AFF_SORT_LINK},
+    {"ip", AFF_SORT_IP},
+    {"sub1", AFF_SORT_SUB1},
+    {"pending", AFF_SORT_PENDING},
+    {"approved", AFF_SORT_APPROVED},
+    {"payable", AFF_SORT_PAYABLE},
+    {"in_payout", AFF_SORT_IN_PAYOUT},
+    {"paid", AFF_SORT_PAID},
 };
 
 /* "sort: one of id, created_at, ..." for spec. */
@@ -478,8 +491,8 @@ static int field_get(json_t *obj, const char *name, int required, int *present, 
     return 0;
 }
 
-int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, size_t maxlen, char *out,
-                  size_t cap, int *present, aff_errinfo *err)
+int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, size_t maxlen, char *out, size_t cap,
+                  int *present, aff_errinfo *err)
 {
     json_t *v;
     int rc = field_get(obj, name, required, present, &v, err);
@@ -502,8 +515,8 @@ int aff_field_str(json_t *obj, const char *name, int required, int allow_empty, 
     return 0;
 }
 
-int aff_field_int(json_t *obj, const char *name, int required, int64_t min, int64_t max, int64_t *out,
-                  int *present, aff_errinfo *err)
+int aff_field_int(json_t *obj, const char *name, int required, int64_t min, int64_t max, int64_t *out, int *present,
+                  aff_errinfo *err)
 {
     json_t *v;
     int rc = field_get(obj, name, required, present, &v, err);
@@ -603,8 +616,8 @@ json_t *aff_render_program(const aff_program_row *r)
 
 json_t *aff_render_affiliate(const aff_affiliate_row *r)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)r->id, "name", r->name,
-                     "email", r->email, "status", r->status, "parent_id", id_or_null(r->parent_id), "group",
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)r->id, "name", r->name, "email",
+                     r->email, "status", r->status, "parent_id", id_or_null(r->parent_id), "group",
                      str_or_null(r->group), "payout_method", str_or_null(r->payout_method), "payout_account",
                      str_or_null(r->payout_account), "created_at", aff_render_time(r->created_ms));
 }
@@ -613,10 +626,9 @@ json_t *aff_render_link(const aff_link_row *r, const char *public_url)
 {
     char url[700];
     snprintf(url, sizeof(url), "%s/r/%s", public_url, r->code);
-    json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:o, s:s, s:o}", "id", (json_int_t)r->id, "code", r->code,
-                          "program_id", (json_int_t)r->program_id, "affiliate_id", (json_int_t)r->affiliate_id,
-                          "destination_url", str_or_null(r->destination_url), "url", url, "created_at",
-                          aff_render_time(r->created_ms));
+    json_t *o = json_pack("{s:I, s:s, s:I, s:I, s:o, s:s, s:o}", "id", (json_int_t)r->id, "code", r->code, "program_id",
+                          (json_int_t)r->program_id, "affiliate_id", (json_int_t)r->affiliate_id, "destination_url",
+                          str_or_null(r->destination_url), "url", url, "created_at", aff_render_time(r->created_ms));
     for (int i = 0; i < 5; i++) {
         char name[16];
         snprintf(name, sizeof(name), "sub%d", i + 1);
@@ -787,8 +799,8 @@ json_t *aff_render_conversion_for_affiliate(const aff_conversion_row *r)
     return json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:o,s:I,s:I,s:o}", "id", (json_int_t)r->id, "program_id",
                      (json_int_t)r->program_id, "event", r->event, "order_id", r->order_id, "amount_minor",
                      (json_int_t)r->amount_minor, "amount", amount, "currency", r->currency, "status", r->status,
-                     "reason", str_or_null(r->reason), "refunded_minor", (json_int_t)r->refunded_minor,
-                     "earned_minor", (json_int_t)r->earned_minor, "created_at", aff_render_time(r->created_ms));
+                     "reason", str_or_null(r->reason), "refunded_minor", (json_int_t)r->refunded_minor, "earned_minor",
+                     (json_int_t)r->earned_minor, "created_at", aff_render_time(r->created_ms));
 }
 
 json_t *aff_render_payout(const aff_payout_row *r)

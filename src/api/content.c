@@ -42,8 +42,8 @@ int aff_field_text(json_t *obj, const char *name, int required, size_t maxlen, c
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
-            return aff_fail(err, AFF_EINVAL, name, "%s: control characters other than line breaks and tabs are not allowed",
-                            name);
+            return aff_fail(err, AFF_EINVAL, name,
+                            "%s: control characters other than line breaks and tabs are not allowed", name);
     }
     memcpy(out, s, n + 1);
     if (present != NULL)
@@ -230,8 +230,15 @@ int aff_api_application_terms(aff_ctx *ctx, aff_application_row *app, int has_ve
 AFF_API_LISTER(run_applications_list, aff_application_row, aff_store_application_list, render_application_u)
 
 /* docs/api.md "Lists"; announcements newest first unless sorted otherwise. */
-static const aff_api_list_spec applications_spec = {"applications", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) | AFF_SORT_BIT(STATUS), 1, 1, 0, 0};
-static const aff_api_list_spec announcements_spec = {"announcements", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(TITLE) | AFF_SORT_BIT(PROGRAM), 1, 1, 0, 1};
+static const aff_api_list_spec applications_spec = {
+    "applications",
+    AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) | AFF_SORT_BIT(STATUS),
+    1,
+    1,
+    0,
+    0};
+static const aff_api_list_spec announcements_spec = {
+    "announcements", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(TITLE) | AFF_SORT_BIT(PROGRAM), 1, 1, 0, 1};
 
 void aff_api_applications_list(aff_http *h)
 {
@@ -285,7 +292,8 @@ static int run_me_apply(aff_job *job, aff_ctx *ctx)
         rc = aff_store_application_list(ctx->st, &q, find_pending, &pending);
     }
     if (rc == 0 && pending)
-        rc = aff_fail(&job->err, AFF_EEXIST, "program_id", "program_id: your application to it is waiting for a decision");
+        rc = aff_fail(&job->err, AFF_EEXIST, "program_id",
+                      "program_id: your application to it is waiting for a decision");
     if (rc == 0) {
         a->affiliate_id = j->affiliate_id;
         a->terms_accepted_ms = a->created_ms = aff_clock_now_ms();
@@ -469,8 +477,9 @@ static int run_me_programs(aff_job *job, aff_ctx *ctx)
     aff_terms_row *t = malloc(sizeof(*t));
     aff_link_row *l = malloc(sizeof(*l));
     my_apps *apps = calloc(1, sizeof(*apps));
-    int rc = p == NULL || t == NULL || l == NULL || apps == NULL ? AFF_ENOMEM
-                                                                 : aff_api_members(ctx, j->affiliate_id, pids, lids, &n);
+    int rc = p == NULL || t == NULL || l == NULL || apps == NULL
+                 ? AFF_ENOMEM
+                 : aff_api_members(ctx, j->affiliate_id, pids, lids, &n);
     if (rc == 0) {
         aff_list_query q = {.affiliate_id = j->affiliate_id, .limit = 0};
         rc = aff_store_application_list(ctx->st, &q, add_my_app, apps);

@@ -23,10 +23,10 @@ typedef struct conv_job {
     aff_conversion_result out;
 } conv_job;
 
-static const unsigned char gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00,
-                                    0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c,
-                                    0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00,
-                                    0x3b};
+static const unsigned char gif[] = {0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80,
+                                    0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0x21, 0xf9, 0x04,
+                                    0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01,
+                                    0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
 
 void aff_api_send_gif(h2o_req_t *req)
 {
@@ -93,8 +93,8 @@ static int set_money(const char *name, const char *name_minor, const aff_str *de
 
 static int set_amount(const aff_conv_fields *f, const aff_snap_program *p, aff_conversion_input *in, aff_errinfo *err)
 {
-    int rc = set_money("amount", "amount_minor", &f->amount, f->has_amount_minor, f->amount_minor, p,
-                       &in->amount_minor, err);
+    int rc = set_money("amount", "amount_minor", &f->amount, f->has_amount_minor, f->amount_minor, p, &in->amount_minor,
+                       err);
     if (rc == 0)
         rc = set_money("shipping", "shipping_minor", &f->shipping, f->has_shipping_minor, f->shipping_minor, p,
                        &in->shipping_minor, err);
@@ -331,10 +331,10 @@ static aff_str json_str(json_t *obj, const char *name, int *bad)
 
 void aff_api_conversions_create(aff_http *h)
 {
-    static const char *const fields[] = {"program_id", "order_id", "event",    "amount", "amount_minor",
-                                         "currency",   "click_id", "coupon",   "referral_code",
-                                         "customer_id", "email",   "items",    "test",   "status",
-                                         "shipping",   "shipping_minor", "tax",   "tax_minor", "renewal", "ip", NULL};
+    static const char *const fields[] = {
+        "program_id", "order_id",       "event",       "amount",    "amount_minor", "currency", "click_id",
+        "coupon",     "referral_code",  "customer_id", "email",     "items",        "test",     "status",
+        "shipping",   "shipping_minor", "tax",         "tax_minor", "renewal",      "ip",       NULL};
     static const char *const strings[] = {"order_id", "event",         "amount",      "currency", "click_id",
                                           "coupon",   "referral_code", "customer_id", "email",    "status",
                                           "shipping", "tax",           "ip"};
@@ -362,8 +362,8 @@ void aff_api_conversions_create(aff_http *h)
             rc = aff_fail(&err, AFF_EINVAL, strings[i], "%s: expected a string", strings[i]);
             break;
         }
-        aff_str *dst[] = {&f.order_id,      &f.event,       &f.amount, &f.currency, &f.click_id, &f.coupon, &f.referral_code,
-                          &f.customer_id, &f.email, &f.status, &f.shipping, &f.tax, &f.ip};
+        aff_str *dst[] = {&f.order_id,    &f.event, &f.amount, &f.currency, &f.click_id, &f.coupon, &f.referral_code,
+                          &f.customer_id, &f.email, &f.status, &f.shipping, &f.tax,      &f.ip};
         *dst[i] = s;
     }
     if (rc == 0)
@@ -446,7 +446,20 @@ static int run_get(aff_job *job, aff_ctx *ctx)
 
 AFF_API_LISTER(run_list, aff_conversion_row, aff_store_conversion_list, aff_render_conversion_u)
 
-void aff_api_conversions_refund(aff_http *h) { aff_api_submit_body(h, run_refund, 1); }
-void aff_api_conversions_get(aff_http *h) { aff_api_submit_get(h, run_get); }
-static const aff_api_list_spec list_spec = {"conversions", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
-void aff_api_conversions_list(aff_http *h) { aff_api_submit_list(h, run_list, &list_spec); }
+void aff_api_conversions_refund(aff_http *h)
+{
+    aff_api_submit_body(h, run_refund, 1);
+}
+void aff_api_conversions_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_get);
+}
+static const aff_api_list_spec list_spec = {"conversions",
+                                            AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) |
+                                                AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) |
+                                                AFF_SORT_BIT(AFFILIATE),
+                                            1, 1, 0};
+void aff_api_conversions_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_list, &list_spec);
+}

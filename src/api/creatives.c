@@ -45,9 +45,8 @@ static json_t *render_creative(const aff_creative_row *r, const char *public_url
     int image = strcmp(r->kind, "image") == 0;
     char url[700];
     image_url(r, public_url, url, sizeof(url));
-    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o}", "id", (json_int_t)r->id, "program_id",
-                          (json_int_t)r->program_id, "kind", r->kind, "name", r->name, "created_at",
-                          aff_render_time(r->created_ms));
+    json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o}", "id", (json_int_t)r->id, "program_id", (json_int_t)r->program_id,
+                          "kind", r->kind, "name", r->name, "created_at", aff_render_time(r->created_ms));
     if (image) {
         json_object_set_new(o, "text", json_null());
         json_object_set_new(o, "mime", json_string(r->mime));
@@ -72,7 +71,12 @@ static int put(char *b, size_t cap, size_t *n, const char *s, int esc)
     for (; *s; s++) {
         const char *rep = NULL;
         if (esc)
-            rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '"' ? "&quot;" : *s == '\'' ? "&#39;" : NULL;
+            rep = *s == '&'    ? "&amp;"
+                  : *s == '<'  ? "&lt;"
+                  : *s == '>'  ? "&gt;"
+                  : *s == '"'  ? "&quot;"
+                  : *s == '\'' ? "&#39;"
+                               : NULL;
         size_t k = rep ? strlen(rep) : 1;
         if (*n + k >= cap)
             return AFF_ETOOBIG;
@@ -271,8 +275,9 @@ static int upload_sniff(const unsigned char *b, size_t n, aff_creative_row *r, a
         return aff_fail(err, AFF_ETOOBIG, "image", "image: larger than %d bytes", AFF_CREATIVE_IMAGE_MAX);
     if (aff_image_sniff(b, n, &info) != 0) {
         if (aff_image_looks_like_markup(b, n))
-            return aff_fail(err, AFF_EINVAL, "image",
-                            "image: SVG and other markup is not accepted (it can carry scripts); upload PNG, JPEG, GIF or WebP");
+            return aff_fail(
+                err, AFF_EINVAL, "image",
+                "image: SVG and other markup is not accepted (it can carry scripts); upload PNG, JPEG, GIF or WebP");
         return aff_fail(err, AFF_EINVAL, "image", "image: not a PNG, JPEG, GIF or WebP image");
     }
     snprintf(r->kind, sizeof(r->kind), "image");

@@ -26,8 +26,8 @@ struct aff_csv {
     size_t len, cap, max;
     int ncols;
     struct {
-        char key[64];  /* the JSON member */
-        int money;     /* 1: the decimal form of key (an X_minor member) */
+        char key[64]; /* the JSON member */
+        int money;    /* 1: the decimal form of key (an X_minor member) */
     } col[CSV_COLS];
     size_t rows;
 };
@@ -177,7 +177,10 @@ int aff_csv_row(aff_csv *c, json_t *row)
     return rc;
 }
 
-size_t aff_csv_rows(const aff_csv *c) { return c->rows; }
+size_t aff_csv_rows(const aff_csv *c)
+{
+    return c->rows;
+}
 
 char *aff_csv_take(aff_csv *c, size_t *len)
 {

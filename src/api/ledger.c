@@ -23,7 +23,13 @@ static int run_click_get(aff_job *job, aff_ctx *ctx)
 void aff_api_clicks_list(aff_http *h)
 {
     /* ts either way; the other columns within AFF_CLICK_SORT_SCAN_MAX clicks (store.h) */
-    static const aff_api_list_spec spec = {"clicks", AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(LINK) | AFF_SORT_BIT(IP) | AFF_SORT_BIT(SUB1), 1, 0, 1, 0};
+    static const aff_api_list_spec spec = {
+        "clicks",
+        AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(LINK) | AFF_SORT_BIT(IP) | AFF_SORT_BIT(SUB1),
+        1,
+        0,
+        1,
+        0};
     aff_api_submit_list(h, run_clicks, &spec);
 }
 
@@ -44,10 +50,30 @@ void aff_api_clicks_get(aff_http *h)
 AFF_API_LISTER(run_commissions, aff_ledger_row, aff_store_ledger_list, aff_render_ledger_u)
 AFF_API_LISTER(run_payouts, aff_payout_row, aff_store_payout_list, aff_render_payout_u)
 
-static const aff_api_list_spec commissions_spec = {"commissions", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 0, 0};
-static const aff_api_list_spec payouts_spec = {"payouts", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 0, 0};
+static const aff_api_list_spec commissions_spec = {"commissions",
+                                                   AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) |
+                                                       AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) |
+                                                       AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE),
+                                                   1, 0, 0};
+static const aff_api_list_spec payouts_spec = {"payouts",
+                                               AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) | AFF_SORT_BIT(AMOUNT) |
+                                                   AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(PROGRAM) |
+                                                   AFF_SORT_BIT(AFFILIATE),
+                                               1, 0, 0};
 
-void aff_api_commissions_list(aff_http *h) { aff_api_submit_list(h, run_commissions, &commissions_spec); }
-void aff_api_payouts_list(aff_http *h) { aff_api_submit_list(h, run_payouts, &payouts_spec); }
-void aff_api_me_commissions(aff_http *h) { aff_api_submit_list(h, run_commissions, &commissions_spec); }
-void aff_api_me_payouts(aff_http *h) { aff_api_submit_list(h, run_payouts, &payouts_spec); }
+void aff_api_commissions_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_commissions, &commissions_spec);
+}
+void aff_api_payouts_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_payouts, &payouts_spec);
+}
+void aff_api_me_commissions(aff_http *h)
+{
+    aff_api_submit_list(h, run_commissions, &commissions_spec);
+}
+void aff_api_me_payouts(aff_http *h)
+{
+    aff_api_submit_list(h, run_payouts, &payouts_spec);
+}

@@ -75,8 +75,8 @@ static int check_member(aff_ctx *ctx, int64_t affiliate_id, int64_t program_id, 
  * domain error from the catalog names "destination_url", rename it to what was sent. */
 static int create_link(aff_api_job *j, aff_ctx *ctx, aff_job *job, int by_affiliate)
 {
-    static const char *const admin_fields[] = {"program_id", "affiliate_id", "code", "destination_url", "sub1",
-                                               "sub2",       "sub3",         "sub4", "sub5",            NULL};
+    static const char *const admin_fields[] = {
+        "program_id", "affiliate_id", "code", "destination_url", "sub1", "sub2", "sub3", "sub4", "sub5", NULL};
     static const char *const me_fields[] = {"program_id", "url", "code", "sub1", "sub2", "sub3", "sub4", "sub5", NULL};
     aff_link_row *r = calloc(1, sizeof(*r));
     if (r == NULL)
@@ -163,14 +163,34 @@ static int run_get(aff_job *job, aff_ctx *ctx)
 
 AFF_API_LISTER(run_list, aff_link_row, aff_store_link_list, aff_render_link)
 
-void aff_api_links_create(aff_http *h) { aff_api_submit_body(h, run_create, 0); }
-void aff_api_links_patch(aff_http *h) { aff_api_submit_body(h, run_patch, 1); }
-void aff_api_links_get(aff_http *h) { aff_api_submit_get(h, run_get); }
-static const aff_api_list_spec links_spec = {"links", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(CODE) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
-static const aff_api_list_spec coupons_spec = {"coupons", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(CODE) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
-void aff_api_links_list(aff_http *h) { aff_api_submit_list(h, run_list, &links_spec); }
-void aff_api_me_links_create(aff_http *h) { aff_api_submit_body(h, run_me_create, 0); }
-void aff_api_me_links_get(aff_http *h) { aff_api_submit_get(h, run_get); }
+void aff_api_links_create(aff_http *h)
+{
+    aff_api_submit_body(h, run_create, 0);
+}
+void aff_api_links_patch(aff_http *h)
+{
+    aff_api_submit_body(h, run_patch, 1);
+}
+void aff_api_links_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_get);
+}
+static const aff_api_list_spec links_spec = {
+    "links", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(CODE) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
+static const aff_api_list_spec coupons_spec = {
+    "coupons", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(CODE) | AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE), 1, 1, 0};
+void aff_api_links_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_list, &links_spec);
+}
+void aff_api_me_links_create(aff_http *h)
+{
+    aff_api_submit_body(h, run_me_create, 0);
+}
+void aff_api_me_links_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_get);
+}
 
 void aff_api_me_links_list(aff_http *h)
 {
@@ -239,7 +259,19 @@ static int run_coupon_get(aff_job *job, aff_ctx *ctx)
 
 AFF_API_LISTER(run_coupon_list, aff_coupon_row, aff_store_coupon_list, aff_render_coupon_u)
 
-void aff_api_coupons_create(aff_http *h) { aff_api_submit_body(h, run_coupon_create, 0); }
-void aff_api_coupons_patch(aff_http *h) { aff_api_submit_body(h, run_coupon_patch, 1); }
-void aff_api_coupons_get(aff_http *h) { aff_api_submit_get(h, run_coupon_get); }
-void aff_api_coupons_list(aff_http *h) { aff_api_submit_list(h, run_coupon_list, &coupons_spec); }
+void aff_api_coupons_create(aff_http *h)
+{
+    aff_api_submit_body(h, run_coupon_create, 0);
+}
+void aff_api_coupons_patch(aff_http *h)
+{
+    aff_api_submit_body(h, run_coupon_patch, 1);
+}
+void aff_api_coupons_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_coupon_get);
+}
+void aff_api_coupons_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_coupon_list, &coupons_spec);
+}

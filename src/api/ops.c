@@ -67,24 +67,28 @@ void aff_api_metrics(aff_http *h)
             atomic_load(&aff_api_stats.clicks_refused));
     counter(&b, "afftrack_conversions_total", "Conversions recorded (replays excluded).",
             atomic_load(&aff_api_stats.conversions));
-    counter(&b, "afftrack_conversion_errors_total", "Conversions refused.", atomic_load(&aff_api_stats.conversion_errors));
+    counter(&b, "afftrack_conversion_errors_total", "Conversions refused.",
+            atomic_load(&aff_api_stats.conversion_errors));
     counter(&b, "afftrack_pixel_errors_total", "Pixel requests that recorded nothing.",
             atomic_load(&aff_api_stats.pixel_errors));
     counter(&b, "afftrack_writer_batches_total", "Transactions committed by the writer.", ws.batches);
     counter(&b, "afftrack_writer_jobs_total", "Events applied by the writer.", ws.jobs);
     counter(&b, "afftrack_writer_commit_failures_total", "Batches whose commit failed.", ws.commit_failures);
     counter(&b, "afftrack_click_seen_pruned_total", "Expired uniqueness-window rows deleted.", ws.seen_pruned);
-    put(&b, "# HELP afftrack_writer_queue_depth Events waiting for the writer.\n# TYPE afftrack_writer_queue_depth gauge\n"
-            "afftrack_writer_queue_depth %llu\n",
+    put(&b,
+        "# HELP afftrack_writer_queue_depth Events waiting for the writer.\n# TYPE afftrack_writer_queue_depth gauge\n"
+        "afftrack_writer_queue_depth %llu\n",
         (unsigned long long)ws.queue_depth);
     counter(&b, "afftrack_clicks_blocked_total", "Clicks refused with 403 by a fraud rule whose action is block.",
             atomic_load(&aff_api_stats.clicks_blocked));
     counter(&b, "afftrack_clicks_not_counted_total",
-            "HEAD and prefetch requests of tracking links: redirected, not recorded.", atomic_load(&aff_api_stats.clicks_not_counted));
-    put(&b, "# HELP afftrack_cap_hits_total Conversions and clicks over a cap, by reason code; a soft cap's only alert.\n"
-            "# TYPE afftrack_cap_hits_total counter\n");
-    static const char *const cap_names[6] = {"conversions_day", "conversions_month", "commission_day",
-                                             "commission_month", "clicks_day", "clicks_month"};
+            "HEAD and prefetch requests of tracking links: redirected, not recorded.",
+            atomic_load(&aff_api_stats.clicks_not_counted));
+    put(&b,
+        "# HELP afftrack_cap_hits_total Conversions and clicks over a cap, by reason code; a soft cap's only alert.\n"
+        "# TYPE afftrack_cap_hits_total counter\n");
+    static const char *const cap_names[6] = {"conversions_day",  "conversions_month", "commission_day",
+                                             "commission_month", "clicks_day",        "clicks_month"};
     for (int per = 0; per < 2; per++)
         for (int hard = 0; hard < 2; hard++)
             for (int i = 0; i < 6; i++)

@@ -74,8 +74,14 @@ static int run_mark(aff_job *job, aff_ctx *ctx, int paid)
     return rc;
 }
 
-static int run_paid(aff_job *job, aff_ctx *ctx) { return run_mark(job, ctx, 1); }
-static int run_failed(aff_job *job, aff_ctx *ctx) { return run_mark(job, ctx, 0); }
+static int run_paid(aff_job *job, aff_ctx *ctx)
+{
+    return run_mark(job, ctx, 1);
+}
+static int run_failed(aff_job *job, aff_ctx *ctx)
+{
+    return run_mark(job, ctx, 0);
+}
 
 static int run_get(aff_job *job, aff_ctx *ctx)
 {
@@ -172,10 +178,28 @@ void aff_api_payout_runs_export(aff_http *h)
     aff_pending_submit(&j->base, 0);
 }
 
-void aff_api_payouts_run(aff_http *h) { aff_api_submit_action(h, run_payout_run, 0); }
-void aff_api_payouts_paid(aff_http *h) { aff_api_submit_action(h, run_paid, 1); }
-void aff_api_payouts_failed(aff_http *h) { aff_api_submit_action(h, run_failed, 1); }
-void aff_api_payouts_get(aff_http *h) { aff_api_submit_get(h, run_get); }
-void aff_api_me_payouts_get(aff_http *h) { aff_api_submit_get(h, run_get); }
+void aff_api_payouts_run(aff_http *h)
+{
+    aff_api_submit_action(h, run_payout_run, 0);
+}
+void aff_api_payouts_paid(aff_http *h)
+{
+    aff_api_submit_action(h, run_paid, 1);
+}
+void aff_api_payouts_failed(aff_http *h)
+{
+    aff_api_submit_action(h, run_failed, 1);
+}
+void aff_api_payouts_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_get);
+}
+void aff_api_me_payouts_get(aff_http *h)
+{
+    aff_api_submit_get(h, run_get);
+}
 static const aff_api_list_spec runs_spec = {"payout-runs", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(PROGRAM), 1, 0, 0};
-void aff_api_payout_runs_list(aff_http *h) { aff_api_submit_list(h, run_runs, &runs_spec); }
+void aff_api_payout_runs_list(aff_http *h)
+{
+    aff_api_submit_list(h, run_runs, &runs_spec);
+}

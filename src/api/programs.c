@@ -12,10 +12,10 @@
 #include "track/cap.h"
 #include "track/screen.h"
 
-static const char *const fields[] = {"name",           "kind",       "currency",         "destination_url",
-                                     "allowed_domains", "cookie_days", "attribution",     "click_id_param",
-                                     "commission",     "hold_days",  "min_payout_minor", "payout_schedule",
-                                     "screening",  "caps",       "fallback_url",     "time_zone", NULL};
+static const char *const fields[] = {
+    "name",           "kind",       "currency",  "destination_url",  "allowed_domains", "cookie_days", "attribution",
+    "click_id_param", "commission", "hold_days", "min_payout_minor", "payout_schedule", "screening",   "caps",
+    "fallback_url",   "time_zone",  NULL};
 static const char *const schedules[] = {"manual", "weekly", "monthly", NULL};
 
 static int valid_param_name(const char *s)
@@ -115,7 +115,8 @@ static int apply_fields(json_t *in, aff_program_row *r, int creating, aff_errinf
     if ((rc = aff_field_str(in, "time_zone", 0, 0, AFF_TZ_MAX, r->time_zone, sizeof(r->time_zone), &present, err)) != 0)
         return rc;
     if (present && !aff_tz_valid(r->time_zone))
-        return aff_fail(err, AFF_EINVAL, "time_zone", "time_zone: an IANA time zone such as \"Europe/Berlin\" or \"UTC\"");
+        return aff_fail(err, AFF_EINVAL, "time_zone",
+                        "time_zone: an IANA time zone such as \"Europe/Berlin\" or \"UTC\"");
     json_t *caps = json_object_get(in, "caps");
     if (caps != NULL) {
         if (!json_is_array(caps))
@@ -247,10 +248,9 @@ static int add_usage(void *ud, int index, const aff_cap *c, int64_t affiliate_id
     aff_api_job *j = ud;
     json_t *row = json_pack("{s:i,s:s,s:s,s:o,s:I,s:I,s:I,s:b,s:o}", "cap", index, "metric",
                             c->metric == AFF_CAP_CONVERSIONS ? "conversions"
-                            : c->metric == AFF_CAP_CLICKS  ? "clicks"
-                                                           : "commission_minor",
-                            "period",
-                            c->period == AFF_CAP_DAY ? "day" : "month", "affiliate_id",
+                            : c->metric == AFF_CAP_CLICKS    ? "clicks"
+                                                             : "commission_minor",
+                            "period", c->period == AFF_CAP_DAY ? "day" : "month", "affiliate_id",
                             affiliate_id ? json_integer(affiliate_id) : json_null(), "limit", (json_int_t)c->limit,
                             "used", (json_int_t)used, "remaining", (json_int_t)(used < c->limit ? c->limit - used : 0),
                             "hard", c->hard, "period_start", aff_render_time(start_ms));
@@ -278,4 +278,7 @@ static int run_caps(aff_job *job, aff_ctx *ctx)
     return rc;
 }
 
-void aff_api_programs_caps(aff_http *h) { aff_api_submit_get(h, run_caps); }
+void aff_api_programs_caps(aff_http *h)
+{
+    aff_api_submit_get(h, run_caps);
+}

@@ -37,18 +37,27 @@ typedef struct report_job {
 
 /* The metric columns in their order (JSON members and CSV columns alike) and which
  * report has each. New columns go last, so that CSV readers keep their positions. */
-enum { V_INT, V_CR, V_ROI };               /* how a value is written */
+enum { V_INT, V_CR, V_ROI };                    /* how a value is written */
 enum { IN_ADMIN = 1, IN_OWN = 2, IN_BOTH = 3 }; /* GET /v1/reports, /v1/me/reports */
 static const struct {
     const char *name;
     int kind;
     unsigned in;
 } metrics[] = {
-    {"clicks", V_INT, IN_BOTH},         {"unique_clicks", V_INT, IN_BOTH},    {"bot_clicks", V_INT, IN_BOTH},
-    {"rejected_clicks", V_INT, IN_BOTH}, {"conversions", V_INT, IN_BOTH},     {"revenue_minor", V_INT, IN_BOTH},
-    {"refunds_minor", V_INT, IN_BOTH},  {"commission_minor", V_INT, IN_BOTH}, {"cr", V_CR, IN_BOTH},
-    {"epc_minor", V_INT, IN_BOTH},      {"aov_minor", V_INT, IN_BOTH},        {"roi", V_ROI, IN_ADMIN},
-    {"overrides_minor", V_INT, IN_ADMIN}, {"override_income_minor", V_INT, IN_BOTH},
+    {"clicks", V_INT, IN_BOTH},
+    {"unique_clicks", V_INT, IN_BOTH},
+    {"bot_clicks", V_INT, IN_BOTH},
+    {"rejected_clicks", V_INT, IN_BOTH},
+    {"conversions", V_INT, IN_BOTH},
+    {"revenue_minor", V_INT, IN_BOTH},
+    {"refunds_minor", V_INT, IN_BOTH},
+    {"commission_minor", V_INT, IN_BOTH},
+    {"cr", V_CR, IN_BOTH},
+    {"epc_minor", V_INT, IN_BOTH},
+    {"aov_minor", V_INT, IN_BOTH},
+    {"roi", V_ROI, IN_ADMIN},
+    {"overrides_minor", V_INT, IN_ADMIN},
+    {"override_income_minor", V_INT, IN_BOTH},
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
 
@@ -56,9 +65,12 @@ static const struct {
 static void metric_values(const aff_rollup_delta *m, int64_t v[NMETRICS], aff_report_metrics *x)
 {
     aff_report_compute(m, x);
-    int64_t vals[NMETRICS] = {m->clicks,          m->unique_clicks,        m->bot_clicks,      m->rejected_clicks,
-                              m->conversions,     m->revenue_minor,        m->refunds_minor,   m->commission_minor,
-                              x->cr_micro,        x->epc_minor,            x->aov_minor,       x->roi_e4,
+    int64_t vals[NMETRICS] = {m->clicks,          m->unique_clicks,
+                              m->bot_clicks,      m->rejected_clicks,
+                              m->conversions,     m->revenue_minor,
+                              m->refunds_minor,   m->commission_minor,
+                              x->cr_micro,        x->epc_minor,
+                              x->aov_minor,       x->roi_e4,
                               m->overrides_minor, m->override_income_minor};
     memcpy(v, vals, sizeof(vals));
 }

@@ -166,10 +166,10 @@ static void copy_header(h2o_req_t *req, const h2o_token_t *token, char *out, siz
 static int read_click_params(const aff_params *ps, const aff_snap_link *link, aff_click_row *row)
 {
     static const char *const sub_names[5][3] = {{"sub1", "aff_sub", NULL},
-                                               {"sub2", "aff_sub2", NULL},
-                                               {"sub3", "aff_sub3", NULL},
-                                               {"sub4", "aff_sub4", NULL},
-                                               {"sub5", "aff_sub5", NULL}};
+                                                {"sub2", "aff_sub2", NULL},
+                                                {"sub3", "aff_sub3", NULL},
+                                                {"sub4", "aff_sub4", NULL},
+                                                {"sub5", "aff_sub5", NULL}};
     static const char *const source_names[] = {"source_id", "source", NULL};
     for (int i = 0; i < 5; i++) {
         size_t n = strnlen(link->sub[i], AFF_SUB_MAX); /* link defaults were bounded on write */
@@ -187,8 +187,8 @@ static int read_click_params(const aff_params *ps, const aff_snap_link *link, af
 static const struct {
     const char *name;
     size_t len;
-} prefetch_headers[] = {{H2O_STRLIT("purpose")}, {H2O_STRLIT("sec-purpose")}, {H2O_STRLIT("x-purpose")},
-                        {H2O_STRLIT("x-moz")}};
+} prefetch_headers[] = {
+    {H2O_STRLIT("purpose")}, {H2O_STRLIT("sec-purpose")}, {H2O_STRLIT("x-purpose")}, {H2O_STRLIT("x-moz")}};
 
 static int value_says_prefetch(h2o_iovec_t v)
 {
@@ -220,8 +220,8 @@ static int is_prefetch(h2o_req_t *req)
  * non_interactive). A top-level navigation is "document"; fetch() is "empty". */
 static int is_non_interactive(h2o_req_t *req)
 {
-    static const char *const subresources[] = {"image", "iframe", "frame",  "script", "style", "object",
-                                               "embed", "audio",  "video",  "font",   "track", "worker"};
+    static const char *const subresources[] = {"image", "iframe", "frame", "script", "style", "object",
+                                               "embed", "audio",  "video", "font",   "track", "worker"};
     ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("sec-fetch-dest"), -1);
     if (i >= 0) {
         h2o_iovec_t v = req->headers.entries[i].value;
@@ -310,7 +310,8 @@ void aff_api_redirect(aff_http *h)
     const aff_param *deep = aff_params_get1(&ps, "url");
     if (deep != NULL) {
         aff_url u;
-        if (aff_url_parse(deep->value, deep->value_len, &u) != 0 || !aff_url_host_allowed(u.host, prog->allowed_domains)) {
+        if (aff_url_parse(deep->value, deep->value_len, &u) != 0 ||
+            !aff_url_host_allowed(u.host, prog->allowed_domains)) {
             atomic_fetch_add(&aff_api_stats.clicks_refused, 1);
             send_page(req, 400, page_400, sizeof(page_400) - 1);
             return;

@@ -206,8 +206,9 @@ static void signup_inserted(aff_pending *p, h2o_req_t *req)
         app = json_pack("{s:I, s:I, s:i, s:s, s:o}", "id", (json_int_t)j->app.id, "program_id",
                         (json_int_t)j->app.program_id, "terms_version", j->app.terms_version, "terms_hash",
                         j->app.terms_hash, "terms_accepted_at", aff_render_time(j->app.terms_accepted_ms));
-    aff_http_json(req, 201, json_pack("{s:o, s:o, s:o}", "affiliate", aff_render_affiliate(&j->aff), "user",
-                                      aff_render_user(&j->u.user), "application", app));
+    aff_http_json(req, 201,
+                  json_pack("{s:o, s:o, s:o}", "affiliate", aff_render_affiliate(&j->aff), "user",
+                            aff_render_user(&j->u.user), "application", app));
 }
 
 /* Reader: the email must be free; hash the password. */
@@ -280,8 +281,8 @@ void aff_api_signup(aff_http *h)
     }
     memset((char *)j + sizeof(j->u.base), 0, sizeof(*j) - sizeof(j->u.base));
     j->u.base.cleanup = signup_cleanup;
-    static const char *const allowed[] = {"name",       "email",   "password",      "accept_terms",
-                                          "program_id", "website", "promotion", "terms_version", NULL};
+    static const char *const allowed[] = {
+        "name", "email", "password", "accept_terms", "program_id", "website", "promotion", "terms_version", NULL};
     aff_errinfo err = {0};
     int rc = aff_field_only(in, allowed, &err);
     if (rc == 0)

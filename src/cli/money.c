@@ -127,10 +127,10 @@ static int payout_run(int argc, char **argv, aff_config *cfg)
     opt opts[] = {{"--program", OPT_ID, &program, 0}, {"--format", OPT_TEXT, &format, 0}, {"--out", OPT_TEXT, &out, 0}};
     if (parse_opts(argc, argv, 3, opts, 3, cfg, "payout run") != 0)
         return 2;
-    int fmt = strcmp(format, "csv") == 0 ? AFF_EXPORT_CSV
+    int fmt = strcmp(format, "csv") == 0      ? AFF_EXPORT_CSV
               : strcmp(format, "paypal") == 0 ? AFF_EXPORT_PAYPAL
-              : strcmp(format, "json") == 0 ? AFF_EXPORT_JSON
-                                            : -1;
+              : strcmp(format, "json") == 0   ? AFF_EXPORT_JSON
+                                              : -1;
     if (fmt < 0) {
         fprintf(stderr, "afftrack payout run: --format: csv, paypal or json\n");
         return 2;
@@ -153,14 +153,15 @@ static int payout_run(int argc, char **argv, aff_config *cfg)
     }
     FILE *f = out != NULL ? fopen(out, "w") : stdout;
     if (f == NULL || fwrite(text, 1, len, f) != len || (out != NULL && fclose(f) != 0)) {
-        fprintf(stderr, "afftrack payout run: cannot write %s (the run %lld is recorded; export it again with\n"
-                        "GET /v1/payout-runs/%lld/export)\n",
+        fprintf(stderr,
+                "afftrack payout run: cannot write %s (the run %lld is recorded; export it again with\n"
+                "GET /v1/payout-runs/%lld/export)\n",
                 out != NULL ? out : "standard output", (long long)res.run.id, (long long)res.run.id);
         free(text);
         return 1;
     }
-    fprintf(stderr, "afftrack: payout run %lld: %lld payouts, %lld lines made payable first\n",
-            (long long)res.run.id, (long long)res.run.payouts, (long long)res.released);
+    fprintf(stderr, "afftrack: payout run %lld: %lld payouts, %lld lines made payable first\n", (long long)res.run.id,
+            (long long)res.run.payouts, (long long)res.released);
     free(text);
     return 0;
 }
@@ -286,13 +287,15 @@ int aff_cli_replay(int argc, char **argv, aff_config *cfg)
     int64_t program = 0, from = 0, to = 0, version = 0;
     const char *plan_file = NULL;
     int json = 0;
-    opt opts[] = {{"--program", OPT_ID, &program, 0}, {"--from", OPT_DAY, &from, 0}, {"--to", OPT_DAY, &to, 0},
-                  {"--plan", OPT_TEXT, &plan_file, 0},  {"--version", OPT_ID, &version, 0}, {"--json", OPT_FLAG, &json, 0}};
+    opt opts[] = {{"--program", OPT_ID, &program, 0}, {"--from", OPT_DAY, &from, 0},
+                  {"--to", OPT_DAY, &to, 0},          {"--plan", OPT_TEXT, &plan_file, 0},
+                  {"--version", OPT_ID, &version, 0}, {"--json", OPT_FLAG, &json, 0}};
     if (parse_opts(argc, argv, 2, opts, 6, cfg, "replay") != 0)
         return 2;
     if (!opts[0].seen || !opts[1].seen || !opts[2].seen || to < from || (opts[3].seen && opts[4].seen)) {
-        fprintf(stderr, "afftrack replay: --program, --from and --to are required (from <= to), and at most one of\n"
-                        "--plan and --version\n\n%s",
+        fprintf(stderr,
+                "afftrack replay: --program, --from and --to are required (from <= to), and at most one of\n"
+                "--plan and --version\n\n%s",
                 replay_help);
         return 2;
     }

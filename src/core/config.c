@@ -16,7 +16,7 @@ typedef struct setting {
     size_t offset;
     size_t size; /* for T_STR: buffer size */
     const char *def;
-    long min, max;         /* T_INT bounds */
+    long min, max;          /* T_INT bounds */
     const char *choices[5]; /* T_ENUM: value names, index is the stored int */
     const char *doc;
 } setting;
@@ -24,6 +24,7 @@ typedef struct setting {
 #define OFF(f) offsetof(aff_config, f)
 #define SZ(f) sizeof(((aff_config *)0)->f)
 
+/* clang-format off */ /* one setting per entry, its doc string under it */
 static const setting settings[] = {
     {"listen", T_STR, OFF(listen), SZ(listen), "127.0.0.1:8080", 0, 0, {0},
      "HOST:PORT to serve HTTP on (port 0 picks a free port and prints it)"},
@@ -115,6 +116,7 @@ static const setting settings[] = {
      " applicants start pending until an admin approves them. Programs open to applications take them"
      " on their own page either way"},
 };
+/* clang-format on */
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

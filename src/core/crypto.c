@@ -42,8 +42,7 @@ void aff_sha256_hex(const void *data, size_t len, char out[AFF_SHA256_HEX_LEN + 
     aff_hex_encode(md, sizeof(md), out);
 }
 
-void aff_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-                     unsigned char out[AFF_SHA256_LEN])
+void aff_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, unsigned char out[AFF_SHA256_LEN])
 {
     unsigned int out_len = 0;
     /* OpenSSL 3 refuses a NULL key even with length 0; an empty key is still a key. */
@@ -126,13 +125,12 @@ static size_t base32_len(size_t n)
 /* Value of a base32 character (either case), or -1 when outside the alphabet. */
 /* Value + 1 of each alphabet character, upper or lower case; 0 marks anything else. */
 static const unsigned char base32_values[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
-    ['9'] = 10, ['a'] = 11, ['A'] = 11, ['b'] = 12, ['B'] = 12, ['c'] = 13, ['C'] = 13, ['d'] = 14,
-    ['D'] = 14, ['e'] = 15, ['E'] = 15, ['f'] = 16, ['F'] = 16, ['g'] = 17, ['G'] = 17, ['h'] = 18,
-    ['H'] = 18, ['j'] = 19, ['J'] = 19, ['k'] = 20, ['K'] = 20, ['m'] = 21, ['M'] = 21, ['n'] = 22,
-    ['N'] = 22, ['p'] = 23, ['P'] = 23, ['q'] = 24, ['Q'] = 24, ['r'] = 25, ['R'] = 25, ['s'] = 26,
-    ['S'] = 26, ['t'] = 27, ['T'] = 27, ['v'] = 28, ['V'] = 28, ['w'] = 29, ['W'] = 29, ['x'] = 30,
-    ['X'] = 30, ['y'] = 31, ['Y'] = 31, ['z'] = 32, ['Z'] = 32,
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,  ['8'] = 9,
+    ['9'] = 10, ['a'] = 11, ['A'] = 11, ['b'] = 12, ['B'] = 12, ['c'] = 13, ['C'] = 13, ['d'] = 14, ['D'] = 14,
+    ['e'] = 15, ['E'] = 15, ['f'] = 16, ['F'] = 16, ['g'] = 17, ['G'] = 17, ['h'] = 18, ['H'] = 18, ['j'] = 19,
+    ['J'] = 19, ['k'] = 20, ['K'] = 20, ['m'] = 21, ['M'] = 21, ['n'] = 22, ['N'] = 22, ['p'] = 23, ['P'] = 23,
+    ['q'] = 24, ['Q'] = 24, ['r'] = 25, ['R'] = 25, ['s'] = 26, ['S'] = 26, ['t'] = 27, ['T'] = 27, ['v'] = 28,
+    ['V'] = 28, ['w'] = 29, ['W'] = 29, ['x'] = 30, ['X'] = 30, ['y'] = 31, ['Y'] = 31, ['z'] = 32, ['Z'] = 32,
 };
 
 static int base32_value(char c)

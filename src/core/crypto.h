@@ -19,8 +19,7 @@ void aff_sha256(const void *data, size_t len, unsigned char out[AFF_SHA256_LEN])
 void aff_sha256_hex(const void *data, size_t len, char out[AFF_SHA256_HEX_LEN + 1]);
 
 /* HMAC-SHA256(key, data) into out[32]. */
-void aff_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-                     unsigned char out[AFF_SHA256_LEN]);
+void aff_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, unsigned char out[AFF_SHA256_LEN]);
 
 /* Fill buf with n cryptographically strong random bytes. Returns 0 or AFF_EIO. */
 int aff_random_bytes(void *buf, size_t n);

@@ -22,11 +22,11 @@
 #define AFF_CURSOR_MAX 512      /* characters of an encoded cursor */
 
 typedef struct aff_cursor {
-    int key;      /* the sort key (store.h AFF_SORT_*), 0..99 */
-    int desc;     /* 1: descending */
-    int64_t id;   /* the last row's id (0 when it has a text id) */
+    int key;                          /* the sort key (store.h AFF_SORT_*), 0..99 */
+    int desc;                         /* 1: descending */
+    int64_t id;                       /* the last row's id (0 when it has a text id) */
     char tid[AFF_CURSOR_TID_MAX + 1]; /* the last row's text id ([0-9a-z]), "" for an integer id */
-    int is_text;  /* which of ival / sval holds the sort value */
+    int is_text;                      /* which of ival / sval holds the sort value */
     int64_t ival;
     char sval[AFF_CURSOR_TEXT_MAX + 1];
 } aff_cursor;

@@ -10,26 +10,26 @@
 #define AFF_CORE_ERR_H
 
 /* X(name, number, short code used in JSON errors, message) */
-#define AFF_ERRNO_MAP(X)                                                                     \
-    X(EINVAL, -1, "invalid_argument", "invalid argument")                                   \
-    X(ENOMEM, -2, "out_of_memory", "out of memory")                                          \
-    X(ENOTFOUND, -3, "not_found", "not found")                                               \
-    X(EEXIST, -4, "already_exists", "already exists")                                        \
-    X(ECONFLICT, -5, "conflict", "conflicting state")                                        \
-    X(ESTORE, -6, "store_error", "storage failure")                                          \
-    X(ETOOBIG, -7, "too_large", "input exceeds its limit")                                   \
-    X(EAUTH, -8, "unauthenticated", "missing or invalid credentials")                       \
-    X(EFORBIDDEN, -9, "forbidden", "not allowed")                                            \
-    X(EUNAVAIL, -10, "unavailable", "temporarily unavailable")                               \
-    X(ERANGE, -11, "out_of_range", "value out of range")                                     \
-    X(EIO, -13, "io_error", "input/output error")                                            \
-    X(EBADID, -14, "invalid_click_id", "click id is malformed or forged")                    \
-    X(ENOATTR, -15, "not_attributed", "no click, cookie, coupon or customer matched")        \
-    X(ECURRENCY, -16, "currency_mismatch", "currency is not the program's currency")        \
-    X(ESHUTDOWN, -17, "shutting_down", "server is shutting down")                            \
+#define AFF_ERRNO_MAP(X)                                                                        \
+    X(EINVAL, -1, "invalid_argument", "invalid argument")                                       \
+    X(ENOMEM, -2, "out_of_memory", "out of memory")                                             \
+    X(ENOTFOUND, -3, "not_found", "not found")                                                  \
+    X(EEXIST, -4, "already_exists", "already exists")                                           \
+    X(ECONFLICT, -5, "conflict", "conflicting state")                                           \
+    X(ESTORE, -6, "store_error", "storage failure")                                             \
+    X(ETOOBIG, -7, "too_large", "input exceeds its limit")                                      \
+    X(EAUTH, -8, "unauthenticated", "missing or invalid credentials")                           \
+    X(EFORBIDDEN, -9, "forbidden", "not allowed")                                               \
+    X(EUNAVAIL, -10, "unavailable", "temporarily unavailable")                                  \
+    X(ERANGE, -11, "out_of_range", "value out of range")                                        \
+    X(EIO, -13, "io_error", "input/output error")                                               \
+    X(EBADID, -14, "invalid_click_id", "click id is malformed or forged")                       \
+    X(ENOATTR, -15, "not_attributed", "no click, cookie, coupon or customer matched")           \
+    X(ECURRENCY, -16, "currency_mismatch", "currency is not the program's currency")            \
+    X(ESHUTDOWN, -17, "shutting_down", "server is shutting down")                               \
     X(EUNKNOWNCLICK, -18, "unknown_click_id", "click id is not a stored click of this program") \
-    X(EAGAIN, -19, "retry", "try again")                                                     \
-    X(EINVARIANT, -20, "invariant_violated", "a ledger invariant would be broken") \
+    X(EAGAIN, -19, "retry", "try again")                                                        \
+    X(EINVARIANT, -20, "invariant_violated", "a ledger invariant would be broken")              \
     X(ERATELIMIT, -24, "rate_limited", "too many attempts, retry later")
 
 enum {

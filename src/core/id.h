@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AFF_CLICK_ID_LEN 32     /* encoded characters, without NUL */
+#define AFF_CLICK_ID_LEN 32 /* encoded characters, without NUL */
 #define AFF_CLICK_ID_SECRET_LEN 32
 
 typedef struct aff_click_id_key {

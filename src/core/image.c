@@ -5,13 +5,22 @@
 
 #include "core/err.h"
 
-static unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
-static unsigned le16(const unsigned char *p) { return (unsigned)p[1] << 8 | p[0]; }
+static unsigned be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+static unsigned le16(const unsigned char *p)
+{
+    return (unsigned)p[1] << 8 | p[0];
+}
 static unsigned long be32(const unsigned char *p)
 {
     return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
 }
-static unsigned long le24(const unsigned char *p) { return (unsigned long)p[2] << 16 | (unsigned long)p[1] << 8 | p[0]; }
+static unsigned long le24(const unsigned char *p)
+{
+    return (unsigned long)p[2] << 16 | (unsigned long)p[1] << 8 | p[0];
+}
 
 /* Pixel sizes above this are reported as unknown (0) rather than trusted. */
 #define DIM_MAX 100000UL
@@ -49,8 +58,8 @@ static int sniff_webp(const unsigned char *p, size_t n, aff_image_info *o)
     if (p[15] == ' ' && n >= 30 && p[23] == 0x9d && p[24] == 0x01 && p[25] == 0x2a) { /* lossy */
         o->width = (int)(le16(p + 26) & 0x3fff), o->height = (int)(le16(p + 28) & 0x3fff);
     } else if (p[15] == 'L' && n >= 25 && p[20] == 0x2f) { /* lossless: 14 bits each, minus one */
-        unsigned long b = (unsigned long)p[21] | (unsigned long)p[22] << 8 | (unsigned long)p[23] << 16 |
-                          (unsigned long)p[24] << 24;
+        unsigned long b =
+            (unsigned long)p[21] | (unsigned long)p[22] << 8 | (unsigned long)p[23] << 16 | (unsigned long)p[24] << 24;
         o->width = (int)(b & 0x3fff) + 1, o->height = (int)((b >> 14) & 0x3fff) + 1;
     } else if (p[15] == 'X' && n >= 30) { /* extended: 24-bit canvas size minus one */
         o->width = dim(le24(p + 24) + 1), o->height = dim(le24(p + 27) + 1);

@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 typedef struct aff_image_info {
-    const char *mime; /* "image/png", "image/jpeg", "image/gif", "image/webp" */
-    const char *ext;  /* "png", "jpg", "gif", "webp" */
+    const char *mime;  /* "image/png", "image/jpeg", "image/gif", "image/webp" */
+    const char *ext;   /* "png", "jpg", "gif", "webp" */
     int width, height; /* 0 when the header does not say (a JPEG without a frame header) */
 } aff_image_info;
 

@@ -74,14 +74,28 @@ static void close_level(aff_jw *w, char c)
     put(w, &c, 1);
 }
 
-void aff_jw_begin_object(aff_jw *w) { open(w, '{'); }
-void aff_jw_end_object(aff_jw *w) { close_level(w, '}'); }
-void aff_jw_begin_array(aff_jw *w) { open(w, '['); }
-void aff_jw_end_array(aff_jw *w) { close_level(w, ']'); }
+void aff_jw_begin_object(aff_jw *w)
+{
+    open(w, '{');
+}
+void aff_jw_end_object(aff_jw *w)
+{
+    close_level(w, '}');
+}
+void aff_jw_begin_array(aff_jw *w)
+{
+    open(w, '[');
+}
+void aff_jw_end_array(aff_jw *w)
+{
+    close_level(w, ']');
+}
 
 /* Bytes a JSON string cannot hold as they are: control characters, '"' and '\\'. */
 static const unsigned char needs_escape[256] = {
-    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+    [0 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
 };
 
 static void put_escaped(aff_jw *w, const char *s)

@@ -12,9 +12,9 @@ extern int aff_log_level;
 
 void aff_log_write(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define AFF_LOG(level, ...)                     \
-    do {                                        \
-        if ((level) >= aff_log_level)           \
+#define AFF_LOG(level, ...)                      \
+    do {                                         \
+        if ((level) >= aff_log_level)            \
             aff_log_write((level), __VA_ARGS__); \
     } while (0)
 

@@ -26,8 +26,8 @@ const aff_asset *aff_asset_find(const char *path, size_t len);
 
 /* The security headers of every page and asset: a Content-Security-Policy without
  * inline scripts or styles, frame-ancestors 'none', nosniff, no referrer off-site. */
-#define AFF_CSP                                                                                              \
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';"   \
+#define AFF_CSP                                                                                          \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self';" \
     " font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 #endif

@@ -179,8 +179,9 @@ json_t *aff_http_json_body(h2o_req_t *req)
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        aff_http_json(req, 400,
-                      json_pack("{s:{s:s,s:s}}", "error", "code", "invalid_json", "message", "body must be a JSON object"));
+        aff_http_json(
+            req, 400,
+            json_pack("{s:{s:s,s:s}}", "error", "code", "invalid_json", "message", "body must be a JSON object"));
         return NULL;
     }
     return j;
@@ -258,7 +259,8 @@ void aff_loop_flush(aff_loop *loop)
     while (head != NULL) { /* refused: each job learns it through its own done() */
         aff_job *next = head->next;
         head->rc = rc;
-        aff_fail(&head->err, rc, NULL, "%s", rc == AFF_ESHUTDOWN ? "server is shutting down" : "server is overloaded, retry later");
+        aff_fail(&head->err, rc, NULL, "%s",
+                 rc == AFF_ESHUTDOWN ? "server is shutting down" : "server is overloaded, retry later");
         head->done(head);
         head = next;
     }
@@ -274,7 +276,8 @@ void aff_pending_submit(aff_pending *p, int writer)
     int rc = aff_readers_submit(&p->job);
     if (rc != 0) {
         if (p->req != NULL)
-            aff_http_errorf(p->req, rc, NULL, "%s", rc == AFF_ESHUTDOWN ? "server is shutting down" : "server is overloaded, retry later");
+            aff_http_errorf(p->req, rc, NULL, "%s",
+                            rc == AFF_ESHUTDOWN ? "server is shutting down" : "server is overloaded, retry later");
         pending_free(p);
         return;
     }

@@ -60,7 +60,7 @@ typedef struct aff_http {
     const aff_snapshot *snap; /* valid only during the handler call */
     h2o_iovec_t path_args[2];
     int nargs;
-    int role;            /* AFF_ROLE_* of the bearer key or session */
+    int role;             /* AFF_ROLE_* of the bearer key or session */
     int64_t affiliate_id; /* for AFF_ROLE_AFFILIATE */
     int64_t program_id;   /* for AFF_ROLE_PROGRAM (postback token as bearer) */
     /* Set when the caller authenticated with the session cookie (net/session.h). */
@@ -86,7 +86,8 @@ void aff_http_json(h2o_req_t *req, int status, json_t *json);
 /* Send the error body for rc: status from api/error.c's table, code, message, field. */
 void aff_http_error(h2o_req_t *req, int rc, const aff_errinfo *info);
 /* Same with a printf message and field. */
-void aff_http_errorf(h2o_req_t *req, int rc, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void aff_http_errorf(h2o_req_t *req, int rc, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void aff_http_send(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len);
 /* Map an AFF_E* code to an HTTP status (the one table, api/error.c). */
 int aff_http_status_for(int rc);
@@ -118,9 +119,9 @@ struct aff_pending {
     aff_job job; /* run on a worker; job.rc and job.err are its outcome */
     h2o_multithread_message_t msg;
     aff_loop *loop;
-    h2o_req_t *req;          /* NULL once the client went away */
-    aff_pending **req_link;  /* back-pointer living in the request pool */
-    aff_respond_fn respond;  /* on the loop thread, when req is still there */
+    h2o_req_t *req;                  /* NULL once the client went away */
+    aff_pending **req_link;          /* back-pointer living in the request pool */
+    aff_respond_fn respond;          /* on the loop thread, when req is still there */
     void (*cleanup)(aff_pending *p); /* optional: frees what the job owns */
 };
 

@@ -26,8 +26,8 @@ typedef struct aff_route {
     const char *pattern; /* "/v1/programs/:id"; at most 2 ":" arguments, each a whole segment */
     int auth;            /* AFF_AUTH_* */
     aff_handler_fn fn;
-    const char *name;    /* metrics label */
-    size_t max_body;     /* 0: bodies above max_body_bytes are refused (413) before the handler;
+    const char *name; /* metrics label */
+    size_t max_body;  /* 0: bodies above max_body_bytes are refused (413) before the handler;
                             else the route's own limit, which its handler enforces */
     _Atomic uint64_t hits;
     int sole; /* set by aff_routes_prepare: no other pattern of the table is more specific

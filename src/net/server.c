@@ -44,13 +44,14 @@ static atomic_int stopping;
 static void answer_unrouted(h2o_req_t *req, int status, const char *allow)
 {
     if (status != 405) {
-        aff_http_json(req, status, json_pack("{s:{s:s,s:s}}", "error", "code", "not_found", "message", "no such endpoint"));
+        aff_http_json(req, status,
+                      json_pack("{s:{s:s,s:s}}", "error", "code", "not_found", "message", "no such endpoint"));
         return;
     }
     size_t n = strlen(allow);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, h2o_strdup(&req->pool, allow, n).base, n);
-    json_t *e = json_pack("{s:s,s:s+}", "code", "method_not_allowed", "message", "this path does not take that method; it takes ",
-                          allow);
+    json_t *e = json_pack("{s:s,s:s+}", "code", "method_not_allowed", "message",
+                          "this path does not take that method; it takes ", allow);
     aff_http_json(req, status, json_pack("{s:o}", "error", e));
 }
 
@@ -218,7 +219,8 @@ int aff_server_run(const aff_config *cfg, aff_routes *routes, void (*on_bound)(i
     globalconf.server_name = h2o_iovec_init(H2O_STRLIT("afftrack"));
     /* Bodies up to 1 MiB past the largest limit reach the routes, which answer their own
      * JSON 413 (banner uploads have a larger limit than max_body_bytes). */
-    size_t largest = (size_t)cfg->max_body_bytes > AFF_CREATIVE_IMAGE_MAX ? (size_t)cfg->max_body_bytes : AFF_CREATIVE_IMAGE_MAX;
+    size_t largest =
+        (size_t)cfg->max_body_bytes > AFF_CREATIVE_IMAGE_MAX ? (size_t)cfg->max_body_bytes : AFF_CREATIVE_IMAGE_MAX;
     globalconf.max_request_entity_size = largest + (1 << 20);
     h2o_hostconf_t *hostconf = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *pathconf = h2o_config_register_path(hostconf, "/", 0);

@@ -27,9 +27,9 @@
 #include "net/http.h"
 #include "store/store.h"
 
-#define AFF_SESSION_TOKEN_MAX 64   /* the cookie value: 52 base32 characters */
-#define AFF_CSRF_LEN 32            /* hex characters */
-#define AFF_SESSIONS_MAX 1000000   /* registry bound: beyond it, sign-in answers 503 */
+#define AFF_SESSION_TOKEN_MAX 64 /* the cookie value: 52 base32 characters */
+#define AFF_CSRF_LEN 32          /* hex characters */
+#define AFF_SESSIONS_MAX 1000000 /* registry bound: beyond it, sign-in answers 503 */
 
 typedef struct aff_session {
     unsigned char hash[32]; /* SHA-256 of the cookie token */

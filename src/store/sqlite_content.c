@@ -23,12 +23,12 @@
 /* Programs of affiliate ?N: one with a link in it, the one it applied to when it signed
  * up (the affiliate's own status gates what it sees), or one whose later application
  * an admin approved. */
-#define MEMBER_PROGRAMS(n)                                                                          \
+#define MEMBER_PROGRAMS(n)                                                                             \
     "SELECT program_id FROM link WHERE affiliate_id = ?" n " UNION SELECT program_id FROM application" \
     " WHERE affiliate_id = ?" n " AND (signup = 1 OR status = 'approved')"
 #define MEMBER_OF(n) "program_id IN (" MEMBER_PROGRAMS(n) ")"
 /* The same as a filter of a sorted list's shape (each `?` is the affiliate). */
-#define MEMBER_FILTER                                                                              \
+#define MEMBER_FILTER                                                                                \
     "program_id IN (SELECT program_id FROM link WHERE affiliate_id = ? UNION SELECT program_id FROM" \
     " application WHERE affiliate_id = ? AND (signup = 1 OR status = 'approved'))"
 #define OFF(type, member) offsetof(type, member)
@@ -58,8 +58,8 @@ static int get_once(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, voi
     return rc;
 }
 
-static int list_once(sqlite3_stmt *q, size_t size, void (*read)(sqlite3_stmt *, void *), int (*cb)(void *, const void *),
-                     void *ud)
+static int list_once(sqlite3_stmt *q, size_t size, void (*read)(sqlite3_stmt *, void *),
+                     int (*cb)(void *, const void *), void *ud)
 {
     int rc = run_list_alloc(q, size, read, cb, ud);
     sqlite3_finalize(q);
@@ -168,8 +168,8 @@ static void read_application(sqlite3_stmt *q, void *v)
 }
 
 /* The effective status: a sign-up's application is decided by its affiliate. */
-#define APPLICATION_COLS                                                                                    \
-    "a.id, a.affiliate_id, a.program_id, a.website, a.promotion, a.terms_version, a.terms_hash,"           \
+#define APPLICATION_COLS                                                                                           \
+    "a.id, a.affiliate_id, a.program_id, a.website, a.promotion, a.terms_version, a.terms_hash,"                   \
     " a.terms_accepted_ms, a.created_ms, f.name, f.email, CASE WHEN a.signup = 1 THEN f.status ELSE a.status END," \
     " a.signup, a.decided_ms FROM application a JOIN affiliate f ON f.id = a.affiliate_id"
 
@@ -198,16 +198,21 @@ int aff_sq_application_set_status(aff_store *st, int64_t id, const char *status,
 
 #define APPLICATION_STATUS "CASE WHEN a.signup = 1 THEN f.status ELSE a.status END"
 static const aff_sq_shape application_shape = {
-    .select = "SELECT " APPLICATION_COLS, .id = "a.id", .id_off = OFF(aff_application_row, id),
+    .select = "SELECT " APPLICATION_COLS,
+    .id = "a.id",
+    .id_off = OFF(aff_application_row, id),
     .time = "a.created_ms",
-    .filter = {{"a.affiliate_id", AFF_SQ_F_AFFILIATE}, {"a.program_id", AFF_SQ_F_PROGRAM},
+    .filter = {{"a.affiliate_id", AFF_SQ_F_AFFILIATE},
+               {"a.program_id", AFF_SQ_F_PROGRAM},
                {APPLICATION_STATUS " = ?", AFF_SQ_F_STATUS}},
-    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"f.name", "f.email"},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS,
+    .search = {"f.name", "f.email"},
     .sort = {[AFF_SORT_CREATED] = {"a.created_ms", OFF(aff_application_row, created_ms)},
              [AFF_SORT_NAME] = {"f.name COLLATE NOCASE", OFF(aff_application_row, name)},
              [AFF_SORT_EMAIL] = {"f.email COLLATE NOCASE", OFF(aff_application_row, email)},
              [AFF_SORT_STATUS] = {APPLICATION_STATUS, OFF(aff_application_row, status)}},
-    .read = read_application, .row_size = sizeof(aff_application_row)};
+    .read = read_application,
+    .row_size = sizeof(aff_application_row)};
 
 int aff_sq_application_list(aff_store *st, const aff_list_query *lq, aff_application_cb cb, void *ud)
 {
@@ -229,9 +234,10 @@ int aff_sq_application_list(aff_store *st, const aff_list_query *lq, aff_applica
 
 int aff_sq_member_list(aff_store *st, int64_t affiliate_id, aff_member_cb cb, void *ud)
 {
-    sqlite3_stmt *q = prepare(st, "SELECT m.program_id, coalesce((SELECT min(l.id) FROM link l WHERE l.affiliate_id = ?1"
-                                  " AND l.program_id = m.program_id), 0) FROM (" MEMBER_PROGRAMS("1") ") m"
-                                  " ORDER BY m.program_id");
+    sqlite3_stmt *q =
+        prepare(st, "SELECT m.program_id, coalesce((SELECT min(l.id) FROM link l WHERE l.affiliate_id = ?1"
+                    " AND l.program_id = m.program_id), 0) FROM (" MEMBER_PROGRAMS("1") ") m"
+                                                                                        " ORDER BY m.program_id");
     if (q == NULL)
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, affiliate_id);
@@ -270,8 +276,9 @@ static void read_creative(sqlite3_stmt *q, void *v)
 
 int aff_sq_creative_insert(aff_store *st, aff_creative_row *r)
 {
-    sqlite3_stmt *q = prepare(st, "INSERT INTO creative(program_id, kind, name, body, mime, width, height, bytes, sha256,"
-                                  " image, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    sqlite3_stmt *q =
+        prepare(st, "INSERT INTO creative(program_id, kind, name, body, mime, width, height, bytes, sha256,"
+                    " image, created_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
     if (q == NULL)
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, r->program_id);
@@ -331,12 +338,17 @@ int aff_sq_creative_image(aff_store *st, int64_t id, unsigned char **data, size_
 }
 
 static const aff_sq_shape creative_shape = {
-    .select = "SELECT " CREATIVE_COLS, .id = "id", .id_off = OFF(aff_creative_row, id), .time = "created_ms",
+    .select = "SELECT " CREATIVE_COLS,
+    .id = "id",
+    .id_off = OFF(aff_creative_row, id),
+    .time = "created_ms",
     .filter = {{"program_id", AFF_SQ_F_PROGRAM}, {MEMBER_FILTER, AFF_SQ_F_AFFILIATE}},
-    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"name"},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS,
+    .search = {"name"},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_creative_row, created_ms)},
              [AFF_SORT_NAME] = {"name COLLATE NOCASE", OFF(aff_creative_row, name)}},
-    .read = read_creative, .row_size = sizeof(aff_creative_row)};
+    .read = read_creative,
+    .row_size = sizeof(aff_creative_row)};
 
 int aff_sq_creative_list(aff_store *st, const aff_list_query *lq, aff_creative_cb cb, void *ud)
 {
@@ -396,14 +408,16 @@ int aff_sq_announcement_get(aff_store *st, int64_t id, aff_announcement_row *r)
     return get_once(q, r, read_announcement);
 }
 
-#define ANNOUNCEMENT_SHAPE(...)                                                                                \
-    {.select = "SELECT " ANNOUNCEMENT_COLS, .id = "id", .id_off = OFF(aff_announcement_row, id),                \
-     .time = "created_ms", .filter = {__VA_ARGS__},                                                              \
-     .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"title", "body"},                                         \
-     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_announcement_row, created_ms)},                       \
-              [AFF_SORT_TITLE] = {"title COLLATE NOCASE", OFF(aff_announcement_row, title)},                    \
-              [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_announcement_row, program_id)}},                      \
-     .read = read_announcement, .row_size = sizeof(aff_announcement_row)}
+#define ANNOUNCEMENT_SHAPE(...)                                                                     \
+    {                                                                                               \
+        .select = "SELECT " ANNOUNCEMENT_COLS, .id = "id", .id_off = OFF(aff_announcement_row, id), \
+        .time = "created_ms", .filter = {__VA_ARGS__}, .search_mode = AFF_SQ_SEARCH_CONTAINS,       \
+        .search = {"title", "body"},                                                                \
+        .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_announcement_row, created_ms)},        \
+                 [AFF_SORT_TITLE] = {"title COLLATE NOCASE", OFF(aff_announcement_row, title)},     \
+                 [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_announcement_row, program_id)}},       \
+        .read = read_announcement, .row_size = sizeof(aff_announcement_row)                         \
+    }
 /* The admin's: a program's own. An affiliate's: its programs' and those to all (0),
  * with a program filter that program's and those to all. */
 static const aff_sq_shape announcement_shape = ANNOUNCEMENT_SHAPE({"program_id", AFF_SQ_F_PROGRAM});

@@ -101,8 +101,8 @@ static inline int list_limit(const aff_list_query *q)
 
 /* Runs a prepared list statement, reading each row into a caller-sized row buffer and
  * handing it to cb. One generic loop for every list call. */
-static inline int run_list(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *), int (*cb)(void *, const void *),
-                    void *ud)
+static inline int run_list(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt *, void *),
+                           int (*cb)(void *, const void *), void *ud)
 {
     int rc = 0;
     while (step_row(q, &rc)) {
@@ -139,7 +139,6 @@ static inline int get_one(sqlite3_stmt *q, void *row, void (*read)(sqlite3_stmt 
     sqlite3_reset(q);
     return rc;
 }
-
 
 /* run_list with a row buffer of size bytes from the heap (rows too large for the stack). */
 static inline int run_list_alloc(sqlite3_stmt *q, size_t size, void (*read)(sqlite3_stmt *, void *),
@@ -191,8 +190,15 @@ void aff_sq_note_list(aff_store *st, sqlite3_stmt *q);
  * one row per group) and name conditions rather than columns as filters (membership
  * of an affiliate, an effective status); a click's shape has a text id and bounds
  * time by its id. */
-enum { AFF_SQ_F_PROGRAM, AFF_SQ_F_AFFILIATE, AFF_SQ_F_LINK, AFF_SQ_F_CONVERSION, AFF_SQ_F_RUN, AFF_SQ_F_PAYOUT,
-       AFF_SQ_F_STATUS };
+enum {
+    AFF_SQ_F_PROGRAM,
+    AFF_SQ_F_AFFILIATE,
+    AFF_SQ_F_LINK,
+    AFF_SQ_F_CONVERSION,
+    AFF_SQ_F_RUN,
+    AFF_SQ_F_PAYOUT,
+    AFF_SQ_F_STATUS
+};
 enum { AFF_SQ_SEARCH_NONE, AFF_SQ_SEARCH_PREFIX, AFF_SQ_SEARCH_PREFIX_UPPER, AFF_SQ_SEARCH_CONTAINS };
 #define AFF_SQ_SHAPE_FILTERS 6
 typedef struct aff_sq_shape {
@@ -209,8 +215,8 @@ typedef struct aff_sq_shape {
      * the lowest id value of time ms. */
     void (*time_raw)(int64_t ms, unsigned char *out, size_t *len);
     struct {
-        const char *col; /* a column (`col = ?`), or a condition with `?` for the value */
-        int field;       /* AFF_SQ_F_* */
+        const char *col;            /* a column (`col = ?`), or a condition with `?` for the value */
+        int field;                  /* AFF_SQ_F_* */
     } filter[AFF_SQ_SHAPE_FILTERS]; /* most selective first */
     int search_mode;                /* AFF_SQ_SEARCH_*: how `search` matches */
     const char *search[2];          /* its columns (CONTAINS: either may match) */
@@ -227,8 +233,8 @@ int aff_sq_sort_is_text(int k);
 /* Run lq through sh (see above), handing each row to cb and recording the last row cb
  * accepted in lq->last. AFF_EINVAL when lq sorts by a key sh lacks or its cursor does
  * not fit the sort; AFF_ESTORE on SQL failure. */
-int aff_sq_sorted_list(aff_store *st, const aff_sq_shape *sh, const aff_list_query *lq,
-                       int (*cb)(void *, const void *), void *ud);
+int aff_sq_sorted_list(aff_store *st, const aff_sq_shape *sh, const aff_list_query *lq, int (*cb)(void *, const void *),
+                       void *ud);
 /* A statement for text, prepared on first use and kept in a small per-connection cache
  * (evicted round-robin), reset with bindings cleared; NULL on failure. */
 sqlite3_stmt *aff_sq_cached_stmt(aff_store *st, const char *text);
@@ -236,12 +242,12 @@ sqlite3_stmt *aff_sq_cached_stmt(aff_store *st, const char *text);
 extern const aff_sq_shape aff_sq_conversion_shape, aff_sq_screened_shape;
 
 /* Read a conversion row from the columns of AFF_SQ_CONV_COLS. */
-#define AFF_SQ_CONV_COLS_OF(t)                                                                                  \
-    t ".id, " t ".program_id, " t ".event, " t ".order_id, " t ".amount_minor, " t ".currency, " t ".status, " t   \
-    ".method, " t ".click_id, " t ".affiliate_id, " t ".link_id, " t ".coupon_id, " t ".coupon, " t               \
-    ".customer_id, " t ".email_hash, " t ".test, " t ".refunded_minor, " t ".items, " t ".created_ms, " t         \
-    ".shipping_minor, " t ".tax_minor, " t ".renewal, " t ".origin_id, " t ".plan_version, " t ".earned_minor, " t \
-    ".hold_until_ms, " t ".reason, " t ".tier, " t ".counted, " t ".ip, " t ".score, " t ".screening, " t ".sub1"
+#define AFF_SQ_CONV_COLS_OF(t)                                                                                       \
+    t ".id, " t ".program_id, " t ".event, " t ".order_id, " t ".amount_minor, " t ".currency, " t ".status, " t     \
+      ".method, " t ".click_id, " t ".affiliate_id, " t ".link_id, " t ".coupon_id, " t ".coupon, " t                \
+      ".customer_id, " t ".email_hash, " t ".test, " t ".refunded_minor, " t ".items, " t ".created_ms, " t          \
+      ".shipping_minor, " t ".tax_minor, " t ".renewal, " t ".origin_id, " t ".plan_version, " t ".earned_minor, " t \
+      ".hold_until_ms, " t ".reason, " t ".tier, " t ".counted, " t ".ip, " t ".score, " t ".screening, " t ".sub1"
 #define AFF_SQ_CONV_COLS AFF_SQ_CONV_COLS_OF("conversion") " FROM conversion"
 void aff_sq_read_conversion(sqlite3_stmt *q, void *row);
 

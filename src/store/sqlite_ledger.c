@@ -18,19 +18,21 @@
 
 #include "store/sqlite_int.h"
 
-#define LEDGER_COLS                                                                                           \
-    "id, conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule, plan_version, status,"   \
+#define LEDGER_COLS                                                                                          \
+    "id, conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule, plan_version, status," \
     " payout_id, created_ms, slot, gross_minor, hold_until_ms, updated_ms FROM ledger"
-#define PAYOUT_COLS                                                                                           \
-    "id, affiliate_id, program_id, amount_minor, currency, status, created_ms, run_id, lines, reference,"      \
+#define PAYOUT_COLS                                                                                       \
+    "id, affiliate_id, program_id, amount_minor, currency, status, created_ms, run_id, lines, reference," \
     " updated_ms FROM payout"
 /* Optional filters of a list: 0 or NULL binds mean "any". The leading equality of each
  * statement is what picks the index. */
 #define ANY(col, n) " AND (?" #n " = 0 OR " col " = ?" #n ")"
 #define ANY_STATUS(n) " AND (?" #n " IS NULL OR status = ?" #n ")"
-#define MOVE_SET "UPDATE ledger SET status = ?2, payout_id = CASE WHEN ?3 < 0 THEN payout_id ELSE ?3 END, updated_ms = ?4"
+#define MOVE_SET \
+    "UPDATE ledger SET status = ?2, payout_id = CASE WHEN ?3 < 0 THEN payout_id ELSE ?3 END, updated_ms = ?4"
 #define MOVE_FROM " AND status IN (?5, ?6, ?7, ?8)"
 
+/* clang-format off */ /* several names a line, grouped by kind */
 enum {
     L_LEDGER_INSERT, L_BALANCE_ADD, L_LEDGER_GET,
     L_LEDGER_LIST, L_LEDGER_OF_PROGRAM, L_LEDGER_OF_AFFILIATE, L_LEDGER_OF_CONVERSION, L_LEDGER_OF_PAYOUT,
@@ -46,31 +48,33 @@ enum {
     L_OUTLIER_GET, L_OUTLIERS_CLEAR, L_OUTLIER_PUT, L_AFF_RATES, L_AFF_RATES_HOURS, L_PERIOD_LIST, L_HOLD_LINES, L_HOLD_CONVERSIONS,
     L_COUNT
 };
+/* clang-format on */
 
 static const char *const sql[L_COUNT] = {
-    [L_LEDGER_INSERT] = "INSERT INTO ledger(conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule,"
-                        " plan_version, status, payout_id, created_ms, slot, gross_minor, hold_until_ms, updated_ms)"
-                        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?11)",
+    [L_LEDGER_INSERT] =
+        "INSERT INTO ledger(conversion_id, program_id, affiliate_id, amount_minor, currency, kind, rule,"
+        " plan_version, status, payout_id, created_ms, slot, gross_minor, hold_until_ms, updated_ms)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?11)",
     [L_BALANCE_ADD] = "INSERT INTO balance VALUES(?1,?2,?3,?4,?5,1) ON CONFLICT(program_id, affiliate_id, status)"
                       " DO UPDATE SET amount_minor = amount_minor + excluded.amount_minor, lines = lines + 1",
     [L_LEDGER_GET] = "SELECT " LEDGER_COLS " WHERE id = ?1",
     [L_LEDGER_LIST] = "SELECT " LEDGER_COLS " WHERE id > ?1" ANY("program_id", 3) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
-    [L_LEDGER_OF_PROGRAM] = "SELECT " LEDGER_COLS " WHERE program_id = ?3 AND id > ?1" ANY_STATUS(6)
-                            " ORDER BY id LIMIT ?2",
+    [L_LEDGER_OF_PROGRAM] =
+        "SELECT " LEDGER_COLS " WHERE program_id = ?3 AND id > ?1" ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_LEDGER_OF_AFFILIATE] = "SELECT " LEDGER_COLS " WHERE affiliate_id = ?4 AND id > ?1" ANY("program_id", 3)
-                              ANY("conversion_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+        ANY("conversion_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_LEDGER_OF_CONVERSION] = "SELECT " LEDGER_COLS " WHERE conversion_id = ?5 AND id > ?1" ANY("program_id", 3)
-                               ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
-    [L_LEDGER_OF_PAYOUT] = "SELECT " LEDGER_COLS " WHERE payout_id = ?7 AND payout_id <> 0 AND id > ?1" ANY("program_id", 3)
-                           ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+        ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_LEDGER_OF_PAYOUT] = "SELECT " LEDGER_COLS " WHERE payout_id = ?7 AND payout_id <> 0 AND id > ?1" ANY(
+        "program_id", 3) ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_MOVE_BY_ID] = MOVE_SET " WHERE id = ?1" MOVE_FROM,
     [L_MOVE_BY_CONVERSION] = MOVE_SET " WHERE conversion_id = ?1" MOVE_FROM,
     [L_MOVE_BY_PAYOUT] = MOVE_SET " WHERE payout_id = ?1 AND payout_id <> 0" MOVE_FROM,
     [L_MOVE_BY_AFFILIATE] = MOVE_SET " WHERE affiliate_id = ?1 AND program_id = ?9" MOVE_FROM,
     [L_AUTO_APPROVE] = "UPDATE ledger SET status = 'approved', updated_ms = ?1"
                        " WHERE status = 'pending' AND hold_until_ms <= ?1",
-    [L_RELEASE] = "UPDATE ledger SET status = 'payable', updated_ms = ?2 WHERE status = 'approved'" ANY("program_id", 1)
-                  " AND affiliate_id IN (SELECT id FROM affiliate WHERE status = 'approved')",
+    [L_RELEASE] = "UPDATE ledger SET status = 'payable', updated_ms = ?2 WHERE status = 'approved'" ANY(
+        "program_id", 1) " AND affiliate_id IN (SELECT id FROM affiliate WHERE status = 'approved')",
     [L_BALANCE_CHECK] = "SELECT (SELECT count(*) FROM (SELECT program_id, affiliate_id, status, sum(amount_minor),"
                         " count(*) FROM ledger GROUP BY 1, 2, 3 EXCEPT SELECT program_id, affiliate_id, status,"
                         " amount_minor, lines FROM balance)) + (SELECT count(*) FROM (SELECT program_id, affiliate_id,"
@@ -94,23 +98,25 @@ static const char *const sql[L_COUNT] = {
                               " AND renewal = 0 AND test = 0 AND status <> 'rejected' ORDER BY id LIMIT 1",
     [L_CONV_LIST_PERIOD] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND affiliate_id = ?2 AND event = ?3"
                            " AND created_ms >= ?4 AND created_ms < ?5 ORDER BY id",
-    [L_CONV_AUTO_APPROVE] = "UPDATE conversion SET status = 'approved' WHERE status = 'pending' AND hold_until_ms <= ?1",
-    [L_PAYOUT_LIST] = "SELECT " PAYOUT_COLS " WHERE id > ?1" ANY("program_id", 3) ANY("run_id", 5) ANY_STATUS(6)
-                      " ORDER BY id LIMIT ?2",
-    [L_PAYOUT_OF_PROGRAM] = "SELECT " PAYOUT_COLS " WHERE program_id = ?3 AND id > ?1" ANY_STATUS(6)
-                            " ORDER BY id LIMIT ?2",
+    [L_CONV_AUTO_APPROVE] =
+        "UPDATE conversion SET status = 'approved' WHERE status = 'pending' AND hold_until_ms <= ?1",
+    [L_PAYOUT_LIST] = "SELECT " PAYOUT_COLS " WHERE id > ?1" ANY("program_id", 3) ANY("run_id", 5)
+        ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_PAYOUT_OF_PROGRAM] =
+        "SELECT " PAYOUT_COLS " WHERE program_id = ?3 AND id > ?1" ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_PAYOUT_OF_AFFILIATE] = "SELECT " PAYOUT_COLS " WHERE affiliate_id = ?4 AND id > ?1" ANY("program_id", 3)
-                              ANY("run_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+        ANY("run_id", 5) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_PAYOUT_OF_RUN] = "SELECT " PAYOUT_COLS " WHERE run_id = ?5 AND id > ?1" ANY("program_id", 3)
-                        ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
-    [L_PAYOUT_INSERT] = "INSERT INTO payout(affiliate_id, program_id, amount_minor, currency, status, created_ms, run_id,"
-                        " lines, reference, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?6)",
+        ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+    [L_PAYOUT_INSERT] =
+        "INSERT INTO payout(affiliate_id, program_id, amount_minor, currency, status, created_ms, run_id,"
+        " lines, reference, updated_ms) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?6)",
     [L_PAYOUT_GET] = "SELECT " PAYOUT_COLS " WHERE id = ?1",
     [L_PAYOUT_SET] = "UPDATE payout SET status = ?2, reference = ?3, updated_ms = ?4, lines = ?5 WHERE id = ?1",
     [L_RUN_INSERT] = "INSERT INTO payout_run(program_id, cause, payouts, created_ms) VALUES(?1,?2,?3,?4)",
     [L_RUN_GET] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id = ?1",
-    [L_RUN_LIST] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id > ?1" ANY("program_id", 3)
-                   " ORDER BY id LIMIT ?2",
+    [L_RUN_LIST] = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run WHERE id > ?1" ANY(
+        "program_id", 3) " ORDER BY id LIMIT ?2",
     /* hour leads the rollup key: a range of hours, then the program */
     [L_CPC_CLICKS] = "SELECT affiliate_id, sum(unique_clicks), 0 FROM stats_hourly WHERE hour > ?2 AND hour <= ?3"
                      " AND program_id = ?1 GROUP BY affiliate_id HAVING sum(unique_clicks) > 0 ORDER BY affiliate_id",
@@ -123,16 +129,17 @@ static const char *const sql[L_COUNT] = {
     [L_CONV_DUP_EMAIL] = "SELECT 1 FROM conversion WHERE program_id = ?1 AND email_hash = ?2 AND amount_minor = ?3"
                          " AND created_ms >= ?4 AND order_id <> ?5 AND test = 0 LIMIT 1",
     [L_CONV_SCREENED] = "SELECT " AFF_SQ_CONV_COLS " WHERE score > 0 AND id > ?1" ANY("program_id", 3)
-                        ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
+        ANY("affiliate_id", 4) ANY_STATUS(6) " ORDER BY id LIMIT ?2",
     [L_OUTLIER_GET] = "SELECT z_milli FROM cr_outlier WHERE program_id = ?1 AND affiliate_id = ?2",
     [L_OUTLIERS_CLEAR] = "DELETE FROM cr_outlier WHERE program_id = ?1",
     [L_OUTLIER_PUT] = "INSERT OR REPLACE INTO cr_outlier VALUES(?1,?2,?3,?4)",
     [L_PERIOD_LIST] = "SELECT affiliate_id, conversions, revenue_minor, commission_minor, tier FROM commission_period"
                       " WHERE program_id = ?1 AND counter = ?2 AND period_start_ms = ?3 ORDER BY affiliate_id",
     /* lines first: the conversions are still pending while their lines are found */
-    [L_HOLD_LINES] = "UPDATE ledger SET hold_until_ms = 9223372036854775807 WHERE status = 'pending' AND conversion_id IN"
-                     " (SELECT id FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2 AND created_ms >= ?3"
-                     " AND status = 'pending' AND test = 0)",
+    [L_HOLD_LINES] =
+        "UPDATE ledger SET hold_until_ms = 9223372036854775807 WHERE status = 'pending' AND conversion_id IN"
+        " (SELECT id FROM conversion WHERE program_id = ?1 AND affiliate_id = ?2 AND created_ms >= ?3"
+        " AND status = 'pending' AND test = 0)",
     [L_HOLD_CONVERSIONS] = "UPDATE conversion SET status = 'held', hold_until_ms = 9223372036854775807, reason = ?4,"
                            " score = score + ?6, screening = CASE WHEN screening = '' THEN json_array(json(?5))"
                            " ELSE json_insert(screening, '$[#]', json(?5)) END"
@@ -229,16 +236,23 @@ int aff_sq_ledger_get(aff_store *st, int64_t id, aff_ledger_row *r)
 
 #define OFF(type, member) offsetof(type, member)
 static const aff_sq_shape ledger_shape = {
-    .select = "SELECT " LEDGER_COLS, .id = "id", .id_off = OFF(aff_ledger_row, id), .time = "created_ms",
-    .filter = {{"conversion_id", AFF_SQ_F_CONVERSION}, {"payout_id", AFF_SQ_F_PAYOUT}, {"affiliate_id", AFF_SQ_F_AFFILIATE},
-               {"program_id", AFF_SQ_F_PROGRAM}, {"status", AFF_SQ_F_STATUS}},
+    .select = "SELECT " LEDGER_COLS,
+    .id = "id",
+    .id_off = OFF(aff_ledger_row, id),
+    .time = "created_ms",
+    .filter = {{"conversion_id", AFF_SQ_F_CONVERSION},
+               {"payout_id", AFF_SQ_F_PAYOUT},
+               {"affiliate_id", AFF_SQ_F_AFFILIATE},
+               {"program_id", AFF_SQ_F_PROGRAM},
+               {"status", AFF_SQ_F_STATUS}},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_ledger_row, created_ms)},
              [AFF_SORT_UPDATED] = {"updated_ms", OFF(aff_ledger_row, updated_ms)},
              [AFF_SORT_AMOUNT] = {"amount_minor", OFF(aff_ledger_row, amount_minor)},
              [AFF_SORT_STATUS] = {"status", OFF(aff_ledger_row, status)},
              [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_ledger_row, program_id)},
              [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_ledger_row, affiliate_id)}},
-    .read = read_ledger, .row_size = sizeof(aff_ledger_row)};
+    .read = read_ledger,
+    .row_size = sizeof(aff_ledger_row)};
 
 int aff_sq_ledger_list(aff_store *st, const aff_list_query *lq, aff_ledger_cb cb, void *ud)
 {
@@ -326,12 +340,13 @@ static void read_balance(sqlite3_stmt *q, void *v)
  * program's balances read its part of the key); a sort by an amount groups what the
  * filters select and sorts it. */
 static const aff_sq_shape balance_shape = {
-    .select = "SELECT id, program_id, affiliate_id, currency, pending, approved, payable, in_payout, paid FROM"
-              " (SELECT program_id * 4294967296 + affiliate_id AS id, program_id, affiliate_id,"
-              " max(currency) AS currency, " BALANCE_BY("pending") ", " BALANCE_BY("approved") ", "
-              BALANCE_BY("payable") ", " BALANCE_BY("in_payout") ", " BALANCE_BY("paid")
-              " FROM balance GROUP BY program_id, affiliate_id) b",
-    .id = "b.id", .id_off = OFF(aff_balance_row, id),
+    .select =
+        "SELECT id, program_id, affiliate_id, currency, pending, approved, payable, in_payout, paid FROM"
+        " (SELECT program_id * 4294967296 + affiliate_id AS id, program_id, affiliate_id,"
+        " max(currency) AS currency, " BALANCE_BY("pending") ", " BALANCE_BY("approved") ", " BALANCE_BY(
+            "payable") ", " BALANCE_BY("in_payout") ", " BALANCE_BY("paid") " FROM balance GROUP BY program_id, affiliate_id) b",
+    .id = "b.id",
+    .id_off = OFF(aff_balance_row, id),
     .filter = {{"b.program_id", AFF_SQ_F_PROGRAM}, {"b.affiliate_id", AFF_SQ_F_AFFILIATE}},
     .sort = {[AFF_SORT_PROGRAM] = {"b.program_id", OFF(aff_balance_row, program_id)},
              [AFF_SORT_AFFILIATE] = {"b.affiliate_id", OFF(aff_balance_row, affiliate_id)},
@@ -340,7 +355,8 @@ static const aff_sq_shape balance_shape = {
              [AFF_SORT_PAYABLE] = {"b.payable", OFF(aff_balance_row, payable)},
              [AFF_SORT_IN_PAYOUT] = {"b.in_payout", OFF(aff_balance_row, in_payout)},
              [AFF_SORT_PAID] = {"b.paid", OFF(aff_balance_row, paid)}},
-    .read = read_balance, .row_size = sizeof(aff_balance_row)};
+    .read = read_balance,
+    .row_size = sizeof(aff_balance_row)};
 
 int aff_sq_balance_list(aff_store *st, const aff_list_query *lq, aff_balance_cb cb, void *ud)
 {
@@ -485,8 +501,7 @@ int aff_sq_conversion_list_period(aff_store *st, int64_t program_id, int64_t aff
     bind_text(q, 3, event);
     sqlite3_bind_int64(q, 4, from_ms);
     sqlite3_bind_int64(q, 5, to_ms);
-    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb,
-                          ud);
+    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
 }
 
 int aff_sq_conversion_auto_approve(aff_store *st, int64_t now_ms, int64_t *n)
@@ -517,8 +532,13 @@ static void read_payout(sqlite3_stmt *q, void *v)
 }
 
 static const aff_sq_shape payout_shape = {
-    .select = "SELECT " PAYOUT_COLS, .id = "id", .id_off = OFF(aff_payout_row, id), .time = "created_ms",
-    .filter = {{"run_id", AFF_SQ_F_RUN}, {"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM},
+    .select = "SELECT " PAYOUT_COLS,
+    .id = "id",
+    .id_off = OFF(aff_payout_row, id),
+    .time = "created_ms",
+    .filter = {{"run_id", AFF_SQ_F_RUN},
+               {"affiliate_id", AFF_SQ_F_AFFILIATE},
+               {"program_id", AFF_SQ_F_PROGRAM},
                {"status", AFF_SQ_F_STATUS}},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_payout_row, created_ms)},
              [AFF_SORT_UPDATED] = {"updated_ms", OFF(aff_payout_row, updated_ms)},
@@ -526,7 +546,8 @@ static const aff_sq_shape payout_shape = {
              [AFF_SORT_STATUS] = {"status", OFF(aff_payout_row, status)},
              [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_payout_row, program_id)},
              [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_payout_row, affiliate_id)}},
-    .read = read_payout, .row_size = sizeof(aff_payout_row)};
+    .read = read_payout,
+    .row_size = sizeof(aff_payout_row)};
 
 int aff_sq_payout_list(aff_store *st, const aff_list_query *lq, aff_payout_cb cb, void *ud)
 {
@@ -629,11 +650,15 @@ int aff_sq_payout_run_get(aff_store *st, int64_t id, aff_payout_run_row *r)
 }
 
 static const aff_sq_shape run_shape = {
-    .select = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run", .id = "id",
-    .id_off = OFF(aff_payout_run_row, id), .time = "created_ms", .filter = {{"program_id", AFF_SQ_F_PROGRAM}},
+    .select = "SELECT id, program_id, cause, payouts, created_ms FROM payout_run",
+    .id = "id",
+    .id_off = OFF(aff_payout_run_row, id),
+    .time = "created_ms",
+    .filter = {{"program_id", AFF_SQ_F_PROGRAM}},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_payout_run_row, created_ms)},
              [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_payout_run_row, program_id)}},
-    .read = read_run, .row_size = sizeof(aff_payout_run_row)};
+    .read = read_run,
+    .row_size = sizeof(aff_payout_run_row)};
 
 int aff_sq_payout_run_list(aff_store *st, const aff_list_query *lq, aff_payout_run_cb cb, void *ud)
 {
@@ -723,12 +748,13 @@ int aff_sq_replay_totals(aff_store *st, int replayed, int64_t from_ms, int64_t t
 int aff_sq_replay_mismatches(aff_store *st, aff_conversion_cb cb, void *ud)
 {
     sqlite3_stmt *q = NULL;
-    static const char text[] = "SELECT " AFF_SQ_CONV_COLS_OF("t") " FROM temp.conversion t JOIN main.conversion m"
-                               " ON m.id = t.id WHERE t.earned_minor <> m.earned_minor ORDER BY t.id";
+    static const char text[] =
+        "SELECT " AFF_SQ_CONV_COLS_OF("t") " FROM temp.conversion t JOIN main.conversion m"
+                                           " ON m.id = t.id WHERE t.earned_minor <> m.earned_minor ORDER BY t.id";
     if (sqlite3_prepare_v2(aff_sq_db(st), text, -1, &q, NULL) != SQLITE_OK)
         return AFF_ESTORE;
-    int rc = run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion,
-                            (int (*)(void *, const void *))cb, ud);
+    int rc =
+        run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
     sqlite3_finalize(q);
     return rc;
 }
@@ -818,8 +844,7 @@ int aff_sq_conversion_list_screened(aff_store *st, const aff_list_query *lq, aff
     sqlite3_bind_int64(q, 3, lq->program_id);
     sqlite3_bind_int64(q, 4, lq->affiliate_id);
     bind_opt_text(q, 6, lq->status);
-    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb,
-                          ud);
+    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
 }
 
 int aff_sq_outlier_get(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t *z_milli)

@@ -114,12 +114,24 @@ int aff_sq_sort_is_text(int k)
 static int filter_value(const aff_list_query *lq, int field, int64_t *v, const char **s)
 {
     switch (field) {
-    case AFF_SQ_F_PROGRAM: *v = lq->program_id; break;
-    case AFF_SQ_F_AFFILIATE: *v = lq->affiliate_id; break;
-    case AFF_SQ_F_LINK: *v = lq->link_id; break;
-    case AFF_SQ_F_CONVERSION: *v = lq->conversion_id; break;
-    case AFF_SQ_F_RUN: *v = lq->run_id; break;
-    case AFF_SQ_F_PAYOUT: *v = lq->payout_id; break;
+    case AFF_SQ_F_PROGRAM:
+        *v = lq->program_id;
+        break;
+    case AFF_SQ_F_AFFILIATE:
+        *v = lq->affiliate_id;
+        break;
+    case AFF_SQ_F_LINK:
+        *v = lq->link_id;
+        break;
+    case AFF_SQ_F_CONVERSION:
+        *v = lq->conversion_id;
+        break;
+    case AFF_SQ_F_RUN:
+        *v = lq->run_id;
+        break;
+    case AFF_SQ_F_PAYOUT:
+        *v = lq->payout_id;
+        break;
     default:
         *s = lq->status;
         return lq->status != NULL && lq->status[0] != '\0';
@@ -272,8 +284,8 @@ static void key_of(const aff_sq_shape *sh, const aff_list_query *lq, const void 
     }
 }
 
-int aff_sq_sorted_list(aff_store *st, const aff_sq_shape *sh, const aff_list_query *lq,
-                       int (*cb)(void *, const void *), void *ud)
+int aff_sq_sorted_list(aff_store *st, const aff_sq_shape *sh, const aff_list_query *lq, int (*cb)(void *, const void *),
+                       void *ud)
 {
     builder *b = calloc(1, sizeof(*b));
     void *row = NULL;

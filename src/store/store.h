@@ -48,8 +48,8 @@
 typedef struct aff_program_row {
     int64_t id;
     char name[AFF_NAME_MAX + 1];
-    char kind[16];        /* affiliate | referral */
-    char currency[4];     /* ISO 4217 */
+    char kind[16];    /* affiliate | referral */
+    char currency[4]; /* ISO 4217 */
     char destination_url[AFF_URL_MAX + 1];
     char allowed_domains[AFF_DOMAINS_MAX + 1]; /* comma-separated */
     int cookie_days;
@@ -59,7 +59,7 @@ typedef struct aff_program_row {
     char plan_json[AFF_PLAN_MAX + 1]; /* current version's plan */
     int hold_days;
     int64_t min_payout_minor;
-    char payout_schedule[16]; /* manual | weekly | monthly */
+    char payout_schedule[16];              /* manual | weekly | monthly */
     char screening[AFF_SCREENING_MAX + 1]; /* conversion screening settings (track/screen.h), JSON */
     char caps[AFF_SCREENING_MAX + 1];      /* conversion and commission caps (track/cap.h), JSON */
     char time_zone[65];                    /* IANA name: the days and months of caps */
@@ -72,8 +72,8 @@ typedef struct aff_affiliate_row {
     int64_t id;
     char name[AFF_NAME_MAX + 1];
     char email[AFF_EMAIL_MAX + 1];
-    char status[16]; /* pending | approved | suspended | rejected */
-    int64_t parent_id; /* 0: none */
+    char status[16];                        /* pending | approved | suspended | rejected */
+    int64_t parent_id;                      /* 0: none */
     char group[AFF_GROUP_MAX + 1];          /* commission group, "" none */
     char payout_method[16];                 /* "" | paypal | bank | other */
     char payout_account[AFF_EMAIL_MAX + 1]; /* PayPal e-mail, IBAN, ... */
@@ -117,9 +117,9 @@ typedef struct aff_click_row {
     char referer[AFF_URL_MAX + 1];
     char sub[5][AFF_SUB_MAX + 1];
     char source_id[AFF_SUB_MAX + 1];
-    unsigned flags; /* AFF_CLICK_* */
-    int reason;     /* fraud rule code (track/fraud.h), 0: none matched */
-    uint32_t asn;   /* autonomous system of ip, 0: unknown */
+    unsigned flags;  /* AFF_CLICK_* */
+    int reason;      /* fraud rule code (track/fraud.h), 0: none matched */
+    uint32_t asn;    /* autonomous system of ip, 0: unknown */
     char country[3]; /* ISO 3166 alpha-2 of ip, "": unknown */
 } aff_click_row;
 
@@ -150,21 +150,21 @@ typedef struct aff_conversion_row {
     char email_hash[65];
     int test;
     int64_t refunded_minor;
-    int64_t shipping_minor, tax_minor; /* parts of amount_minor */
-    int renewal;                       /* 1: a subscription renewal */
-    int64_t origin_id;                 /* renewal: the customer's original conversion */
-    int plan_version;                  /* the plan version that priced it (0: none) */
-    int64_t earned_minor;              /* gross commission of the earning affiliate */
-    int tier;                          /* tier level its default rule was priced at (0: none) */
-    int counted;                       /* 1: counted towards volume when it was priced */
-    char ip[64];                       /* the customer's IP when known (pixel, or given) */
-    int score;                         /* screening score (track/screen.h), 0: no rule hit */
+    int64_t shipping_minor, tax_minor;     /* parts of amount_minor */
+    int renewal;                           /* 1: a subscription renewal */
+    int64_t origin_id;                     /* renewal: the customer's original conversion */
+    int plan_version;                      /* the plan version that priced it (0: none) */
+    int64_t earned_minor;                  /* gross commission of the earning affiliate */
+    int tier;                              /* tier level its default rule was priced at (0: none) */
+    int counted;                           /* 1: counted towards volume when it was priced */
+    char ip[64];                           /* the customer's IP when known (pixel, or given) */
+    int score;                             /* screening score (track/screen.h), 0: no rule hit */
     char screening[AFF_SCREENING_MAX + 1]; /* the rules that hit, JSON, "" none */
-    int64_t hold_until_ms;             /* pending until then (INT64_MAX: held for review) */
-    char reason[AFF_REASON_MAX + 1];   /* why rejected / held, "" none */
+    int64_t hold_until_ms;                 /* pending until then (INT64_MAX: held for review) */
+    char reason[AFF_REASON_MAX + 1];       /* why rejected / held, "" none */
     char items_json[AFF_ITEMS_MAX + 1];
     int64_t created_ms;
-    char sub1[AFF_SUB_MAX + 1];        /* the attributed click's sub1 (a renewal: its original's), "" none */
+    char sub1[AFF_SUB_MAX + 1]; /* the attributed click's sub1 (a renewal: its original's), "" none */
 } aff_conversion_row;
 
 typedef struct aff_ledger_row {
@@ -172,12 +172,12 @@ typedef struct aff_ledger_row {
     int64_t conversion_id, program_id, affiliate_id; /* conversion 0: not tied to one (cpc) */
     int64_t amount_minor;
     char currency[4];
-    char kind[16];   /* commission | tier_adjust | reversal | override | bonus | cpc */
-    char slot[48];   /* the share it belongs to: commission | override:<level> | bonus:<name> | cpc */
-    char rule[64];   /* which plan rule produced it, e.g. "sale:default", "sale:tier:2" */
+    char kind[16]; /* commission | tier_adjust | reversal | override | bonus | cpc */
+    char slot[48]; /* the share it belongs to: commission | override:<level> | bonus:<name> | cpc */
+    char rule[64]; /* which plan rule produced it, e.g. "sale:default", "sale:tier:2" */
     int plan_version;
     int64_t gross_minor; /* the slot's gross amount when the line was written (track/ledger.h) */
-    char status[16]; /* pending | approved | payable | in_payout | paid | rejected | reversed */
+    char status[16];     /* pending | approved | payable | in_payout | paid | rejected | reversed */
     int64_t payout_id;
     int64_t hold_until_ms;
     int64_t created_ms, updated_ms;
@@ -222,12 +222,12 @@ typedef struct aff_period_row {
 /* Which ledger lines a status change applies to (track/ledger.h draws the machine). */
 enum { AFF_LEDGER_BY_ID = 0, AFF_LEDGER_BY_CONVERSION, AFF_LEDGER_BY_PAYOUT, AFF_LEDGER_BY_AFFILIATE, AFF_LEDGER_NBY };
 typedef struct aff_ledger_move {
-    int by;                      /* AFF_LEDGER_BY_* */
-    int64_t key;                 /* line, conversion or payout id, or affiliate id */
-    int64_t program_id;          /* BY_AFFILIATE: the program */
-    const char *from[4];         /* statuses it may leave (NULL-terminated) */
+    int by;              /* AFF_LEDGER_BY_* */
+    int64_t key;         /* line, conversion or payout id, or affiliate id */
+    int64_t program_id;  /* BY_AFFILIATE: the program */
+    const char *from[4]; /* statuses it may leave (NULL-terminated) */
     const char *to;
-    int64_t payout_id;           /* -1: unchanged; else set (0 clears) */
+    int64_t payout_id; /* -1: unchanged; else set (0 clears) */
     int64_t now_ms;
 } aff_ledger_move;
 
@@ -236,7 +236,7 @@ typedef struct aff_ledger_move {
 typedef struct aff_user_row {
     int64_t id;
     char email[AFF_EMAIL_MAX + 1];
-    char role[16]; /* admin | affiliate */
+    char role[16];        /* admin | affiliate */
     int64_t affiliate_id; /* 0 for admins */
     char password_hash[160];
     int64_t created_ms;
@@ -268,6 +268,7 @@ typedef struct aff_rollup_delta {
  * others answer AFF_EINVAL. AFF_SORT_ID is every list's default (the click list's is
  * its time, which its id starts with). The numbers are part of page cursors: append,
  * never renumber. */
+/* clang-format off */ /* several names a line, grouped by kind */
 enum {
     AFF_SORT_ID, AFF_SORT_CREATED, AFF_SORT_UPDATED, AFF_SORT_NAME, AFF_SORT_EMAIL, AFF_SORT_CODE,
     AFF_SORT_STATUS, AFF_SORT_AMOUNT, AFF_SORT_ORDER_ID, AFF_SORT_PROGRAM, AFF_SORT_AFFILIATE,
@@ -276,6 +277,7 @@ enum {
     AFF_SORT_TITLE,                                                              /* announcements */
     AFF_SORT_COUNT
 };
+/* clang-format on */
 
 /* A click list sorted by anything but its time reads every click of the days it covers
  * (its created range, else all days) and sorts them: it answers AFF_ERANGE, reading
@@ -533,8 +535,8 @@ typedef struct aff_store_ops {
     /* Conversions of (program, affiliate) created at or after since_ms, counted up to max
      * (a rule's threshold: counting a busy affiliate's whole minute made each conversion
      * cost O(conversions a minute)). */
-    int (*conversion_count_since)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms, int64_t max,
-                                  int64_t *n);
+    int (*conversion_count_since)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t since_ms,
+                                  int64_t max, int64_t *n);
     /* The created_ms of the latest max non-test conversions of (program, affiliate),
      * newest first, into ms[0..*n) (track/recent.h keeps them in memory). */
     int (*conversion_latest_ms)(aff_store *st, int64_t program_id, int64_t affiliate_id, int64_t max, int64_t *ms,
@@ -561,8 +563,8 @@ typedef struct aff_store_ops {
     int (*affiliate_rates_hours)(aff_store *st, int64_t program_id, int64_t from_hour, int64_t to_hour,
                                  aff_replay_total_cb cb, void *ud);
     /* Per affiliate of program: clicks and conversions of the days [from_day, to_day]. */
-    int (*affiliate_rates)(aff_store *st, int64_t program_id, int64_t from_day, int64_t to_day,
-                           aff_replay_total_cb cb, void *ud);
+    int (*affiliate_rates)(aff_store *st, int64_t program_id, int64_t from_day, int64_t to_day, aff_replay_total_cb cb,
+                           void *ud);
     /* Conversions still pending whose hold ended by now_ms become approved; *n counts them. */
     int (*conversion_auto_approve)(aff_store *st, int64_t now_ms, int64_t *n);
 
@@ -690,6 +692,7 @@ int aff_store_sqlite_schema_version(void);
 int aff_store_sqlite_last_plan(aff_store *st, char *out, size_t cap);
 
 /* The only entry points: one line each. */
+/* clang-format off */
 static inline void aff_store_close(aff_store *st) { st->ops->close(st); }
 static inline int aff_store_begin(aff_store *st) { return st->ops->begin(st); }
 static inline int aff_store_commit(aff_store *st) { return st->ops->commit(st); }
@@ -805,5 +808,6 @@ static inline int aff_store_announcement_insert(aff_store *st, aff_announcement_
 static inline int aff_store_announcement_get(aff_store *st, int64_t id, aff_announcement_row *r) { return st->ops->announcement_get(st, id, r); }
 static inline int aff_store_announcement_list(aff_store *st, const aff_list_query *q, aff_announcement_cb cb, void *ud) { return st->ops->announcement_list(st, q, cb, ud); }
 static inline int aff_store_announcement_delete(aff_store *st, int64_t id) { return st->ops->announcement_delete(st, id); }
+/* clang-format on */
 
 #endif

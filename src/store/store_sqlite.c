@@ -292,31 +292,33 @@ static const char *const migrations[] = {
 
 /* ---- statements -------------------------------------------------------------- */
 
-#define PROGRAM_COLS                                                                                            \
-    "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution,"     \
-    " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"      \
-    " p.created_ms, p.payout_schedule, p.screening, p.caps, p.fallback_url, p.time_zone FROM program p"                       \
+#define PROGRAM_COLS                                                                                        \
+    "p.id, p.name, p.kind, p.currency, p.destination_url, p.allowed_domains, p.cookie_days, p.attribution," \
+    " p.click_id_param, p.commission_version, pp.plan, p.hold_days, p.min_payout_minor, p.postback_token,"  \
+    " p.created_ms, p.payout_schedule, p.screening, p.caps, p.fallback_url, p.time_zone FROM program p"     \
     " JOIN program_plan pp ON pp.program_id = p.id AND pp.version = p.commission_version"
-#define LINK_COLS "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
-#define CLICK_COLS                                                                                                  \
-    "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1,"   \
-    " c.sub2, c.sub3, c.sub4, c.sub5, c.source_id, c.flags, c.reason, c.asn, c.country FROM click c"                \
+#define LINK_COLS \
+    "id, code, program_id, affiliate_id, destination_url, sub1, sub2, sub3, sub4, sub5, created_ms FROM link"
+#define CLICK_COLS                                                                                               \
+    "c.click_id, c.ts_ms, c.program_id, c.affiliate_id, c.link_id, c.ip, coalesce(u.ua, ''), c.referer, c.sub1," \
+    " c.sub2, c.sub3, c.sub4, c.sub5, c.source_id, c.flags, c.reason, c.asn, c.country FROM click c"             \
     " LEFT JOIN user_agent u ON u.id = c.ua_id"
 #define AFFILIATE_COLS \
     "id, name, email, status, parent_id, created_ms, group_name, payout_method, payout_account FROM affiliate"
 
-#define CLICK_HOURS(col)                                                                                         \
-    "WITH h(n) AS (VALUES(0),(1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(11),(12),(13),(14),(15),(16),(17),(18),(19),"  \
-    "(20),(21),(22),(23)) SELECT h.n FROM stats_daily d INDEXED BY stats_daily_" col " CROSS JOIN h"                  \
-    " CROSS JOIN stats_hourly s WHERE d." col "_id = ?1 AND d.day = ?2 AND s.hour = d.day * 24 + h.n"                  \
-    " AND s.program_id = d.program_id AND s.affiliate_id = d.affiliate_id AND s.link_id = d.link_id"                   \
+#define CLICK_HOURS(col)                                                                                             \
+    "WITH h(n) AS (VALUES(0),(1),(2),(3),(4),(5),(6),(7),(8),(9),(10),(11),(12),(13),(14),(15),(16),(17),(18),(19)," \
+    "(20),(21),(22),(23)) SELECT h.n FROM stats_daily d INDEXED BY stats_daily_" col " CROSS JOIN h"                 \
+    " CROSS JOIN stats_hourly s WHERE d." col "_id = ?1 AND d.day = ?2 AND s.hour = d.day * 24 + h.n"                \
+    " AND s.program_id = d.program_id AND s.affiliate_id = d.affiliate_id AND s.link_id = d.link_id"                 \
     " AND " CLICK_ROWS("s") " > 0"
 /* Every click row the rollups count: screened ones (bots, rejected) are rows too. */
 #define CLICK_ROWS(t) "(" t ".clicks + " t ".bot_clicks + " t ".rejected_clicks)"
-#define CLICK_DAYS(col, op, dir)                                                                                   \
-    "SELECT day FROM stats_daily d WHERE " col "_id = ?1 AND day " op " ?2 AND " CLICK_ROWS("d") " > 0 ORDER BY day" \
-    dir " LIMIT 1"
+#define CLICK_DAYS(col, op, dir)                                      \
+    "SELECT day FROM stats_daily d WHERE " col "_id = ?1 AND day " op \
+    " ?2 AND " CLICK_ROWS("d") " > 0 ORDER BY day" dir " LIMIT 1"
 
+/* clang-format off */ /* several names a line, grouped by kind */
 enum {
     S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_META_GET, S_META_PUT,
@@ -334,6 +336,7 @@ enum {
     S_ROLLUP_ADD, S_ROLLUP_DAY_ADD, S_ROLLUP_SUB_ADD,
     S_COUNT
 };
+/* clang-format on */
 
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -345,10 +348,11 @@ static const char *const sql[S_COUNT] = {
     [S_ROLLBACK_TO] = "ROLLBACK TO job",
     [S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [S_META_PUT] = "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    [S_PROGRAM_INSERT] = "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
-                         " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
-                         " created_ms, payout_schedule, screening, caps, fallback_url, time_zone) VALUES(?1,?2,?3,?4,?5,?6,?7,"
-                         "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+    [S_PROGRAM_INSERT] =
+        "INSERT INTO program(name, kind, currency, destination_url, allowed_domains, cookie_days,"
+        " attribution, click_id_param, commission_version, hold_days, min_payout_minor, postback_token,"
+        " created_ms, payout_schedule, screening, caps, fallback_url, time_zone) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+        "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [S_PROGRAM_UPDATE] = "UPDATE program SET name=?2, kind=?3, destination_url=?4, allowed_domains=?5, cookie_days=?6,"
                          " attribution=?7, click_id_param=?8, commission_version=?9, hold_days=?10,"
                          " min_payout_minor=?11, payout_schedule=?12, screening=?13, caps=?14, fallback_url=?15,"
@@ -356,8 +360,9 @@ static const char *const sql[S_COUNT] = {
     [S_PROGRAM_GET] = "SELECT " PROGRAM_COLS " WHERE p.id = ?1",
     [S_PLAN_INSERT] = "INSERT INTO program_plan(program_id, version, plan, created_ms) VALUES(?1,?2,?3,?4)",
     [S_PLAN_GET] = "SELECT plan FROM program_plan WHERE program_id = ?1 AND version = ?2",
-    [S_AFFILIATE_INSERT] = "INSERT INTO affiliate(name, email, status, parent_id, created_ms, group_name, payout_method,"
-                           " payout_account) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+    [S_AFFILIATE_INSERT] =
+        "INSERT INTO affiliate(name, email, status, parent_id, created_ms, group_name, payout_method,"
+        " payout_account) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
     [S_AFFILIATE_UPDATE] = "UPDATE affiliate SET name=?2, email=?3, status=?4, parent_id=?5, group_name=?6,"
                            " payout_method=?7, payout_account=?8 WHERE id=?1",
     [S_AFFILIATE_GET] = "SELECT " AFFILIATE_COLS " WHERE id = ?1",
@@ -371,9 +376,10 @@ static const char *const sql[S_COUNT] = {
     [S_COUPON_INSERT] = "INSERT INTO coupon(code, program_id, affiliate_id, created_ms) VALUES(?1,?2,?3,?4)",
     [S_COUPON_UPDATE] = "UPDATE coupon SET affiliate_id=?2 WHERE id=?1",
     [S_COUPON_GET] = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon WHERE id = ?1",
-    [S_CLICK_INSERT] = "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, ua_id, referer,"
-                       " sub1, sub2, sub3, sub4, sub5, source_id, flags, reason, asn, country) VALUES(?1,?2,?3,?4,?5,?6,"
-                       "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+    [S_CLICK_INSERT] =
+        "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, ua_id, referer,"
+        " sub1, sub2, sub3, sub4, sub5, source_id, flags, reason, asn, country) VALUES(?1,?2,?3,?4,?5,?6,"
+        "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [S_CLICK_INSERT_PLAIN] = "INSERT INTO click(click_id, ts_ms, program_id, affiliate_id, link_id, ip, ua_id, referer,"
                              " sub1, sub2, sub3, sub4, sub5, source_id, flags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
                              "?11,?12,?13,?14,?15)",
@@ -405,12 +411,13 @@ static const char *const sql[S_COUNT] = {
     [S_CLICK_SEEN_PRUNE] = "DELETE FROM click_seen WHERE (link_id, fp) > (?1, ?2) AND (link_id, fp) <= (?3, ?4)"
                            " AND unique_ms < ?5",
     [S_CONV_FIND] = "SELECT " AFF_SQ_CONV_COLS " WHERE program_id = ?1 AND event = ?2 AND order_id = ?3",
-    [S_CONV_INSERT] = "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
-                      " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
-                      " refunded_minor, items, created_ms, shipping_minor, tax_minor, renewal, origin_id, plan_version,"
-                      " earned_minor, hold_until_ms, reason, tier, counted, ip, score, screening, sub1, id) VALUES(?1,?2,?3,?4,?5,?6,"
-                      "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,"
-                      "?32,?33)",
+    [S_CONV_INSERT] =
+        "INSERT INTO conversion(program_id, event, order_id, amount_minor, currency, status, method,"
+        " click_id, affiliate_id, link_id, coupon_id, coupon, customer_id, email_hash, test,"
+        " refunded_minor, items, created_ms, shipping_minor, tax_minor, renewal, origin_id, plan_version,"
+        " earned_minor, hold_until_ms, reason, tier, counted, ip, score, screening, sub1, id) VALUES(?1,?2,?3,?4,?5,?6,"
+        "?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,"
+        "?32,?33)",
     [S_CONV_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM conversion",
     [S_CONV_GET] = "SELECT " AFF_SQ_CONV_COLS " WHERE id = ?1",
     [S_CONV_REFUND] = "UPDATE conversion SET refunded_minor = ?2, status = ?3 WHERE id = ?1",
@@ -418,45 +425,48 @@ static const char *const sql[S_COUNT] = {
     [S_CUSTOMER_PUT] = "INSERT INTO customer(program_id, customer_key, affiliate_id, link_id, first_ms, last_ms)"
                        " VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT(program_id, customer_key) DO UPDATE SET"
                        " affiliate_id = excluded.affiliate_id, link_id = excluded.link_id, last_ms = excluded.last_ms",
-    [S_ROLLUP_ADD] = "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, clicks, unique_clicks,"
-                     " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
-                     " overrides_minor, override_income_minor)"
-                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(hour, program_id, affiliate_id, link_id)"
-                     " DO UPDATE SET clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks,"
-                     " bot_clicks = bot_clicks + excluded.bot_clicks, rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
-                     " conversions = conversions + excluded.conversions, revenue_minor = revenue_minor + excluded.revenue_minor,"
-                     " commission_minor = commission_minor + excluded.commission_minor,"
-                     " refunds_minor = refunds_minor + excluded.refunds_minor,"
-                     " overrides_minor = overrides_minor + excluded.overrides_minor,"
-                     " override_income_minor = override_income_minor + excluded.override_income_minor",
-    [S_ROLLUP_DAY_ADD] = "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, clicks, unique_clicks,"
-                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
-                         " overrides_minor, override_income_minor)"
-                         " VALUES(?1 / 24,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, program_id, affiliate_id,"
-                         " link_id) DO UPDATE SET clicks = clicks + excluded.clicks,"
-                         " unique_clicks = unique_clicks + excluded.unique_clicks,"
-                         " bot_clicks = bot_clicks + excluded.bot_clicks,"
-                         " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
-                         " conversions = conversions + excluded.conversions,"
-                         " revenue_minor = revenue_minor + excluded.revenue_minor,"
-                         " commission_minor = commission_minor + excluded.commission_minor,"
-                         " refunds_minor = refunds_minor + excluded.refunds_minor,"
-                         " overrides_minor = overrides_minor + excluded.overrides_minor,"
-                         " override_income_minor = override_income_minor + excluded.override_income_minor",
-    [S_ROLLUP_SUB_ADD] = "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks,"
-                         " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
-                         " overrides_minor, override_income_minor)"
-                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, affiliate_id, program_id,"
-                         " sub1) DO UPDATE SET clicks = clicks + excluded.clicks,"
-                         " unique_clicks = unique_clicks + excluded.unique_clicks,"
-                         " bot_clicks = bot_clicks + excluded.bot_clicks,"
-                         " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
-                         " conversions = conversions + excluded.conversions,"
-                         " revenue_minor = revenue_minor + excluded.revenue_minor,"
-                         " commission_minor = commission_minor + excluded.commission_minor,"
-                         " refunds_minor = refunds_minor + excluded.refunds_minor,"
-                         " overrides_minor = overrides_minor + excluded.overrides_minor,"
-                         " override_income_minor = override_income_minor + excluded.override_income_minor",
+    [S_ROLLUP_ADD] =
+        "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, clicks, unique_clicks,"
+        " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
+        " overrides_minor, override_income_minor)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(hour, program_id, affiliate_id, link_id)"
+        " DO UPDATE SET clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks,"
+        " bot_clicks = bot_clicks + excluded.bot_clicks, rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
+        " conversions = conversions + excluded.conversions, revenue_minor = revenue_minor + excluded.revenue_minor,"
+        " commission_minor = commission_minor + excluded.commission_minor,"
+        " refunds_minor = refunds_minor + excluded.refunds_minor,"
+        " overrides_minor = overrides_minor + excluded.overrides_minor,"
+        " override_income_minor = override_income_minor + excluded.override_income_minor",
+    [S_ROLLUP_DAY_ADD] =
+        "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, clicks, unique_clicks,"
+        " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
+        " overrides_minor, override_income_minor)"
+        " VALUES(?1 / 24,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, program_id, affiliate_id,"
+        " link_id) DO UPDATE SET clicks = clicks + excluded.clicks,"
+        " unique_clicks = unique_clicks + excluded.unique_clicks,"
+        " bot_clicks = bot_clicks + excluded.bot_clicks,"
+        " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
+        " conversions = conversions + excluded.conversions,"
+        " revenue_minor = revenue_minor + excluded.revenue_minor,"
+        " commission_minor = commission_minor + excluded.commission_minor,"
+        " refunds_minor = refunds_minor + excluded.refunds_minor,"
+        " overrides_minor = overrides_minor + excluded.overrides_minor,"
+        " override_income_minor = override_income_minor + excluded.override_income_minor",
+    [S_ROLLUP_SUB_ADD] =
+        "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks,"
+        " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
+        " overrides_minor, override_income_minor)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, affiliate_id, program_id,"
+        " sub1) DO UPDATE SET clicks = clicks + excluded.clicks,"
+        " unique_clicks = unique_clicks + excluded.unique_clicks,"
+        " bot_clicks = bot_clicks + excluded.bot_clicks,"
+        " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
+        " conversions = conversions + excluded.conversions,"
+        " revenue_minor = revenue_minor + excluded.revenue_minor,"
+        " commission_minor = commission_minor + excluded.commission_minor,"
+        " refunds_minor = refunds_minor + excluded.refunds_minor,"
+        " overrides_minor = overrides_minor + excluded.overrides_minor,"
+        " override_income_minor = override_income_minor + excluded.override_income_minor",
 };
 
 /* ---- list statements ---------------------------------------------------------------- */
@@ -472,10 +482,12 @@ static const char *const sql[S_COUNT] = {
  * pick a program's index over an affiliate's (a program can have every row). A filter
  * without an index of its own (a status; a click's program) is tested row by row. */
 enum { LF_PROGRAM, LF_AFFILIATE, LF_LINK, LF_CONVERSION, LF_STATUS };
+/* clang-format off */ /* several names a line, grouped by kind */
 enum {
     L_PROGRAMS, L_AFFILIATES, L_LINKS, L_COUPONS, L_CLICKS, L_CLICKS_RANGE, L_CLICKS_RANGE_DESC, L_CONVERSIONS,
     L_COUNT
 };
+/* clang-format on */
 #define LIST_FILTERS 4
 
 typedef struct list_shape {
@@ -491,25 +503,31 @@ typedef struct list_shape {
 
 static const list_shape lists[L_COUNT] = {
     [L_PROGRAMS] = {"SELECT " PROGRAM_COLS, "p.id", {{NULL, 0}}},
-    [L_AFFILIATES] = {"SELECT " AFFILIATE_COLS, "id",
-                      {{"status", LF_STATUS}}},
+    [L_AFFILIATES] = {"SELECT " AFFILIATE_COLS, "id", {{"status", LF_STATUS}}},
     [L_LINKS] = {"SELECT " LINK_COLS, "id", {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}}},
-    [L_COUPONS] = {"SELECT id, code, program_id, affiliate_id, created_ms FROM coupon", "id",
+    [L_COUPONS] = {"SELECT id, code, program_id, affiliate_id, created_ms FROM coupon",
+                   "id",
                    {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}}},
-    [L_CLICKS] = {"SELECT " CLICK_COLS, "c.click_id",
+    [L_CLICKS] = {"SELECT " CLICK_COLS,
+                  "c.click_id",
                   {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}}},
     /* The clicks of one hour (sq_click_list): ?1 and ?3 bound the ids by their time prefix. */
-    [L_CLICKS_RANGE] = {"SELECT " CLICK_COLS, "c.click_id",
-                        {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}}, 1},
+    [L_CLICKS_RANGE] = {"SELECT " CLICK_COLS,
+                        "c.click_id",
+                        {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}},
+                        1},
     /* The same, newest first: ?1 and ?3 bound the ids from above and below. */
-    [L_CLICKS_RANGE_DESC] = {"SELECT " CLICK_COLS, "c.click_id",
+    [L_CLICKS_RANGE_DESC] = {"SELECT " CLICK_COLS,
+                             "c.click_id",
                              {{"c.link_id", LF_LINK}, {"c.affiliate_id", LF_AFFILIATE}, {"c.program_id", LF_PROGRAM}},
-                             1, 1},
-    [L_CONVERSIONS] = {"SELECT " AFF_SQ_CONV_COLS, "id",
+                             1,
+                             1},
+    [L_CONVERSIONS] = {"SELECT " AFF_SQ_CONV_COLS,
+                       "id",
                        {{"affiliate_id", LF_AFFILIATE}, {"program_id", LF_PROGRAM}, {"status", LF_STATUS}}},
 };
 
-#define SORTED_CACHE 32 /* sorted list statements kept per connection */
+#define SORTED_CACHE 32   /* sorted list statements kept per connection */
 #define REPORT_SHAPES 512 /* 32 group masks x (hourly, daily) x 8 sets of filters */
 
 /* The writer's cache of interned user agents: a few thousand distinct agents make most
@@ -534,11 +552,11 @@ typedef struct sqlite_store {
     sqlite3_stmt *report_stmt[REPORT_SHAPES];
     sqlite3_stmt *click_many[2]; /* INSERT of CLICK_MANY rows: [0] plain, [1] wide (click_is_plain) */
     sqlite3_stmt *ledger_stmt[AFF_SQ_LEDGER_STMTS]; /* sqlite_ledger.c's statements */
-    sqlite3_stmt *user_stmt[8]; /* dashboard users and sessions (user_sql) */
+    sqlite3_stmt *user_stmt[8];                     /* dashboard users and sessions (user_sql) */
     sqlite3_stmt *list_stmt[L_COUNT][1 << LIST_FILTERS];
     sqlite3_stmt *sorted_stmt[SORTED_CACHE]; /* sorted lists' statements (aff_sq_cached_stmt) */
-    int sorted_next;                          /* the slot the next new statement takes */
-    sqlite3_stmt *last_query[3]; /* the statements of the last list or report call (for tests) */
+    int sorted_next;                         /* the slot the next new statement takes */
+    sqlite3_stmt *last_query[3];             /* the statements of the last list or report call (for tests) */
     int nlast;
     int reader;
     int synchronous_full; /* as opened (sq_bulk_load restores it) */
@@ -603,8 +621,8 @@ sqlite3_stmt *aff_sq_ledger_stmt(aff_store *st, int id)
     if (id < 0 || id >= AFF_SQ_LEDGER_STMTS)
         return NULL;
     if (s->ledger_stmt[id] == NULL) {
-        if (sqlite3_prepare_v3(s->db, aff_sq_ledger_sql(id), -1, SQLITE_PREPARE_PERSISTENT, &s->ledger_stmt[id], NULL) !=
-            SQLITE_OK)
+        if (sqlite3_prepare_v3(s->db, aff_sq_ledger_sql(id), -1, SQLITE_PREPARE_PERSISTENT, &s->ledger_stmt[id],
+                               NULL) != SQLITE_OK)
             return NULL;
     } else {
         sqlite3_reset(s->ledger_stmt[id]);
@@ -675,8 +693,10 @@ static int filter_set(const aff_list_query *lq, int field)
 
 static void bind_filter(sqlite3_stmt *q, int i, const aff_list_query *lq, int field)
 {
-    const int64_t ids[] = {[LF_PROGRAM] = lq->program_id, [LF_AFFILIATE] = lq->affiliate_id,
-                           [LF_LINK] = lq->link_id, [LF_CONVERSION] = lq->conversion_id};
+    const int64_t ids[] = {[LF_PROGRAM] = lq->program_id,
+                           [LF_AFFILIATE] = lq->affiliate_id,
+                           [LF_LINK] = lq->link_id,
+                           [LF_CONVERSION] = lq->conversion_id};
     if (field == LF_STATUS)
         bind_text(q, i, lq->status);
     else
@@ -704,14 +724,15 @@ static sqlite3_stmt *list_stmt(aff_store *st, int which, const aff_list_query *l
             n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s %s ?3", ls->key, ls->desc ? ">" : "<");
         for (int k = 0, param = 3 + ls->upper, lead = 1; k < LIST_FILTERS && n < sizeof(text); k++)
             if (mask & (1u << k)) {
-                n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s%s = ?%d", lead ? "" : "+",
-                                      ls->filter[k].col, param++);
+                n += (size_t)snprintf(text + n, sizeof(text) - n, " AND %s%s = ?%d", lead ? "" : "+", ls->filter[k].col,
+                                      param++);
                 lead = 0;
             }
         if (n < sizeof(text))
             n += (size_t)snprintf(text + n, sizeof(text) - n, " ORDER BY %s%s LIMIT ?2", ls->key,
                                   ls->desc ? " DESC" : "");
-        if (n >= sizeof(text) || sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
+        if (n >= sizeof(text) ||
+            sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
             return NULL;
     }
     for (int k = 0, param = 3 + ls->upper; k < LIST_FILTERS; k++)
@@ -736,8 +757,14 @@ static int sq_commit(aff_store *st)
         ua_cache_commit_batch(&impl(st)->uas);
     return rc;
 }
-static int sq_savepoint(aff_store *st) { return exec_stmt(stmt(st, S_SAVEPOINT)); }
-static int sq_release(aff_store *st) { return exec_stmt(stmt(st, S_RELEASE)); }
+static int sq_savepoint(aff_store *st)
+{
+    return exec_stmt(stmt(st, S_SAVEPOINT));
+}
+static int sq_release(aff_store *st)
+{
+    return exec_stmt(stmt(st, S_RELEASE));
+}
 static int sq_rollback_to(aff_store *st)
 {
     ua_cache_forget_batch(&impl(st)->uas); /* a job's new agents may be among the undone rows */
@@ -760,7 +787,10 @@ static int sq_bulk_load(aff_store *st, int on)
     sqlite_store *s = impl(st);
     char text[128];
     snprintf(text, sizeof(text), "PRAGMA synchronous=%s; PRAGMA wal_autocheckpoint=%d",
-             on ? "OFF" : s->synchronous_full ? "FULL" : "NORMAL", on ? 16384 : 1000);
+             on                    ? "OFF"
+             : s->synchronous_full ? "FULL"
+                                   : "NORMAL",
+             on ? 16384 : 1000);
     return sqlite3_exec(s->db, text, NULL, NULL, NULL) == SQLITE_OK ? 0 : AFF_ESTORE;
 }
 
@@ -901,15 +931,23 @@ static int sq_program_get(aff_store *st, int64_t id, aff_program_row *r)
     return rc;
 }
 
-static void read_program_v(sqlite3_stmt *q, void *r) { read_program(q, r); }
+static void read_program_v(sqlite3_stmt *q, void *r)
+{
+    read_program(q, r);
+}
 
 #define OFF(type, member) offsetof(type, member)
 static const aff_sq_shape program_shape = {
-    .select = "SELECT " PROGRAM_COLS, .id = "p.id", .id_off = OFF(aff_program_row, id), .time = "p.created_ms",
-    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"p.name"},
+    .select = "SELECT " PROGRAM_COLS,
+    .id = "p.id",
+    .id_off = OFF(aff_program_row, id),
+    .time = "p.created_ms",
+    .search_mode = AFF_SQ_SEARCH_CONTAINS,
+    .search = {"p.name"},
     .sort = {[AFF_SORT_CREATED] = {"p.created_ms", OFF(aff_program_row, created_ms)},
              [AFF_SORT_NAME] = {"p.name COLLATE NOCASE", OFF(aff_program_row, name)}},
-    .read = read_program_v, .row_size = sizeof(aff_program_row)};
+    .read = read_program_v,
+    .row_size = sizeof(aff_program_row)};
 
 static int sq_program_list(aff_store *st, const aff_list_query *lq, aff_program_cb cb, void *ud)
 {
@@ -1021,14 +1059,19 @@ static int sq_affiliate_get(aff_store *st, int64_t id, aff_affiliate_row *r)
 }
 
 static const aff_sq_shape affiliate_shape = {
-    .select = "SELECT " AFFILIATE_COLS, .id = "id", .id_off = OFF(aff_affiliate_row, id), .time = "created_ms",
+    .select = "SELECT " AFFILIATE_COLS,
+    .id = "id",
+    .id_off = OFF(aff_affiliate_row, id),
+    .time = "created_ms",
     .filter = {{"status", AFF_SQ_F_STATUS}},
-    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"name", "email"},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS,
+    .search = {"name", "email"},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_affiliate_row, created_ms)},
              [AFF_SORT_NAME] = {"name COLLATE NOCASE", OFF(aff_affiliate_row, name)},
              [AFF_SORT_EMAIL] = {"email COLLATE NOCASE", OFF(aff_affiliate_row, email)},
              [AFF_SORT_STATUS] = {"status", OFF(aff_affiliate_row, status)}},
-    .read = read_affiliate, .row_size = sizeof(aff_affiliate_row)};
+    .read = read_affiliate,
+    .row_size = sizeof(aff_affiliate_row)};
 
 static int sq_affiliate_list(aff_store *st, const aff_list_query *lq, aff_affiliate_cb cb, void *ud)
 {
@@ -1143,14 +1186,19 @@ static int sq_link_get(aff_store *st, int64_t id, aff_link_row *r)
 
 /* A code search is a prefix: a range of the code's UNIQUE index. */
 static const aff_sq_shape link_shape = {
-    .select = "SELECT " LINK_COLS, .id = "id", .id_off = OFF(aff_link_row, id), .time = "created_ms",
+    .select = "SELECT " LINK_COLS,
+    .id = "id",
+    .id_off = OFF(aff_link_row, id),
+    .time = "created_ms",
     .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM}},
-    .search_mode = AFF_SQ_SEARCH_PREFIX, .search = {"code"},
+    .search_mode = AFF_SQ_SEARCH_PREFIX,
+    .search = {"code"},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_link_row, created_ms)},
              [AFF_SORT_CODE] = {"code", OFF(aff_link_row, code)},
              [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_link_row, program_id)},
              [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_link_row, affiliate_id)}},
-    .read = read_link, .row_size = sizeof(aff_link_row)};
+    .read = read_link,
+    .row_size = sizeof(aff_link_row)};
 
 static int sq_link_list(aff_store *st, const aff_list_query *lq, aff_link_cb cb, void *ud)
 {
@@ -1216,15 +1264,19 @@ static int sq_coupon_get(aff_store *st, int64_t id, aff_coupon_row *r)
 
 /* Codes are stored upper-case; a search is their prefix, upper-cased. */
 static const aff_sq_shape coupon_shape = {
-    .select = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon", .id = "id",
-    .id_off = OFF(aff_coupon_row, id), .time = "created_ms",
+    .select = "SELECT id, code, program_id, affiliate_id, created_ms FROM coupon",
+    .id = "id",
+    .id_off = OFF(aff_coupon_row, id),
+    .time = "created_ms",
     .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM}},
-    .search_mode = AFF_SQ_SEARCH_PREFIX_UPPER, .search = {"code"},
+    .search_mode = AFF_SQ_SEARCH_PREFIX_UPPER,
+    .search = {"code"},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_coupon_row, created_ms)},
              [AFF_SORT_CODE] = {"code", OFF(aff_coupon_row, code)},
              [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_coupon_row, program_id)},
              [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_coupon_row, affiliate_id)}},
-    .read = read_coupon, .row_size = sizeof(aff_coupon_row)};
+    .read = read_coupon,
+    .row_size = sizeof(aff_coupon_row)};
 
 static int sq_coupon_list(aff_store *st, const aff_list_query *lq, aff_coupon_cb cb, void *ud)
 {
@@ -1630,21 +1682,30 @@ static void click_time_raw(int64_t ms, unsigned char *out, size_t *len)
     *len = 6;
 }
 
-static void read_click_v(sqlite3_stmt *q, void *r) { read_click(q, r); }
+static void read_click_v(sqlite3_stmt *q, void *r)
+{
+    read_click(q, r);
+}
 
 /* Clicks sorted by time without a link or affiliate (a walk of the primary key, either
  * way, bounded by the id's time prefix), or by another column within a bounded number
  * of days (click_sort_bounded). No filter leads: the click table has only its key. */
 static const aff_sq_shape click_shape = {
-    .select = "SELECT " CLICK_COLS, .id = "c.click_id", .id_off = OFF(aff_click_row, click_id),
-    .id_raw = click_id_raw, .time_raw = click_time_raw,
-    .filter = {{"c.link_id", AFF_SQ_F_LINK}, {"c.affiliate_id", AFF_SQ_F_AFFILIATE}, {"c.program_id", AFF_SQ_F_PROGRAM}},
+    .select = "SELECT " CLICK_COLS,
+    .id = "c.click_id",
+    .id_off = OFF(aff_click_row, click_id),
+    .id_raw = click_id_raw,
+    .time_raw = click_time_raw,
+    .filter = {{"c.link_id", AFF_SQ_F_LINK},
+               {"c.affiliate_id", AFF_SQ_F_AFFILIATE},
+               {"c.program_id", AFF_SQ_F_PROGRAM}},
     .sort = {[AFF_SORT_PROGRAM] = {"c.program_id", OFF(aff_click_row, program_id)},
              [AFF_SORT_AFFILIATE] = {"c.affiliate_id", OFF(aff_click_row, affiliate_id)},
              [AFF_SORT_LINK] = {"c.link_id", OFF(aff_click_row, link_id)},
              [AFF_SORT_IP] = {"c.ip", OFF(aff_click_row, ip)},
              [AFF_SORT_SUB1] = {"c.sub1", OFF(aff_click_row, sub[0])}},
-    .read = read_click_v, .row_size = sizeof(aff_click_row)};
+    .read = read_click_v,
+    .row_size = sizeof(aff_click_row)};
 
 /* A sort other than time reads every click of the days in lq's range and sorts them:
  * AFF_ERANGE, before reading any, when the daily rollups count more than
@@ -1897,25 +1958,41 @@ static int sq_conversion_get(aff_store *st, int64_t id, aff_conversion_row *r)
 
 /* An order id search is a prefix; no index leads by order id alone (the UNIQUE one
  * starts with the program), so it is tested along the leading filter's rows. */
-#define CONVERSION_SORTS                                                                           \
-    {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_conversion_row, created_ms)},                    \
-     [AFF_SORT_AMOUNT] = {"amount_minor", OFF(aff_conversion_row, amount_minor)},                 \
-     [AFF_SORT_STATUS] = {"status", OFF(aff_conversion_row, status)},                             \
-     [AFF_SORT_ORDER_ID] = {"order_id", OFF(aff_conversion_row, order_id)},                       \
-     [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_conversion_row, program_id)},                    \
-     [AFF_SORT_AFFILIATE] = {"affiliate_id", OFF(aff_conversion_row, affiliate_id)}}
+#define CONVERSION_SORTS                                                                                   \
+    {                                                                                                      \
+        [AFF_SORT_CREATED] = {"created_ms", OFF(aff_conversion_row, created_ms)},                          \
+        [AFF_SORT_AMOUNT] = {"amount_minor", OFF(aff_conversion_row, amount_minor)},                       \
+        [AFF_SORT_STATUS] = {"status", OFF(aff_conversion_row, status)},                                   \
+        [AFF_SORT_ORDER_ID] = {"order_id", OFF(aff_conversion_row, order_id)},                             \
+        [AFF_SORT_PROGRAM] = {"program_id", OFF(aff_conversion_row, program_id)}, [AFF_SORT_AFFILIATE] = { \
+            "affiliate_id",                                                                                \
+            OFF(aff_conversion_row, affiliate_id)                                                          \
+        }                                                                                                  \
+    }
 const aff_sq_shape aff_sq_conversion_shape = {
-    .select = "SELECT " AFF_SQ_CONV_COLS, .id = "id", .id_off = OFF(aff_conversion_row, id), .time = "created_ms",
+    .select = "SELECT " AFF_SQ_CONV_COLS,
+    .id = "id",
+    .id_off = OFF(aff_conversion_row, id),
+    .time = "created_ms",
     .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}, {"program_id", AFF_SQ_F_PROGRAM}, {"status", AFF_SQ_F_STATUS}},
-    .search_mode = AFF_SQ_SEARCH_PREFIX, .search = {"order_id"},
-    .sort = CONVERSION_SORTS, .read = aff_sq_read_conversion, .row_size = sizeof(aff_conversion_row)};
+    .search_mode = AFF_SQ_SEARCH_PREFIX,
+    .search = {"order_id"},
+    .sort = CONVERSION_SORTS,
+    .read = aff_sq_read_conversion,
+    .row_size = sizeof(aff_conversion_row)};
 /* The review queue: conversions a screening rule hit, through conversion_screened. */
 const aff_sq_shape aff_sq_screened_shape = {
-    .select = "SELECT " AFF_SQ_CONV_COLS, .fixed = "score > 0", .id = "id", .id_off = OFF(aff_conversion_row, id),
+    .select = "SELECT " AFF_SQ_CONV_COLS,
+    .fixed = "score > 0",
+    .id = "id",
+    .id_off = OFF(aff_conversion_row, id),
     .time = "created_ms",
     .filter = {{"program_id", AFF_SQ_F_PROGRAM}, {"affiliate_id", AFF_SQ_F_AFFILIATE}, {"status", AFF_SQ_F_STATUS}},
-    .search_mode = AFF_SQ_SEARCH_PREFIX, .search = {"order_id"},
-    .sort = CONVERSION_SORTS, .read = aff_sq_read_conversion, .row_size = sizeof(aff_conversion_row)};
+    .search_mode = AFF_SQ_SEARCH_PREFIX,
+    .search = {"order_id"},
+    .sort = CONVERSION_SORTS,
+    .read = aff_sq_read_conversion,
+    .row_size = sizeof(aff_conversion_row)};
 
 static int sq_conversion_list(aff_store *st, const aff_list_query *lq, aff_conversion_cb cb, void *ud)
 {
@@ -1926,8 +2003,7 @@ static int sq_conversion_list(aff_store *st, const aff_list_query *lq, aff_conve
         return AFF_ESTORE;
     sqlite3_bind_int64(q, 1, lq->after);
     sqlite3_bind_int(q, 2, list_limit(lq));
-    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb,
-                          ud);
+    return run_list_alloc(q, sizeof(aff_conversion_row), aff_sq_read_conversion, (int (*)(void *, const void *))cb, ud);
 }
 
 static int sq_conversion_set_refund(aff_store *st, int64_t id, int64_t refunded_minor, const char *status)
@@ -1983,10 +2059,9 @@ static int sq_customer_put(aff_store *st, int64_t program_id, const char *key, i
 static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_t affiliate_id, int64_t link_id,
                          const aff_rollup_delta *d)
 {
-    const int64_t v[ROLLUP_COUNTERS] = {d->clicks,           d->unique_clicks,   d->bot_clicks,
-                                        d->rejected_clicks,  d->conversions,     d->revenue_minor,
-                                        d->commission_minor, d->refunds_minor,   d->overrides_minor,
-                                        d->override_income_minor};
+    const int64_t v[ROLLUP_COUNTERS] = {
+        d->clicks,        d->unique_clicks,    d->bot_clicks,    d->rejected_clicks, d->conversions,
+        d->revenue_minor, d->commission_minor, d->refunds_minor, d->overrides_minor, d->override_income_minor};
     int rc = 0;
     for (int s = 0; s < 2 && rc == 0; s++) { /* the hourly row, then its day's row */
         sqlite3_stmt *q = stmt(st, s == 0 ? S_ROLLUP_ADD : S_ROLLUP_DAY_ADD);
@@ -2006,10 +2081,9 @@ static int sq_rollup_add(aff_store *st, int64_t hour, int64_t program_id, int64_
 static int sq_rollup_sub_add(aff_store *st, int64_t day, int64_t program_id, int64_t affiliate_id, const char *sub1,
                              const aff_rollup_delta *d)
 {
-    const int64_t v[ROLLUP_COUNTERS] = {d->clicks,           d->unique_clicks,   d->bot_clicks,
-                                        d->rejected_clicks,  d->conversions,     d->revenue_minor,
-                                        d->commission_minor, d->refunds_minor,   d->overrides_minor,
-                                        d->override_income_minor};
+    const int64_t v[ROLLUP_COUNTERS] = {
+        d->clicks,        d->unique_clicks,    d->bot_clicks,    d->rejected_clicks, d->conversions,
+        d->revenue_minor, d->commission_minor, d->refunds_minor, d->overrides_minor, d->override_income_minor};
     sqlite3_stmt *q = stmt(st, S_ROLLUP_SUB_ADD);
     if (q == NULL)
         return AFF_ESTORE;
@@ -2022,9 +2096,9 @@ static int sq_rollup_sub_add(aff_store *st, int64_t day, int64_t program_id, int
     return exec_stmt(q);
 }
 
-#define METRIC_SUMS                                                                                           \
-    "sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(rejected_clicks), sum(conversions),"              \
-    " sum(revenue_minor), sum(commission_minor), sum(refunds_minor), sum(overrides_minor),"                \
+#define METRIC_SUMS                                                                             \
+    "sum(clicks), sum(unique_clicks), sum(bot_clicks), sum(rejected_clicks), sum(conversions)," \
+    " sum(revenue_minor), sum(commission_minor), sum(refunds_minor), sum(overrides_minor),"     \
     " sum(override_income_minor)"
 
 /* One statement per group shape (a subset of day/program/affiliate/link/sub1), table and
@@ -2041,7 +2115,8 @@ static int sq_rollup_sub_add(aff_store *st, int64_t day, int64_t program_id, int
 static sqlite3_stmt *report_stmt(aff_store *st, unsigned mask, int daily, const aff_report_query *rq)
 {
     sqlite_store *s = impl(st);
-    unsigned filters = (rq->program_id != 0 ? 1u : 0u) | (rq->affiliate_id != 0 ? 2u : 0u) | (rq->link_id != 0 ? 4u : 0u);
+    unsigned filters =
+        (rq->program_id != 0 ? 1u : 0u) | (rq->affiliate_id != 0 ? 2u : 0u) | (rq->link_id != 0 ? 4u : 0u);
     mask &= 31;
     int slot = (int)mask + (daily ? 32 : 0) + (int)filters * 64;
     if (s->report_stmt[slot] != NULL) {
@@ -2154,14 +2229,14 @@ static int query_metrics(sqlite3 *db, const char *text, aff_rollup_delta *m)
  * events by (day, program, affiliate, sub1) (commission and refunds count when the line
  * or refund was written, so only their totals can be recounted), and every (day,
  * program, affiliate) against stats_daily. Differences either way are counted. */
-#define SUB_RAW                                                                                                    \
-    "WITH raw(d, p, a, s, c, u, b, r, n, v) AS (SELECT ts_ms / 86400000, program_id, affiliate_id, sub1,"          \
-    " sum(flags & 6 = 0), sum(flags & 7 = 1), sum(flags & 2 <> 0), sum(flags & 6 = 4), 0, 0 FROM click"            \
-    " GROUP BY 1, 2, 3, 4 UNION ALL SELECT created_ms / 86400000, program_id, affiliate_id, sub1, 0, 0, 0, 0,"      \
-    " count(*), sum(amount_minor) FROM conversion WHERE test = 0 AND status <> 'rejected' GROUP BY 1, 2, 3, 4),"   \
-    " want AS (SELECT d, p, a, s, sum(c), sum(u), sum(b), sum(r), sum(n), sum(v) FROM raw GROUP BY 1, 2, 3, 4),"   \
-    " have AS (SELECT day, program_id, affiliate_id, sub1, clicks, unique_clicks, bot_clicks, rejected_clicks,"    \
-    " conversions, revenue_minor FROM stats_sub_daily WHERE clicks OR unique_clicks OR bot_clicks"                 \
+#define SUB_RAW                                                                                                  \
+    "WITH raw(d, p, a, s, c, u, b, r, n, v) AS (SELECT ts_ms / 86400000, program_id, affiliate_id, sub1,"        \
+    " sum(flags & 6 = 0), sum(flags & 7 = 1), sum(flags & 2 <> 0), sum(flags & 6 = 4), 0, 0 FROM click"          \
+    " GROUP BY 1, 2, 3, 4 UNION ALL SELECT created_ms / 86400000, program_id, affiliate_id, sub1, 0, 0, 0, 0,"   \
+    " count(*), sum(amount_minor) FROM conversion WHERE test = 0 AND status <> 'rejected' GROUP BY 1, 2, 3, 4)," \
+    " want AS (SELECT d, p, a, s, sum(c), sum(u), sum(b), sum(r), sum(n), sum(v) FROM raw GROUP BY 1, 2, 3, 4)," \
+    " have AS (SELECT day, program_id, affiliate_id, sub1, clicks, unique_clicks, bot_clicks, rejected_clicks,"  \
+    " conversions, revenue_minor FROM stats_sub_daily WHERE clicks OR unique_clicks OR bot_clicks"               \
     " OR rejected_clicks OR conversions OR revenue_minor),"
 #define SUB_GROUPS(t) "SELECT day, program_id, affiliate_id, " METRIC_SUMS " FROM " t " GROUP BY 1, 2, 3"
 static int count_sub_mismatches(sqlite3 *db, int64_t *out)
@@ -2184,8 +2259,8 @@ static int count_sub_mismatches(sqlite3 *db, int64_t *out)
 
 /* Ledger lines of a conversion paid to another affiliate than the converting one (its
  * parents' overrides), as the reports count them: every line that is not rejected. */
-#define OVERRIDE_LINES                                                                                          \
-    " FROM ledger l JOIN conversion c ON c.id = l.conversion_id WHERE l.status <> 'rejected'"                  \
+#define OVERRIDE_LINES                                                                        \
+    " FROM ledger l JOIN conversion c ON c.id = l.conversion_id WHERE l.status <> 'rejected'" \
     " AND l.affiliate_id <> c.affiliate_id"
 
 /* overrides_minor and override_income_minor of stats_daily per (program, affiliate),
@@ -2251,7 +2326,8 @@ int aff_store_sqlite_last_plan(aff_store *st, char *out, size_t cap)
         return AFF_ENOTFOUND;
     out[0] = '\0';
     for (int i = 0; i < s->nlast && n < cap; i++) {
-        if ((size_t)snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sqlite3_sql(s->last_query[i])) >= sizeof(text))
+        if ((size_t)snprintf(text, sizeof(text), "EXPLAIN QUERY PLAN %s", sqlite3_sql(s->last_query[i])) >=
+            sizeof(text))
             return AFF_ETOOBIG;
         if (sqlite3_prepare_v2(s->db, text, -1, &q, NULL) != SQLITE_OK)
             return AFF_ESTORE;
@@ -2273,10 +2349,13 @@ _Static_assert(U_COUNT <= sizeof(((sqlite_store *)0)->user_stmt) / sizeof(sqlite
 static const char *const user_sql[U_COUNT] = {
     [U_INSERT] = "INSERT INTO web_user(email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms)"
                  " VALUES(?1,?2,?3,?4,?5,?6)",
-    [U_GET] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id = ?1",
-    [U_BY_EMAIL] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE email = ?1",
-    [U_LIST] = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id > ?1"
-               " AND (?3 = 0 OR affiliate_id = ?3) ORDER BY id LIMIT ?2",
+    [U_GET] =
+        "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id = ?1",
+    [U_BY_EMAIL] =
+        "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE email = ?1",
+    [U_LIST] =
+        "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user WHERE id > ?1"
+        " AND (?3 = 0 OR affiliate_id = ?3) ORDER BY id LIMIT ?2",
     [SE_INSERT] = "INSERT INTO web_session(hash, user_id, role, affiliate_id, created_ms, expires_ms)"
                   " VALUES(?1,?2,?3,?4,?5,?6)",
     [SE_DELETE] = "DELETE FROM web_session WHERE hash = ?1",
@@ -2289,7 +2368,8 @@ static sqlite3_stmt *user_stmt(aff_store *st, int id)
 {
     sqlite_store *s = impl(st);
     if (s->user_stmt[id] == NULL) {
-        if (sqlite3_prepare_v3(s->db, user_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->user_stmt[id], NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v3(s->db, user_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->user_stmt[id], NULL) !=
+            SQLITE_OK)
             return NULL;
     } else {
         sqlite3_reset(s->user_stmt[id]);
@@ -2345,12 +2425,16 @@ static int sq_user_get_by_email(aff_store *st, const char *email, aff_user_row *
 
 static const aff_sq_shape user_shape = {
     .select = "SELECT id, email, role, affiliate_id, password_hash, created_ms, terms_accepted_ms FROM web_user",
-    .id = "id", .id_off = OFF(aff_user_row, id), .time = "created_ms",
+    .id = "id",
+    .id_off = OFF(aff_user_row, id),
+    .time = "created_ms",
     .filter = {{"affiliate_id", AFF_SQ_F_AFFILIATE}},
-    .search_mode = AFF_SQ_SEARCH_CONTAINS, .search = {"email"},
+    .search_mode = AFF_SQ_SEARCH_CONTAINS,
+    .search = {"email"},
     .sort = {[AFF_SORT_CREATED] = {"created_ms", OFF(aff_user_row, created_ms)},
              [AFF_SORT_EMAIL] = {"email COLLATE NOCASE", OFF(aff_user_row, email)}},
-    .read = read_user, .row_size = sizeof(aff_user_row)};
+    .read = read_user,
+    .row_size = sizeof(aff_user_row)};
 
 static int sq_user_list(aff_store *st, const aff_list_query *lq, aff_user_cb cb, void *ud)
 {
@@ -2446,55 +2530,120 @@ static void sq_close(aff_store *st)
 }
 
 static const aff_store_ops sqlite_ops = {
-    .close = sq_close, .begin = sq_begin, .commit = sq_commit, .rollback = sq_rollback,
-    .savepoint = sq_savepoint, .release = sq_release, .rollback_to = sq_rollback_to, .changes = sq_changes,
-    .release_memory = sq_release_memory, .bulk_load = sq_bulk_load,
-    .meta_get = sq_meta_get, .meta_put = sq_meta_put,
-    .program_insert = sq_program_insert, .program_update = sq_program_update, .program_get = sq_program_get,
-    .program_list = sq_program_list, .plan_insert = sq_plan_insert,
-    .affiliate_insert = sq_affiliate_insert, .affiliate_update = sq_affiliate_update,
-    .affiliate_get = sq_affiliate_get, .affiliate_list = sq_affiliate_list,
-    .key_insert = sq_key_insert, .key_count = sq_key_count, .key_list = sq_key_list,
-    .link_insert = sq_link_insert, .link_update = sq_link_update, .link_get = sq_link_get, .link_list = sq_link_list,
-    .coupon_insert = sq_coupon_insert, .coupon_update = sq_coupon_update, .coupon_get = sq_coupon_get,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+    .changes = sq_changes,
+    .release_memory = sq_release_memory,
+    .bulk_load = sq_bulk_load,
+    .meta_get = sq_meta_get,
+    .meta_put = sq_meta_put,
+    .program_insert = sq_program_insert,
+    .program_update = sq_program_update,
+    .program_get = sq_program_get,
+    .program_list = sq_program_list,
+    .plan_insert = sq_plan_insert,
+    .affiliate_insert = sq_affiliate_insert,
+    .affiliate_update = sq_affiliate_update,
+    .affiliate_get = sq_affiliate_get,
+    .affiliate_list = sq_affiliate_list,
+    .key_insert = sq_key_insert,
+    .key_count = sq_key_count,
+    .key_list = sq_key_list,
+    .link_insert = sq_link_insert,
+    .link_update = sq_link_update,
+    .link_get = sq_link_get,
+    .link_list = sq_link_list,
+    .coupon_insert = sq_coupon_insert,
+    .coupon_update = sq_coupon_update,
+    .coupon_get = sq_coupon_get,
     .coupon_list = sq_coupon_list,
-    .click_insert = sq_click_insert, .click_insert_many = sq_click_insert_many, .click_seen_get = sq_click_seen_get, .click_get = sq_click_get,
-    .click_attr_get = sq_click_attr_get, .click_list = sq_click_list,
-    .click_seen_put = sq_click_seen_put, .click_seen_prune = sq_click_seen_prune,
-    .conversion_find = sq_conversion_find, .conversion_insert = sq_conversion_insert,
+    .click_insert = sq_click_insert,
+    .click_insert_many = sq_click_insert_many,
+    .click_seen_get = sq_click_seen_get,
+    .click_get = sq_click_get,
+    .click_attr_get = sq_click_attr_get,
+    .click_list = sq_click_list,
+    .click_seen_put = sq_click_seen_put,
+    .click_seen_prune = sq_click_seen_prune,
+    .conversion_find = sq_conversion_find,
+    .conversion_insert = sq_conversion_insert,
     .conversion_next_id = sq_conversion_next_id,
-    .conversion_get = sq_conversion_get, .conversion_list = sq_conversion_list,
+    .conversion_get = sq_conversion_get,
+    .conversion_list = sq_conversion_list,
     .conversion_set_refund = sq_conversion_set_refund,
-    .customer_get = sq_customer_get, .customer_put = sq_customer_put,
-    .conversion_set_state = aff_sq_conversion_set_state, .conversion_set_earned = aff_sq_conversion_set_earned,
+    .customer_get = sq_customer_get,
+    .customer_put = sq_customer_put,
+    .conversion_set_state = aff_sq_conversion_set_state,
+    .conversion_set_earned = aff_sq_conversion_set_earned,
     .conversion_first_of_customer = aff_sq_conversion_first_of_customer,
-    .conversion_list_period = aff_sq_conversion_list_period, .conversion_auto_approve = aff_sq_conversion_auto_approve,
-    .ledger_insert = aff_sq_ledger_insert, .ledger_list = aff_sq_ledger_list, .ledger_get = aff_sq_ledger_get,
-    .ledger_move = aff_sq_ledger_move, .ledger_auto_approve = aff_sq_ledger_auto_approve,
-    .ledger_release = aff_sq_ledger_release, .balance_list = aff_sq_balance_list, .balance_check = aff_sq_balance_check,
-    .period_get = aff_sq_period_get, .period_put = aff_sq_period_put, .period_list = aff_sq_period_list, .bonus_award = aff_sq_bonus_award,
+    .conversion_list_period = aff_sq_conversion_list_period,
+    .conversion_auto_approve = aff_sq_conversion_auto_approve,
+    .ledger_insert = aff_sq_ledger_insert,
+    .ledger_list = aff_sq_ledger_list,
+    .ledger_get = aff_sq_ledger_get,
+    .ledger_move = aff_sq_ledger_move,
+    .ledger_auto_approve = aff_sq_ledger_auto_approve,
+    .ledger_release = aff_sq_ledger_release,
+    .balance_list = aff_sq_balance_list,
+    .balance_check = aff_sq_balance_check,
+    .period_get = aff_sq_period_get,
+    .period_put = aff_sq_period_put,
+    .period_list = aff_sq_period_list,
+    .bonus_award = aff_sq_bonus_award,
     .plan_get = sq_plan_get,
-    .payout_list = aff_sq_payout_list, .payout_insert = aff_sq_payout_insert, .payout_get = aff_sq_payout_get,
-    .payout_set_status = aff_sq_payout_set_status, .payout_run_insert = aff_sq_payout_run_insert,
-    .payout_run_get = aff_sq_payout_run_get, .payout_run_list = aff_sq_payout_run_list,
-    .replay_prepare = aff_sq_replay_prepare, .replay_totals = aff_sq_replay_totals,
-    .replay_mismatches = aff_sq_replay_mismatches, .unique_clicks_by_affiliate = aff_sq_unique_clicks_by_affiliate,
+    .payout_list = aff_sq_payout_list,
+    .payout_insert = aff_sq_payout_insert,
+    .payout_get = aff_sq_payout_get,
+    .payout_set_status = aff_sq_payout_set_status,
+    .payout_run_insert = aff_sq_payout_run_insert,
+    .payout_run_get = aff_sq_payout_run_get,
+    .payout_run_list = aff_sq_payout_run_list,
+    .replay_prepare = aff_sq_replay_prepare,
+    .replay_totals = aff_sq_replay_totals,
+    .replay_mismatches = aff_sq_replay_mismatches,
+    .unique_clicks_by_affiliate = aff_sq_unique_clicks_by_affiliate,
     .conversion_count_since = aff_sq_conversion_count_since,
-    .conversion_latest_ms = aff_sq_conversion_latest_ms, .conversion_duplicate = aff_sq_conversion_duplicate,
-    .conversion_list_screened = aff_sq_conversion_list_screened, .conversion_hold_recent = aff_sq_conversion_hold_recent, .outlier_get = aff_sq_outlier_get,
-    .outliers_clear = aff_sq_outliers_clear, .outlier_put = aff_sq_outlier_put,
-    .affiliate_rates = aff_sq_affiliate_rates, .affiliate_rates_hours = aff_sq_affiliate_rates_hours,
-    .rollup_add = sq_rollup_add, .rollup_sub_add = sq_rollup_sub_add, .report = sq_report, .verify = sq_verify,
-    .user_insert = sq_user_insert, .user_get = sq_user_get, .user_get_by_email = sq_user_get_by_email,
-    .user_list = sq_user_list, .session_insert = sq_session_insert, .session_delete = sq_session_delete,
-    .session_list = sq_session_list, .session_prune = sq_session_prune,
-    .terms_get = aff_sq_terms_get, .terms_put = aff_sq_terms_put, .application_insert = aff_sq_application_insert,
-    .application_list = aff_sq_application_list, .application_get = aff_sq_application_get,
-    .application_set_status = aff_sq_application_set_status, .member_list = aff_sq_member_list,
-    .creative_insert = aff_sq_creative_insert, .creative_get = aff_sq_creative_get,
-    .creative_image = aff_sq_creative_image, .creative_list = aff_sq_creative_list,
-    .creative_delete = aff_sq_creative_delete, .announcement_insert = aff_sq_announcement_insert,
-    .announcement_get = aff_sq_announcement_get, .announcement_list = aff_sq_announcement_list,
+    .conversion_latest_ms = aff_sq_conversion_latest_ms,
+    .conversion_duplicate = aff_sq_conversion_duplicate,
+    .conversion_list_screened = aff_sq_conversion_list_screened,
+    .conversion_hold_recent = aff_sq_conversion_hold_recent,
+    .outlier_get = aff_sq_outlier_get,
+    .outliers_clear = aff_sq_outliers_clear,
+    .outlier_put = aff_sq_outlier_put,
+    .affiliate_rates = aff_sq_affiliate_rates,
+    .affiliate_rates_hours = aff_sq_affiliate_rates_hours,
+    .rollup_add = sq_rollup_add,
+    .rollup_sub_add = sq_rollup_sub_add,
+    .report = sq_report,
+    .verify = sq_verify,
+    .user_insert = sq_user_insert,
+    .user_get = sq_user_get,
+    .user_get_by_email = sq_user_get_by_email,
+    .user_list = sq_user_list,
+    .session_insert = sq_session_insert,
+    .session_delete = sq_session_delete,
+    .session_list = sq_session_list,
+    .session_prune = sq_session_prune,
+    .terms_get = aff_sq_terms_get,
+    .terms_put = aff_sq_terms_put,
+    .application_insert = aff_sq_application_insert,
+    .application_list = aff_sq_application_list,
+    .application_get = aff_sq_application_get,
+    .application_set_status = aff_sq_application_set_status,
+    .member_list = aff_sq_member_list,
+    .creative_insert = aff_sq_creative_insert,
+    .creative_get = aff_sq_creative_get,
+    .creative_image = aff_sq_creative_image,
+    .creative_list = aff_sq_creative_list,
+    .creative_delete = aff_sq_creative_delete,
+    .announcement_insert = aff_sq_announcement_insert,
+    .announcement_get = aff_sq_announcement_get,
+    .announcement_list = aff_sq_announcement_list,
     .announcement_delete = aff_sq_announcement_delete,
 };
 
@@ -2557,8 +2706,8 @@ int aff_store_sqlite_open(const char *dir, int role, int synchronous_full, aff_s
     s->base.ops = &sqlite_ops;
     s->reader = role != AFF_STORE_WRITER; /* a scratch connection reads main like a reader */
     s->synchronous_full = synchronous_full;
-    int flags = SQLITE_OPEN_NOMUTEX | (role == AFF_STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                                                                : SQLITE_OPEN_READWRITE);
+    int flags = SQLITE_OPEN_NOMUTEX |
+                (role == AFF_STORE_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE);
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
         goto fail_db;
     sqlite3_busy_timeout(s->db, 5000);

@@ -42,7 +42,8 @@ int aff_attribute(int first_click, int cookie_days, int64_t now_ms, aff_attr_loo
             screened_click = 1;
             continue;
         }
-        if (is_click_method(m) && (now_ms - c.ts_ms > (int64_t)cookie_days * AFF_MS_PER_DAY || c.ts_ms > now_ms + 60000)) {
+        if (is_click_method(m) &&
+            (now_ms - c.ts_ms > (int64_t)cookie_days * AFF_MS_PER_DAY || c.ts_ms > now_ms + 60000)) {
             stale_click = 1;
             continue;
         }

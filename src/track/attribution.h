@@ -32,13 +32,13 @@ typedef enum {
 /* What one method found. found=0: the method had nothing (or was stale). */
 typedef struct aff_attr_candidate {
     int found;
-    int error;        /* a lookup that must fail the conversion (unknown explicit click id) */
-    int screened;     /* a click that screening marked bot or rejected: never attributed */
-    int64_t ts_ms;    /* click time, for click methods */
+    int error;     /* a lookup that must fail the conversion (unknown explicit click id) */
+    int screened;  /* a click that screening marked bot or rejected: never attributed */
+    int64_t ts_ms; /* click time, for click methods */
     int64_t affiliate_id, link_id, coupon_id;
-    char ip[64];      /* the click's IP, for click methods */
-    char country[3];  /* the click's country, "" unknown */
-    char sub1[256];   /* the click's sub1 (AFF_SUB_MAX + 1 bytes), for click methods */
+    char ip[64];     /* the click's IP, for click methods */
+    char country[3]; /* the click's country, "" unknown */
+    char sub1[256];  /* the click's sub1 (AFF_SUB_MAX + 1 bytes), for click methods */
 } aff_attr_candidate;
 
 typedef int (*aff_attr_lookup_fn)(void *ud, aff_attr_method m, aff_attr_candidate *out);
@@ -49,7 +49,7 @@ typedef struct aff_attr_result {
     int64_t click_ms; /* the winning click's time, 0 when not a click method */
     char click_ip[64];
     char click_country[3]; /* "" unknown */
-    char sub1[256]; /* the winning click's sub1, "" when not a click method */
+    char sub1[256];        /* the winning click's sub1, "" when not a click method */
 } aff_attr_result;
 
 /* Run the methods in the program's order; the first fresh, unscreened match wins.

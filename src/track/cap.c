@@ -181,8 +181,8 @@ int aff_cap_count(aff_store *st, int64_t program_id, const aff_caps *caps, int64
         done_row[ndone] = row;
         done_period[ndone++] = period;
         aff_period_row p;
-        int rc = aff_store_period_get(st, program_id, row, counters[period],
-                                      aff_cap_period_start(caps, period, now_ms), &p);
+        int rc =
+            aff_store_period_get(st, program_id, row, counters[period], aff_cap_period_start(caps, period, now_ms), &p);
         if (rc != 0)
             return rc;
         p.conversions++;
@@ -226,8 +226,8 @@ int aff_cap_usage(aff_store *st, int64_t program_id, const aff_caps *caps, int64
             int rc;
             if (c->per_affiliate && c->affiliate_id == 0) {
                 click_usage u = {c, i, start, cb, ud};
-                rc = aff_store_affiliate_rates_hours(st, program_id, start / AFF_MS_PER_HOUR, now_ms / AFF_MS_PER_HOUR, click_row,
-                                               &u);
+                rc = aff_store_affiliate_rates_hours(st, program_id, start / AFF_MS_PER_HOUR, now_ms / AFF_MS_PER_HOUR,
+                                                     click_row, &u);
             } else {
                 int64_t row = c->per_affiliate ? c->affiliate_id : 0;
                 rc = cb(ud, i, c, row, aff_clickcap_count(program_id, row, c->period, start), start);

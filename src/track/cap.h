@@ -64,9 +64,9 @@ int64_t aff_cap_period_start(const aff_caps *caps, int period, int64_t now_ms);
 int aff_caps_parse(const char *json, aff_caps *caps, char *canon, size_t cap, aff_errinfo *err);
 
 typedef struct aff_cap_verdict {
-    int over;     /* 1: over a hard cap (reject) */
-    int soft;     /* 1: over a soft cap only (flag) */
-    int code;     /* the first cap over: 61..64, 81..84; 0 none */
+    int over;      /* 1: over a hard cap (reject) */
+    int soft;      /* 1: over a soft cap only (flag) */
+    int code;      /* the first cap over: 61..64, 81..84; 0 none */
     char name[48]; /* "affiliate_conversions_day", ... */
 } aff_cap_verdict;
 

@@ -103,8 +103,7 @@ static int check_parent(aff_ctx *ctx, int64_t self_id, int64_t parent_id, aff_er
     return 0;
 }
 
-int aff_catalog_affiliate_create(aff_ctx *ctx, aff_affiliate_row *row, char api_key[AFF_API_KEY_LEN],
-                                 aff_errinfo *err)
+int aff_catalog_affiliate_create(aff_ctx *ctx, aff_affiliate_row *row, char api_key[AFF_API_KEY_LEN], aff_errinfo *err)
 {
     int rc = check_parent(ctx, 0, row->parent_id, err);
     if (rc != 0)

@@ -22,8 +22,7 @@ int aff_catalog_program_create(aff_ctx *ctx, aff_program_row *row, aff_errinfo *
 int aff_catalog_program_update(aff_ctx *ctx, const aff_program_row *prev, aff_program_row *next, aff_errinfo *err);
 
 /* Insert an affiliate and its API key; the plain key is written to api_key (shown once). */
-int aff_catalog_affiliate_create(aff_ctx *ctx, aff_affiliate_row *row, char api_key[AFF_API_KEY_LEN],
-                                 aff_errinfo *err);
+int aff_catalog_affiliate_create(aff_ctx *ctx, aff_affiliate_row *row, char api_key[AFF_API_KEY_LEN], aff_errinfo *err);
 int aff_catalog_affiliate_update(aff_ctx *ctx, aff_affiliate_row *next, aff_errinfo *err);
 
 /* Insert a link; an empty code gets a generated one. AFF_EEXIST (field "code") when a

@@ -75,7 +75,6 @@ static slot *find(uint64_t key, int create)
     return NULL;
 }
 
-
 static int applies(const aff_cap *c, int64_t affiliate_id, int64_t *row)
 {
     if (c->metric != AFF_CAP_CLICKS || (c->affiliate_id != 0 && c->affiliate_id != affiliate_id))
@@ -172,8 +171,8 @@ int aff_clickcap_seed(aff_store *st, int64_t program_id, const aff_caps *caps, i
         if (!wanted)
             continue;
         seed x = {program_id, period, aff_cap_period_start(caps, period, now_ms), 0, per_affiliate};
-        int rc = aff_store_affiliate_rates_hours(st, program_id, x.start / AFF_MS_PER_HOUR, now_ms / AFF_MS_PER_HOUR, seed_row,
-                                           &x);
+        int rc = aff_store_affiliate_rates_hours(st, program_id, x.start / AFF_MS_PER_HOUR, now_ms / AFF_MS_PER_HOUR,
+                                                 seed_row, &x);
         if (rc != 0)
             return rc;
         put(key_of(program_id, 0, period, x.start), x.total);

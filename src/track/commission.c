@@ -302,10 +302,22 @@ static int parse_overrides(pctx *pc, int scope, int ev, json_t *v, const char *p
     return 0;
 }
 
-static int m_affiliates(pctx *pc, int ev, json_t *v, const char *path) { return parse_overrides(pc, AFF_OVR_AFFILIATE, ev, v, path); }
-static int m_skus(pctx *pc, int ev, json_t *v, const char *path) { return parse_overrides(pc, AFF_OVR_SKU, ev, v, path); }
-static int m_categories(pctx *pc, int ev, json_t *v, const char *path) { return parse_overrides(pc, AFF_OVR_CATEGORY, ev, v, path); }
-static int m_groups(pctx *pc, int ev, json_t *v, const char *path) { return parse_overrides(pc, AFF_OVR_GROUP, ev, v, path); }
+static int m_affiliates(pctx *pc, int ev, json_t *v, const char *path)
+{
+    return parse_overrides(pc, AFF_OVR_AFFILIATE, ev, v, path);
+}
+static int m_skus(pctx *pc, int ev, json_t *v, const char *path)
+{
+    return parse_overrides(pc, AFF_OVR_SKU, ev, v, path);
+}
+static int m_categories(pctx *pc, int ev, json_t *v, const char *path)
+{
+    return parse_overrides(pc, AFF_OVR_CATEGORY, ev, v, path);
+}
+static int m_groups(pctx *pc, int ev, json_t *v, const char *path)
+{
+    return parse_overrides(pc, AFF_OVR_GROUP, ev, v, path);
+}
 
 static int m_exclude(pctx *pc, int ev, json_t *v, const char *path)
 {
@@ -410,8 +422,8 @@ static const struct {
     const char *key;
     member_fn parse;
 } event_members[] = {
-    {"affiliates", m_affiliates}, {"skus", m_skus},   {"categories", m_categories}, {"groups", m_groups},
-    {"exclude", m_exclude},       {"cap_minor", m_cap}, {"tiers", m_tiers},         {"recurring", m_recurring},
+    {"affiliates", m_affiliates}, {"skus", m_skus},     {"categories", m_categories}, {"groups", m_groups},
+    {"exclude", m_exclude},       {"cap_minor", m_cap}, {"tiers", m_tiers},           {"recurring", m_recurring},
 };
 #define NMEMBERS (sizeof(event_members) / sizeof(event_members[0]))
 
@@ -476,7 +488,8 @@ static int valid_name(const char *s, size_t max)
 
 static int p_bonuses(pctx *pc, json_t *v)
 {
-    static const char *const allowed[] = {"name", "event", "conversions", "revenue_minor", "flat_minor", "period", NULL};
+    static const char *const allowed[] = {"name",       "event",  "conversions", "revenue_minor",
+                                          "flat_minor", "period", NULL};
     aff_plan *plan = pc->plan;
     if (!json_is_array(v) || json_array_size(v) > AFF_PLAN_MAX_BONUSES)
         return BAD(pc, "commission.bonuses: an array of at most %d bonuses", AFF_PLAN_MAX_BONUSES);
@@ -508,7 +521,8 @@ static int p_bonuses(pctx *pc, json_t *v)
             return BAD(pc, "commission.%s: give one of conversions or revenue_minor", path);
         bo->basis = conv != NULL ? AFF_BASIS_CONVERSIONS : AFF_BASIS_REVENUE;
         if (parse_count(conv != NULL ? conv : rev, 1, AFF_MONEY_MAX_MINOR, &bo->threshold) != 0)
-            return BAD(pc, "commission.%s.%s: a positive integer", path, conv != NULL ? "conversions" : "revenue_minor");
+            return BAD(pc, "commission.%s.%s: a positive integer", path,
+                       conv != NULL ? "conversions" : "revenue_minor");
         if (parse_flat(json_object_get(b, "flat_minor"), &bo->amount_minor) != 0)
             return BAD(pc, "commission.%s.flat_minor: a non-negative integer of minor units", path);
         char sub[80];
@@ -608,8 +622,9 @@ static json_t *event_json(const aff_plan *plan, int ev)
     }
     if (e->recurring_months != 0) {
         json_t *months = e->recurring_months < 0 ? json_string("lifetime") : json_integer(e->recurring_months);
-        json_object_set_new(o, "recurring", json_pack("{s:o,s:s}", "months", months, "rate",
-                                                      e->recurring_current_rate ? "current" : "original"));
+        json_object_set_new(
+            o, "recurring",
+            json_pack("{s:o,s:s}", "months", months, "rate", e->recurring_current_rate ? "current" : "original"));
     }
     return o;
 }
@@ -638,8 +653,9 @@ static json_t *plan_json(const aff_plan *plan)
         json_object_set_new(c, "sub_affiliates", a);
     }
     if (plan->has_affiliate_cap)
-        json_object_set_new(c, "caps", json_pack("{s:I,s:o}", "affiliate_minor", (json_int_t)plan->affiliate_cap_minor,
-                                                 "period", period_json(&plan->cap_period)));
+        json_object_set_new(c, "caps",
+                            json_pack("{s:I,s:o}", "affiliate_minor", (json_int_t)plan->affiliate_cap_minor, "period",
+                                      period_json(&plan->cap_period)));
     return c;
 }
 
@@ -810,7 +826,8 @@ int aff_commission_eval(const aff_plan *plan, const aff_comm_facts *f, aff_comm_
         return 0;
     const aff_plan_event *e = &plan->events[ev];
     out->pays = 1;
-    int64_t base = f->amount_minor - (e->exclude_shipping ? f->shipping_minor : 0) - (e->exclude_tax ? f->tax_minor : 0);
+    int64_t base =
+        f->amount_minor - (e->exclude_shipping ? f->shipping_minor : 0) - (e->exclude_tax ? f->tax_minor : 0);
     if (base < 0)
         base = 0;
     evalst s = {.n = 0, .scale_num = 1, .scale_den = 1};

@@ -108,9 +108,10 @@ typedef struct aff_plan {
     int nbonuses;
     aff_plan_bonus bonuses[AFF_PLAN_MAX_BONUSES];
     int nlevels;
-    int64_t level_rate[AFF_PLAN_MAX_LEVELS]; /* parent at level i+1 earns this micro-percent of the child's commission */
-    int has_affiliate_cap;                  /* 0: no cap (a zeroed plan is an empty plan) */
-    int64_t affiliate_cap_minor;            /* per affiliate per cap_period */
+    int64_t
+        level_rate[AFF_PLAN_MAX_LEVELS]; /* parent at level i+1 earns this micro-percent of the child's commission */
+    int has_affiliate_cap;               /* 0: no cap (a zeroed plan is an empty plan) */
+    int64_t affiliate_cap_minor;         /* per affiliate per cap_period */
     aff_period cap_period;
 } aff_plan;
 

@@ -59,8 +59,7 @@ typedef struct lookup_ctx {
     const aff_conversion_input *in;
 } lookup_ctx;
 
-static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, int explicit_id,
-                        aff_attr_candidate *c)
+static int lookup_click(aff_ctx *ctx, int64_t program_id, const char *click_id, int explicit_id, aff_attr_candidate *c)
 {
     if (click_id[0] == '\0')
         return 0;
@@ -121,7 +120,8 @@ static int attr_lookup(void *ud, aff_attr_method m, aff_attr_candidate *c)
     case AFF_ATTR_COOKIE:
         return lookup_click(lc->ctx, in->program_id, in->cookie_click_id, 0, c);
     case AFF_ATTR_COUPON: {
-        const aff_snap_coupon *cp = in->coupon[0] ? aff_snap_coupon_get(lc->ctx->snap, in->program_id, in->coupon) : NULL;
+        const aff_snap_coupon *cp =
+            in->coupon[0] ? aff_snap_coupon_get(lc->ctx->snap, in->program_id, in->coupon) : NULL;
         if (cp != NULL) {
             c->found = 1;
             c->affiliate_id = cp->affiliate_id;
@@ -130,8 +130,9 @@ static int attr_lookup(void *ud, aff_attr_method m, aff_attr_candidate *c)
         return 0;
     }
     case AFF_ATTR_REFERRAL_CODE: {
-        const aff_snap_link *l =
-            in->referral_code[0] ? aff_snap_link_get(lc->ctx->snap, in->referral_code, strlen(in->referral_code)) : NULL;
+        const aff_snap_link *l = in->referral_code[0]
+                                     ? aff_snap_link_get(lc->ctx->snap, in->referral_code, strlen(in->referral_code))
+                                     : NULL;
         if (l != NULL && l->program_id == in->program_id) {
             c->found = 1;
             c->affiliate_id = l->affiliate_id;
@@ -152,12 +153,13 @@ static int attribute_renewal(aff_ctx *ctx, const aff_conversion_input *in, aff_a
                              aff_errinfo *err)
 {
     if (in->customer_id[0] == '\0' && in->email_hash[0] == '\0')
-        return aff_fail(err, AFF_EINVAL, "customer_id", "a renewal needs the customer_id (or email) of its original order");
+        return aff_fail(err, AFF_EINVAL, "customer_id",
+                        "a renewal needs the customer_id (or email) of its original order");
     aff_conversion_row *o = malloc(sizeof(*o));
     if (o == NULL)
         return AFF_ENOMEM;
-    int rc = aff_store_conversion_first_of_customer(ctx->st, in->program_id, in->event, in->customer_id, in->email_hash,
-                                                     o);
+    int rc =
+        aff_store_conversion_first_of_customer(ctx->st, in->program_id, in->event, in->customer_id, in->email_hash, o);
     if (rc == AFF_ENOTFOUND)
         rc = aff_fail(err, AFF_ENOATTR, "customer_id", "renewal: no earlier %s of this customer to renew", in->event);
     if (rc == 0) {
@@ -239,8 +241,8 @@ static int screen(aff_ctx *ctx, const aff_snap_program *p, const aff_conversion_
             continue;
         char hit[160], reason[64];
         int64_t n = 0;
-        snprintf(hit, sizeof(hit), "{\"code\":%d,\"rule\":\"%s\",\"action\":\"hold\",\"score\":%d}", h->code,
-                 h->name, h->score);
+        snprintf(hit, sizeof(hit), "{\"code\":%d,\"rule\":\"%s\",\"action\":\"hold\",\"score\":%d}", h->code, h->name,
+                 h->score);
         snprintf(reason, sizeof(reason), "%d %s", h->code, h->name);
         if ((rc = aff_store_conversion_hold_recent(ctx->st, in->program_id, a->affiliate_id, in->now_ms - 60000, reason,
                                                    hit, h->score, &n)) != 0)
@@ -383,8 +385,8 @@ int aff_conversion_record(aff_ctx *ctx, const aff_conversion_input *in, aff_conv
         aff_recent_add(ctx->recent, c->program_id, c->affiliate_id, c->created_ms);
     if (in->test || strcmp(c->status, "rejected") == 0)
         return 0;
-    if (p->caps.n > 0 &&
-        (rc = aff_cap_count(ctx->st, c->program_id, &p->caps, c->affiliate_id, in->now_ms, split.commission_minor)) != 0)
+    if (p->caps.n > 0 && (rc = aff_cap_count(ctx->st, c->program_id, &p->caps, c->affiliate_id, in->now_ms,
+                                             split.commission_minor)) != 0)
         return rc;
     aff_rollup_delta d = {.conversions = 1, .revenue_minor = c->amount_minor};
     return aff_rollup_add_split(ctx, in->now_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id, c->sub1,

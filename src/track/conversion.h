@@ -38,7 +38,7 @@ typedef struct aff_conversion_input {
     char order_id[AFF_ORDER_ID_MAX + 1];
     int64_t amount_minor;
     char currency[4];
-    char status[16]; /* pending | approved | rejected */
+    char status[16];                            /* pending | approved | rejected */
     char click_id[AFF_CLICK_ID_LEN + 1];        /* validated, canonical; "" if none */
     char cookie_click_id[AFF_CLICK_ID_LEN + 1]; /* validated, canonical; "" if none */
     char coupon[AFF_CODE_MAX + 1];              /* upper case; "" if none */
@@ -60,9 +60,9 @@ typedef struct aff_conversion_result {
     aff_conversion_row conv;
     int nlines;
     aff_ledger_row lines[AFF_CONV_MAX_LINES]; /* for a test conversion: the unstored line it would earn (id 0) */
-    int replayed; /* 1: an earlier conversion with the same key was returned */
-    int cap_code; /* the cap this conversion went over (61..66, 81..86), 0 none */
-    int cap_hard; /* 1: that cap is hard (the conversion was rejected) */
+    int replayed;                             /* 1: an earlier conversion with the same key was returned */
+    int cap_code;                             /* the cap this conversion went over (61..66, 81..86), 0 none */
+    int cap_hard;                             /* 1: that cap is hard (the conversion was rejected) */
 } aff_conversion_result;
 
 /* Record a conversion. Errors (with err filled): AFF_ENOTFOUND (program),

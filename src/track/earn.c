@@ -133,7 +133,7 @@ static int append_line(aff_store *st, aff_conversion_result *r, const char *rule
     aff_str_copy(l->rule, sizeof(l->rule), rule);
     l->plan_version = plan_version;
     l->gross_minor = gross;
-    const char *status = strcmp(c->status, "approved") == 0 ? "approved"
+    const char *status = strcmp(c->status, "approved") == 0   ? "approved"
                          : strcmp(c->status, "rejected") == 0 ? "rejected"
                                                               : "pending"; /* pending, held */
     aff_str_copy(l->status, sizeof(l->status), status);
@@ -171,8 +171,7 @@ static int64_t slot_holder(const aff_conversion_result *r, const char *slot)
     return 0;
 }
 
-int aff_earn_sync_parents(aff_ctx *ctx, const aff_plan *plan, aff_conversion_result *r, int64_t now_ms,
-                          int64_t *delta)
+int aff_earn_sync_parents(aff_ctx *ctx, const aff_plan *plan, aff_conversion_result *r, int64_t now_ms, int64_t *delta)
 {
     *delta = 0;
     if (plan->nlevels == 0)
@@ -221,7 +220,7 @@ typedef struct retro {
     int64_t cap_minor;
     int64_t now_ms;
     aff_rollup_split *split; /* the adjustments, for the reports */
-    aff_plan *other; /* the plan of another version, loaded on demand */
+    aff_plan *other;         /* the plan of another version, loaded on demand */
     int other_version;
 } retro;
 
@@ -261,7 +260,8 @@ static int reprice_one(retro *x, const aff_conversion_row *row)
         return AFF_ENOMEM;
     }
     aff_comm_result res;
-    if ((rc = aff_conversion_load(x->ctx->st, row->id, r)) == 0 && (rc = facts_load(x->ctx->st, plan, &r->conv, fx)) == 0) {
+    if ((rc = aff_conversion_load(x->ctx->st, row->id, r)) == 0 &&
+        (rc = facts_load(x->ctx->st, plan, &r->conv, fx)) == 0) {
         fx->f.volume = x->volume;
         rc = aff_commission_eval(plan, &fx->f, &res);
         facts_free(fx);
@@ -278,8 +278,8 @@ static int reprice_one(retro *x, const aff_conversion_row *row)
             x->cap->commission_minor += change;
         char rule[64];
         snprintf(rule, sizeof(rule), "%.32s:tier:%d", r->conv.event, x->level);
-        aff_share s = {"commission", r->conv.affiliate_id, r->conv.earned_minor, "tier_adjust", rule,
-                       r->conv.plan_version};
+        aff_share s = {"commission", r->conv.affiliate_id, r->conv.earned_minor, "tier_adjust",
+                       rule,         r->conv.plan_version};
         int64_t d1 = 0, d2 = 0;
         char why[160];
         int rejected = strcmp(r->conv.status, "rejected") == 0, first = r->nlines;
@@ -331,8 +331,8 @@ static int set_unpriced(aff_ctx *ctx, aff_conversion_result *r, int plan_version
 typedef struct pricing {
     const aff_plan *plan; /* the plan that prices it (the original's for a renewal) */
     int version;
-    int renewal_tier;     /* -1: count volume; else the tier a renewal keeps */
-    aff_plan *owned;      /* freed by the caller */
+    int renewal_tier; /* -1: count volume; else the tier a renewal keeps */
+    aff_plan *owned;  /* freed by the caller */
 } pricing;
 
 /* Which plan and tier price a renewal; *earns = 0 when it earns nothing. */
@@ -455,8 +455,8 @@ int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_con
     if (tiers_row != NULL && e->tiers.retroactive) {
         int level = level_of(&e->tiers, fx->f.volume);
         if (level > tiers_row->tier) {
-            retro x = {ctx, p.plan, p.version, c->id, fx->f.volume, level, cap, plan->affiliate_cap_minor, now_ms, split,
-                       NULL, 0};
+            retro x = {ctx,    p.plan, p.version, c->id, fx->f.volume, level, cap, plan->affiliate_cap_minor,
+                       now_ms, split,  NULL,      0};
             rc = aff_store_conversion_list_period(ctx->st, c->program_id, c->affiliate_id, c->event,
                                                   tiers_row->period_start_ms, c->created_ms + 1, reprice_cb, &x);
             free(x.other);

@@ -48,8 +48,7 @@ int aff_earn_price(aff_ctx *ctx, const aff_plan *plan, int plan_version, aff_con
                    aff_earn_mode mode, aff_rollup_split *split);
 
 /* Bring the parents' shares of a conversion in line with its commission. */
-int aff_earn_sync_parents(aff_ctx *ctx, const aff_plan *plan, aff_conversion_result *r, int64_t now_ms,
-                          int64_t *delta);
+int aff_earn_sync_parents(aff_ctx *ctx, const aff_plan *plan, aff_conversion_result *r, int64_t now_ms, int64_t *delta);
 
 /* The plan of (program, version), parsed; AFF_ENOTFOUND when the store has none. */
 int aff_earn_plan_of(aff_store *st, int64_t program_id, int version, aff_plan *plan);

@@ -24,7 +24,7 @@ static const char *const agents[] = {
 };
 static const char *const sources[] = {"newsletter", "sidebar", "review", "social", "search", "video"};
 
-#define CHUNK 256 /* clicks staged between flushes (8 multi-row inserts) */
+#define CHUNK 256        /* clicks staged between flushes (8 multi-row inserts) */
 #define PRUNE_EVERY 4096 /* clicks between pruning steps (a step covers 2x as many rows) */
 
 typedef struct pending { /* a conversion to record once its click is written */

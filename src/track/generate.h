@@ -15,9 +15,9 @@
 #include "track/pool.h"
 
 typedef struct aff_generate_opts {
-    int64_t clicks;          /* total clicks to add */
-    int days;                /* spread over the days ending now */
-    int affiliates;          /* created when the store has no program yet */
+    int64_t clicks; /* total clicks to add */
+    int days;       /* spread over the days ending now */
+    int affiliates; /* created when the store has no program yet */
     int links_per_affiliate;
     int conversion_permille; /* conversions per 1000 clicks */
     uint64_t seed;

@@ -15,9 +15,9 @@
 static const struct {
     const char *from, *to;
 } moves[] = {
-    {"pending", "approved"},  {"pending", "rejected"}, {"approved", "rejected"}, {"payable", "rejected"},
-    {"approved", "payable"},  {"payable", "in_payout"}, {"in_payout", "paid"},   {"in_payout", "payable"},
-    {"pending", "reversed"},  {"approved", "reversed"}, {"payable", "reversed"},
+    {"pending", "approved"}, {"pending", "rejected"},  {"approved", "rejected"}, {"payable", "rejected"},
+    {"approved", "payable"}, {"payable", "in_payout"}, {"in_payout", "paid"},    {"in_payout", "payable"},
+    {"pending", "reversed"}, {"approved", "reversed"}, {"payable", "reversed"},
 };
 
 int aff_ledger_move_allowed(const char *from, const char *to)
@@ -222,8 +222,12 @@ int aff_ledger_approve_line(aff_store *st, int64_t line_id, int64_t now_ms, aff_
     if (!aff_ledger_move_allowed(l.status, "approved"))
         return aff_fail(err, AFF_ECONFLICT, NULL, "line %lld is %s: only pending lines can be approved",
                         (long long)line_id, l.status);
-    aff_ledger_move m = {.by = AFF_LEDGER_BY_ID, .key = line_id, .from = {"pending"}, .to = "approved",
-                         .payout_id = -1, .now_ms = now_ms};
+    aff_ledger_move m = {.by = AFF_LEDGER_BY_ID,
+                         .key = line_id,
+                         .from = {"pending"},
+                         .to = "approved",
+                         .payout_id = -1,
+                         .now_ms = now_ms};
     int64_t n = 0;
     return aff_store_ledger_move(st, &m, &n);
 }
@@ -256,8 +260,12 @@ int aff_ledger_approve_conversion(aff_ctx *ctx, int64_t id, int64_t now_ms, aff_
     }
     int64_t n = 0;
     if (rc == 0) {
-        aff_ledger_move m = {.by = AFF_LEDGER_BY_CONVERSION, .key = id, .from = {"pending"}, .to = "approved",
-                             .payout_id = -1, .now_ms = now_ms};
+        aff_ledger_move m = {.by = AFF_LEDGER_BY_CONVERSION,
+                             .key = id,
+                             .from = {"pending"},
+                             .to = "approved",
+                             .payout_id = -1,
+                             .now_ms = now_ms};
         rc = aff_store_ledger_move(ctx->st, &m, &n);
     }
     free(r);
@@ -280,9 +288,10 @@ int aff_ledger_reject_conversion(aff_ctx *ctx, int64_t id, const char *reason, i
     aff_rollup_split_clear(&counted);
     for (int i = 0; rc == 0 && i < r->nlines; i++) {
         if (reached_payout(r->lines[i].status))
-            rc = aff_fail(err, AFF_ECONFLICT, NULL,
-                          "line %lld is already %s: refund the conversion instead (the clawback carries into the next payout)",
-                          (long long)r->lines[i].id, r->lines[i].status);
+            rc = aff_fail(
+                err, AFF_ECONFLICT, NULL,
+                "line %lld is already %s: refund the conversion instead (the clawback carries into the next payout)",
+                (long long)r->lines[i].id, r->lines[i].status);
         if (rc == 0 && strcmp(r->lines[i].status, "rejected") != 0 && strcmp(r->lines[i].status, "reversed") != 0)
             rc = aff_rollup_split_line(&counted, c->affiliate_id, r->lines[i].affiliate_id, -r->lines[i].amount_minor);
     }
@@ -295,7 +304,8 @@ int aff_ledger_reject_conversion(aff_ctx *ctx, int64_t id, const char *reason, i
     if (rc == 0)
         rc = move(ctx->st, AFF_LEDGER_BY_CONVERSION, id, "rejected", now_ms, &n);
     if (rc == 0) { /* its numbers leave the reports (its parents' income too), where they were counted */
-        aff_rollup_delta d = {.conversions = -1, .revenue_minor = -c->amount_minor, .refunds_minor = -c->refunded_minor};
+        aff_rollup_delta d = {
+            .conversions = -1, .revenue_minor = -c->amount_minor, .refunds_minor = -c->refunded_minor};
         rc = aff_rollup_add_split(ctx, c->created_ms / AFF_MS_PER_HOUR, c->program_id, c->affiliate_id, c->link_id,
                                   c->sub1, &d, &counted);
     }

@@ -54,11 +54,11 @@ int aff_ledger_move_allowed(const char *from, const char *to);
 
 /* A share to bring up to date. */
 typedef struct aff_share {
-    const char *slot;  /* "commission", "override:1", "bonus:<name>" */
+    const char *slot; /* "commission", "override:1", "bonus:<name>" */
     int64_t affiliate_id;
     int64_t gross_minor;
-    const char *kind;  /* kind of the line appended if one is needed */
-    const char *rule;  /* its rule */
+    const char *kind; /* kind of the line appended if one is needed */
+    const char *rule; /* its rule */
     int plan_version;
 } aff_share;
 

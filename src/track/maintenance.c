@@ -32,8 +32,11 @@ static int charge(void *ud, int64_t affiliate_id, int64_t unique_clicks, int64_t
 {
     (void)unused;
     cpc *x = ud;
-    aff_ledger_row l = {.program_id = x->p->id, .affiliate_id = affiliate_id, .plan_version = x->p->commission_version,
-                        .created_ms = x->now_ms, .updated_ms = x->now_ms};
+    aff_ledger_row l = {.program_id = x->p->id,
+                        .affiliate_id = affiliate_id,
+                        .plan_version = x->p->commission_version,
+                        .created_ms = x->now_ms,
+                        .updated_ms = x->now_ms};
     if (aff_muldiv_round(unique_clicks, x->flat_minor, 1, &l.amount_minor) != 0)
         return AFF_ERANGE;
     if (l.amount_minor == 0)

@@ -50,15 +50,23 @@ static int add_line(void *ud, const aff_ledger_row *l)
 /* One payout from an affiliate's payable balance b: its lines move to in_payout. */
 static int pay_one(aff_store *st, const aff_balance_row *b, int64_t run_id, int64_t now_ms, aff_errinfo *err)
 {
-    aff_payout_row p = {.affiliate_id = b->affiliate_id, .program_id = b->program_id, .run_id = run_id,
-                        .amount_minor = b->payable, .created_ms = now_ms};
+    aff_payout_row p = {.affiliate_id = b->affiliate_id,
+                        .program_id = b->program_id,
+                        .run_id = run_id,
+                        .amount_minor = b->payable,
+                        .created_ms = now_ms};
     memcpy(p.currency, b->currency, sizeof(p.currency));
     aff_str_copy(p.status, sizeof(p.status), "pending");
     int rc = aff_store_payout_insert(st, &p);
     if (rc != 0)
         return rc;
-    aff_ledger_move m = {.by = AFF_LEDGER_BY_AFFILIATE, .key = b->affiliate_id, .program_id = b->program_id,
-                         .from = {"payable"}, .to = "in_payout", .payout_id = p.id, .now_ms = now_ms};
+    aff_ledger_move m = {.by = AFF_LEDGER_BY_AFFILIATE,
+                         .key = b->affiliate_id,
+                         .program_id = b->program_id,
+                         .from = {"payable"},
+                         .to = "in_payout",
+                         .payout_id = p.id,
+                         .now_ms = now_ms};
     int64_t moved = 0;
     if ((rc = aff_store_ledger_move(st, &m, &moved)) != 0)
         return rc;
@@ -146,8 +154,12 @@ static int mark(aff_store *st, int64_t id, const char *to, const char *line_to, 
     p->updated_ms = now_ms;
     if ((rc = aff_store_payout_set_status(st, p)) != 0)
         return rc;
-    aff_ledger_move m = {.by = AFF_LEDGER_BY_PAYOUT, .key = id, .from = {"in_payout"}, .to = line_to,
-                         .payout_id = strcmp(line_to, "paid") == 0 ? -1 : 0, .now_ms = now_ms};
+    aff_ledger_move m = {.by = AFF_LEDGER_BY_PAYOUT,
+                         .key = id,
+                         .from = {"in_payout"},
+                         .to = line_to,
+                         .payout_id = strcmp(line_to, "paid") == 0 ? -1 : 0,
+                         .now_ms = now_ms};
     int64_t moved = 0;
     if ((rc = aff_store_ledger_move(st, &m, &moved)) != 0)
         return rc;
@@ -280,13 +292,15 @@ static void csv_field(buf *b, const char *s, int last)
     put(b, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
-typedef struct export {
+typedef struct export
+{
     aff_store *st;
     int format;
     buf out;
     json_t *arr;
     int rc;
-} export;
+}
+export;
 
 static int export_one(void *ud, const aff_payout_row *p)
 {
@@ -307,13 +321,13 @@ static int export_one(void *ud, const aff_payout_row *p)
     snprintf(aff, sizeof(aff), "%lld", (long long)p->affiliate_id);
     const char *receiver = a->payout_account[0] ? a->payout_account : a->email;
     if (x->format == AFF_EXPORT_JSON) {
-        json_array_append_new(x->arr, json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:I,s:s,s:s,s:s,s:o}", "payout_id",
-                                                (json_int_t)p->id, "affiliate_id", (json_int_t)p->affiliate_id, "name",
-                                                a->name, "email", a->email, "payout_method",
-                                                a->payout_method[0] ? json_string(a->payout_method) : json_null(),
-                                                "payout_account", receiver, "amount_minor", (json_int_t)p->amount_minor,
-                                                "amount", amount, "currency", p->currency, "status", p->status,
-                                                "reference", p->reference[0] ? json_string(p->reference) : json_null()));
+        json_array_append_new(
+            x->arr,
+            json_pack("{s:I,s:I,s:s,s:s,s:o,s:s,s:I,s:s,s:s,s:s,s:o}", "payout_id", (json_int_t)p->id, "affiliate_id",
+                      (json_int_t)p->affiliate_id, "name", a->name, "email", a->email, "payout_method",
+                      a->payout_method[0] ? json_string(a->payout_method) : json_null(), "payout_account", receiver,
+                      "amount_minor", (json_int_t)p->amount_minor, "amount", amount, "currency", p->currency, "status",
+                      p->status, "reference", p->reference[0] ? json_string(p->reference) : json_null()));
     } else if (x->format == AFF_EXPORT_PAYPAL) {
         char note[64];
         snprintf(note, sizeof(note), "Affiliate payout %lld", (long long)p->id);
@@ -323,8 +337,8 @@ static int export_one(void *ud, const aff_payout_row *p)
         csv_field(&x->out, id, 0);
         csv_field(&x->out, note, 1);
     } else {
-        const char *fields[] = {id, aff, a->name, a->email, a->payout_method, receiver, amount, p->currency,
-                                p->status, p->reference};
+        const char *fields[] = {id,       aff,    a->name,     a->email,  a->payout_method,
+                                receiver, amount, p->currency, p->status, p->reference};
         for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
             csv_field(&x->out, fields[i], i + 1 == sizeof(fields) / sizeof(fields[0]));
     }
@@ -342,7 +356,8 @@ int aff_payout_export(aff_store *st, int64_t run_id, int format, char **out, siz
     if (format == AFF_EXPORT_JSON)
         x.arr = json_array();
     else if (format == AFF_EXPORT_CSV)
-        puts_(&x.out, "payout_id,affiliate_id,name,email,payout_method,payout_account,amount,currency,status,reference\r\n");
+        puts_(&x.out,
+              "payout_id,affiliate_id,name,email,payout_method,payout_account,amount,currency,status,reference\r\n");
     aff_list_query q = {.run_id = run_id};
     rc = aff_store_payout_list(st, &q, export_one, &x);
     if (rc == 0 && format == AFF_EXPORT_JSON) {

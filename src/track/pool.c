@@ -277,9 +277,10 @@ static void apply_batch(aff_job *batch, size_t n)
     }
     if (ctx->catalog_changed) {
         aff_snapshot *s;
-        int brc = ctx->catalog_changed > AFF_CATALOG_LOG_MAX
-                      ? aff_snapshot_build(ctx->st, &s)
-                      : aff_snapshot_update(ctx->st, aff_snapshot_current(), ctx->changes, (size_t)ctx->catalog_changed, &s);
+        int brc =
+            ctx->catalog_changed > AFF_CATALOG_LOG_MAX
+                ? aff_snapshot_build(ctx->st, &s)
+                : aff_snapshot_update(ctx->st, aff_snapshot_current(), ctx->changes, (size_t)ctx->catalog_changed, &s);
         if (brc == 0) {
             aff_snapshot_publish(s);
             if (ctx->catalog_changed > AFF_CATALOG_LOG_MAX) /* a full build: see aff_writer_start */
@@ -350,9 +351,10 @@ int aff_writer_start(const aff_config *cfg, const aff_click_id_key *key)
     W.ctx.clicks = aff_click_buffer_new();
     W.ctx.recent = aff_recent_new();
     W.ctx.changes = malloc(AFF_CATALOG_LOG_MAX * sizeof(*W.ctx.changes));
-    rc = W.ctx.rollups && W.ctx.clicks && W.ctx.recent && W.ctx.changes ? aff_seen_open(W.ctx.st, aff_clock_now_ms(),
-                                       (int64_t)cfg->unique_window_hours * AFF_MS_PER_HOUR, &W.ctx.seen)
-                       : AFF_ENOMEM;
+    rc = W.ctx.rollups && W.ctx.clicks && W.ctx.recent && W.ctx.changes
+             ? aff_seen_open(W.ctx.st, aff_clock_now_ms(), (int64_t)cfg->unique_window_hours * AFF_MS_PER_HOUR,
+                             &W.ctx.seen)
+             : AFF_ENOMEM;
     if (rc != 0) {
         aff_rollups_free(W.ctx.rollups);
         aff_click_buffer_free(W.ctx.clicks);

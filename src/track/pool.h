@@ -36,11 +36,11 @@ struct aff_click_buffer;
 
 typedef struct aff_ctx {
     aff_store *st;
-    struct aff_rollups *rollups; /* writer: per-batch rollup aggregation (track/rollup.h); else NULL */
-    struct aff_seen *seen;       /* writer: the uniqueness window in memory (track/seen.h); else NULL */
+    struct aff_rollups *rollups;     /* writer: per-batch rollup aggregation (track/rollup.h); else NULL */
+    struct aff_seen *seen;           /* writer: the uniqueness window in memory (track/seen.h); else NULL */
     struct aff_click_buffer *clicks; /* writer: clicks waiting for the batch's multi-row insert */
-    struct aff_recent *recent;   /* writer: latest conversion times (track/recent.h); else NULL */
-    aff_snapshot *snap; /* writer: the current snapshot; readers: NULL */
+    struct aff_recent *recent;       /* writer: latest conversion times (track/recent.h); else NULL */
+    aff_snapshot *snap;              /* writer: the current snapshot; readers: NULL */
     const aff_config *cfg;
     const aff_click_id_key *key;
     /* Catalog rows (programs, affiliates, links, coupons, keys) changed by the batch so

@@ -47,7 +47,8 @@ static const aff_plan *plan_of(replay *x, int version, int *rc)
 static int collect_id(void *ud, const aff_conversion_row *c)
 {
     replay *x = ud;
-    if (c->created_ms < x->from || c->created_ms >= x->to || c->test || (strcmp(c->status, "rejected") == 0 && !c->counted))
+    if (c->created_ms < x->from || c->created_ms >= x->to || c->test ||
+        (strcmp(c->status, "rejected") == 0 && !c->counted))
         return 0; /* origins of renewals outside the window; posted rejected: never counted */
     if (x->n == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 1024;
@@ -93,8 +94,12 @@ static int reprice(replay *x, aff_conversion_result *r, int64_t id)
     if ((rc = aff_store_conversion_set_state(x->st, c)) != 0)
         return rc;
     if (strcmp(status, "rejected") == 0) { /* counted, but its lines do not count */
-        aff_ledger_move m = {.by = AFF_LEDGER_BY_CONVERSION, .key = c->id, .from = {"pending", "approved"},
-                             .to = "rejected", .payout_id = -1, .now_ms = c->created_ms};
+        aff_ledger_move m = {.by = AFF_LEDGER_BY_CONVERSION,
+                             .key = c->id,
+                             .from = {"pending", "approved"},
+                             .to = "rejected",
+                             .payout_id = -1,
+                             .now_ms = c->created_ms};
         return aff_store_ledger_move(x->st, &m, &delta);
     }
     return aff_ledger_sync_all(x->st, r, "reversal", c->created_ms, &delta);

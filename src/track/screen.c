@@ -44,10 +44,10 @@ static int duplicate_order(aff_store *st, const aff_screen_facts *f, int64_t sec
 static int conversion_velocity(aff_store *st, const aff_screen_facts *f, int64_t per_minute, int *hit)
 {
     int64_t n = 0;
-    int rc = f->recent != NULL
-                 ? aff_recent_count(f->recent, st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute, &n)
-                 : aff_store_conversion_count_since(st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute,
-                                                    &n);
+    int rc =
+        f->recent != NULL
+            ? aff_recent_count(f->recent, st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute, &n)
+            : aff_store_conversion_count_since(st, f->program_id, f->affiliate_id, f->now_ms - 60000, per_minute, &n);
     *hit = rc == 0 && n + 1 >= per_minute; /* this one included */
     return rc;
 }
@@ -241,8 +241,8 @@ void aff_screen_hits_json(const aff_screen_result *r, char *buf, size_t cap)
     n += (size_t)snprintf(buf + n, cap - n, "[");
     for (int i = 0; i < r->nhits && n < cap; i++)
         n += (size_t)snprintf(buf + n, cap - n, "%s{\"code\":%d,\"rule\":\"%s\",\"action\":\"%s\",\"score\":%d}",
-                              i ? "," : "", r->hits[i].code, r->hits[i].name,
-                              aff_screen_action_name(r->hits[i].action), r->hits[i].score);
+                              i ? "," : "", r->hits[i].code, r->hits[i].name, aff_screen_action_name(r->hits[i].action),
+                              r->hits[i].score);
     if (n < cap)
         snprintf(buf + n, cap - n, "]");
 }

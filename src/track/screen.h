@@ -69,12 +69,12 @@ int aff_screen_parse(const char *json, aff_screen_config *c, char *canon, size_t
 typedef struct aff_screen_facts {
     int64_t program_id, affiliate_id;
     int64_t now_ms;
-    int64_t click_ms;        /* 0: not attributed by a click */
-    const char *click_ip;    /* "" unknown */
-    const char *ip;          /* the conversion's IP, "" unknown */
+    int64_t click_ms;          /* 0: not attributed by a click */
+    const char *click_ip;      /* "" unknown */
+    const char *ip;            /* the conversion's IP, "" unknown */
     const char *click_country; /* ISO 3166 alpha-2, "" unknown (no country_db) */
     const char *country;       /* the conversion IP's, "" unknown */
-    const char *email_hash;  /* the customer's, "" unknown */
+    const char *email_hash;    /* the customer's, "" unknown */
     const char *affiliate_email_hash;
     const char *customer_id; /* "" unknown */
     int64_t amount_minor;
@@ -95,7 +95,7 @@ typedef struct aff_screen_result {
     int score;  /* sum of the hits' scores */
     int nhits;
     aff_screen_hit hits[AFF_SCREEN_RULES + 1]; /* + a cap's (track/cap.h) */
-    const aff_screen_hit *decisive; /* the hit that set action, NULL when none */
+    const aff_screen_hit *decisive;            /* the hit that set action, NULL when none */
 } aff_screen_result;
 
 /* Run every rule that is not off (reads the store: recent conversions, outliers). */

@@ -38,8 +38,9 @@ static int put_program(aff_snapshot *s, const aff_snap_program *t)
     p->click_id_param = dup(s, t->click_id_param);
     p->postback_token = dup(s, t->postback_token);
     p->fallback_url = t->fallback_url ? dup(s, t->fallback_url) : NULL;
-    if ((t->fallback_url != NULL && p->fallback_url == NULL) || p->name == NULL || p->currency == NULL || p->destination_url == NULL || p->allowed_domains == NULL ||
-        p->click_id_param == NULL || p->postback_token == NULL)
+    if ((t->fallback_url != NULL && p->fallback_url == NULL) || p->name == NULL || p->currency == NULL ||
+        p->destination_url == NULL || p->allowed_domains == NULL || p->click_id_param == NULL ||
+        p->postback_token == NULL)
         return AFF_ENOMEM;
     s->nprograms++;
     if (aff_map_put(&s->programs, aff_hash_u64((uint64_t)p->id), p) != 0 ||

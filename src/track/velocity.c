@@ -71,7 +71,7 @@ int aff_velocity_hit(aff_velocity *v, uint64_t key, int64_t now_ms, uint32_t lim
     if (interval < 1)
         interval = 1;
     int64_t tolerance = window - interval; /* how far ahead the key may run: a burst of limit */
-    uint64_t tag = (key >> TAT_BITS) | 1;     /* never 0, so an empty slot never matches */
+    uint64_t tag = (key >> TAT_BITS) | 1;  /* never 0, so an empty slot never matches */
     _Atomic uint64_t *s = &v->slot[key & v->mask];
     uint64_t old = atomic_load_explicit(s, memory_order_relaxed);
     for (;;) {

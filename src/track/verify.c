@@ -92,7 +92,6 @@ int aff_verify_ok(const aff_verify_report *r)
     return memcmp(&r->counts.raw, &r->counts.rollup, sizeof(r->counts.raw)) == 0 &&
            memcmp(&r->counts.rollup, &r->counts.daily, sizeof(r->counts.raw)) == 0 &&
            memcmp(&r->counts.daily, &r->counts.sub, sizeof(r->counts.raw)) == 0 && r->counts.sub_mismatches == 0 &&
-           r->counts.override_mismatches == 0 &&
-           r->ledger_mismatches == 0 &&
-           r->balance_mismatches == 0 && r->plan_mismatches == 0;
+           r->counts.override_mismatches == 0 && r->ledger_mismatches == 0 && r->balance_mismatches == 0 &&
+           r->plan_mismatches == 0;
 }

@@ -20,7 +20,7 @@ typedef struct aff_verify_report {
     int64_t bad_ids[AFF_VERIFY_LIST_MAX]; /* the first mismatching conversion ids */
     int64_t balance_mismatches;           /* (program, affiliate, status) balances off their lines */
     int64_t programs_replayed;
-    int64_t plan_mismatches;              /* conversions whose gross is not what their plan yields */
+    int64_t plan_mismatches; /* conversions whose gross is not what their plan yields */
     int64_t plan_bad_ids[AFF_VERIFY_LIST_MAX];
 } aff_verify_report;
 

@@ -43,8 +43,13 @@ static void check_eval(const aff_plan *p, const char *event)
     static const aff_comm_item items[2] = {{"A", "x", 4990, 3}, {"", "books", 1, 1}};
     static const int64_t amounts[] = {0, 1, 4990, 100000, AFF_MONEY_MAX_MINOR};
     for (size_t k = 0; k < sizeof(amounts) / sizeof(amounts[0]); k++) {
-        aff_comm_facts f = {.event = event, .amount_minor = amounts[k], .shipping_minor = amounts[k] / 3,
-                            .items = items, .nitems = (int)(k % 3), .affiliate_id = 42, .group = "gold",
+        aff_comm_facts f = {.event = event,
+                            .amount_minor = amounts[k],
+                            .shipping_minor = amounts[k] / 3,
+                            .items = items,
+                            .nitems = (int)(k % 3),
+                            .affiliate_id = 42,
+                            .group = "gold",
                             .volume = (int64_t)k * 7};
         aff_comm_result res;
         int rc = aff_commission_eval(p, &f, &res);
@@ -56,8 +61,9 @@ static void check_eval(const aff_plan *p, const char *event)
         for (int i = 0; i < res.n; i++) {
             FUZZ_CHECK(res.lines[i].amount_minor >= 0 && res.lines[i].amount_minor <= AFF_MONEY_MAX_MINOR);
             FUZZ_CHECK(memchr(res.lines[i].rule, '\0', sizeof(res.lines[i].rule)) != NULL);
-            FUZZ_CHECK(strncmp(res.lines[i].rule, event, strlen(res.lines[i].rule) < strlen(event)
-                                                              ? strlen(res.lines[i].rule) : strlen(event)) == 0 ||
+            FUZZ_CHECK(strncmp(res.lines[i].rule, event,
+                               strlen(res.lines[i].rule) < strlen(event) ? strlen(res.lines[i].rule) : strlen(event)) ==
+                           0 ||
                        strncmp(res.lines[i].rule, "caps:", 5) == 0);
             sum += res.lines[i].amount_minor;
         }

@@ -18,9 +18,11 @@
 static const struct {
     const char *name;
     unsigned dim;
-} names[] = {
-    {"day", AFF_GROUP_DAY},   {"program", AFF_GROUP_PROGRAM}, {"affiliate", AFF_GROUP_AFFILIATE},
-    {"link", AFF_GROUP_LINK}, {"sub1", AFF_GROUP_SUB1}};
+} names[] = {{"day", AFF_GROUP_DAY},
+             {"program", AFF_GROUP_PROGRAM},
+             {"affiliate", AFF_GROUP_AFFILIATE},
+             {"link", AFF_GROUP_LINK},
+             {"sub1", AFF_GROUP_SUB1}};
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
 /* Is s[0..len) empty or a ','-joined list of distinct names? */

@@ -286,11 +286,25 @@ static void run_one(const uint8_t *data, size_t size)
 }
 
 /* Bytes and strings that matter to the parsers under test. */
-static const char *const tokens[] = {
-    "%",  "%2e", "%00", "%41", "%zz", "+",  "\\", "@",  ":",  "//", "http://", "https://", "-",  ".", ",", "&",
-    "=",  "#",   "?",   "/",   "0",   "9",  "00", "99999", "65535", "65536", "\xc3\xa9", "\xff", "\x00", "\"",
-    "{",  "}",   "[",   "]",   "\n",  " ",  "\t", "e",  "-0", "..", "*.", "xn--", "day", "link", "percent",
-    "flat_minor", "1e3", "0.5", "100", "100.000001", "1000000000000000", "2024-02-29", "=",  "#", "\r\n"};
+static const char *const tokens[] = {"%",          "%2e",        "%00",
+                                     "%41",        "%zz",        "+",
+                                     "\\",         "@",          ":",
+                                     "//",         "http://",    "https://",
+                                     "-",          ".",          ",",
+                                     "&",          "=",          "#",
+                                     "?",          "/",          "0",
+                                     "9",          "00",         "99999",
+                                     "65535",      "65536",      "\xc3\xa9",
+                                     "\xff",       "\x00",       "\"",
+                                     "{",          "}",          "[",
+                                     "]",          "\n",         " ",
+                                     "\t",         "e",          "-0",
+                                     "..",         "*.",         "xn--",
+                                     "day",        "link",       "percent",
+                                     "flat_minor", "1e3",        "0.5",
+                                     "100",        "100.000001", "1000000000000000",
+                                     "2024-02-29", "=",          "#",
+                                     "\r\n"};
 #define NTOKENS (sizeof(tokens) / sizeof(tokens[0]))
 
 /* Token lengths: "\x00" is one NUL byte, not an empty string. */

@@ -20,13 +20,17 @@ AFF_TEST(creative_snippet_banner_escapes)
 {
     char out[1024];
     aff_creative_row r = creative("image", "\"><script>x</script>&'", "");
-    AFF_CHECK_INT(aff_creative_snippet(&r, "https://t.example", "https://t.example/r/ab?x=1&y=\"2\"", out, sizeof(out)), AFF_OK);
-    AFF_CHECK_STR(out, "<a href=\"https://t.example/r/ab?x=1&amp;y=&quot;2&quot;\"><img src=\"https://t.example/c/12.gif\""
-                       " alt=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;\"></a>");
+    AFF_CHECK_INT(aff_creative_snippet(&r, "https://t.example", "https://t.example/r/ab?x=1&y=\"2\"", out, sizeof(out)),
+                  AFF_OK);
+    AFF_CHECK_STR(out,
+                  "<a href=\"https://t.example/r/ab?x=1&amp;y=&quot;2&quot;\"><img src=\"https://t.example/c/12.gif\""
+                  " alt=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;\"></a>");
     r.width = 468, r.height = 60;
     AFF_CHECK_INT(aff_creative_snippet(&r, "http://h", "http://h/r/c", out, sizeof(out)), AFF_OK);
-    AFF_CHECK_STR(out, "<a href=\"http://h/r/c\"><img src=\"http://h/c/12.gif\" alt=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;\""
-                       " width=\"468\" height=\"60\"></a>");
+    AFF_CHECK_STR(
+        out,
+        "<a href=\"http://h/r/c\"><img src=\"http://h/c/12.gif\" alt=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;&#39;\""
+        " width=\"468\" height=\"60\"></a>");
     AFF_CHECK_INT(aff_creative_snippet(&r, "http://h", "http://h/r/c", out, 40), AFF_ETOOBIG);
 }
 

@@ -25,9 +25,9 @@ AFF_TEST(csv_quotes_guards_and_formats_money)
     json_t *tmpl = json_pack("{s:i,s:s,s:i,s:s,s:s,s:n,s:o}", "id", 0, "name", "", "amount_minor", 0, "amount", "",
                              "currency", "", "note", "tags", json_array());
     json_t *rows = json_pack(
-        "[{s:i,s:s,s:i,s:s,s:s,s:n,s:[s]},{s:i,s:s,s:i,s:s,s:s,s:s,s:[]},{s:i,s:s,s:i,s:s,s:s,s:s,s:[]}]",
-        "id", 1, "name", "=SUM(A1)", "amount_minor", -499, "amount", "-4.99", "currency", "USD", "note", "tags", "a",
-        "id", 2, "name", "Yen, \"shop\"", "amount_minor", 1234, "amount", "1234", "currency", "JPY", "note", "@x\r\ny", "tags",
+        "[{s:i,s:s,s:i,s:s,s:s,s:n,s:[s]},{s:i,s:s,s:i,s:s,s:s,s:s,s:[]},{s:i,s:s,s:i,s:s,s:s,s:s,s:[]}]", "id", 1,
+        "name", "=SUM(A1)", "amount_minor", -499, "amount", "-4.99", "currency", "USD", "note", "tags", "a", "id", 2,
+        "name", "Yen, \"shop\"", "amount_minor", 1234, "amount", "1234", "currency", "JPY", "note", "@x\r\ny", "tags",
         "id", 3, "name", "-1+1", "amount_minor", 12345, "amount", "12.345", "currency", "KWD", "note", "\tTAB", "tags");
     int rc;
     char *t = csv_of(tmpl, rows, 1 << 20, &rc);

@@ -58,7 +58,7 @@ AFF_TEST(cidr_merges_overlaps_and_neighbours)
 AFF_TEST(cidr_bad_entries_are_named_and_add_nothing)
 {
     static const char *const bad[] = {"127.0.0.1/33", "127.0.0.256", "2001:db8::/129", "host.example", "127.0.0.1/",
-                                      "127.0.0.1/x", "/8"};
+                                      "127.0.0.1/x",  "/8"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char err[256] = "", list[128];
         aff_cidr_set *s = aff_cidr_set_new();

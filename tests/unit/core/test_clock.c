@@ -14,9 +14,9 @@ static const char *iso(int64_t ms)
 AFF_TEST(clock_format_iso_known_instants)
 {
     AFF_CHECK_STR(iso(0), "1970-01-01T00:00:00.000Z");
-    AFF_CHECK_STR(iso(951782400000LL), "2000-02-29T00:00:00.000Z");          /* a leap day of a 400-year */
-    AFF_CHECK_STR(iso(1709251199999LL), "2024-02-29T23:59:59.999Z");         /* last ms of a leap day */
-    AFF_CHECK_STR(iso(2147483647000LL + 1), "2038-01-19T03:14:07.001Z");     /* past 32-bit time_t */
+    AFF_CHECK_STR(iso(951782400000LL), "2000-02-29T00:00:00.000Z");      /* a leap day of a 400-year */
+    AFF_CHECK_STR(iso(1709251199999LL), "2024-02-29T23:59:59.999Z");     /* last ms of a leap day */
+    AFF_CHECK_STR(iso(2147483647000LL + 1), "2038-01-19T03:14:07.001Z"); /* past 32-bit time_t */
     AFF_CHECK_STR(iso(-1), "1969-12-31T23:59:59.999Z");
     AFF_CHECK_STR(iso(253402300799999LL), "9999-12-31T23:59:59.999Z");
     char small[24];

@@ -201,8 +201,7 @@ static void expect_load_error(const char *file, int line, const char *dir, const
     else if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, want) == NULL)
         aff_test_fail(file, line, "error \"%s\", want \"%s...%s...\"", err, prefix, want);
 }
-#define EXPECT_LOAD_ERROR(dir, text, want_line, want) \
-    expect_load_error(__FILE__, __LINE__, dir, text, want_line, want)
+#define EXPECT_LOAD_ERROR(dir, text, want_line, want) expect_load_error(__FILE__, __LINE__, dir, text, want_line, want)
 
 AFF_TEST(config_load_file_errors_name_file_line_key)
 {
@@ -242,10 +241,14 @@ AFF_TEST(config_print_example_lists_every_key)
         return;
     aff_config_print_example(f);
     fclose(f);
-    static const char *const keys[] = {"listen",          "data",          "public_url",       "workers",
-                                       "read_threads",    "click_durability", "group_commit_ms", "max_batch",
-                                       "queue_limit",     "unique_window_hours", "trusted_proxies", "max_body_bytes",
-                                       "node_id",         "log_level",     "synchronous",      "shutdown_timeout_ms"};
+    static const char *const keys[] = {"listen",          "data",
+                                       "public_url",      "workers",
+                                       "read_threads",    "click_durability",
+                                       "group_commit_ms", "max_batch",
+                                       "queue_limit",     "unique_window_hours",
+                                       "trusted_proxies", "max_body_bytes",
+                                       "node_id",         "log_level",
+                                       "synchronous",     "shutdown_timeout_ms"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char line[64];
         snprintf(line, sizeof(line), "\n# %s = ", keys[i]);

@@ -109,7 +109,7 @@ AFF_TEST(crypto_base32_decode_rejects)
     }
     AFF_CHECK_INT(aff_base32_decode("0123456", 7, out, 5), AFF_EINVAL);   /* too short */
     AFF_CHECK_INT(aff_base32_decode("012345670", 9, out, 5), AFF_EINVAL); /* too long */
-    AFF_CHECK_INT(aff_base32_decode("zz", 2, out, 1), AFF_EINVAL);       /* non-zero padding bits */
+    AFF_CHECK_INT(aff_base32_decode("zz", 2, out, 1), AFF_EINVAL);        /* non-zero padding bits */
     AFF_CHECK_INT(aff_base32_decode("zw", 2, out, 1), AFF_OK);
 }
 

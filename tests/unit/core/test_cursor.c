@@ -73,20 +73,16 @@ AFF_TEST(cursor_decode_is_strict)
     aff_cursor c;
     char text[AFF_CURSOR_MAX + 1];
     static const char *const bad[] = {
-        "2.1.a.5.i7",  /* version */
-        "1.x.a.5.i7",  /* key */
-        "1.123.a.5.i7",
-        "1.1.z.5.i7",  /* direction */
-        "1.1.a.-5.i7", /* id */
-        "1.1.a.5.x7",  /* value kind */
-        "1.1.a.5.i",   /* empty integer */
-        "1.1.a.5.i7x",
-        "1.1.a.5",     /* no value */
-        "1.1.a",
-        "1.1.a.t.i7",  /* empty text id */
-        "1.1.a.tA.i7", /* text id characters */
-        "1.1.a.t-1.i7",
-        "1.1.a.t0123456789012345678901234567890123456789x.i7", /* 41 characters */
+        "2.1.a.5.i7",                                                          /* version */
+        "1.x.a.5.i7",                                                          /* key */
+        "1.123.a.5.i7", "1.1.z.5.i7",                                          /* direction */
+        "1.1.a.-5.i7",                                                         /* id */
+        "1.1.a.5.x7",                                                          /* value kind */
+        "1.1.a.5.i",                                                           /* empty integer */
+        "1.1.a.5.i7x",  "1.1.a.5",                                             /* no value */
+        "1.1.a",        "1.1.a.t.i7",                                          /* empty text id */
+        "1.1.a.tA.i7",                                                         /* text id characters */
+        "1.1.a.t-1.i7", "1.1.a.t0123456789012345678901234567890123456789x.i7", /* 41 characters */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         raw_cursor(bad[i], text);

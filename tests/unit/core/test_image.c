@@ -13,8 +13,8 @@ static int sniff(const unsigned char *p, size_t n, aff_image_info *i)
 AFF_TEST(image_png_gif_sizes)
 {
     aff_image_info i;
-    const unsigned char png[24] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                                   0, 0, 0x01, 0x2c, 0, 0, 0, 0xfa};
+    const unsigned char png[24] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                   'I',  'H', 'D', 'R', 0,    0,    0x01, 0x2c, 0, 0, 0, 0xfa};
     AFF_CHECK_INT(sniff(png, sizeof(png), &i), AFF_OK);
     AFF_CHECK_STR(i.mime, "image/png");
     AFF_CHECK_STR(i.ext, "png");
@@ -35,8 +35,8 @@ AFF_TEST(image_jpeg_frame_after_segments)
 {
     aff_image_info i;
     /* SOI, an APP0 segment of 4 bytes, then SOF0 with height 90, width 160. */
-    const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 'J', 'F', 0xff, 0xc0, 0x00, 0x11, 0x08,
-                                 0x00, 0x5a, 0x00, 0xa0, 0x03};
+    const unsigned char jpg[] = {0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 'J',  'F',  0xff,
+                                 0xc0, 0x00, 0x11, 0x08, 0x00, 0x5a, 0x00, 0xa0, 0x03};
     AFF_CHECK_INT(sniff(jpg, sizeof(jpg), &i), AFF_OK);
     AFF_CHECK_STR(i.mime, "image/jpeg");
     AFF_CHECK(i.width == 160 && i.height == 90);

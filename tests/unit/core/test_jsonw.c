@@ -75,9 +75,9 @@ AFF_TEST(jsonw_large_output_grows)
  * or leading zeros, the precision's rounding; inf and nan are null. */
 AFF_TEST(jsonw_reals_match_jansson)
 {
-    const double vals[] = {0.0,      1.0,          -1.0,    0.012559,    1e-6,       0.5,     8.9991,      -0.5,
-                           123.456789, 1234567.8901, 1e20,  1.5e-10,    1e100,      -2.5e-7, 0.1 + 0.2,   3.0e6,
-                           12559 / 1e6, 1 / 3.0,    2 / 3.0, 9999999999.0, 12345678901.0};
+    const double vals[] = {0.0,       1.0,        -1.0,         0.012559, 1e-6,    0.5,          8.9991,
+                           -0.5,      123.456789, 1234567.8901, 1e20,     1.5e-10, 1e100,        -2.5e-7,
+                           0.1 + 0.2, 3.0e6,      12559 / 1e6,  1 / 3.0,  2 / 3.0, 9999999999.0, 12345678901.0};
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
         aff_jw w;
         aff_jw_init(&w);

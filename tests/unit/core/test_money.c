@@ -98,8 +98,8 @@ AFF_TEST(money_parse_reads_only_len_bytes)
 
 AFF_TEST(money_parse_rejects_malformed)
 {
-    static const char *const bad[] = {"",   ".5",  "5.",   "1,000", "1e3", " 1",  "1 ",   "+1",
-                                      "-",  "1.2.3", "abc", "0x10", "1..2", "-.5", "--1", "1-"};
+    static const char *const bad[] = {"",  ".5",    "5.",  "1,000", "1e3",  " 1",  "1 ",  "+1",
+                                      "-", "1.2.3", "abc", "0x10",  "1..2", "-.5", "--1", "1-"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int64_t v = 777;
         int rc = parse(bad[i], 2, 1, &v);
@@ -113,7 +113,10 @@ AFF_TEST(money_parse_rejects_malformed)
     AFF_CHECK_INT(parse("49.905", 2, 0, &v), AFF_EINVAL);
     AFF_CHECK_INT(parse("1500.5", 0, 0, &v), AFF_EINVAL);
     AFF_CHECK_INT(parse("1.2345", 3, 0, &v), AFF_EINVAL);
-    AFF_CHECK_INT(aff_money_parse("1\0" "2", 3, 2, 0, &v), AFF_EINVAL);
+    AFF_CHECK_INT(aff_money_parse("1\0"
+                                  "2",
+                                  3, 2, 0, &v),
+                  AFF_EINVAL);
 }
 
 AFF_TEST(money_parse_range)
@@ -159,8 +162,8 @@ AFF_TEST(money_format_values)
 
 AFF_TEST(money_format_round_trips)
 {
-    static const int64_t values[] = {0, 1, -1, 5, -5, 99, -99, 100, 4990, -4990, 123456789, -123456789,
-                                     1000000000000000LL, -1000000000000000LL};
+    static const int64_t values[] = {
+        0, 1, -1, 5, -5, 99, -99, 100, 4990, -4990, 123456789, -123456789, 1000000000000000LL, -1000000000000000LL};
     static const int exponents[] = {0, 2, 3};
     for (size_t e = 0; e < sizeof(exponents) / sizeof(exponents[0]); e++) {
         for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
@@ -238,8 +241,7 @@ static int64_t muldiv(int64_t a, int64_t b, int64_t d)
     int64_t out = 0x5a5a5a5a;
     int rc = aff_muldiv_round(a, b, d, &out);
     if (rc != AFF_OK)
-        aff_test_fail(__FILE__, __LINE__, "muldiv(%lld,%lld,%lld) rc %d", (long long)a, (long long)b,
-                      (long long)d, rc);
+        aff_test_fail(__FILE__, __LINE__, "muldiv(%lld,%lld,%lld) rc %d", (long long)a, (long long)b, (long long)d, rc);
     return out;
 }
 
@@ -291,13 +293,13 @@ static int64_t apply(int64_t amount, const char *rate)
 AFF_TEST(money_apply_rate)
 {
     AFF_CHECK_INT(apply(4990, "10"), 499);
-    AFF_CHECK_INT(apply(1, "12.5"), 0);  /* 0.125 */
-    AFF_CHECK_INT(apply(1, "50"), 1);    /* 0.5 rounds away from zero */
-    AFF_CHECK_INT(apply(-1, "50"), -1);  /* a refund rounds the same way, mirrored */
+    AFF_CHECK_INT(apply(1, "12.5"), 0); /* 0.125 */
+    AFF_CHECK_INT(apply(1, "50"), 1);   /* 0.5 rounds away from zero */
+    AFF_CHECK_INT(apply(-1, "50"), -1); /* a refund rounds the same way, mirrored */
     AFF_CHECK_INT(apply(100, "33.333333"), 33);
     AFF_CHECK_INT(apply(4990, "100"), 4990);
     AFF_CHECK_INT(apply(4990, "0"), 0);
-    AFF_CHECK_INT(apply(3, "50"), 2);    /* 1.5 */
+    AFF_CHECK_INT(apply(3, "50"), 2);          /* 1.5 */
     AFF_CHECK_INT(apply(-4990, "12.5"), -624); /* -623.75 */
     AFF_CHECK_INT(apply(1000000000000000LL, "0.000001"), 10000000LL);
 }

@@ -39,8 +39,7 @@ AFF_TEST(url_parse_accepts)
 {
     expect_ok("https://example.com", 1, "example.com", 0, "");
     expect_ok("http://example.com/", 0, "example.com", 0, "/");
-    expect_ok("https://shop.example.com:8443/a/b?x=1&y=2#frag", 1, "shop.example.com", 8443,
-              "/a/b?x=1&y=2#frag");
+    expect_ok("https://shop.example.com:8443/a/b?x=1&y=2#frag", 1, "shop.example.com", 8443, "/a/b?x=1&y=2#frag");
     expect_ok("http://example.com:80", 0, "example.com", 80, "");
     expect_ok("https://example.com:65535/", 1, "example.com", 65535, "/");
     expect_ok("https://example.com:1?q", 1, "example.com", 1, "?q");
@@ -106,9 +105,12 @@ AFF_TEST(url_parse_rejects_bad_hosts)
     EXPECT_BAD("https://%65vil.com");
     EXPECT_BAD("https://good.com%2eevil.com");
     EXPECT_BAD("https://good.com%2Fevil.com/");
-    EXPECT_BAD("https://b\xc3\xbc" "cher.example/"); /* raw UTF-8 "bücher" */
-    EXPECT_BAD("https://\xe2\x80\xae" "moc.live/");
-    EXPECT_BAD("https://good.com\xef\xbc\x8f" "evil.com/"); /* fullwidth solidus */
+    EXPECT_BAD("https://b\xc3\xbc"
+               "cher.example/"); /* raw UTF-8 "bücher" */
+    EXPECT_BAD("https://\xe2\x80\xae"
+               "moc.live/");
+    EXPECT_BAD("https://good.com\xef\xbc\x8f"
+               "evil.com/"); /* fullwidth solidus */
     EXPECT_BAD("https:///x");
     EXPECT_BAD("https://");
     EXPECT_BAD("https://:443/");
@@ -264,12 +266,11 @@ AFF_TEST(url_domains_validate)
     AFF_CHECK_INT(aff_url_domains_validate("localhost"), AFF_OK);
     AFF_CHECK_INT(aff_url_domains_validate("xn--bcher-kva.example"), AFF_OK);
 
-    static const char *const bad[] = {"*",          "*.",         "a..b",          "-",
-                                      "exa mple.com", "http://x.com", "a.com,",        ",a.com",
-                                      "a.com,,b.com", "A.com",      "a.com.",        ".a.com",
-                                      "*.*.a.com",  "a*.com",     "a.com/path",    "a.com:443",
-                                      "-a.com",     "a-.com",     "u@a.com",       "b\xc3\xbc.com",
-                                      "a_b.com",    "*a.com"};
+    static const char *const bad[] = {
+        "*",          "*.",           "a..b",   "-",      "exa mple.com", "http://x.com",  "a.com,",
+        ",a.com",     "a.com,,b.com", "A.com",  "a.com.", ".a.com",       "*.*.a.com",     "a*.com",
+        "a.com/path", "a.com:443",    "-a.com", "a-.com", "u@a.com",      "b\xc3\xbc.com", "a_b.com",
+        "*a.com"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (aff_url_domains_validate(bad[i]) != AFF_EINVAL)
             aff_test_fail(__FILE__, __LINE__, "\"%s\" accepted", bad[i]);
@@ -279,7 +280,7 @@ AFF_TEST(url_domains_validate)
     memset(name, 'a', sizeof(name));
     for (int i = 63; i < 300; i += 64)
         name[i] = '.'; /* labels of 63 */
-    name[253] = '\0'; /* labels of 63, 63, 63 and 61 characters: 253 in all */
+    name[253] = '\0';  /* labels of 63, 63, 63 and 61 characters: 253 in all */
     AFF_CHECK_INT(aff_url_domains_validate(name), AFF_OK);
     name[253] = 'a';
     name[254] = '\0';

@@ -14,17 +14,17 @@
 #include "store_fixture.h"
 #include "../test.h"
 
-#define T0 1714521600000LL /* 2024-05-01T00:00:00Z, a UTC midnight */
+#define T0 1714521600000LL  /* 2024-05-01T00:00:00Z, a UTC midnight */
 #define H0 (T0 / 3600000LL) /* its hour number, a multiple of 24 */
 
-#define OPEN_OR_RETURN(ts)                                                 \
-    do {                                                                   \
-        int orc_ = aff_test_store_open(ts);                                \
-        AFF_CHECK_INT(orc_, AFF_OK);                                       \
-        if (orc_ != AFF_OK) {                                              \
-            aff_test_store_close(ts);                                      \
-            return;                                                        \
-        }                                                                  \
+#define OPEN_OR_RETURN(ts)                  \
+    do {                                    \
+        int orc_ = aff_test_store_open(ts); \
+        AFF_CHECK_INT(orc_, AFF_OK);        \
+        if (orc_ != AFF_OK) {               \
+            aff_test_store_close(ts);       \
+            return;                         \
+        }                                   \
     } while (0)
 
 /* ---- row builders -------------------------------------------------------------------- */
@@ -129,7 +129,7 @@ static inline int click_number(const char *id)
 }
 
 static inline int add_click(aff_store *st, int n, int64_t ts, int64_t program, int64_t affiliate, int64_t link,
-                     unsigned flags)
+                            unsigned flags)
 {
     aff_click_row *c = calloc(1, sizeof(*c));
     click_id_for(n, c->click_id);
@@ -192,8 +192,9 @@ static inline int add_conversion_at_rc(aff_store *st, int64_t program, const cha
     return rc;
 }
 
-static inline int add_conversion_rc(aff_store *st, int64_t program, const char *event, const char *order, int64_t amount,
-                             const char *status, int64_t affiliate, int test, int64_t refunded, int64_t *id)
+static inline int add_conversion_rc(aff_store *st, int64_t program, const char *event, const char *order,
+                                    int64_t amount, const char *status, int64_t affiliate, int test, int64_t refunded,
+                                    int64_t *id)
 {
     return add_conversion_at_rc(st, program, event, order, amount, status, affiliate, test, refunded, T0 + 5, id);
 }
@@ -251,12 +252,30 @@ static inline int push_id(ids *s, int64_t v)
     return s->stop_after > 0 && s->n >= s->stop_after ? 1 : 0;
 }
 
-static inline int cb_program(void *ud, const aff_program_row *r) { return push_id(ud, r->id); }
-static inline int cb_affiliate(void *ud, const aff_affiliate_row *r) { return push_id(ud, r->id); }
-static inline int cb_link(void *ud, const aff_link_row *r) { return push_id(ud, r->id); }
-static inline int cb_coupon(void *ud, const aff_coupon_row *r) { return push_id(ud, r->id); }
-static inline int cb_conversion(void *ud, const aff_conversion_row *r) { return push_id(ud, r->id); }
-static inline int cb_ledger(void *ud, const aff_ledger_row *r) { return push_id(ud, r->id); }
+static inline int cb_program(void *ud, const aff_program_row *r)
+{
+    return push_id(ud, r->id);
+}
+static inline int cb_affiliate(void *ud, const aff_affiliate_row *r)
+{
+    return push_id(ud, r->id);
+}
+static inline int cb_link(void *ud, const aff_link_row *r)
+{
+    return push_id(ud, r->id);
+}
+static inline int cb_coupon(void *ud, const aff_coupon_row *r)
+{
+    return push_id(ud, r->id);
+}
+static inline int cb_conversion(void *ud, const aff_conversion_row *r)
+{
+    return push_id(ud, r->id);
+}
+static inline int cb_ledger(void *ud, const aff_ledger_row *r)
+{
+    return push_id(ud, r->id);
+}
 static inline int cb_click(void *ud, const aff_click_row *r)
 {
     return push_id(ud, click_number(r->click_id));
@@ -283,10 +302,10 @@ static inline void expect_ids(const char *file, int line, const ids *got, int n,
         wl += (size_t)snprintf(w + wl, sizeof(w) - wl, "%lld ", (long long)want[i]);
     aff_test_fail(file, line, "ids [%s], want [%s]", g, w);
 }
-#define EXPECT_IDS(got, ...)                                                                   \
-    do {                                                                                       \
-        const int64_t want_[] = {__VA_ARGS__};                                                 \
-        expect_ids(__FILE__, __LINE__, got, (int)(sizeof(want_) / sizeof(want_[0])), want_);  \
+#define EXPECT_IDS(got, ...)                                                                 \
+    do {                                                                                     \
+        const int64_t want_[] = {__VA_ARGS__};                                               \
+        expect_ids(__FILE__, __LINE__, got, (int)(sizeof(want_) / sizeof(want_[0])), want_); \
     } while (0)
 #define EXPECT_NO_IDS(got) AFF_CHECK_INT((got)->n, 0)
 
@@ -298,6 +317,5 @@ static inline aff_list_query q_page(int64_t after, int limit)
     q.limit = limit;
     return q;
 }
-
 
 #endif

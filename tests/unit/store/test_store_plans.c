@@ -111,8 +111,8 @@ AFF_TEST(store_report_filters_use_their_index)
                   {H0, H0 + 24 * 30 - 1, AFF_GROUP_DAY | AFF_GROUP_LINK},
                   {H0 + 24, H0 + 48 - 1, AFF_GROUP_DAY}};
     for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-        aff_report_query q = {.from_hour = shapes[i].from, .to_hour = shapes[i].to, .group_mask = shapes[i].group,
-                              .affiliate_id = 3};
+        aff_report_query q = {
+            .from_hour = shapes[i].from, .to_hour = shapes[i].to, .group_mask = shapes[i].group, .affiliate_id = 3};
         AFF_CHECK_INT(aff_store_report(ts.st, &q, cb_report_any, NULL), AFF_OK);
         char plan[2048];
         AFF_CHECK_INT(aff_store_sqlite_last_plan(ts.st, plan, sizeof(plan)), AFF_OK);
@@ -140,8 +140,11 @@ AFF_TEST(store_sub_report_by_affiliate_seeks_each_day)
             AFF_CHECK_INT(aff_store_rollup_sub_add(ts.st, H0 / 24 + day, 1, aff, aff == 2 ? "mine" : "other", &one),
                           AFF_OK);
     for (int program = 0; program < 2; program++) {
-        aff_report_query q = {.from_hour = H0, .to_hour = H0 + 24 * 30 - 1,
-                              .group_mask = AFF_GROUP_SUB1 | AFF_GROUP_DAY, .affiliate_id = 2, .program_id = program};
+        aff_report_query q = {.from_hour = H0,
+                              .to_hour = H0 + 24 * 30 - 1,
+                              .group_mask = AFF_GROUP_SUB1 | AFF_GROUP_DAY,
+                              .affiliate_id = 2,
+                              .program_id = program};
         int64_t clicks = 0;
         AFF_CHECK_INT(aff_store_report(ts.st, &q, sum_report_clicks, &clicks), AFF_OK);
         AFF_CHECK_INT(clicks, 3);
@@ -233,12 +236,12 @@ AFF_TEST(store_click_list_by_link_pages_across_hours)
     static const struct {
         int n;
         int64_t affiliate, link;
-    } clicks[] = {{1, 10, 100}, {2, 11, 101}, {3, 10, 100}, {3601, 11, 101}, {7201, 10, 100},
+    } clicks[] = {{1, 10, 100},    {2, 11, 101},     {3, 10, 100},     {3601, 11, 101}, {7201, 10, 100},
                   {7202, 11, 101}, {18001, 11, 101}, {18002, 10, 100}, {18003, 10, 102}};
     for (size_t i = 0; i < sizeof(clicks) / sizeof(clicks[0]); i++)
-        AFF_CHECK_INT(add_counted_click(ts.st, clicks[i].n, T0 + clicks[i].n * 1000LL, 1, clicks[i].affiliate,
-                                        clicks[i].link, 0),
-                      AFF_OK);
+        AFF_CHECK_INT(
+            add_counted_click(ts.st, clicks[i].n, T0 + clicks[i].n * 1000LL, 1, clicks[i].affiliate, clicks[i].link, 0),
+            AFF_OK);
     ids got = {0};
     aff_list_query q = q_page(0, 0);
     q.link_id = 100;

@@ -62,14 +62,10 @@ typedef struct input_row {
 } input_row;
 
 static const input_row report_input[] = {
-    {H0 + 0, 1, 10, 100, {1, 1, 0, 0, 0, 0, 0, 0}},
-    {H0 + 5, 1, 10, 100, {2, 1, 0, 0, 1, 4990, 499, 0}},
-    {H0 + 23, 1, 10, 101, {3, 2, 1, 0, 0, 0, 0, 0}},
-    {H0 + 24, 1, 10, 100, {4, 3, 0, 1, 1, 1000, 100, 0}},
-    {H0 + 30, 1, 11, 102, {5, 5, 0, 0, 2, 3000, 300, 500}},
-    {H0 + 47, 2, 10, 103, {6, 4, 2, 0, 0, 0, 0, 0}},
-    {H0 + 48, 2, 12, 103, {7, 7, 0, 0, 1, 700, 70, 0}},
-    {H0 + 49, 1, 11, 102, {8, 1, 0, 0, 0, 0, -50, 200}},
+    {H0 + 0, 1, 10, 100, {1, 1, 0, 0, 0, 0, 0, 0}},         {H0 + 5, 1, 10, 100, {2, 1, 0, 0, 1, 4990, 499, 0}},
+    {H0 + 23, 1, 10, 101, {3, 2, 1, 0, 0, 0, 0, 0}},        {H0 + 24, 1, 10, 100, {4, 3, 0, 1, 1, 1000, 100, 0}},
+    {H0 + 30, 1, 11, 102, {5, 5, 0, 0, 2, 3000, 300, 500}}, {H0 + 47, 2, 10, 103, {6, 4, 2, 0, 0, 0, 0, 0}},
+    {H0 + 48, 2, 12, 103, {7, 7, 0, 0, 1, 700, 70, 0}},     {H0 + 49, 1, 11, 102, {8, 1, 0, 0, 0, 0, -50, 200}},
     {H0 + 71, 2, 12, 103, {9, 9, 1, 2, 3, 900, 90, 100}},
 };
 #define NINPUT (sizeof(report_input) / sizeof(report_input[0]))
@@ -211,8 +207,8 @@ AFF_TEST(store_report_by_hand)
 
     /* program 1, affiliate 11 (link 102), hours 24..48: rows at 30 only -> 5 clicks */
     memset(&rr, 0, sizeof(rr));
-    q = (aff_report_query){.from_hour = H0 + 24, .to_hour = H0 + 48, .program_id = 1, .affiliate_id = 11,
-                           .group_mask = AFF_GROUP_LINK};
+    q = (aff_report_query){
+        .from_hour = H0 + 24, .to_hour = H0 + 48, .program_id = 1, .affiliate_id = 11, .group_mask = AFF_GROUP_LINK};
     AFF_CHECK_INT(aff_store_report(ts.st, &q, cb_report, &rr), AFF_OK);
     AFF_CHECK_INT(rr.n, 1);
     AFF_CHECK_INT(rr.r[0].link_id, 102);
@@ -303,7 +299,6 @@ AFF_TEST(store_verify_raw_counts)
     AFF_CHECK_INT(v.raw.clicks, 3);
     aff_test_store_close(&ts);
 }
-
 
 /* ---- transactions ------------------------------------------------------------------------------ */
 

@@ -784,7 +784,6 @@ AFF_TEST(store_ledger_row_roundtrip)
     aff_test_store_close(&ts);
 }
 
-
 /* The multi-row insert writes plain chunks without the screening columns and chunks
  * holding a screened or located click with them: every field reads back either way. */
 AFF_TEST(store_click_insert_many_plain_and_wide_chunks)

@@ -154,8 +154,7 @@ static void expect_plan(int line, aff_store *st, const char *want, const char *u
     char plan[2048];
     AFF_CHECK_INT(aff_store_sqlite_last_plan(st, plan, sizeof(plan)), AFF_OK);
     if (strstr(plan, want) == NULL || (unwanted != NULL && strstr(plan, unwanted) != NULL))
-        aff_test_fail(__FILE__, line, "plan has no \"%s\" (or has \"%s\"):\n%s", want, unwanted ? unwanted : "",
-                      plan);
+        aff_test_fail(__FILE__, line, "plan has no \"%s\" (or has \"%s\"):\n%s", want, unwanted ? unwanted : "", plan);
 }
 
 AFF_TEST(store_sorted_lists_lead_through_the_filters_index)
@@ -260,8 +259,8 @@ AFF_TEST(store_clicks_sort_by_time_both_ways_by_link_and_not)
         int64_t at; /* ms after T0 */
         int64_t link;
         unsigned flags;
-    } c[] = {{1, 1000, 1, 0},        {2, 2000, 2, 0},         {3, 3600000 + 5, 1, 0}, {4, 3600000 + 9, 1, 0},
-             {5, 7200000, 2, 0},     {6, 90000000, 1, 0},     {7, 90000001, 2, 0},    {8, 100000000, 1, AFF_CLICK_BOT}};
+    } c[] = {{1, 1000, 1, 0},    {2, 2000, 2, 0},     {3, 3600000 + 5, 1, 0}, {4, 3600000 + 9, 1, 0},
+             {5, 7200000, 2, 0}, {6, 90000000, 1, 0}, {7, 90000001, 2, 0},    {8, 100000000, 1, AFF_CLICK_BOT}};
     for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
         add_click_as_writer(ts.st, c[i].n, T0 + c[i].at, c[i].link, c[i].flags);
     for (int page = 1; page <= 3; page++) {

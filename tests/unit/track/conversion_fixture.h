@@ -34,17 +34,17 @@ static inline int world_open(world *w)
     return w->prog && w->other && w->a1 && w->a2 && w->link1 && w->link_other && w->coupon ? 0 : -1;
 }
 
-#define WORLD_OR_RETURN(w)            \
-    do {                              \
-        if (world_open(w) != 0) {     \
-            AFF_CHECK(0);             \
-            fx_close(&(w)->f);        \
-            return;                   \
-        }                             \
+#define WORLD_OR_RETURN(w)        \
+    do {                          \
+        if (world_open(w) != 0) { \
+            AFF_CHECK(0);         \
+            fx_close(&(w)->f);    \
+            return;               \
+        }                         \
     } while (0)
 
 static inline aff_conversion_input *input(int64_t program, const char *event, const char *order, int64_t amount,
-                                   const char *status, int64_t now)
+                                          const char *status, int64_t now)
 {
     aff_conversion_input *in = calloc(1, sizeof(*in));
     in->program_id = program;
@@ -68,7 +68,8 @@ static inline int record(world *w, const aff_conversion_input *in, aff_conversio
     return aff_conversion_record(&w->f.ctx, in, out, err);
 }
 
-static inline int refund(world *w, int64_t id, int64_t amount, int64_t now, aff_conversion_result *out, aff_errinfo *err)
+static inline int refund(world *w, int64_t id, int64_t amount, int64_t now, aff_conversion_result *out,
+                         aff_errinfo *err)
 {
     memset(err, 0, sizeof(*err));
     return aff_conversion_refund(&w->f.ctx, id, amount, now, out, err);
@@ -116,16 +117,17 @@ static inline void expect_rollups_match(const char *file, int line, world *w)
         aff_test_fail(file, line, "verify rc %d", rc);
         return;
     }
-    const int64_t raw[10] = {v.raw.clicks,      v.raw.unique_clicks, v.raw.bot_clicks,       v.raw.rejected_clicks,
-                             v.raw.conversions, v.raw.revenue_minor, v.raw.commission_minor, v.raw.refunds_minor,
-                             v.raw.overrides_minor, v.raw.override_income_minor};
-    const int64_t rol[10] = {v.rollup.clicks,        v.rollup.unique_clicks,   v.rollup.bot_clicks,
-                             v.rollup.rejected_clicks, v.rollup.conversions,   v.rollup.revenue_minor,
-                             v.rollup.commission_minor, v.rollup.refunds_minor, v.rollup.overrides_minor,
-                             v.rollup.override_income_minor};
-    static const char *const names[10] = {"clicks",        "unique_clicks",   "bot_clicks",       "rejected_clicks",
-                                          "conversions",   "revenue_minor",   "commission_minor", "refunds_minor",
-                                          "overrides_minor", "override_income_minor"};
+    const int64_t raw[10] = {
+        v.raw.clicks,          v.raw.unique_clicks,        v.raw.bot_clicks,       v.raw.rejected_clicks,
+        v.raw.conversions,     v.raw.revenue_minor,        v.raw.commission_minor, v.raw.refunds_minor,
+        v.raw.overrides_minor, v.raw.override_income_minor};
+    const int64_t rol[10] = {
+        v.rollup.clicks,          v.rollup.unique_clicks,        v.rollup.bot_clicks,       v.rollup.rejected_clicks,
+        v.rollup.conversions,     v.rollup.revenue_minor,        v.rollup.commission_minor, v.rollup.refunds_minor,
+        v.rollup.overrides_minor, v.rollup.override_income_minor};
+    static const char *const names[10] = {
+        "clicks",        "unique_clicks",    "bot_clicks",    "rejected_clicks", "conversions",
+        "revenue_minor", "commission_minor", "refunds_minor", "overrides_minor", "override_income_minor"};
     for (int i = 0; i < 10; i++)
         if (raw[i] != rol[i])
             aff_test_fail(file, line, "%s: raw %lld, rollup %lld", names[i], (long long)raw[i], (long long)rol[i]);
@@ -150,6 +152,5 @@ static inline aff_rollup_delta totals(world *w, int64_t program)
     AFF_CHECK_INT(aff_store_report(w->f.ts.st, &q, cb_total, &m), AFF_OK);
     return m;
 }
-
 
 #endif

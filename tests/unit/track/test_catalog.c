@@ -4,12 +4,12 @@
 #include "core/crypto.h"
 #include "track_fixture.h"
 
-#define OPEN_FX_OR_RETURN(f)       \
-    do {                           \
-        if (fx_open(f) != 0) {     \
-            fx_close(f);           \
-            return;                \
-        }                          \
+#define OPEN_FX_OR_RETURN(f)   \
+    do {                       \
+        if (fx_open(f) != 0) { \
+            fx_close(f);       \
+            return;            \
+        }                      \
     } while (0)
 
 static int is_base32(const char *s)
@@ -171,8 +171,8 @@ AFF_TEST(catalog_affiliate_parent_checks)
     fx_close(&f);
 }
 
-static int link_create(fx *f, const char *code, int64_t program, int64_t affiliate, const char *dest,
-                       aff_errinfo *err, int64_t *id, char *code_out)
+static int link_create(fx *f, const char *code, int64_t program, int64_t affiliate, const char *dest, aff_errinfo *err,
+                       int64_t *id, char *code_out)
 {
     aff_link_row *l = calloc(1, sizeof(*l));
     snprintf(l->code, sizeof(l->code), "%s", code);

@@ -32,9 +32,9 @@ AFF_TEST(commission_plan_parse_valid)
     aff_plan plan;
     aff_errinfo err;
     char canon[256];
-    AFF_CHECK_INT(parse("{\"sale\": {\"percent\": \"10\"}, \"lead\": {\"flat_minor\": 200}}", &plan, canon,
-                        sizeof(canon), &err),
-                  AFF_OK);
+    AFF_CHECK_INT(
+        parse("{\"sale\": {\"percent\": \"10\"}, \"lead\": {\"flat_minor\": 200}}", &plan, canon, sizeof(canon), &err),
+        AFF_OK);
     AFF_CHECK_INT(plan.nevents, 2);
     const aff_plan_event *sale = aff_plan_event_for(&plan, "sale");
     const aff_plan_event *lead = aff_plan_event_for(&plan, "lead");
@@ -65,10 +65,12 @@ AFF_TEST(commission_plan_uses_groups)
         {"{}", 0},
         {"{\"sale\": {\"percent\": \"10\"}}", 0},
         {"{\"sale\": {\"percent\": \"10\", \"affiliates\": {\"7\": {\"percent\": \"12\"}},"
-         " \"skus\": {\"A\": {\"flat_minor\": 100}}, \"categories\": {\"c\": {\"percent\": \"3\"}}}}", 0},
+         " \"skus\": {\"A\": {\"flat_minor\": 100}}, \"categories\": {\"c\": {\"percent\": \"3\"}}}}",
+         0},
         {"{\"sale\": {\"percent\": \"10\", \"groups\": {\"gold\": {\"percent\": \"15\"}}}}", 1},
         {"{\"sale\": {\"percent\": \"10\"}, \"lead\": {\"flat_minor\": 200,"
-         " \"groups\": {\"vip\": {\"flat_minor\": 300}}}}", 1},
+         " \"groups\": {\"vip\": {\"flat_minor\": 300}}}}",
+         1},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         aff_plan plan;
@@ -241,8 +243,7 @@ AFF_TEST(commission_compute_percent)
     AFF_CHECK_INT(eval1("{\"sale\":{\"percent\":\"0\"}}", "sale", 123456, name), 0);
     AFF_CHECK_INT(eval1("{\"sale\":{\"percent\":\"100\"}}", "sale", 123456, name), 123456);
     /* 33.333333 % of 10^15: 333333330000000 exactly */
-    AFF_CHECK_INT(eval1("{\"sale\":{\"percent\":\"33.333333\"}}", "sale", 1000000000000000LL, name),
-                  333333330000000LL);
+    AFF_CHECK_INT(eval1("{\"sale\":{\"percent\":\"33.333333\"}}", "sale", 1000000000000000LL, name), 333333330000000LL);
 }
 
 AFF_TEST(commission_compute_flat)
@@ -322,9 +323,15 @@ AFF_TEST(commission_after_refund_property)
     for (int i = 0; i < 10000 && bad < 5; i++) {
         int64_t amount, earned;
         switch (i % 3) {
-        case 0: amount = rand_range(&seed, 1, 100); break;
-        case 1: amount = rand_range(&seed, 1, 1000000); break;
-        default: amount = rand_range(&seed, 1, 1000000000000000LL); break;
+        case 0:
+            amount = rand_range(&seed, 1, 100);
+            break;
+        case 1:
+            amount = rand_range(&seed, 1, 1000000);
+            break;
+        default:
+            amount = rand_range(&seed, 1, 1000000000000000LL);
+            break;
         }
         earned = rand_range(&seed, 0, i % 2 ? amount : 1000000);
         int64_t refunded = 0, prev = earned, sum_delta = 0;

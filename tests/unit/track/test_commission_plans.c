@@ -85,7 +85,8 @@ static void expect_one_line(const char *file, int line, const aff_comm_result *r
 {
     if (res->n != 1 || strcmp(res->lines[0].rule, rule) != 0 || res->lines[0].amount_minor != amount)
         aff_test_fail(file, line, "want one line %s = %lld, got %d lines, first %s = %lld", rule, (long long)amount,
-                      res->n, res->n > 0 ? res->lines[0].rule : "-", res->n > 0 ? (long long)res->lines[0].amount_minor : 0LL);
+                      res->n, res->n > 0 ? res->lines[0].rule : "-",
+                      res->n > 0 ? (long long)res->lines[0].amount_minor : 0LL);
 }
 #define EXPECT_ONE_LINE(res, rule, amount) expect_one_line(__FILE__, __LINE__, res, rule, amount)
 
@@ -224,8 +225,8 @@ AFF_TEST(commission_plans_parse_tiers)
     char buf[1024];
     int len = snprintf(buf, sizeof(buf), "{\"sale\":{\"percent\":\"1\",\"tiers\":{\"levels\":[");
     for (int i = 0; i < AFF_PLAN_MAX_TIERS; i++)
-        len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s{\"min\":%d,\"percent\":\"%d\"}", i ? "," : "", 10 * (i + 1),
-                        i + 2);
+        len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s{\"min\":%d,\"percent\":\"%d\"}", i ? "," : "",
+                        10 * (i + 1), i + 2);
     snprintf(buf + len, sizeof(buf) - (size_t)len, "]}}}");
     if (MUST_PARSE(buf, &plan) == AFF_OK) {
         AFF_CHECK_INT(plan.events[0].tiers.n, 8);
@@ -237,9 +238,10 @@ AFF_TEST(commission_plans_parse_tiers)
 AFF_TEST(commission_plans_parse_recurring)
 {
     aff_plan plan;
-    const char *json = "{\"sub\": {\"percent\": \"20\", \"recurring\": {\"months\": 12}},"
-                       " \"sub2\": {\"percent\": \"20\", \"recurring\": {\"months\": \"lifetime\", \"rate\": \"current\"}},"
-                       " \"sub3\": {\"percent\": \"20\", \"recurring\": {\"months\": 1200, \"rate\": \"original\"}}}";
+    const char *json =
+        "{\"sub\": {\"percent\": \"20\", \"recurring\": {\"months\": 12}},"
+        " \"sub2\": {\"percent\": \"20\", \"recurring\": {\"months\": \"lifetime\", \"rate\": \"current\"}},"
+        " \"sub3\": {\"percent\": \"20\", \"recurring\": {\"months\": 1200, \"rate\": \"original\"}}}";
     if (MUST_PARSE(json, &plan) != AFF_OK)
         return;
     const aff_plan_event *a = aff_plan_event_for(&plan, "sub"), *b = aff_plan_event_for(&plan, "sub2"),
@@ -302,7 +304,8 @@ AFF_TEST(commission_plans_parse_plan_wide_members)
         AFF_CHECK_INT(plan.cap_period.kind, AFF_PERIOD_MONTH);
     }
     /* 10 sub-affiliate levels is the most */
-    if (MUST_PARSE("{\"sub_affiliates\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\"]}", &plan) == AFF_OK) {
+    if (MUST_PARSE("{\"sub_affiliates\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\"]}", &plan) ==
+        AFF_OK) {
         AFF_CHECK_INT(plan.nlevels, 10);
         AFF_CHECK_INT(plan.level_rate[9], 10000000);
     }
@@ -402,8 +405,8 @@ AFF_TEST(commission_plans_canonical_equivalent_spellings)
         int rb = plan_parse(pairs[i].b, &p, cb, sizeof(cb), &err);
         int rc = plan_parse(ca, &p, cc, sizeof(cc), &err);
         if (ra != AFF_OK || rb != AFF_OK || rc != AFF_OK || strcmp(ca, cb) != 0 || strcmp(ca, cc) != 0)
-            aff_test_fail(__FILE__, __LINE__, "pair %zu: rc %d/%d/%d canon\n      %s\n      %s\n      %s", i, ra, rb, rc,
-                          ca, cb, cc);
+            aff_test_fail(__FILE__, __LINE__, "pair %zu: rc %d/%d/%d canon\n      %s\n      %s\n      %s", i, ra, rb,
+                          rc, ca, cb, cc);
     }
 }
 
@@ -520,7 +523,8 @@ AFF_TEST(commission_plans_invalid_tiers)
     EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"basis\":\"clicks\",\"levels\":[{\"min\":1,"
                       "\"percent\":\"5\"}]}}}",
                       "commission.sale.tiers.basis");
-    EXPECT_INVALID("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"basis\":1,\"levels\":[{\"min\":1,\"percent\":\"5\"}]}}}");
+    EXPECT_INVALID(
+        "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"basis\":1,\"levels\":[{\"min\":1,\"percent\":\"5\"}]}}}");
     /* retroactive is a boolean */
     EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"retroactive\":1,\"levels\":[{\"min\":1,"
                       "\"percent\":\"5\"}]}}}",
@@ -545,9 +549,11 @@ AFF_TEST(commission_plans_invalid_tiers)
     EXPECT_INVALID("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"levels\":[{\"percent\":\"12\"}]}}}");
     EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"levels\":[{\"min\":3}]}}}",
                       "commission.sale.tiers.levels[0]");
-    EXPECT_INVALID("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"levels\":[{\"min\":3,\"percent\":\"1\",\"flat_minor\":1}]}}}");
-    EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"levels\":[{\"min\":3,\"percent\":\"1\",\"cap\":1}]}}}",
-                      "commission.sale.tiers.levels[0]: unknown member");
+    EXPECT_INVALID(
+        "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"levels\":[{\"min\":3,\"percent\":\"1\",\"flat_minor\":1}]}}}");
+    EXPECT_INVALID_AT(
+        "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"levels\":[{\"min\":3,\"percent\":\"1\",\"cap\":1}]}}}",
+        "commission.sale.tiers.levels[0]: unknown member");
     EXPECT_INVALID("{\"sale\":{\"percent\":\"10\",\"tiers\":{\"levels\":[5]}}}");
     /* 9 levels: one too many */
     EXPECT_INVALID("{\"sale\":{\"percent\":\"1\",\"tiers\":{\"levels\":[{\"min\":1,\"percent\":\"2\"},{\"min\":2,"
@@ -559,7 +565,8 @@ AFF_TEST(commission_plans_invalid_tiers)
 AFF_TEST(commission_plans_invalid_periods)
 {
     const char *pre = "commission.sale.tiers.period";
-#define TIER_PERIOD(p) "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"period\":" p ",\"levels\":[{\"min\":1,\"percent\":\"5\"}]}}}"
+#define TIER_PERIOD(p) \
+    "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"period\":" p ",\"levels\":[{\"min\":1,\"percent\":\"5\"}]}}}"
     EXPECT_INVALID_AT(TIER_PERIOD("\"day\""), pre);
     EXPECT_INVALID_AT(TIER_PERIOD("\"Month\""), pre);
     EXPECT_INVALID_AT(TIER_PERIOD("30"), pre);
@@ -586,7 +593,8 @@ AFF_TEST(commission_plans_invalid_recurring)
     const char *p = "commission.sale.recurring";
     EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"recurring\":12}}", p);
     EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"recurring\":{}}}", "commission.sale.recurring.months");
-    EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"recurring\":{\"months\":0}}}", "commission.sale.recurring.months");
+    EXPECT_INVALID_AT("{\"sale\":{\"percent\":\"10\",\"recurring\":{\"months\":0}}}",
+                      "commission.sale.recurring.months");
     EXPECT_INVALID("{\"sale\":{\"percent\":\"10\",\"recurring\":{\"months\":1201}}}");
     EXPECT_INVALID("{\"sale\":{\"percent\":\"10\",\"recurring\":{\"months\":-1}}}");
     EXPECT_INVALID("{\"sale\":{\"percent\":\"10\",\"recurring\":{\"months\":\"12\"}}}");
@@ -622,9 +630,9 @@ AFF_TEST(commission_plans_invalid_bonuses)
                             "\"conversions\":10,\"flat_minor\":100}]"),
                &plan); /* 32 */
     EXPECT_INVALID_AT(WITH_BONUSES("[" B1 "," B1 "]"), "commission.bonuses[1].name");
-    EXPECT_INVALID_AT(WITH_BONUSES("[" B1 ",{\"name\":\"c\",\"event\":\"lead\",\"conversions\":1,\"flat_minor\":1}," B1
-                                   "]"),
-                      "commission.bonuses[2].name");
+    EXPECT_INVALID_AT(
+        WITH_BONUSES("[" B1 ",{\"name\":\"c\",\"event\":\"lead\",\"conversions\":1,\"flat_minor\":1}," B1 "]"),
+        "commission.bonuses[2].name");
     /* the event must be one the plan pays for */
     EXPECT_INVALID_AT(WITH_BONUSES("[{\"name\":\"b\",\"event\":\"signup\",\"conversions\":10,\"flat_minor\":100}]"),
                       "commission.bonuses[0].event");
@@ -632,7 +640,8 @@ AFF_TEST(commission_plans_invalid_bonuses)
     EXPECT_INVALID(WITH_BONUSES("[{\"name\":\"b\",\"event\":1,\"conversions\":10,\"flat_minor\":100}]"));
     EXPECT_INVALID("{\"bonuses\":[" B1 "]}");
     /* exactly one of conversions or revenue_minor, a positive integer */
-    EXPECT_INVALID_AT(WITH_BONUSES("[{\"name\":\"b\",\"event\":\"sale\",\"flat_minor\":100}]"), "commission.bonuses[0]");
+    EXPECT_INVALID_AT(WITH_BONUSES("[{\"name\":\"b\",\"event\":\"sale\",\"flat_minor\":100}]"),
+                      "commission.bonuses[0]");
     EXPECT_INVALID(WITH_BONUSES("[{\"name\":\"b\",\"event\":\"sale\",\"conversions\":1,\"revenue_minor\":1,"
                                 "\"flat_minor\":100}]"));
     EXPECT_INVALID_AT(WITH_BONUSES("[{\"name\":\"b\",\"event\":\"sale\",\"conversions\":0,\"flat_minor\":100}]"),
@@ -929,11 +938,11 @@ AFF_TEST(commission_plans_eval_flat_rules_per_unit_or_once)
                    &plan) != AFF_OK)
         return;
     aff_comm_item items[] = {
-        {"A", "", 999, 3},  /* sku A: 3 units * 150 = 450 */
-        {"B", "c", 10, 2},  /* category c: 2 units */
-        {"C", "c", 10, 3},  /* category c: 3 more units, one line: 5 * 100 = 500 */
-        {"D", "x", 50, 4},  /* default: once */
-        {"E", "", 50, 7},   /* default: still once, one line with the remainder */
+        {"A", "", 999, 3}, /* sku A: 3 units * 150 = 450 */
+        {"B", "c", 10, 2}, /* category c: 2 units */
+        {"C", "c", 10, 3}, /* category c: 3 more units, one line: 5 * 100 = 500 */
+        {"D", "x", 50, 4}, /* default: once */
+        {"E", "", 50, 7},  /* default: still once, one line with the remainder */
     };
     aff_comm_facts f = facts("sale", 100000);
     f.items = items;
@@ -1065,22 +1074,22 @@ AFF_TEST(commission_plans_eval_rounding_jpy_kwd)
         int64_t amount, want;
     } cases[] = {
         /* JPY (exponent 0): one minor unit is one yen */
-        {"33.333333", 1, 0}, /* 0.33333333 -> 0 */
-        {"33.333333", 2, 1}, /* 0.66666666 -> 1 */
-        {"33.333333", 3, 1}, /* 0.99999999 -> 1 */
-        {"50", 1, 1},        /* 0.5 -> 1 (half away from zero) */
-        {"50", 3, 2},        /* 1.5 -> 2 */
-        {"49.999999", 1, 0}, /* 0.49999999 -> 0 */
+        {"33.333333", 1, 0},       /* 0.33333333 -> 0 */
+        {"33.333333", 2, 1},       /* 0.66666666 -> 1 */
+        {"33.333333", 3, 1},       /* 0.99999999 -> 1 */
+        {"50", 1, 1},              /* 0.5 -> 1 (half away from zero) */
+        {"50", 3, 2},              /* 1.5 -> 2 */
+        {"49.999999", 1, 0},       /* 0.49999999 -> 0 */
         {"0.000001", 49999999, 0}, /* 0.49999999 -> 0 */
         {"0.000001", 50000000, 1}, /* 0.5 -> 1 */
-        {"7", 1250, 88},     /* 87.5 -> 88 */
+        {"7", 1250, 88},           /* 87.5 -> 88 */
         /* KWD (exponent 3): fils */
-        {"12.5", 1003, 125}, /* 125.375 -> 125 */
-        {"12.5", 1012, 127}, /* 126.5 -> 127 */
-        {"12.5", 1011, 126}, /* 126.375 -> 126 */
-        {"0.5", 1100, 6},    /* 5.5 -> 6 */
-        {"2.5", 1020, 26},   /* 25.5 -> 26 */
-        {"2.5", 1019, 25},   /* 25.475 -> 25 */
+        {"12.5", 1003, 125},                                  /* 125.375 -> 125 */
+        {"12.5", 1012, 127},                                  /* 126.5 -> 127 */
+        {"12.5", 1011, 126},                                  /* 126.375 -> 126 */
+        {"0.5", 1100, 6},                                     /* 5.5 -> 6 */
+        {"2.5", 1020, 26},                                    /* 25.5 -> 26 */
+        {"2.5", 1019, 25},                                    /* 25.475 -> 25 */
         {"99.999999", 1000000000000000LL, 999999990000000LL}, /* 10^15 * (1 - 10^-8) */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1093,8 +1102,8 @@ AFF_TEST(commission_plans_eval_rounding_jpy_kwd)
         aff_comm_facts f = facts("sale", cases[i].amount);
         EVAL(&plan, &f, &res);
         if (res.total_minor != cases[i].want)
-            aff_test_fail(__FILE__, __LINE__, "%s %% of %lld: %lld, want %lld", cases[i].rate, (long long)cases[i].amount,
-                          (long long)res.total_minor, (long long)cases[i].want);
+            aff_test_fail(__FILE__, __LINE__, "%s %% of %lld: %lld, want %lld", cases[i].rate,
+                          (long long)cases[i].amount, (long long)res.total_minor, (long long)cases[i].want);
     }
 }
 
@@ -1102,11 +1111,12 @@ AFF_TEST(commission_plans_eval_three_way_split_rounds_each_part)
 {
     aff_plan plan;
     aff_comm_result res;
-    if (MUST_PARSE("{\"sale\":{\"percent\":\"10\",\"skus\":{\"A\":{\"percent\":\"10\"},\"B\":{\"percent\":\"10\"},"
-                   "\"C\":{\"percent\":\"10\"}}},"
-                   "\"order\":{\"percent\":\"12.5\",\"skus\":{\"A\":{\"percent\":\"12.5\"},\"B\":{\"percent\":\"12.5\"},"
-                   "\"C\":{\"percent\":\"12.5\"}}}}",
-                   &plan) != AFF_OK)
+    if (MUST_PARSE(
+            "{\"sale\":{\"percent\":\"10\",\"skus\":{\"A\":{\"percent\":\"10\"},\"B\":{\"percent\":\"10\"},"
+            "\"C\":{\"percent\":\"10\"}}},"
+            "\"order\":{\"percent\":\"12.5\",\"skus\":{\"A\":{\"percent\":\"12.5\"},\"B\":{\"percent\":\"12.5\"},"
+            "\"C\":{\"percent\":\"12.5\"}}}}",
+            &plan) != AFF_OK)
         return;
     aff_comm_item abc[] = {{"A", "", 100, 1}, {"B", "", 100, 1}, {"C", "", 100, 1}};
     /* JPY: 300 yen of items on a 200 yen order: each 100 * 10 % * 200/300 = 6.67 -> 7;
@@ -1230,7 +1240,8 @@ AFF_TEST(commission_plans_eval_long_keys_keep_their_rules)
     k2[59] = '2';
     k1[60] = k2[60] = '\0';
     snprintf(json, sizeof(json),
-             "{\"sale\":{\"percent\":\"0\",\"skus\":{\"%s\":{\"percent\":\"10\"},\"%s\":{\"percent\":\"50\"}}}}", k1, k2);
+             "{\"sale\":{\"percent\":\"0\",\"skus\":{\"%s\":{\"percent\":\"10\"},\"%s\":{\"percent\":\"50\"}}}}", k1,
+             k2);
     aff_plan plan;
     aff_comm_result res;
     if (MUST_PARSE(json, &plan) != AFF_OK)
@@ -1273,7 +1284,8 @@ AFF_TEST(commission_plans_eval_range)
 {
     aff_plan plan;
     aff_comm_result res;
-    if (MUST_PARSE("{\"sale\":{\"percent\":\"100\",\"skus\":{\"A\":{\"flat_minor\":1000000000000000}}}}", &plan) != AFF_OK)
+    if (MUST_PARSE("{\"sale\":{\"percent\":\"100\",\"skus\":{\"A\":{\"flat_minor\":1000000000000000}}}}", &plan) !=
+        AFF_OK)
         return;
     /* 100 % of 10^15 = 10^15: the largest amount, fine */
     aff_comm_facts f = facts("sale", AFF_MONEY_MAX_MINOR);
@@ -1310,9 +1322,9 @@ AFF_TEST(commission_plans_tier_boundaries_by_conversions)
         int64_t amount; /* of 1000 */
         int tier;
     } cases[] = {
-        {0, "sale:percent", 100, 0},  {1, "sale:percent", 100, 0},  {10, "sale:percent", 100, 0},
-        {11, "sale:tier:1", 120, 1},  {12, "sale:tier:1", 120, 1},  {50, "sale:tier:1", 120, 1},
-        {51, "sale:tier:2", 150, 2},  {1000000, "sale:tier:2", 150, 2},
+        {0, "sale:percent", 100, 0}, {1, "sale:percent", 100, 0},      {10, "sale:percent", 100, 0},
+        {11, "sale:tier:1", 120, 1}, {12, "sale:tier:1", 120, 1},      {50, "sale:tier:1", 120, 1},
+        {51, "sale:tier:2", 150, 2}, {1000000, "sale:tier:2", 150, 2},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         aff_comm_facts f = facts("sale", 1000);
@@ -1339,7 +1351,10 @@ AFF_TEST(commission_plans_tier_boundaries_by_revenue)
         int64_t volume, amount;
         int tier;
     } cases[] = {
-        {10999, 100, 0}, {11000, 120, 1}, {50999, 120, 1}, {51000, 150, 2},
+        {10999, 100, 0},
+        {11000, 120, 1},
+        {50999, 120, 1},
+        {51000, 150, 2},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         aff_comm_facts f = facts("sale", 1000);
@@ -1428,7 +1443,8 @@ AFF_TEST(commission_plans_period_iso_week)
     /* every start is a Monday ((day - 4) % 7 == 0) and holds ms, over ten weeks by the hour */
     for (int64_t ms = 20080 * DAY; ms < 20150 * DAY; ms += 3600000) {
         int64_t s = aff_period_start(&WEEK, ms);
-        if (s % DAY != 0 || (s / DAY - 4) % 7 != 0 || s > ms || ms >= s + 7 * DAY || aff_period_end(&WEEK, ms) != s + 7 * DAY) {
+        if (s % DAY != 0 || (s / DAY - 4) % 7 != 0 || s > ms || ms >= s + 7 * DAY ||
+            aff_period_end(&WEEK, ms) != s + 7 * DAY) {
             aff_test_fail(__FILE__, __LINE__, "week of %lld: start %lld", (long long)ms, (long long)s);
             break;
         }
@@ -1520,9 +1536,10 @@ AFF_TEST(commission_plans_items_parse)
     AFF_CHECK(j == NULL);
     AFF_CHECK_INT(aff_comm_items_parse("[]", items, 4, &j), 0);
     json_decref(j);
-    int n = aff_comm_items_parse("[{\"sku\":\"TSHIRT-M\",\"category\":\"apparel\",\"amount_minor\":4990,\"quantity\":2},"
-                                 "{\"amount_minor\":100},{\"sku\":\"X\",\"amount_minor\":0,\"quantity\":1}]",
-                                 items, 4, &j);
+    int n =
+        aff_comm_items_parse("[{\"sku\":\"TSHIRT-M\",\"category\":\"apparel\",\"amount_minor\":4990,\"quantity\":2},"
+                             "{\"amount_minor\":100},{\"sku\":\"X\",\"amount_minor\":0,\"quantity\":1}]",
+                             items, 4, &j);
     AFF_CHECK_INT(n, 3);
     if (n == 3) {
         AFF_CHECK_STR(items[0].sku, "TSHIRT-M");
@@ -1559,8 +1576,8 @@ AFF_TEST(commission_plans_items_parse_then_eval)
         return;
     aff_comm_item items[AFF_COMM_MAX_ITEMS];
     json_t *j = NULL;
-    int n = aff_comm_items_parse("[{\"sku\":\"ABC\",\"amount_minor\":1500,\"quantity\":2}]", items, AFF_COMM_MAX_ITEMS,
-                                 &j);
+    int n =
+        aff_comm_items_parse("[{\"sku\":\"ABC\",\"amount_minor\":1500,\"quantity\":2}]", items, AFF_COMM_MAX_ITEMS, &j);
     AFF_CHECK_INT(n, 1);
     aff_comm_facts f = facts("sale", 5000);
     f.items = items;
@@ -1586,9 +1603,9 @@ AFF_TEST(commission_plans_share)
     AFF_CHECK_INT(aff_commission_share(1, 50000000), 1);     /* 0.5 -> 1 */
     AFF_CHECK_INT(aff_commission_share(1, 49999999), 0);     /* 0.49999999 -> 0 */
     /* negative commissions (reversals) share symmetrically: half away from zero */
-    AFF_CHECK_INT(aff_commission_share(-5, 10000000), -1);  /* -0.5 -> -1 */
-    AFF_CHECK_INT(aff_commission_share(-3, 50000000), -2);  /* -1.5 -> -2 */
-    AFF_CHECK_INT(aff_commission_share(-4, 10000000), 0);   /* -0.4 -> 0 */
+    AFF_CHECK_INT(aff_commission_share(-5, 10000000), -1); /* -0.5 -> -1 */
+    AFF_CHECK_INT(aff_commission_share(-3, 50000000), -2); /* -1.5 -> -2 */
+    AFF_CHECK_INT(aff_commission_share(-4, 10000000), 0);  /* -0.4 -> 0 */
     AFF_CHECK_INT(aff_commission_share(-1000, 5000000), -50);
     /* zero amount, zero rate, 100 %, the smallest rate on the largest amount */
     AFF_CHECK_INT(aff_commission_share(0, 100000000), 0);

@@ -526,4 +526,3 @@ AFF_TEST(conversion_rollups_equal_raw_recount)
     free(r);
     fx_close(&w.f);
 }
-

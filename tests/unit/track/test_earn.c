@@ -62,8 +62,9 @@ static int64_t held(const aff_conversion_result *r, int64_t affiliate, const cha
 AFF_TEST(earn_progressive_tier_applies_from_the_crossing_conversion)
 {
     tree t;
-    TREE_OR_RETURN(&t, "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"basis\":\"conversions\",\"levels\":[{\"min\":2,"
-                       "\"percent\":\"15\"},{\"min\":3,\"percent\":\"20\"}],\"period\":\"month\",\"retroactive\":false}}}");
+    TREE_OR_RETURN(&t,
+                   "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"basis\":\"conversions\",\"levels\":[{\"min\":2,"
+                   "\"percent\":\"15\"},{\"min\":3,\"percent\":\"20\"}],\"period\":\"month\",\"retroactive\":false}}}");
     aff_conversion_result *r1 = result(), *r2 = result(), *r3 = result(), *again = result();
     /* 1st: 10 % of 1000 = 100; 2nd: 15 % = 150; 3rd: 20 % = 200; the first two keep theirs */
     AFF_CHECK_INT(sell(&t, "p1", 1000, FX_T0, "", 0, r1), AFF_OK);

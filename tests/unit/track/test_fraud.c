@@ -27,8 +27,12 @@ static int open_with(aff_config *c, const char *const *kv, char *err, size_t cap
 
 static aff_fraud_verdict screen_ni(const char *ip, const char *ua, int64_t link, int64_t now, int non_interactive)
 {
-    aff_fraud_click in = {.ip = ip, .user_agent = ua, .user_agent_len = strlen(ua), .link_id = link,
-                          .fingerprint = 0x1234 + (uint64_t)strlen(ua), .now_ms = now,
+    aff_fraud_click in = {.ip = ip,
+                          .user_agent = ua,
+                          .user_agent_len = strlen(ua),
+                          .link_id = link,
+                          .fingerprint = 0x1234 + (uint64_t)strlen(ua),
+                          .now_ms = now,
                           .non_interactive = non_interactive};
     aff_fraud_verdict v;
     aff_fraud_screen(&in, &v);
@@ -106,8 +110,8 @@ AFF_TEST(fraud_actions_and_strongest_wins)
     aff_fraud_close();
 
     /* reject on a non-bot rule marks the click rejected, not a bot */
-    const char *kv2[] = {"fraud_blocked_cidr", "reject", "blocked_cidrs", "127.0.0.9", "fraud_empty_user_agent", "off",
-                         NULL};
+    const char *kv2[] = {
+        "fraud_blocked_cidr", "reject", "blocked_cidrs", "127.0.0.9", "fraud_empty_user_agent", "off", NULL};
     AFF_CHECK_INT(open_with(&c, kv2, err, sizeof(err)), 0);
     v = screen("127.0.0.9", BROWSER, 1, T0);
     AFF_CHECK_INT(v.flags, AFF_CLICK_REJECTED);
@@ -121,8 +125,15 @@ AFF_TEST(fraud_velocity_rules)
 {
     aff_config c;
     char err[256] = "";
-    const char *kv[] = {"ip_velocity_max", "5", "ip_link_velocity_max", "3", "velocity_window_s", "60",
-                        "fraud_duplicate_click", "off", NULL};
+    const char *kv[] = {"ip_velocity_max",
+                        "5",
+                        "ip_link_velocity_max",
+                        "3",
+                        "velocity_window_s",
+                        "60",
+                        "fraud_duplicate_click",
+                        "off",
+                        NULL};
     AFF_CHECK_INT(open_with(&c, kv, err, sizeof(err)), 0);
     int reasons[8] = {0};
     for (int i = 0; i < 8; i++)
@@ -151,11 +162,12 @@ AFF_TEST(fraud_asn_and_country_from_mmdb)
     char dir[] = "/tmp/afftrack-fraud-XXXXXX", cmd[512], path[128];
     AFF_CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/geo.mmdb", dir);
-    snprintf(cmd, sizeof(cmd),
-             "echo '[{\"network\":\"127.0.0.2/32\",\"data\":{\"autonomous_system_number\":16509,\"country_code\":\"DE\"}},"
-             "{\"network\":\"127.0.5.0/24\",\"data\":{\"autonomous_system_number\":3320,\"country\":{\"iso_code\":\"fr\"}}}]'"
-             " | node scripts/mmdb-write.js %s test",
-             path);
+    snprintf(
+        cmd, sizeof(cmd),
+        "echo '[{\"network\":\"127.0.0.2/32\",\"data\":{\"autonomous_system_number\":16509,\"country_code\":\"DE\"}},"
+        "{\"network\":\"127.0.5.0/24\",\"data\":{\"autonomous_system_number\":3320,\"country\":{\"iso_code\":\"fr\"}}}]'"
+        " | node scripts/mmdb-write.js %s test",
+        path);
     AFF_CHECK_INT(system(cmd), 0);
     aff_config c;
     char err[256] = "";

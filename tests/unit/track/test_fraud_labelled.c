@@ -23,7 +23,10 @@ static uint64_t rnd(void)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
-static int64_t between(int64_t lo, int64_t hi) { return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1)); }
+static int64_t between(int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
+}
 
 static const char *const browsers[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
@@ -61,8 +64,13 @@ static void count(tally *t, int caught)
 
 static int click_caught(const char *ip, const char *ua, int64_t link, int64_t now, int non_interactive)
 {
-    aff_fraud_click in = {.ip = ip, .user_agent = ua, .user_agent_len = strlen(ua), .link_id = link,
-                          .fingerprint = 0, .now_ms = now, .non_interactive = non_interactive};
+    aff_fraud_click in = {.ip = ip,
+                          .user_agent = ua,
+                          .user_agent_len = strlen(ua),
+                          .link_id = link,
+                          .fingerprint = 0,
+                          .now_ms = now,
+                          .non_interactive = non_interactive};
     /* the fingerprint the server uses: ip and user agent */
     uint64_t h = 1469598103934665603ULL;
     for (const char *c = ip; *c; c++)
@@ -91,10 +99,10 @@ AFF_TEST(fraud_labelled_traffic_meets_the_targets)
     AFF_CHECK_INT(aff_fraud_open(&cfg, &key, err, sizeof(err)), AFF_OK);
     rng_state = 20261121;
     tally t[] = {
-        {"human clicks", GOOD, 0, 0},        {"declared bots", BAD, 0, 0},     {"empty user agent", BAD, 0, 0},
-        {"datacenter IPs", BAD, 0, 0},       {"IP velocity burst", BAD, 0, 0}, {"click spam (one visitor)", BAD, 0, 0},
-        {"image/iframe loads", BAD, 0, 0},   {"human conversions", GOOD, 0, 0}, {"injection (CTIT < 3 s)", BAD, 0, 0},
-        {"duplicate postbacks", BAD, 0, 0}, {"self-referral", BAD, 0, 0},     {"conversion bursts", BAD, 0, 0},
+        {"human clicks", GOOD, 0, 0},       {"declared bots", BAD, 0, 0},      {"empty user agent", BAD, 0, 0},
+        {"datacenter IPs", BAD, 0, 0},      {"IP velocity burst", BAD, 0, 0},  {"click spam (one visitor)", BAD, 0, 0},
+        {"image/iframe loads", BAD, 0, 0},  {"human conversions", GOOD, 0, 0}, {"injection (CTIT < 3 s)", BAD, 0, 0},
+        {"duplicate postbacks", BAD, 0, 0}, {"self-referral", BAD, 0, 0},      {"conversion bursts", BAD, 0, 0},
     };
     int64_t now = FX_T0;
     char ip[32];
@@ -166,8 +174,8 @@ AFF_TEST(fraud_labelled_traffic_meets_the_targets)
         const aff_snap_link *l = aff_snap_link_get(w.f.snap, code, strlen(code));
         residential_ip(ip, sizeof(ip), 200000 + i);
         fx_click(&w.f, w.prog, l->affiliate_id, l->id, click_at, ip, click_id);
-        aff_conversion_input *in = input(w.prog, "sale", "", between(1500, 25000), "pending",
-                                         click_at + between(60, 7200) * 1000);
+        aff_conversion_input *in =
+            input(w.prog, "sale", "", between(1500, 25000), "pending", click_at + between(60, 7200) * 1000);
         snprintf(in->order_id, sizeof(in->order_id), "honest-%d", i);
         memcpy(in->click_id, click_id, sizeof(in->click_id));
         snprintf(in->customer_id, sizeof(in->customer_id), "cust-%d", i);
@@ -224,8 +232,8 @@ AFF_TEST(fraud_labelled_traffic_meets_the_targets)
     int64_t burst_ids[200];
     for (int b = 0; b < 20; b++)
         for (int i = 0; i < 10; i++) {
-            aff_conversion_input *in = input(w.prog, "sale", "", 2500, "pending",
-                                             t1 + 6 * FX_DAY + b * 3600000LL + i * 4000);
+            aff_conversion_input *in =
+                input(w.prog, "sale", "", 2500, "pending", t1 + 6 * FX_DAY + b * 3600000LL + i * 4000);
             snprintf(in->order_id, sizeof(in->order_id), "burst-%d-%d", b, i);
             snprintf(in->referral_code, sizeof(in->referral_code), "alice");
             AFF_CHECK_INT(aff_conversion_record(&w.f.ctx, in, r, &e), AFF_OK);
@@ -254,9 +262,10 @@ AFF_TEST(fraud_labelled_traffic_meets_the_targets)
     }
     fprintf(stderr, "  %-28s %6s %8s\n  %-28s %6d %8d\n  %-28s %6d %8d\n", "", "caught", "passed", "bad (fraud)",
             bad_hit, bad - bad_hit, "good (honest)", good_hit, good - good_hit);
-    fprintf(stderr, "  detection %.2f%%, good traffic affected %.2f%%\n", 100.0 * bad_hit / bad, 100.0 * good_hit / good);
+    fprintf(stderr, "  detection %.2f%%, good traffic affected %.2f%%\n", 100.0 * bad_hit / bad,
+            100.0 * good_hit / good);
     AFF_CHECK(bad > 0 && good > 0);
-    AFF_CHECK(bad_hit * 100 >= bad * 95); /* >= 95 % of bad traffic caught */
+    AFF_CHECK(bad_hit * 100 >= bad * 95);  /* >= 95 % of bad traffic caught */
     AFF_CHECK(good_hit * 100 <= good * 1); /* <= 1 % of good traffic affected */
     fx_close(&w.f);
 }

@@ -6,8 +6,12 @@
 
 static aff_verify_report generate_and_verify(fx *f, int64_t clicks, uint64_t seed, aff_generate_stats *st)
 {
-    aff_generate_opts o = {.clicks = clicks, .days = 3, .affiliates = 4, .links_per_affiliate = 2,
-                           .conversion_permille = 50, .seed = seed};
+    aff_generate_opts o = {.clicks = clicks,
+                           .days = 3,
+                           .affiliates = 4,
+                           .links_per_affiliate = 2,
+                           .conversion_permille = 50,
+                           .seed = seed};
     AFF_CHECK_INT(aff_generate(&f->ctx, &o, st), AFF_OK);
     aff_verify_report v;
     AFF_CHECK_INT(aff_verify_run(f->ts.st, &v), AFF_OK);

@@ -20,7 +20,7 @@
 
 enum { S_PENDING, S_APPROVED, S_PAYABLE, S_IN_PAYOUT, S_PAID, S_REJECTED, S_REVERSED, NSTATUS };
 
-static const char *const lp_status[NSTATUS] = {"pending", "approved", "payable",  "in_payout",
+static const char *const lp_status[NSTATUS] = {"pending", "approved", "payable", "in_payout",
                                                "paid",    "rejected", "reversed"};
 
 /* lp_arrow[from][to]: one arrow of the diagram (one function performs it). */
@@ -250,13 +250,13 @@ static aff_balance_row lp_balance_of(fx *f, int64_t prog, int64_t aff)
 
 /* Percent default with exclusions, a percent and a flat sku override, retroactive tiers by
  * conversions, a milestone bonus, two parent levels and a monthly cap per affiliate. */
-#define LP_PLAN                                                                                              \
-    "{\"sale\": {\"percent\": \"7.5\", \"exclude\": [\"shipping\"],"                                         \
-    "  \"skus\": {\"GADGET\": {\"percent\": \"12.5\"}, \"MUG\": {\"flat_minor\": 135}},"                     \
-    "  \"tiers\": {\"basis\": \"conversions\", \"period\": \"month\", \"retroactive\": true,"                \
-    "             \"levels\": [{\"min\": 2, \"percent\": \"9\"}, {\"min\": 4, \"percent\": \"11.25\"}]}},"  \
-    " \"bonuses\": [{\"name\": \"third\", \"event\": \"sale\", \"conversions\": 3, \"flat_minor\": 777}],"     \
-    " \"sub_affiliates\": [\"10\", \"3.3\"],"                                                               \
+#define LP_PLAN                                                                                            \
+    "{\"sale\": {\"percent\": \"7.5\", \"exclude\": [\"shipping\"],"                                       \
+    "  \"skus\": {\"GADGET\": {\"percent\": \"12.5\"}, \"MUG\": {\"flat_minor\": 135}},"                   \
+    "  \"tiers\": {\"basis\": \"conversions\", \"period\": \"month\", \"retroactive\": true,"              \
+    "             \"levels\": [{\"min\": 2, \"percent\": \"9\"}, {\"min\": 4, \"percent\": \"11.25\"}]}}," \
+    " \"bonuses\": [{\"name\": \"third\", \"event\": \"sale\", \"conversions\": 3, \"flat_minor\": 777}]," \
+    " \"sub_affiliates\": [\"10\", \"3.3\"],"                                                              \
     " \"caps\": {\"affiliate_minor\": 40000, \"period\": \"month\"}}"
 #define LP_MIN_PAYOUT 2500
 #define LP_NAFF 6
@@ -268,7 +268,6 @@ typedef struct lp_line {
     int ever_payout; /* seen in_payout or paid after some operation */
     int known;
 } lp_line;
-
 
 enum { POST_NONE, POST_AUTO, POST_RELEASE, POST_RUN };
 
@@ -320,8 +319,7 @@ static int lp_fail(lp_state *s, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    aff_test_fail(__FILE__, line, "seed %llu, operation %d (%s): %s", (unsigned long long)s->seed, s->op, s->what,
-                  why);
+    aff_test_fail(__FILE__, line, "seed %llu, operation %d (%s): %s", (unsigned long long)s->seed, s->op, s->what, why);
     s->failed = 1;
     return -1;
 }
@@ -381,8 +379,8 @@ static int op_sale(lp_state *s, int *expect)
     const char *status = k == 0 ? "rejected" : k < 5 ? "approved" : "pending";
     snprintf(order, sizeof(order), "o-%llu-%d", (unsigned long long)s->seed, s->op);
     snprintf(coupon, sizeof(coupon), "C%d", who);
-    snprintf(s->what, sizeof(s->what), "sale %lld (shipping %lld, items %.160s), %s, by affiliate %lld", (long long)amount,
-             (long long)shipping, items[0] ? items : "none", status, (long long)s->aff[who]);
+    snprintf(s->what, sizeof(s->what), "sale %lld (shipping %lld, items %.160s), %s, by affiliate %lld",
+             (long long)amount, (long long)shipping, items[0] ? items : "none", status, (long long)s->aff[who]);
     *expect = AFF_OK;
     int rc = lp_sale(&s->f, s->prog, coupon, order, amount, shipping, items, status, s->now, s->r);
     if (rc == 0)
@@ -544,10 +542,21 @@ static int op_settle(lp_state *s, int *expect, int paid)
                 : aff_payout_mark_failed(s->f.ts.st, p->id, "bounced", s->now, &out, &err);
 }
 
-enum { OP_SALE, OP_REFUND, OP_APPROVE, OP_REJECT, OP_APPROVE_LINE, OP_AUTO, OP_RELEASE, OP_RUN, OP_PAID, OP_FAILED,
-       NOPS };
-static const char *const lp_op_name[NOPS] = {"sale",    "refund",  "approve", "reject", "approve_line",
-                                             "auto",    "release", "run",     "paid",   "failed"};
+enum {
+    OP_SALE,
+    OP_REFUND,
+    OP_APPROVE,
+    OP_REJECT,
+    OP_APPROVE_LINE,
+    OP_AUTO,
+    OP_RELEASE,
+    OP_RUN,
+    OP_PAID,
+    OP_FAILED,
+    NOPS
+};
+static const char *const lp_op_name[NOPS] = {"sale", "refund",  "approve", "reject", "approve_line",
+                                             "auto", "release", "run",     "paid",   "failed"};
 static const int lp_weight[NOPS] = {30, 16, 8, 5, 5, 8, 5, 9, 9, 5};
 
 /* Run operation *kind (changed to one that can run: a sale before any conversion, a run
@@ -561,16 +570,26 @@ static int lp_do(lp_state *s, int *kind, int *expect)
     if (*kind == OP_APPROVE_LINE && s->max_line == 0)
         *kind = OP_SALE;
     switch (*kind) {
-    case OP_SALE: return op_sale(s, expect);
-    case OP_REFUND: return op_refund(s, expect);
-    case OP_APPROVE: return op_approve(s, expect);
-    case OP_REJECT: return op_reject(s, expect);
-    case OP_APPROVE_LINE: return op_approve_line(s, expect);
-    case OP_AUTO: return op_auto_approve(s, expect);
-    case OP_RELEASE: return op_release(s, expect);
-    case OP_RUN: return op_run(s, expect);
-    case OP_PAID: return op_settle(s, expect, 1);
-    default: return op_settle(s, expect, 0);
+    case OP_SALE:
+        return op_sale(s, expect);
+    case OP_REFUND:
+        return op_refund(s, expect);
+    case OP_APPROVE:
+        return op_approve(s, expect);
+    case OP_REJECT:
+        return op_reject(s, expect);
+    case OP_APPROVE_LINE:
+        return op_approve_line(s, expect);
+    case OP_AUTO:
+        return op_auto_approve(s, expect);
+    case OP_RELEASE:
+        return op_release(s, expect);
+    case OP_RUN:
+        return op_run(s, expect);
+    case OP_PAID:
+        return op_settle(s, expect, 1);
+    default:
+        return op_settle(s, expect, 0);
     }
 }
 
@@ -689,7 +708,8 @@ static int lp_check_balances(lp_state *s)
     if ((rc = aff_store_balance_check(s->f.ts.st, &bad)) != 0 || bad != 0)
         return LP_FAIL(s, "aff_store_balance_check: rc %d, %lld mismatches", rc, (long long)bad);
     if (counted != held)
-        return LP_FAIL(s, "money not conserved: lines not rejected sum to %lld, balances to %lld (reversed lines: %lld)",
+        return LP_FAIL(s,
+                       "money not conserved: lines not rejected sum to %lld, balances to %lld (reversed lines: %lld)",
                        (long long)counted, (long long)held, (long long)reversed);
     return 0;
 }
@@ -709,8 +729,8 @@ static int lp_check_payouts(lp_state *s)
         const aff_payout_row *p = &s->payouts->v[i];
         if (p->id <= 0 || p->id >= (int64_t)(sizeof(s->pay_status) / sizeof(s->pay_status[0])))
             return LP_FAIL(s, "payout id %lld out of the test's range", (long long)p->id);
-        int now = strcmp(p->status, "pending") == 0 ? PAY_PENDING
-                  : strcmp(p->status, "paid") == 0  ? PAY_PAID
+        int now = strcmp(p->status, "pending") == 0  ? PAY_PENDING
+                  : strcmp(p->status, "paid") == 0   ? PAY_PAID
                   : strcmp(p->status, "failed") == 0 ? PAY_FAILED
                                                      : 0;
         int before = s->pay_status[p->id];
@@ -744,8 +764,10 @@ static int lp_check_payouts(lp_state *s)
         const aff_ledger_row *l = &s->rows.v[j];
         int st = lp_status_of(l->status);
         if ((st == S_IN_PAYOUT || st == S_PAID) &&
-            (l->payout_id <= 0 || l->payout_id >= 512 || s->pay_status[l->payout_id] != (st == S_PAID ? PAY_PAID : PAY_PENDING)))
-            return LP_FAIL(s, "%s line %lld points at payout %lld", l->status, (long long)l->id, (long long)l->payout_id);
+            (l->payout_id <= 0 || l->payout_id >= 512 ||
+             s->pay_status[l->payout_id] != (st == S_PAID ? PAY_PAID : PAY_PENDING)))
+            return LP_FAIL(s, "%s line %lld points at payout %lld", l->status, (long long)l->id,
+                           (long long)l->payout_id);
     }
     return 0;
 }
@@ -769,7 +791,7 @@ static int lp_check_conversion(lp_state *s, int index)
     if (s->post == POST_AUTO && strcmp(c->status, "pending") == 0 && c->hold_until_ms <= s->now)
         return LP_FAIL(s, "conversion %lld still pending after its hold", (long long)id);
     int rejected = strcmp(c->status, "rejected") == 0, reversed = strcmp(c->status, "reversed") == 0;
-    s->conv_state[index] = strcmp(c->status, "pending") == 0 ? S_PENDING
+    s->conv_state[index] = strcmp(c->status, "pending") == 0                             ? S_PENDING
                            : strcmp(c->status, "approved") == 0 && !lp_reached_payout(r) ? S_APPROVED
                                                                                          : -1;
     for (int i = 0; i < r->nlines; i++) {
@@ -800,7 +822,8 @@ static int lp_check_conversion(lp_state *s, int index)
         }
         int64_t owed = lp_owed(c, l->slot, gross);
         if (sum != owed)
-            return LP_FAIL(s, "conversion %lld (%s, amount %lld, refunded %lld): share %s of %lld sums to %lld, owed %lld",
+            return LP_FAIL(s,
+                           "conversion %lld (%s, amount %lld, refunded %lld): share %s of %lld sums to %lld, owed %lld",
                            (long long)id, c->status, (long long)c->amount_minor, (long long)c->refunded_minor, l->slot,
                            (long long)l->affiliate_id, (long long)sum, (long long)owed);
         /* ledger.h: a reversed conversion owes nothing, whatever its gross; a later
@@ -810,16 +833,17 @@ static int lp_check_conversion(lp_state *s, int index)
                            (long long)c->earned_minor);
         if (strncmp(l->slot, "override:", 9) == 0 && strcmp(c->status, "reversed") != 0) {
             int level = (int)strtol(l->slot + 9, NULL, 10);
-            if (level < 1 || level > 2 ||
-                gross != lp_div_round((__int128)c->earned_minor * per_mille[level - 1], 1000))
+            if (level < 1 || level > 2 || gross != lp_div_round((__int128)c->earned_minor * per_mille[level - 1], 1000))
                 return LP_FAIL(s, "conversion %lld: %s gross %lld for earned %lld", (long long)id, l->slot,
                                (long long)gross, (long long)c->earned_minor);
         }
         /* reversed: a share that never reached a payout leaves the balances (bonuses are
          * not taken back by a refund, section 1.2) */
         if (reversed && !ever_payout && strncmp(l->slot, "bonus:", 6) != 0 && !all_reversed)
-            return LP_FAIL(s, "conversion %lld is reversed, its share %s of %lld never reached a payout, yet a line "
-                           "is not reversed", (long long)id, l->slot, (long long)l->affiliate_id);
+            return LP_FAIL(s,
+                           "conversion %lld is reversed, its share %s of %lld never reached a payout, yet a line "
+                           "is not reversed",
+                           (long long)id, l->slot, (long long)l->affiliate_id);
     }
     return 0;
 }
@@ -864,8 +888,7 @@ static void lp_dump(const aff_conversion_result *r)
 
 static void lp_check(lp_state *s, int op_rc)
 {
-    if (lp_check_lines(s, op_rc) != 0 || lp_check_balances(s) != 0 || lp_check_payouts(s) != 0 ||
-        lp_check_post(s) != 0)
+    if (lp_check_lines(s, op_rc) != 0 || lp_check_balances(s) != 0 || lp_check_payouts(s) != 0 || lp_check_post(s) != 0)
         return;
     for (int i = 0; i < s->nconvs; i++)
         if (lp_check_conversion(s, i) != 0) {
@@ -1019,13 +1042,13 @@ static void lp_small_close(lp_small *w)
     free(w->r);
 }
 
-#define SMALL_OR_RETURN(w, min)          \
-    do {                                 \
+#define SMALL_OR_RETURN(w, min)           \
+    do {                                  \
         if (lp_small_open(w, min) != 0) { \
-            AFF_CHECK(0);                \
-            lp_small_close(w);           \
-            return;                      \
-        }                                \
+            AFF_CHECK(0);                 \
+            lp_small_close(w);            \
+            return;                       \
+        }                                 \
     } while (0)
 
 /* A sale by coupon's affiliate; returns the conversion id and leaves its lines in w->r. */
@@ -1267,8 +1290,8 @@ AFF_TEST(ledger_payout_run_mark_paid_and_failed)
     AFF_CHECK_INT(aff_catalog_affiliate_create(&w.f.ctx, &b, key, &err), AFF_OK);
     fx_rebuild(&w.f);
     fx_coupon(&w.f, "BIG", w.prog, b.id);
-    int64_t small = lp_first_line(&w, lp_small_sale(&w, "OK", 1000, "approved", FX_T0));   /* 100 < 150 */
-    int64_t big = lp_first_line(&w, lp_small_sale(&w, "BIG", 2000, "approved", FX_T0));    /* 200 */
+    int64_t small = lp_first_line(&w, lp_small_sale(&w, "OK", 1000, "approved", FX_T0)); /* 100 < 150 */
+    int64_t big = lp_first_line(&w, lp_small_sale(&w, "BIG", 2000, "approved", FX_T0));  /* 200 */
     AFF_CHECK_INT(aff_payout_run(w.f.ts.st, w.prog, "api", FX_T0 + 1, &res, &err), AFF_OK);
     AFF_CHECK_INT(res.run.payouts, 1);
     AFF_CHECK_INT(res.released, 2);
@@ -1380,7 +1403,8 @@ AFF_TEST(ledger_refund_partial_partial_full_with_two_parents)
     if (fx_open(&f) != 0)
         return;
     aff_conversion_result *r = malloc(sizeof(*r));
-    int64_t prog = lp_program(&f, "USD", "{\"sale\": {\"percent\": \"10\"}, \"sub_affiliates\": [\"10\", \"5\"]}", 30, 0);
+    int64_t prog =
+        lp_program(&f, "USD", "{\"sale\": {\"percent\": \"10\"}, \"sub_affiliates\": [\"10\", \"5\"]}", 30, 0);
     int64_t top = lp_affiliate(&f, "top", "approved", 0), mid = lp_affiliate(&f, "mid", "approved", top);
     int64_t kid = lp_affiliate(&f, "kid", "approved", mid);
     fx_coupon(&f, "KID", prog, kid);
@@ -1434,11 +1458,12 @@ AFF_TEST(ledger_refund_after_payout_is_netted_by_the_next_payout)
     aff_errinfo err = {0};
     aff_payout_run_result res;
     aff_payout_row p;
-    int64_t prog = lp_program(&f, "USD",
-                              "{\"sale\": {\"percent\": \"10\", \"tiers\": {\"retroactive\": true, \"levels\": [{\"min\": 2,"
-                              " \"percent\": \"20\"}]}}, \"sub_affiliates\": [\"10\"], \"bonuses\": [{\"name\": \"two\","
-                              " \"event\": \"sale\", \"conversions\": 2, \"flat_minor\": 500}]}",
-                              30, 300);
+    int64_t prog =
+        lp_program(&f, "USD",
+                   "{\"sale\": {\"percent\": \"10\", \"tiers\": {\"retroactive\": true, \"levels\": [{\"min\": 2,"
+                   " \"percent\": \"20\"}]}}, \"sub_affiliates\": [\"10\"], \"bonuses\": [{\"name\": \"two\","
+                   " \"event\": \"sale\", \"conversions\": 2, \"flat_minor\": 500}]}",
+                   30, 300);
     int64_t P = lp_affiliate(&f, "p", "approved", 0), C = lp_affiliate(&f, "c", "approved", P);
     fx_coupon(&f, "C", prog, C);
     int64_t s1 = lp_record(&f, prog, "C", "o-1", 10000, FX_T0, r);
@@ -1644,10 +1669,11 @@ AFF_TEST(ledger_full_refund_keeps_an_unpaid_bonus)
     if (fx_open(&f) != 0)
         return;
     aff_conversion_result *r = malloc(sizeof(*r));
-    int64_t prog = lp_program(&f, "USD",
-                              "{\"sale\": {\"percent\": \"10\"}, \"bonuses\": [{\"name\": \"first\", \"event\": \"sale\","
-                              " \"conversions\": 1, \"flat_minor\": 500}]}",
-                              30, 0);
+    int64_t prog =
+        lp_program(&f, "USD",
+                   "{\"sale\": {\"percent\": \"10\"}, \"bonuses\": [{\"name\": \"first\", \"event\": \"sale\","
+                   " \"conversions\": 1, \"flat_minor\": 500}]}",
+                   30, 0);
     int64_t a = lp_affiliate(&f, "a", "approved", 0);
     fx_coupon(&f, "A", prog, a);
     int64_t id = lp_record(&f, prog, "A", "b-1", 1000, FX_T0, r);
@@ -1674,10 +1700,11 @@ AFF_TEST(ledger_retroactive_tier_on_a_nearly_refunded_sale)
     if (fx_open(&f) != 0)
         return;
     aff_conversion_result *r = malloc(sizeof(*r));
-    int64_t prog = lp_program(&f, "USD",
-                              "{\"sale\": {\"percent\": \"10\", \"tiers\": {\"retroactive\": true, \"levels\": [{\"min\": 2,"
-                              " \"percent\": \"20\"}]}}, \"sub_affiliates\": [\"10\"]}",
-                              30, 0);
+    int64_t prog =
+        lp_program(&f, "USD",
+                   "{\"sale\": {\"percent\": \"10\", \"tiers\": {\"retroactive\": true, \"levels\": [{\"min\": 2,"
+                   " \"percent\": \"20\"}]}}, \"sub_affiliates\": [\"10\"]}",
+                   30, 0);
     int64_t P = lp_affiliate(&f, "p", "approved", 0), C = lp_affiliate(&f, "c", "approved", P);
     fx_coupon(&f, "C", prog, C);
     /* 10000 -> 1000, P 100; 9999 refunded: 1000 - round(999.9) = 0 and 100 - round(99.99) = 0 */

@@ -90,7 +90,8 @@ static void expect_verified(const char *file, int line, tree *t)
     }
     if (memcmp(&v.raw, &v.rollup, sizeof(v.raw)) != 0 || memcmp(&v.rollup, &v.daily, sizeof(v.raw)) != 0 ||
         memcmp(&v.daily, &v.sub, sizeof(v.raw)) != 0)
-        aff_test_fail(file, line, "counters differ: overrides raw %lld hourly %lld daily %lld sub %lld; income raw %lld"
+        aff_test_fail(file, line,
+                      "counters differ: overrides raw %lld hourly %lld daily %lld sub %lld; income raw %lld"
                       " hourly %lld; commission raw %lld hourly %lld",
                       (long long)v.raw.overrides_minor, (long long)v.rollup.overrides_minor,
                       (long long)v.daily.overrides_minor, (long long)v.sub.overrides_minor,
@@ -296,9 +297,10 @@ static void snapshot(tree *t, rows out[3])
 {
     int64_t h0 = FX_T0 / FX_HOUR - 1;
     /* hourly (a range that is not whole days), daily, sub-ID */
-    aff_report_query hourly = {.from_hour = h0, .to_hour = h0 + 24 * 10,
-                               .group_mask = AFF_GROUP_DAY | AFF_GROUP_AFFILIATE | AFF_GROUP_LINK};
-    aff_report_query daily = {.from_hour = (FX_T0 / FX_DAY) * 24, .to_hour = (FX_T0 / FX_DAY + 10) * 24 - 1,
+    aff_report_query hourly = {
+        .from_hour = h0, .to_hour = h0 + 24 * 10, .group_mask = AFF_GROUP_DAY | AFF_GROUP_AFFILIATE | AFF_GROUP_LINK};
+    aff_report_query daily = {.from_hour = (FX_T0 / FX_DAY) * 24,
+                              .to_hour = (FX_T0 / FX_DAY + 10) * 24 - 1,
                               .group_mask = AFF_GROUP_DAY | AFF_GROUP_AFFILIATE | AFF_GROUP_LINK};
     aff_report_query sub = daily;
     sub.group_mask = AFF_GROUP_DAY | AFF_GROUP_AFFILIATE | AFF_GROUP_SUB1;

@@ -109,7 +109,7 @@ AFF_TEST(pool_writer_prunes_expired_click_seen_rows)
     if (aff_test_store_open(&ts) != 0)
         return;
     AFF_CHECK_INT(aff_store_click_seen_put(ts.st, 1, 11, now - 3 * day), AFF_OK); /* expired */
-    AFF_CHECK_INT(aff_store_click_seen_put(ts.st, 1, 12, now - 1000), AFF_OK);   /* live */
+    AFF_CHECK_INT(aff_store_click_seen_put(ts.st, 1, 12, now - 1000), AFF_OK);    /* live */
     aff_store_close(ts.st);
     ts.st = NULL;
     aff_clock_set_fake(now);

@@ -27,9 +27,9 @@ static void compare(aff_recent *r, aff_store *st, int64_t now, const char *when)
                 AFF_CHECK_INT(aff_recent_count(r, st, 1, aff, now - windows[w], maxes[m], &mem), AFF_OK);
                 AFF_CHECK_INT(aff_store_conversion_count_since(st, 1, aff, now - windows[w], maxes[m], &sql), AFF_OK);
                 if (mem != sql)
-                    aff_test_fail(__FILE__, __LINE__, "%s: affiliate %lld, window %lld, max %lld: memory %lld, store %lld",
-                                  when, (long long)aff, (long long)windows[w], (long long)maxes[m], (long long)mem,
-                                  (long long)sql);
+                    aff_test_fail(
+                        __FILE__, __LINE__, "%s: affiliate %lld, window %lld, max %lld: memory %lld, store %lld", when,
+                        (long long)aff, (long long)windows[w], (long long)maxes[m], (long long)mem, (long long)sql);
             }
 }
 

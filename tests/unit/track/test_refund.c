@@ -209,7 +209,6 @@ AFF_TEST(refund_many_partials_then_rest)
     fx_close(&w.f);
 }
 
-
 AFF_TEST(refund_chargeback_lines)
 {
     world w;

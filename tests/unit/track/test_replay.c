@@ -8,8 +8,9 @@
 #include "conversion_fixture.h"
 
 /* 10 % by default, 20 % from the 3rd sale of a calendar month, applied retroactively. */
-#define RETRO "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"basis\":\"conversions\",\"levels\":[{\"min\":3,\"percent\":\"20\"}]," \
-              "\"period\":\"month\",\"retroactive\":true}}}"
+#define RETRO                                                                                                         \
+    "{\"sale\":{\"percent\":\"10\",\"tiers\":{\"basis\":\"conversions\",\"levels\":[{\"min\":3,\"percent\":\"20\"}]," \
+    "\"period\":\"month\",\"retroactive\":true}}}"
 
 static int64_t sale(world *w, const char *order, int64_t amount, int64_t now)
 {
@@ -144,8 +145,7 @@ AFF_TEST(replay_warms_up_from_the_tier_period_start)
      * towards the tier, so it is priced at 20 % (100) in the replay too; the totals
      * cover the window only. */
     aff_replay_result res;
-    AFF_CHECK_INT(aff_replay_run(w.f.ts.path, w.prog, FX_T0 + 3 * FX_HOUR, FX_T0 + 4 * FX_HOUR, NULL, 0, &res),
-                  AFF_OK);
+    AFF_CHECK_INT(aff_replay_run(w.f.ts.path, w.prog, FX_T0 + 3 * FX_HOUR, FX_T0 + 4 * FX_HOUR, NULL, 0, &res), AFF_OK);
     AFF_CHECK_INT(res.conversions, 3); /* the warm-up re-prices all three */
     const aff_replay_row *a = row_of(&res, w.a1);
     AFF_CHECK(a != NULL);
@@ -177,9 +177,10 @@ AFF_TEST(verify_finds_a_plan_that_no_longer_yields_the_ledger)
     snprintf(path, sizeof(path), "%s/afftrack.db", w.f.ts.path);
     sqlite3 *db;
     AFF_CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-    AFF_CHECK_INT(sqlite3_exec(db, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"10\"', '\"percent\":\"30\"')",
-                               NULL, NULL, &errmsg),
-                  SQLITE_OK);
+    AFF_CHECK_INT(
+        sqlite3_exec(db, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"10\"', '\"percent\":\"30\"')",
+                     NULL, NULL, &errmsg),
+        SQLITE_OK);
     sqlite3_close(db);
     aff_verify_report v2 = {0};
     AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v2), AFF_OK);
@@ -189,9 +190,10 @@ AFF_TEST(verify_finds_a_plan_that_no_longer_yields_the_ledger)
     /* A different tier rate changes all three grosses. */
     snprintf(path, sizeof(path), "%s/afftrack.db", w.f.ts.path);
     AFF_CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-    AFF_CHECK_INT(sqlite3_exec(db, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"20\"', '\"percent\":\"25\"')",
-                               NULL, NULL, &errmsg),
-                  SQLITE_OK);
+    AFF_CHECK_INT(
+        sqlite3_exec(db, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"20\"', '\"percent\":\"25\"')",
+                     NULL, NULL, &errmsg),
+        SQLITE_OK);
     sqlite3_close(db);
     aff_verify_report v3 = {0};
     AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v3), AFF_OK);

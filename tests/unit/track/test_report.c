@@ -30,10 +30,10 @@ static void expect_group(const char *file, int line, const char *s, int n, const
         if (d.dim[i] != dims[i])
             aff_test_fail(file, line, "group_by \"%s\": dim %d is %u, want %u", s, i, d.dim[i], dims[i]);
 }
-#define EXPECT_GROUP(s, n, ...)                                                                                    \
-    do {                                                                                                            \
-        const unsigned want_[] = {__VA_ARGS__};                                                                     \
-        expect_group(__FILE__, __LINE__, s, n, want_);                                                              \
+#define EXPECT_GROUP(s, n, ...)                        \
+    do {                                               \
+        const unsigned want_[] = {__VA_ARGS__};        \
+        expect_group(__FILE__, __LINE__, s, n, want_); \
     } while (0)
 
 static void expect_bad_group(const char *file, int line, const char *s)
@@ -127,14 +127,14 @@ static aff_report_metrics metrics(int64_t clicks, int64_t conversions, int64_t r
 
 AFF_TEST(report_compute_cr)
 {
-    AFF_CHECK_INT(metrics(8, 1, 0, 0).cr_micro, 125000);      /* 1/8 = 0.125 */
-    AFF_CHECK_INT(metrics(3, 1, 0, 0).cr_micro, 333333);      /* 0.3333333 */
-    AFF_CHECK_INT(metrics(3, 2, 0, 0).cr_micro, 666667);      /* 0.6666667 rounds up */
-    AFF_CHECK_INT(metrics(2000000, 1, 0, 0).cr_micro, 1);     /* 0.5 micro: half away from zero */
-    AFF_CHECK_INT(metrics(2000001, 1, 0, 0).cr_micro, 0);     /* just under half */
-    AFF_CHECK_INT(metrics(2, 3, 0, 0).cr_micro, 1500000);     /* more conversions than clicks */
+    AFF_CHECK_INT(metrics(8, 1, 0, 0).cr_micro, 125000);  /* 1/8 = 0.125 */
+    AFF_CHECK_INT(metrics(3, 1, 0, 0).cr_micro, 333333);  /* 0.3333333 */
+    AFF_CHECK_INT(metrics(3, 2, 0, 0).cr_micro, 666667);  /* 0.6666667 rounds up */
+    AFF_CHECK_INT(metrics(2000000, 1, 0, 0).cr_micro, 1); /* 0.5 micro: half away from zero */
+    AFF_CHECK_INT(metrics(2000001, 1, 0, 0).cr_micro, 0); /* just under half */
+    AFF_CHECK_INT(metrics(2, 3, 0, 0).cr_micro, 1500000); /* more conversions than clicks */
     AFF_CHECK_INT(metrics(10, 10, 0, 0).cr_micro, 1000000);
-    AFF_CHECK_INT(metrics(0, 5, 0, 0).cr_micro, 0);           /* no clicks */
+    AFF_CHECK_INT(metrics(0, 5, 0, 0).cr_micro, 0); /* no clicks */
     AFF_CHECK_INT(metrics(7, 0, 0, 0).cr_micro, 0);
 }
 
@@ -144,8 +144,8 @@ AFF_TEST(report_compute_epc_and_aov)
     AFF_CHECK_INT(m.epc_minor, 333);  /* 1000/3 = 333.33 */
     AFF_CHECK_INT(m.aov_minor, 4991); /* 9981/2 = 4990.5 -> 4991 */
     m = metrics(3, 3, 1000, 500);
-    AFF_CHECK_INT(m.epc_minor, 167);  /* 166.67 */
-    AFF_CHECK_INT(m.aov_minor, 333);  /* 333.33 */
+    AFF_CHECK_INT(m.epc_minor, 167); /* 166.67 */
+    AFF_CHECK_INT(m.aov_minor, 333); /* 333.33 */
     /* net commission can be negative after refunds: -5/2 = -2.5 -> -3 */
     m = metrics(2, 1, 100, -5);
     AFF_CHECK_INT(m.epc_minor, -3);
@@ -274,8 +274,12 @@ AFF_TEST(report_sort_names_counters)
  * income as a parent kept; sums of views are views of sums (totals stay consistent). */
 AFF_TEST(report_own_view_leaves_out_the_parents_overrides)
 {
-    aff_rollup_delta m = {.clicks = 4, .conversions = 1, .revenue_minor = 3330, .commission_minor = 383,
-                          .overrides_minor = 50, .override_income_minor = 7};
+    aff_rollup_delta m = {.clicks = 4,
+                          .conversions = 1,
+                          .revenue_minor = 3330,
+                          .commission_minor = 383,
+                          .overrides_minor = 50,
+                          .override_income_minor = 7};
     aff_report_own_view(&m);
     AFF_CHECK_INT(m.commission_minor, 333);
     AFF_CHECK_INT(m.overrides_minor, 0);

@@ -24,11 +24,17 @@ AFF_TEST(screen_parse_settings)
     AFF_CHECK_INT(c.rule[0].threshold, 30);
     AFF_CHECK_INT(c.rule[3].action, AFF_SCREEN_OFF);
     /* the canonical form keeps only what differs from the defaults */
-    AFF_CHECK_STR(canon, "{\"fast_conversion\":{\"action\":\"reject\",\"threshold\":30},\"ip_mismatch\":{\"action\":\"off\"}}");
+    AFF_CHECK_STR(
+        canon, "{\"fast_conversion\":{\"action\":\"reject\",\"threshold\":30},\"ip_mismatch\":{\"action\":\"off\"}}");
     static const char *const bad[] = {
-        "[]", "{\"nope\":{}}", "{\"fast_conversion\":1}", "{\"fast_conversion\":{\"action\":\"block\"}}",
-        "{\"fast_conversion\":{\"threshold\":0}}", "{\"fast_conversion\":{\"threshold\":86401}}",
-        "{\"ip_mismatch\":{\"threshold\":5}}", "{\"fast_conversion\":{\"extra\":1}}",
+        "[]",
+        "{\"nope\":{}}",
+        "{\"fast_conversion\":1}",
+        "{\"fast_conversion\":{\"action\":\"block\"}}",
+        "{\"fast_conversion\":{\"threshold\":0}}",
+        "{\"fast_conversion\":{\"threshold\":86401}}",
+        "{\"ip_mismatch\":{\"threshold\":5}}",
+        "{\"fast_conversion\":{\"extra\":1}}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         memset(&err, 0, sizeof(err));
@@ -41,9 +47,16 @@ AFF_TEST(screen_parse_settings)
 /* facts of a conversion 30 s after its click from 192.0.2.10 */
 static aff_screen_facts base_facts(world *w)
 {
-    return (aff_screen_facts){.program_id = w->prog, .affiliate_id = w->a1, .now_ms = FX_T0 + 30000,
-                              .click_ms = FX_T0, .click_ip = "192.0.2.10", .ip = "", .email_hash = "",
-                              .affiliate_email_hash = "x", .customer_id = "", .amount_minor = 1000,
+    return (aff_screen_facts){.program_id = w->prog,
+                              .affiliate_id = w->a1,
+                              .now_ms = FX_T0 + 30000,
+                              .click_ms = FX_T0,
+                              .click_ip = "192.0.2.10",
+                              .ip = "",
+                              .email_hash = "",
+                              .affiliate_email_hash = "x",
+                              .customer_id = "",
+                              .amount_minor = 1000,
                               .order_id = "o-new"};
 }
 
@@ -255,19 +268,23 @@ AFF_TEST(caps_reject_exactly_at_the_limit_and_soft_caps_flag)
     aff_caps caps;
     aff_errinfo err = {0};
     char canon[512];
-    AFF_CHECK_INT(aff_caps_parse("[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":3},"
-                                 "{\"metric\":\"commission_minor\",\"period\":\"month\",\"limit\":150,\"per\":\"affiliate\","
-                                 "\"hard\":false}]",
-                                 &caps, canon, sizeof(canon), &err),
-                  AFF_OK);
-    AFF_CHECK_STR(canon, "[{\"hard\":true,\"limit\":3,\"metric\":\"conversions\",\"per\":\"program\",\"period\":\"day\"},"
-                         "{\"hard\":false,\"limit\":150,\"metric\":\"commission_minor\",\"per\":\"affiliate\","
-                         "\"period\":\"month\"}]");
-    static const char *const bad[] = {"{}", "[{\"metric\":\"visits\",\"period\":\"day\",\"limit\":1}]",
-                                      "[{\"metric\":\"conversions\",\"period\":\"year\",\"limit\":1}]",
-                                      "[{\"metric\":\"conversions\",\"period\":\"day\"}]",
-                                      "[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":1,\"per\":\"x\"}]",
-                                      "[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":1,\"affiliate_id\":0}]"};
+    AFF_CHECK_INT(
+        aff_caps_parse("[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":3},"
+                       "{\"metric\":\"commission_minor\",\"period\":\"month\",\"limit\":150,\"per\":\"affiliate\","
+                       "\"hard\":false}]",
+                       &caps, canon, sizeof(canon), &err),
+        AFF_OK);
+    AFF_CHECK_STR(canon,
+                  "[{\"hard\":true,\"limit\":3,\"metric\":\"conversions\",\"per\":\"program\",\"period\":\"day\"},"
+                  "{\"hard\":false,\"limit\":150,\"metric\":\"commission_minor\",\"per\":\"affiliate\","
+                  "\"period\":\"month\"}]");
+    static const char *const bad[] = {
+        "{}",
+        "[{\"metric\":\"visits\",\"period\":\"day\",\"limit\":1}]",
+        "[{\"metric\":\"conversions\",\"period\":\"year\",\"limit\":1}]",
+        "[{\"metric\":\"conversions\",\"period\":\"day\"}]",
+        "[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":1,\"per\":\"x\"}]",
+        "[{\"metric\":\"conversions\",\"period\":\"day\",\"limit\":1,\"affiliate_id\":0}]"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (aff_caps_parse(bad[i], &caps, NULL, 0, &err) != AFF_EINVAL)
             aff_test_fail(__FILE__, __LINE__, "caps %s accepted", bad[i]);
@@ -289,9 +306,7 @@ AFF_TEST(caps_reject_exactly_at_the_limit_and_soft_caps_flag)
     AFF_CHECK_STR(r->conv.status, "pending");
     used u = {{0}};
     AFF_CHECK_INT(aff_caps_parse(canon, &caps, NULL, 0, &err), AFF_OK); /* the loop above reused caps */
-    AFF_CHECK_INT(aff_cap_usage(w.f.ts.st, w.prog, &caps, FX_T0 + FX_DAY,
-                                note_usage, &u),
-                  AFF_OK);
+    AFF_CHECK_INT(aff_cap_usage(w.f.ts.st, w.prog, &caps, FX_T0 + FX_DAY, note_usage, &u), AFF_OK);
     AFF_CHECK_INT(u.used[0], 1);   /* today: 1 conversion */
     AFF_CHECK_INT(u.used[1], 500); /* this month: 4 accepted x 125 */
     free(r);

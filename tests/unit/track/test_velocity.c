@@ -39,7 +39,7 @@ AFF_TEST(velocity_a_flood_stays_over_while_it_lasts)
     for (int i = 0; i < 1000; i++)
         over += aff_velocity_hit(v, K1, T0 + i, 60, 60000);
     AFF_CHECK_INT(over, 1000 - 60);
-    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 1000, 60, 60000), 1); /* TAT T0+120 s */
+    AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 1000, 60, 60000), 1);  /* TAT T0+120 s */
     AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 30000, 60, 60000), 1); /* TAT T0+121 s */
     /* ...and a key that stops gets through once TAT - now <= 59 s: at T0+62 s */
     AFF_CHECK_INT(aff_velocity_hit(v, K1, T0 + 62000, 60, 60000), 0);

@@ -206,12 +206,12 @@ AFF_TEST(seen_window_matches_the_store_path)
     AFF_CHECK_INT(aff_seen_open(f.ts.st, FX_T0, window, &s), AFF_OK);
     f.ctx.seen = s;
     AFF_CHECK_INT(seen(&f, 1, 42, FX_T0), 1);
-    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + 1000), 0);           /* same visitor, same link */
-    AFF_CHECK_INT(seen(&f, 2, 42, FX_T0 + 1000), 1);           /* another link */
-    AFF_CHECK_INT(seen(&f, 1, 43, FX_T0 + 1000), 1);           /* another visitor */
-    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window - 1), 0);     /* still inside the window */
-    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window), 1);         /* the window has passed */
-    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window + 5), 0);     /* counted from the last unique */
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + 1000), 0);       /* same visitor, same link */
+    AFF_CHECK_INT(seen(&f, 2, 42, FX_T0 + 1000), 1);       /* another link */
+    AFF_CHECK_INT(seen(&f, 1, 43, FX_T0 + 1000), 1);       /* another visitor */
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window - 1), 0); /* still inside the window */
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window), 1);     /* the window has passed */
+    AFF_CHECK_INT(seen(&f, 1, 42, FX_T0 + window + 5), 0); /* counted from the last unique */
     aff_seen_batch_end(s, 1);
     aff_seen_free(s);
     /* A fresh open (a restart) reloads the same decisions from click_seen. */
