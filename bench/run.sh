@@ -223,6 +223,8 @@ wait_healthz() {
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# User + system CPU time of a process so far, in clock ticks (getconf CLK_TCK a second).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 
 # ---- environment: load, packages, build ----------------------------------------------------
 log "mode $MODE: $RUNS run(s) of ${SECS}s, benchmarks: $ONLY"
@@ -676,10 +678,12 @@ b2_aff() { # RUN MODE: postback (GET /postback with the program's token) or api 
     curl -s -H "Authorization: Bearer $ADMIN_KEY" "http://127.0.0.1:$AFF_PORT/v1/clicks?limit=500" |
         jq -r '.data[].click_id' >"$TMP/click_ids.txt" 2>/dev/null
     [ -s "$TMP/click_ids.txt" ] || note "B2 run $run ($mode): GET /v1/clicks gave no click ids; conversions are attributed by coupon"
-    local conv_before conv_after
+    local conv_before conv_after cpu_before cpu_after
     conv_before=$(report_conversions)
+    cpu_before=$(cpu_ticks "$AFF_PID")
     "${cmd[@]}" >"$TMP/wrk2.out" 2>&1
     line=$(grep '^AFB ' "$TMP/wrk2.out")
+    cpu_after=$(cpu_ticks "$AFF_PID")
     conv_after=$(report_conversions)
     stop_aff "B2 run $run $mode"
     if [ -z "$line" ]; then
@@ -716,6 +720,11 @@ b2_aff() { # RUN MODE: postback (GET /postback with the program's token) or api 
     add "b2.aff.$mode" "$(kv "$line" rps)"
     add "b2.aff.$mode.p50" "$(kv "$line" p50_ms)"
     add "b2.aff.$mode.p99" "$(kv "$line" p99_ms)"
+    # The server's CPU time per stored conversion: what a conversion costs the core, which
+    # moves far less than the rate on a shared machine whose neighbours take the CPU.
+    [ "$stored" -gt 0 ] 2>/dev/null && [ -n "$cpu_before" ] && [ -n "$cpu_after" ] &&
+        add "b2.aff.$mode.cpu_us" "$(awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v n="$stored" \
+            'BEGIN { printf "%.1f", t * 1e6 / hz / n }')"
     log "B2 afftrack run $run ($mode): $(kv "$line" rps) conversions/s, p50 $(kv "$line" p50_ms) ms, p99 $(kv "$line" p99_ms) ms"
     rm -rf "$data"
 }
@@ -974,10 +983,10 @@ if want B1; then
 fi
 if want B2; then
     rate_row "B2 durable conversions/s, GET /postback" "pgbench INSERT" b2.pg b2.aff.postback \
-        "$B2_CONNS connections each; afftrack p50/p99 ms $(median b2.aff.postback.p50)/$(median b2.aff.postback.p99)"
+        "$B2_CONNS connections each; afftrack p50/p99 ms $(median b2.aff.postback.p50)/$(median b2.aff.postback.p99); server CPU $(median b2.aff.postback.cpu_us) us a conversion"
     rate_row "B2 durable conversions/s, GET /postback" "disk fsync (dd dsync)" b2.fsync b2.aff.postback "ratio = conversions per fsync the disk can do"
     rate_row "B2 durable conversions/s, POST /v1/conversions" "pgbench INSERT" b2.pg b2.aff.api \
-        "JSON body, admin key; afftrack p50/p99 ms $(median b2.aff.api.p50)/$(median b2.aff.api.p99)"
+        "JSON body, admin key; afftrack p50/p99 ms $(median b2.aff.api.p50)/$(median b2.aff.api.p99); server CPU $(median b2.aff.api.cpu_us) us a conversion"
 fi
 if want B3; then
     for n in "${B3_SIZES_DONE[@]}"; do
