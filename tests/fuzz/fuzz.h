@@ -61,4 +61,42 @@ static inline int fuzz_equal_nocase(const char *a, const char *b, size_t n)
     return 1;
 }
 
+/* The reference form decoder the query and parameter targets check the real one
+ * against, written the obvious way: accepts iff every '%' has two hex digits and nothing
+ * decodes to NUL; '+' is a space. out holds len + 1 bytes; the length, or -1. */
+static inline int fuzz_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static inline int fuzz_ref_decode(const char *s, size_t len, char *out)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '%') {
+            if (i + 2 >= len)
+                return -1;
+            int hi = fuzz_hexval(s[i + 1]), lo = fuzz_hexval(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = (char)(hi << 4 | lo);
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (c == '\0')
+            return -1;
+        out[w++] = c;
+    }
+    out[w] = '\0';
+    return (int)w;
+}
+
 #endif

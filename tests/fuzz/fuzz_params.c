@@ -22,42 +22,6 @@
 
 #define FUZZ_PARAMS_MAX 8192
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Reference decoder into out (len + 1 bytes): the length, or -1. */
-static int ref_decode(const char *s, size_t len, char *out)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '%') {
-            if (i + 2 >= len)
-                return -1;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            c = (char)(hi << 4 | lo);
-            i += 2;
-        } else if (c == '+') {
-            c = ' ';
-        }
-        if (c == '\0')
-            return -1;
-        out[w++] = c;
-    }
-    out[w] = '\0';
-    return (int)w;
-}
-
 typedef struct ref_param {
     char *name, *value;
     size_t name_len, value_len;
@@ -89,7 +53,7 @@ static void ref_add(ref_params *r, const char *s, size_t len)
             p->name = malloc(nlen + 1);
             p->value = malloc(vlen + 1);
             FUZZ_CHECK(p->name != NULL && p->value != NULL);
-            int a = ref_decode(s + i, nlen, p->name), b = ref_decode(v, vlen, p->value);
+            int a = fuzz_ref_decode(s + i, nlen, p->name), b = fuzz_ref_decode(v, vlen, p->value);
             r->n++;
             if (a < 0 || b < 0) {
                 r->rc = AFF_EINVAL;

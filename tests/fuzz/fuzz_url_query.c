@@ -16,42 +16,6 @@
 #include "core/err.h"
 #include "core/url.h"
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Reference decoder: returns the length or -1. out holds len + 1 bytes. */
-static int ref_decode(const char *s, size_t len, char *out)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '%') {
-            if (i + 2 >= len)
-                return -1;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            c = (char)(hi << 4 | lo);
-            i += 2;
-        } else if (c == '+') {
-            c = ' ';
-        }
-        if (c == '\0')
-            return -1;
-        out[w++] = c;
-    }
-    out[w] = '\0';
-    return (int)w;
-}
-
 static void check_decode(const char *s, size_t len)
 {
     char *in = fuzz_memdup((const uint8_t *)s, len); /* exactly len bytes: a read past them is caught */
@@ -59,7 +23,7 @@ static void check_decode(const char *s, size_t len)
     char *want = malloc(len + 1);
     FUZZ_CHECK(out != NULL && want != NULL);
     int n = aff_url_decode_component(in, len, out);
-    int m = ref_decode(in, len, want);
+    int m = fuzz_ref_decode(in, len, want);
     FUZZ_CHECK(n >= 0 || n == AFF_EINVAL);
     FUZZ_CHECK((n >= 0) == (m >= 0));
     if (n >= 0) {
