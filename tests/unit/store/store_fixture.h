@@ -8,6 +8,7 @@
 #define AFF_TEST_STORE_FIXTURE_H
 
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,23 @@ static inline int aff_test_store_open(aff_test_store *ts)
         return AFF_EIO;
     snprintf(ts->path, sizeof(ts->path), "%s/data", ts->dir);
     return aff_store_sqlite_open(ts->path, AFF_STORE_WRITER, 1, &ts->st);
+}
+
+/* Run sql on the database file of the store in dir through a connection of its own (a
+ * test that edits a store behind the engine's back, or rewinds its schema). 0, or -1
+ * with SQLite's message printed. */
+static inline int aff_test_store_exec_raw(const char *dir, const char *sql)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/afftrack.db", dir);
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    int rc = sqlite3_open(path, &db) == SQLITE_OK ? sqlite3_exec(db, sql, NULL, NULL, &msg) : SQLITE_CANTOPEN;
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "%s: %s\n", sql, msg ? msg : db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 static inline void aff_test_store_close(aff_test_store *ts)

@@ -311,19 +311,6 @@ static void snapshot(tree *t, rows out[3])
     }
 }
 
-static void exec_raw(tree *t, const char *sql)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/afftrack.db", t->f.ts.path);
-    sqlite3 *db = NULL;
-    AFF_CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        aff_test_fail(__FILE__, __LINE__, "%s: %s", sql, msg ? msg : "?");
-    sqlite3_free(msg);
-    sqlite3_close(db);
-}
-
 AFF_TEST(override_rollup_migration_backfills_what_the_writer_counted)
 {
     tree t;
@@ -370,12 +357,15 @@ AFF_TEST(override_rollup_migration_backfills_what_the_writer_counted)
     /* back to schema 7: the counters gone; opening runs migration 8 */
     aff_store_close(t.f.ts.st);
     t.f.ts.st = NULL;
-    exec_raw(&t, "ALTER TABLE stats_hourly DROP COLUMN overrides_minor;"
-                 " ALTER TABLE stats_hourly DROP COLUMN override_income_minor;"
-                 " ALTER TABLE stats_daily DROP COLUMN overrides_minor;"
-                 " ALTER TABLE stats_daily DROP COLUMN override_income_minor;"
-                 " ALTER TABLE stats_sub_daily DROP COLUMN overrides_minor;"
-                 " ALTER TABLE stats_sub_daily DROP COLUMN override_income_minor; PRAGMA user_version = 7;");
+    AFF_CHECK_INT(aff_test_store_exec_raw(
+                      t.f.ts.path,
+                      "ALTER TABLE stats_hourly DROP COLUMN overrides_minor;"
+                      " ALTER TABLE stats_hourly DROP COLUMN override_income_minor;"
+                      " ALTER TABLE stats_daily DROP COLUMN overrides_minor;"
+                      " ALTER TABLE stats_daily DROP COLUMN override_income_minor;"
+                      " ALTER TABLE stats_sub_daily DROP COLUMN overrides_minor;"
+                      " ALTER TABLE stats_sub_daily DROP COLUMN override_income_minor; PRAGMA user_version = 7;"),
+                  0);
     AFF_CHECK_INT(aff_store_sqlite_open(t.f.ts.path, AFF_STORE_WRITER, 0, &t.f.ts.st), AFF_OK);
     if (t.f.ts.st == NULL) {
         free(r);

@@ -172,34 +172,24 @@ AFF_TEST(verify_finds_a_plan_that_no_longer_yields_the_ledger)
     AFF_CHECK_INT(v.programs_replayed, 1);
     AFF_CHECK_INT(v.plan_mismatches, 0);
     /* Someone edits the stored plan behind the engine's back: 30 % by default. */
-    char *errmsg = NULL;
-    char path[400];
-    snprintf(path, sizeof(path), "%s/afftrack.db", w.f.ts.path);
-    sqlite3 *db;
-    AFF_CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
     AFF_CHECK_INT(
-        sqlite3_exec(db, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"10\"', '\"percent\":\"30\"')",
-                     NULL, NULL, &errmsg),
-        SQLITE_OK);
-    sqlite3_close(db);
+        aff_test_store_exec_raw(
+            w.f.ts.path, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"10\"', '\"percent\":\"30\"')"),
+        0);
     aff_verify_report v2 = {0};
     AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v2), AFF_OK);
     /* A different rate below the tier changes nothing final: the third sale reached
      * the tier and re-priced the first two at 20 %, so every gross is unchanged. */
     AFF_CHECK_INT(v2.plan_mismatches, 0);
     /* A different tier rate changes all three grosses. */
-    snprintf(path, sizeof(path), "%s/afftrack.db", w.f.ts.path);
-    AFF_CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
     AFF_CHECK_INT(
-        sqlite3_exec(db, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"20\"', '\"percent\":\"25\"')",
-                     NULL, NULL, &errmsg),
-        SQLITE_OK);
-    sqlite3_close(db);
+        aff_test_store_exec_raw(
+            w.f.ts.path, "UPDATE program_plan SET plan = replace(plan, '\"percent\":\"20\"', '\"percent\":\"25\"')"),
+        0);
     aff_verify_report v3 = {0};
     AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v3), AFF_OK);
     AFF_CHECK_INT(v3.plan_mismatches, 3);
     AFF_CHECK_INT(v3.plan_bad_ids[0], ids[0]);
     AFF_CHECK(!aff_verify_ok(&v3));
-    sqlite3_free(errmsg);
     fx_close(&w.f);
 }

@@ -225,20 +225,6 @@ AFF_TEST(sub_rollup_report_refuses_links_and_hours)
     fx_close(&w.f);
 }
 
-/* Run sql on the store's database file with a connection of its own. */
-static void exec_raw(world *w, const char *sql)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/afftrack.db", w->f.ts.path);
-    sqlite3 *db = NULL;
-    AFF_CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        aff_test_fail(__FILE__, __LINE__, "%s: %s", sql, msg ? msg : "?");
-    sqlite3_free(msg);
-    sqlite3_close(db);
-}
-
 AFF_TEST(sub_rollup_migration_fills_the_rows_of_earlier_events)
 {
     world w;
@@ -257,12 +243,16 @@ AFF_TEST(sub_rollup_migration_fills_the_rows_of_earlier_events)
      * again: all run */
     aff_store_close(w.f.ts.st);
     w.f.ts.st = NULL;
-    exec_raw(&w, "ALTER TABLE stats_hourly DROP COLUMN overrides_minor;"
-                 " ALTER TABLE stats_hourly DROP COLUMN override_income_minor;"
-                 " ALTER TABLE stats_daily DROP COLUMN overrides_minor;"
-                 " ALTER TABLE stats_daily DROP COLUMN override_income_minor;"
-                 " DROP TABLE stats_sub_daily; ALTER TABLE conversion DROP COLUMN sub1; DROP TABLE program_terms;"
-                 " DROP TABLE application; DROP TABLE creative; DROP TABLE announcement; PRAGMA user_version = 5;");
+    AFF_CHECK_INT(
+        aff_test_store_exec_raw(
+            w.f.ts.path,
+            "ALTER TABLE stats_hourly DROP COLUMN overrides_minor;"
+            " ALTER TABLE stats_hourly DROP COLUMN override_income_minor;"
+            " ALTER TABLE stats_daily DROP COLUMN overrides_minor;"
+            " ALTER TABLE stats_daily DROP COLUMN override_income_minor;"
+            " DROP TABLE stats_sub_daily; ALTER TABLE conversion DROP COLUMN sub1; DROP TABLE program_terms;"
+            " DROP TABLE application; DROP TABLE creative; DROP TABLE announcement; PRAGMA user_version = 5;"),
+        0);
     AFF_CHECK_INT(aff_store_sqlite_open(w.f.ts.path, AFF_STORE_WRITER, 0, &w.f.ts.st), AFF_OK);
     if (w.f.ts.st == NULL) {
         fx_close(&w.f);
