@@ -133,7 +133,7 @@ static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
             err->field = "items";
             break;
         }
-        if (amount * qty > AFF_MONEY_MAX_MINOR - total) {
+        if ((__int128)amount * qty > AFF_MONEY_MAX_MINOR - total) { /* 10^15 * 10^6 overflows int64 */
             rc = aff_fail(err, AFF_EINVAL, "items", "items: amount_minor * quantity sums beyond %lld",
                           (long long)AFF_MONEY_MAX_MINOR);
             break;

@@ -132,6 +132,9 @@ describe('conversions', () => {
       [{ sku: 's'.repeat(129), amount_minor: 1, quantity: 1 }],
       [{ sku: 'A', amount_minor: -1, quantity: 1 }],
       [{ sku: 'A', amount_minor: 1, quantity: 0 }],
+      // 999999999999999 * 18447 overflows int64 and wrapped to 2.6e14, which was accepted
+      [{ sku: 'A', amount_minor: 999999999999999, quantity: 18447 }],
+      [{ sku: 'A', amount_minor: 1000000000000000, quantity: 2 }],
       'not-an-array',
     ]) {
       const r = await post({ ...ok, order_id: h.uniq('V-'), amount: '1', items });
