@@ -126,8 +126,8 @@ static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
             break;
         }
         if ((rc = aff_field_only(it, fields, err)) != 0 ||
-            (rc = aff_field_str(it, "sku", 0, 0, 128, sku, sizeof(sku), NULL, err)) != 0 ||
-            (rc = aff_field_str(it, "category", 0, 0, 128, cat, sizeof(cat), NULL, err)) != 0 ||
+            (rc = aff_field_str(it, "sku", 0, 1, 128, sku, sizeof(sku), NULL, err)) != 0 ||
+            (rc = aff_field_str(it, "category", 0, 1, 128, cat, sizeof(cat), NULL, err)) != 0 ||
             (rc = aff_field_int(it, "amount_minor", 1, 0, AFF_MONEY_MAX_MINOR, &amount, NULL, err)) != 0 ||
             (rc = aff_field_int(it, "quantity", 0, 1, 1000000, &qty, NULL, err)) != 0) {
             err->field = "items";

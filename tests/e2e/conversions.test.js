@@ -146,6 +146,14 @@ describe('conversions', () => {
     h.expectStatus(withItems, 201, 'valid items');
     assert.equal(withItems.json.conversion.amount_minor, 5980);
     assert.equal(withItems.json.conversion.amount, '59.80');
+    // The items as answered (sku and category "" when absent) are accepted back as they are.
+    const bare = await post({ ...ok, order_id: h.uniq('V-'), amount_minor: 3, items: [{ amount_minor: 1, quantity: 3 }] });
+    h.expectStatus(bare, 201, 'items without sku or category');
+    const echoed = bare.json.conversion.items;
+    assert.deepEqual(echoed, [{ sku: '', category: '', amount_minor: 1, quantity: 3 }]);
+    const again = await post({ ...ok, order_id: h.uniq('V-'), amount_minor: 3, items: echoed });
+    h.expectStatus(again, 201, 'the answered items posted back');
+    assert.deepEqual(again.json.conversion.items, echoed);
   });
 
   it('JSON syntax errors are 400 invalid_json', async () => {
