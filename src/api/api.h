@@ -77,6 +77,16 @@ int aff_api_path_id(aff_http *h, int i, int64_t *out);
  * into j; answers 422 itself on bad input (naming the parameter) and returns its code. */
 int aff_api_list_params(aff_http *h, aff_api_job *j);
 
+/* What aff_api_list_params does once the query is split into ps, without HTTP: the list
+ * parameters (docs/api.md "Lists") for j->spec (NULL: a plain list) into j->q, and
+ * j->status_filter, j->search and j->csv; accept (accept_len bytes, may be NULL) is the
+ * Accept header, which asks for CSV when format is not given. role and affiliate_id are
+ * the caller's: an affiliate may filter only on itself. j must be zeroed but for spec.
+ * Returns 0; AFF_EINVAL with err naming the parameter; AFF_ENOTFOUND ("no such
+ * affiliate", no field) for an affiliate's foreign affiliate_id. Pure, never blocks. */
+int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_len, int role, int64_t affiliate_id,
+                       aff_api_job *j, aff_errinfo *err);
+
 /* Read `format` alone (json or csv; without it, Accept: text/csv asks for CSV) into
  * j->csv, for an endpoint that is not paged but exports CSV like the lists; answers 422
  * itself on bad input (naming `format`) and returns its code. */

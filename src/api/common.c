@@ -107,15 +107,13 @@ int aff_api_path_id(aff_http *h, int i, int64_t *out)
     return 0;
 }
 
-static int query_id(aff_http *h, const aff_params *ps, const char *name, int64_t *out)
+static int query_id(const aff_params *ps, const char *name, int64_t *out, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, name);
     if (p == NULL || p->value_len == 0)
         return 0;
-    if (parse_pos_id(p->value, p->value_len, out) != 0) {
-        aff_http_errorf(h->req, AFF_EINVAL, name, "%s: expected a positive integer id", name);
-        return AFF_EINVAL;
-    }
+    if (parse_pos_id(p->value, p->value_len, out) != 0)
+        return aff_fail(err, AFF_EINVAL, name, "%s: expected a positive integer id", name);
     return 0;
 }
 
@@ -148,7 +146,7 @@ static const struct {
 };
 
 /* "sort: one of id, created_at, ..." for spec. */
-static void sort_error(aff_http *h, const aff_api_list_spec *spec)
+static int sort_error(const aff_api_list_spec *spec, aff_errinfo *err)
 {
     char names[320] = "";
     size_t n = 0;
@@ -156,10 +154,10 @@ static void sort_error(aff_http *h, const aff_api_list_spec *spec)
         if ((spec->sorts | 1u) & (1u << sort_names[i].key))
             n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
                                   spec->clicks && sort_names[i].key == AFF_SORT_ID ? "ts" : sort_names[i].name);
-    aff_http_errorf(h->req, AFF_EINVAL, "sort", "sort: one of %s, with a leading - for descending", names);
+    return aff_fail(err, AFF_EINVAL, "sort", "sort: one of %s, with a leading - for descending", names);
 }
 
-static int parse_sort(aff_http *h, const aff_params *ps, aff_api_job *j)
+static int parse_sort(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, "sort");
     if (p == NULL || p->value_len == 0) {
@@ -179,8 +177,7 @@ static int parse_sort(aff_http *h, const aff_params *ps, aff_api_job *j)
             j->q.sort = sort_names[i].key;
             return 0;
         }
-    sort_error(h, j->spec);
-    return AFF_EINVAL;
+    return sort_error(j->spec, err);
 }
 
 /* A click id as a cursor's text id: AFF_CLICK_ID_LEN characters of base32. */
@@ -189,7 +186,7 @@ static int click_tid(const char *t)
     return strlen(t) == AFF_CLICK_ID_LEN && strspn(t, "0123456789abcdefghjkmnpqrstvwxyz") == AFF_CLICK_ID_LEN;
 }
 
-static int parse_cursor(aff_http *h, const aff_params *ps, aff_api_job *j)
+static int parse_cursor(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, "cursor");
     aff_cursor c;
@@ -201,17 +198,15 @@ static int parse_cursor(aff_http *h, const aff_params *ps, aff_api_job *j)
         c.tid[sizeof(c.tid) - 1] = '\0';
         c.is_text = 0;
     }
-    if (!ok || (j->spec->clicks ? !click_tid(c.tid) : c.tid[0] != '\0' || c.id <= 0)) {
-        aff_http_errorf(h->req, AFF_EINVAL, "cursor", "cursor: a next_cursor of this list with the same sort");
-        return AFF_EINVAL;
-    }
+    if (!ok || (j->spec->clicks ? !click_tid(c.tid) : c.tid[0] != '\0' || c.id <= 0))
+        return aff_fail(err, AFF_EINVAL, "cursor", "cursor: a next_cursor of this list with the same sort");
     j->q.from = (aff_list_key){.set = 1, .id = c.id, .is_text = c.is_text, .ival = c.ival};
     memcpy(j->q.from.tid, c.tid, sizeof(c.tid));
     memcpy(j->q.from.sval, c.sval, sizeof(c.sval));
     return 0;
 }
 
-static int parse_created(aff_http *h, const aff_params *ps, aff_api_job *j)
+static int parse_created(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
 {
     static const char *const names[] = {"created_from", "created_to"};
     int64_t *out[] = {&j->q.created_from, &j->q.created_to};
@@ -219,25 +214,19 @@ static int parse_created(aff_http *h, const aff_params *ps, aff_api_job *j)
         const aff_param *p = aff_params_get1(ps, names[i]);
         if (p == NULL || p->value_len == 0)
             continue;
-        if (!j->spec->time) {
-            aff_http_errorf(h->req, AFF_EINVAL, names[i], "%s: this list has no time filter", names[i]);
-            return AFF_EINVAL;
-        }
-        if (aff_clock_parse_day(p->value, p->value_len, out[i]) != 0) {
-            aff_http_errorf(h->req, AFF_EINVAL, names[i], "%s: a date YYYY-MM-DD", names[i]);
-            return AFF_EINVAL;
-        }
+        if (!j->spec->time)
+            return aff_fail(err, AFF_EINVAL, names[i], "%s: this list has no time filter", names[i]);
+        if (aff_clock_parse_day(p->value, p->value_len, out[i]) != 0)
+            return aff_fail(err, AFF_EINVAL, names[i], "%s: a date YYYY-MM-DD", names[i]);
     }
     if (j->q.created_to != 0)
         j->q.created_to += AFF_MS_PER_DAY; /* the whole last day */
-    if (j->q.created_from != 0 && j->q.created_to != 0 && j->q.created_from >= j->q.created_to) {
-        aff_http_errorf(h->req, AFF_EINVAL, "created_from", "created_from must not be after created_to");
-        return AFF_EINVAL;
-    }
+    if (j->q.created_from != 0 && j->q.created_to != 0 && j->q.created_from >= j->q.created_to)
+        return aff_fail(err, AFF_EINVAL, "created_from", "created_from must not be after created_to");
     return 0;
 }
 
-static int parse_search(aff_http *h, const aff_params *ps, aff_api_job *j)
+static int parse_search(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, "q");
     if (p == NULL || p->value_len == 0)
@@ -245,35 +234,37 @@ static int parse_search(aff_http *h, const aff_params *ps, aff_api_job *j)
     int bad = !j->spec->search || p->value_len > AFF_SEARCH_MAX;
     for (size_t i = 0; !bad && i < p->value_len; i++)
         bad = (unsigned char)p->value[i] < 0x20 || p->value[i] == 0x7f;
-    if (bad) {
-        aff_http_errorf(h->req, AFF_EINVAL, "q",
+    if (bad)
+        return aff_fail(err, AFF_EINVAL, "q", "%s",
                         j->spec->search ? "q: 1 to 128 bytes without control characters"
                                         : "q: this list has no search");
-        return AFF_EINVAL;
-    }
     memcpy(j->search, p->value, p->value_len);
     j->search[p->value_len] = '\0';
     j->q.search = j->search;
     return 0;
 }
 
-static int parse_format(aff_http *h, const aff_params *ps, aff_api_job *j)
+static int parse_format(const aff_params *ps, const char *accept, size_t accept_len, aff_api_job *j, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, "format");
     if (p != NULL && p->value_len > 0) {
-        if (strcmp(p->value, "csv") != 0 && strcmp(p->value, "json") != 0) {
-            aff_http_errorf(h->req, AFF_EINVAL, "format", "format: json or csv");
-            return AFF_EINVAL;
-        }
+        if (strcmp(p->value, "csv") != 0 && strcmp(p->value, "json") != 0)
+            return aff_fail(err, AFF_EINVAL, "format", "format: json or csv");
         j->csv = strcmp(p->value, "csv") == 0;
         return 0;
     }
-    ssize_t i = h2o_find_header(&h->req->headers, H2O_TOKEN_ACCEPT, -1);
-    if (i >= 0) {
-        h2o_iovec_t a = h->req->headers.entries[i].value;
-        j->csv = a.len >= 8 && strncmp(a.base, "text/csv", 8) == 0;
-    }
+    j->csv = accept != NULL && accept_len >= 8 && strncmp(accept, "text/csv", 8) == 0;
     return 0;
+}
+
+/* The request's Accept header, or NULL. */
+static const char *accept_header(h2o_req_t *req, size_t *len)
+{
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, -1);
+    if (i < 0)
+        return NULL;
+    *len = req->headers.entries[i].value.len;
+    return req->headers.entries[i].value.base;
 }
 
 int aff_api_format_param(aff_http *h, aff_api_job *j)
@@ -283,68 +274,80 @@ int aff_api_format_param(aff_http *h, aff_api_job *j)
         aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
         return AFF_EINVAL;
     }
-    return parse_format(h, &ps, j);
+    size_t accept_len = 0;
+    const char *accept = accept_header(h->req, &accept_len);
+    aff_errinfo err = {0};
+    int rc = parse_format(&ps, accept, accept_len, j, &err);
+    if (rc != 0)
+        aff_http_error(h->req, rc, &err);
+    return rc;
 }
 
-int aff_api_list_params(aff_http *h, aff_api_job *j)
+int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_len, int role, int64_t affiliate_id,
+                       aff_api_job *j, aff_errinfo *err)
 {
     static const aff_api_list_spec plain = {"list", 0, 0, 0, 0, 0};
-    aff_params ps;
-    int rc = aff_http_params(h->req, 0, &ps);
-    if (rc != 0) {
-        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
-        return AFF_EINVAL;
-    }
     if (j->spec == NULL)
         j->spec = &plain;
     j->q.limit = 100;
-    const aff_param *lim = aff_params_get1(&ps, "limit");
+    const aff_param *lim = aff_params_get1(ps, "limit");
     if (lim != NULL) {
         int64_t v;
-        if (parse_pos_id(lim->value, lim->value_len, &v) != 0 || v > 500) {
-            aff_http_errorf(h->req, AFF_EINVAL, "limit", "limit: an integer from 1 to 500");
-            return AFF_EINVAL;
-        }
+        if (parse_pos_id(lim->value, lim->value_len, &v) != 0 || v > 500)
+            return aff_fail(err, AFF_EINVAL, "limit", "limit: an integer from 1 to 500");
         j->q.limit = (int)v;
     }
-    const aff_param *after = aff_params_get1(&ps, "after");
+    const aff_param *after = aff_params_get1(ps, "after");
     if (after != NULL && after->value_len > 0) {
         if (after->value_len <= AFF_CLICK_ID_LEN && parse_pos_id(after->value, after->value_len, &j->q.after) != 0)
             memcpy(j->q.after_click, after->value, after->value_len + 1);
-        else if (after->value_len > AFF_CLICK_ID_LEN) {
-            aff_http_errorf(h->req, AFF_EINVAL, "after", "after: an id from the previous page");
-            return AFF_EINVAL;
-        }
+        else if (after->value_len > AFF_CLICK_ID_LEN)
+            return aff_fail(err, AFF_EINVAL, "after", "after: an id from the previous page");
     }
-    if (parse_sort(h, &ps, j) || parse_cursor(h, &ps, j) || parse_created(h, &ps, j) || parse_search(h, &ps, j) ||
-        parse_format(h, &ps, j))
-        return AFF_EINVAL;
-    if (j->spec->newest_first && j->q.after != 0 && !j->q.from.set && aff_params_get1(&ps, "sort") == NULL) {
+    int rc;
+    if ((rc = parse_sort(ps, j, err)) != 0 || (rc = parse_cursor(ps, j, err)) != 0 ||
+        (rc = parse_created(ps, j, err)) != 0 || (rc = parse_search(ps, j, err)) != 0 ||
+        (rc = parse_format(ps, accept, accept_len, j, err)) != 0)
+        return rc;
+    if (j->spec->newest_first && j->q.after != 0 && !j->q.from.set && aff_params_get1(ps, "sort") == NULL) {
         j->q.from = (aff_list_key){.set = 1, .id = j->q.after, .ival = j->q.after}; /* its default order's */
         j->q.after = 0;
     }
-    if ((j->q.after != 0 || j->q.after_click[0] != '\0') && aff_list_sorted(&j->q)) {
-        aff_http_errorf(h->req, AFF_EINVAL, "after", "after: only with the default order; use cursor");
-        return AFF_EINVAL;
-    }
-    if (query_id(h, &ps, "program_id", &j->q.program_id) || query_id(h, &ps, "affiliate_id", &j->q.affiliate_id) ||
-        query_id(h, &ps, "link_id", &j->q.link_id) || query_id(h, &ps, "conversion_id", &j->q.conversion_id) ||
-        query_id(h, &ps, "run_id", &j->q.run_id) || query_id(h, &ps, "payout_id", &j->q.payout_id))
-        return AFF_EINVAL;
-    if (h->role == AFF_ROLE_AFFILIATE && j->q.affiliate_id != 0 && j->q.affiliate_id != h->affiliate_id) {
-        aff_http_errorf(h->req, AFF_ENOTFOUND, NULL, "no such affiliate");
-        return AFF_ENOTFOUND;
-    }
-    const aff_param *st = aff_params_get1(&ps, "status");
+    if ((j->q.after != 0 || j->q.after_click[0] != '\0') && aff_list_sorted(&j->q))
+        return aff_fail(err, AFF_EINVAL, "after", "after: only with the default order; use cursor");
+    if ((rc = query_id(ps, "program_id", &j->q.program_id, err)) != 0 ||
+        (rc = query_id(ps, "affiliate_id", &j->q.affiliate_id, err)) != 0 ||
+        (rc = query_id(ps, "link_id", &j->q.link_id, err)) != 0 ||
+        (rc = query_id(ps, "conversion_id", &j->q.conversion_id, err)) != 0 ||
+        (rc = query_id(ps, "run_id", &j->q.run_id, err)) != 0 ||
+        (rc = query_id(ps, "payout_id", &j->q.payout_id, err)) != 0)
+        return rc;
+    if (role == AFF_ROLE_AFFILIATE && j->q.affiliate_id != 0 && j->q.affiliate_id != affiliate_id)
+        return aff_fail(err, AFF_ENOTFOUND, NULL, "no such affiliate");
+    const aff_param *st = aff_params_get1(ps, "status");
     if (st != NULL && st->value_len > 0) {
-        if (st->value_len >= sizeof(j->status_filter)) {
-            aff_http_errorf(h->req, AFF_EINVAL, "status", "status: unknown status");
-            return AFF_EINVAL;
-        }
+        if (st->value_len >= sizeof(j->status_filter))
+            return aff_fail(err, AFF_EINVAL, "status", "status: unknown status");
         memcpy(j->status_filter, st->value, st->value_len + 1);
         j->q.status = j->status_filter;
     }
     return 0;
+}
+
+int aff_api_list_params(aff_http *h, aff_api_job *j)
+{
+    aff_params ps;
+    if (aff_http_params(h->req, 0, &ps) != 0) {
+        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
+        return AFF_EINVAL;
+    }
+    size_t accept_len = 0;
+    const char *accept = accept_header(h->req, &accept_len);
+    aff_errinfo err = {0};
+    int rc = aff_api_list_query(&ps, accept, accept_len, h->role, h->affiliate_id, j, &err);
+    if (rc != 0)
+        aff_http_error(h->req, rc, &err);
+    return rc;
 }
 
 void aff_api_list_finish(aff_api_job *j)
