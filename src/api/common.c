@@ -210,6 +210,7 @@ static int parse_created(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
 {
     static const char *const names[] = {"created_from", "created_to"};
     int64_t *out[] = {&j->q.created_from, &j->q.created_to};
+    int given[2] = {0, 0}; /* 1970-01-01 is 0 ms, which the query reads as no bound */
     for (int i = 0; i < 2; i++) {
         const aff_param *p = aff_params_get1(ps, names[i]);
         if (p == NULL || p->value_len == 0)
@@ -218,10 +219,11 @@ static int parse_created(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
             return aff_fail(err, AFF_EINVAL, names[i], "%s: this list has no time filter", names[i]);
         if (aff_clock_parse_day(p->value, p->value_len, out[i]) != 0)
             return aff_fail(err, AFF_EINVAL, names[i], "%s: a date YYYY-MM-DD", names[i]);
+        given[i] = 1;
     }
-    if (j->q.created_to != 0)
+    if (given[1])
         j->q.created_to += AFF_MS_PER_DAY; /* the whole last day */
-    if (j->q.created_from != 0 && j->q.created_to != 0 && j->q.created_from >= j->q.created_to)
+    if (given[0] && given[1] && j->q.created_from >= j->q.created_to)
         return aff_fail(err, AFF_EINVAL, "created_from", "created_from must not be after created_to");
     return 0;
 }
@@ -309,7 +311,8 @@ int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_l
         (rc = parse_created(ps, j, err)) != 0 || (rc = parse_search(ps, j, err)) != 0 ||
         (rc = parse_format(ps, accept, accept_len, j, err)) != 0)
         return rc;
-    if (j->spec->newest_first && j->q.after != 0 && !j->q.from.set && aff_params_get1(ps, "sort") == NULL) {
+    const aff_param *sort = aff_params_get1(ps, "sort"); /* empty: the default order, as in parse_sort */
+    if (j->spec->newest_first && j->q.after != 0 && !j->q.from.set && (sort == NULL || sort->value_len == 0)) {
         j->q.from = (aff_list_key){.set = 1, .id = j->q.after, .ival = j->q.after}; /* its default order's */
         j->q.after = 0;
     }

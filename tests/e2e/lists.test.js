@@ -321,6 +321,22 @@ describe('every list sorts, filters, pages and exports on the server', () => {
     }
   });
 
+  // Two edges found by fuzz_list_query: 1970-01-01 is 0 ms, which read as "no bound", and
+  // an empty sort is the default order for a newest-first list's `after` too.
+  it('created_to=1970-01-01 is a bound; after with an empty sort resumes the default order', async () => {
+    const epoch = await srv.api('GET', '/v1/conversions?created_to=1970-01-01');
+    h.expectStatus(epoch, 200, 'created_to=1970-01-01');
+    assert.deepEqual(epoch.json.data, [], 'nothing was created on or before 1970-01-01');
+    h.expectError(await srv.api('GET', `/v1/conversions?created_from=${h.utcDay(0)}&created_to=1970-01-01`), 422,
+      'invalid_argument', 'created_from', 'created_from after created_to=1970-01-01');
+    const page1 = await srv.api('GET', '/v1/announcements?limit=1');
+    const next = await srv.api('GET', `/v1/announcements?limit=1&after=${page1.json.data[0].id}`);
+    h.expectStatus(next, 200, 'after');
+    const nextEmptySort = await srv.api('GET', `/v1/announcements?limit=1&sort=&after=${page1.json.data[0].id}`);
+    h.expectStatus(nextEmptySort, 200, 'after with sort=');
+    assert.deepEqual(nextEmptySort.json.data, next.json.data);
+  });
+
   // /v1/me/programs is not a list (not paged, no sorts or filters: docs/api.md), but it
   // exports CSV as every list does: the JSON rows' members as columns, in the JSON's
   // order (link and application, objects, as their JSON text), the same rows in the same
