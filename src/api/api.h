@@ -13,6 +13,7 @@
 #include "net/router.h"
 #include "store/store.h"
 #include "track/conversion.h"
+#include "track/report.h"
 
 /* ---- generic job ---- */
 #define AFF_SEARCH_MAX 128      /* bytes of a list's `q` */
@@ -217,6 +218,26 @@ json_t *aff_render_conversion_result(const aff_conversion_result *r);
 /* Append a row to {"data": [...]} while respecting the page size; sets has_more. */
 int aff_render_list_add(json_t *list, json_t *item, int limit);
 json_t *aff_render_list_new(void);
+
+/* ---- report parameters (reports.c) ---- */
+/* The parameters of GET /v1/reports and /v1/me/reports (docs/api.md "Reports"). */
+#define AFF_REPORT_LIMIT_MAX 10000
+typedef struct aff_api_report_params {
+    aff_report_query q; /* filters, group mask and the hours of from..to */
+    aff_report_dims dims;
+    int64_t from_ms, to_ms; /* UTC midnights of the first and the last day */
+    int csv;
+    int sorted; /* sort given: rows by the counter at sort_off, descending */
+    size_t sort_off;
+    size_t limit; /* 0: every row */
+} aff_api_report_params;
+
+/* Read from, to, the id filters, group_by, format, sort and limit of a report from ps
+ * into out (zeroed first); own: the affiliate's own report (/v1/me/reports), whose sort
+ * has no overrides_minor; today_ms: the UTC midnight the default range ends on. Whether
+ * an affiliate may see the filtered affiliate or link is the caller's (it needs the
+ * snapshot). Returns 0, or AFF_EINVAL with err naming the parameter. Pure. */
+int aff_api_report_query(const aff_params *ps, int own, int64_t today_ms, aff_api_report_params *out, aff_errinfo *err);
 
 /* ---- handlers (one file per resource) ---- */
 void aff_api_programs_create(aff_http *h);

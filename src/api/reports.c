@@ -16,8 +16,6 @@
 #include "core/jsonw.h"
 #include "track/report.h"
 
-#define REPORT_LIMIT_MAX 10000
-
 typedef struct report_job {
     aff_pending base;
     aff_report_query q;
@@ -402,32 +400,73 @@ static void cleanup_report(aff_pending *p)
     free(j->csv_text);
 }
 
-static int query_id(h2o_req_t *req, const aff_params *ps, const char *name, int64_t *out)
+static int query_id(const aff_params *ps, const char *name, int64_t *out, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, name);
     if (p == NULL || p->value_len == 0)
         return 0;
     char *end;
     long long v = strtoll(p->value, &end, 10);
-    if (*end != '\0' || v <= 0) {
-        aff_http_errorf(req, AFF_EINVAL, name, "%s: expected a positive integer id", name);
-        return AFF_EINVAL;
-    }
+    if (*end != '\0' || v <= 0)
+        return aff_fail(err, AFF_EINVAL, name, "%s: expected a positive integer id", name);
     *out = v;
     return 0;
 }
 
-static int parse_day(h2o_req_t *req, const aff_params *ps, const char *name, int64_t dflt, int64_t *out)
+static int parse_day(const aff_params *ps, const char *name, int64_t dflt, int64_t *out, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, name);
     if (p == NULL || p->value_len == 0) {
         *out = dflt;
         return 0;
     }
-    if (aff_clock_parse_day(p->value, p->value_len, out) != 0) {
-        aff_http_errorf(req, AFF_EINVAL, name, "%s: expected a date YYYY-MM-DD", name);
-        return AFF_EINVAL;
+    if (aff_clock_parse_day(p->value, p->value_len, out) != 0)
+        return aff_fail(err, AFF_EINVAL, name, "%s: expected a date YYYY-MM-DD", name);
+    return 0;
+}
+
+int aff_api_report_query(const aff_params *ps, int own, int64_t today_ms, aff_api_report_params *out, aff_errinfo *err)
+{
+    memset(out, 0, sizeof(*out));
+    int rc;
+    if ((rc = parse_day(ps, "from", today_ms - 29 * AFF_MS_PER_DAY, &out->from_ms, err)) != 0 ||
+        (rc = parse_day(ps, "to", today_ms, &out->to_ms, err)) != 0 ||
+        (rc = query_id(ps, "program_id", &out->q.program_id, err)) != 0 ||
+        (rc = query_id(ps, "affiliate_id", &out->q.affiliate_id, err)) != 0 ||
+        (rc = query_id(ps, "link_id", &out->q.link_id, err)) != 0)
+        return rc;
+    if (out->from_ms > out->to_ms)
+        return aff_fail(err, AFF_EINVAL, "from", "from must not be after to");
+    if ((out->to_ms - out->from_ms) / AFF_MS_PER_DAY >= 3660)
+        return aff_fail(err, AFF_EINVAL, "to", "a report covers at most 3660 days");
+    const aff_param *g = aff_params_get1(ps, "group_by");
+    if (g != NULL && (rc = aff_report_parse_group(g->value, g->value_len, &out->dims, err)) != 0)
+        return rc;
+    const aff_param *fmt = aff_params_get1(ps, "format");
+    if (fmt != NULL && strcmp(fmt->value, "csv") != 0 && strcmp(fmt->value, "json") != 0)
+        return aff_fail(err, AFF_EINVAL, "format", "format: json or csv");
+    out->csv = fmt != NULL && strcmp(fmt->value, "csv") == 0;
+    const aff_param *sort = aff_params_get1(ps, "sort");
+    if (sort != NULL && sort->value_len > 0) {
+        if ((rc = aff_report_parse_sort(sort->value, own, &out->sort_off, err)) != 0)
+            return rc;
+        out->sorted = 1;
     }
+    const aff_param *lim = aff_params_get1(ps, "limit");
+    if (lim != NULL && lim->value_len > 0) {
+        char *end;
+        long long v = strtoll(lim->value, &end, 10);
+        if (*end != '\0' || v < 1 || v > AFF_REPORT_LIMIT_MAX)
+            return aff_fail(err, AFF_EINVAL, "limit", "limit: an integer from 1 to %d", AFF_REPORT_LIMIT_MAX);
+        out->limit = (size_t)v;
+    }
+    for (int i = 0; i < out->dims.n; i++)
+        out->q.group_mask |= out->dims.dim[i];
+    if ((out->q.group_mask & AFF_GROUP_SUB1) && out->q.link_id != 0)
+        return aff_fail(err, AFF_EINVAL, "link_id",
+                        "link_id: sub-ID reports are per program and affiliate, not per link");
+    out->q.from_hour = out->from_ms / AFF_MS_PER_HOUR;
+    out->q.to_hour = (out->to_ms + AFF_MS_PER_DAY) / AFF_MS_PER_HOUR - 1;
     return 0;
 }
 
@@ -448,54 +487,20 @@ static void report(aff_http *h, int own)
     j->base.cleanup = cleanup_report;
     int64_t today = aff_clock_now_ms() / AFF_MS_PER_DAY * AFF_MS_PER_DAY;
     aff_errinfo err = {0};
-    const aff_param *g = aff_params_get1(&ps, "group_by");
-    const aff_param *fmt = aff_params_get1(&ps, "format");
-    if (parse_day(req, &ps, "from", today - 29 * AFF_MS_PER_DAY, &j->from_ms) ||
-        parse_day(req, &ps, "to", today, &j->to_ms) || query_id(req, &ps, "program_id", &j->q.program_id) ||
-        query_id(req, &ps, "affiliate_id", &j->q.affiliate_id) || query_id(req, &ps, "link_id", &j->q.link_id))
-        goto discard;
-    if (j->from_ms > j->to_ms) {
-        aff_http_errorf(req, AFF_EINVAL, "from", "from must not be after to");
+    aff_api_report_params rp;
+    int rc = aff_api_report_query(&ps, own, today, &rp, &err);
+    if (rc != 0) {
+        aff_http_error(req, rc, &err);
         goto discard;
     }
-    if ((j->to_ms - j->from_ms) / AFF_MS_PER_DAY >= 3660) {
-        aff_http_errorf(req, AFF_EINVAL, "to", "a report covers at most 3660 days");
-        goto discard;
-    }
-    if (g != NULL && aff_report_parse_group(g->value, g->value_len, &j->dims, &err) != 0) {
-        aff_http_error(req, AFF_EINVAL, &err);
-        goto discard;
-    }
-    if (fmt != NULL && strcmp(fmt->value, "csv") != 0 && strcmp(fmt->value, "json") != 0) {
-        aff_http_errorf(req, AFF_EINVAL, "format", "format: json or csv");
-        goto discard;
-    }
-    j->csv = fmt != NULL && strcmp(fmt->value, "csv") == 0;
-    const aff_param *sort = aff_params_get1(&ps, "sort");
-    if (sort != NULL && sort->value_len > 0) {
-        if (aff_report_parse_sort(sort->value, own, &j->sort_off, &err) != 0) {
-            aff_http_error(req, AFF_EINVAL, &err);
-            goto discard;
-        }
-        j->sorted = 1;
-    }
-    const aff_param *lim = aff_params_get1(&ps, "limit");
-    if (lim != NULL && lim->value_len > 0) {
-        char *end;
-        long long v = strtoll(lim->value, &end, 10);
-        if (*end != '\0' || v < 1 || v > REPORT_LIMIT_MAX) {
-            aff_http_errorf(req, AFF_EINVAL, "limit", "limit: an integer from 1 to %d", REPORT_LIMIT_MAX);
-            goto discard;
-        }
-        j->limit = (size_t)v;
-    }
-    for (int i = 0; i < j->dims.n; i++)
-        j->q.group_mask |= j->dims.dim[i];
-    if ((j->q.group_mask & AFF_GROUP_SUB1) && j->q.link_id != 0) {
-        aff_http_errorf(req, AFF_EINVAL, "link_id",
-                        "link_id: sub-ID reports are per program and affiliate, not per link");
-        goto discard;
-    }
+    j->q = rp.q;
+    j->dims = rp.dims;
+    j->from_ms = rp.from_ms;
+    j->to_ms = rp.to_ms;
+    j->csv = rp.csv;
+    j->sorted = rp.sorted;
+    j->sort_off = rp.sort_off;
+    j->limit = rp.limit;
     if (own) {
         const aff_snap_link *l = j->q.link_id ? aff_snap_link_by_id(h->snap, j->q.link_id) : NULL;
         if ((j->q.affiliate_id != 0 && j->q.affiliate_id != h->affiliate_id) ||
@@ -506,8 +511,6 @@ static void report(aff_http *h, int own)
         j->q.affiliate_id = h->affiliate_id;
     }
     j->own = own;
-    j->q.from_hour = j->from_ms / AFF_MS_PER_HOUR;
-    j->q.to_hour = (j->to_ms + AFF_MS_PER_DAY) / AFF_MS_PER_HOUR - 1;
     aff_pending_submit(&j->base, 0);
     return;
 discard:
