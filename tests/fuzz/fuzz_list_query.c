@@ -1,0 +1,353 @@
+/*
+ * fuzz_list_query.c - the query parameters of every list endpoint (docs/api.md
+ * "Lists"), which any affiliate key sends to its /v1/me lists: aff_http_params (net/http.h)
+ * splits the query, then aff_api_list_query (api/api.h) reads limit, after, sort,
+ * cursor, created_from/created_to, q, format, status and the id filters into the list
+ * query. The input is "SRQUERY": S a digit picking the list's spec, 0 none, then
+ * copies of the real ones: 1 conversions, 2 clicks, 3 announcements (newest first),
+ * 4 balances, 5 applications, 6 payout runs; R a digit whose bit 0 makes the caller
+ * affiliate 7 (else an admin) and bit 1 sends "Accept: text/csv"; QUERY is the query
+ * string.
+ *
+ * Checks, against a reference that reads each parameter from docs/api.md (the first of
+ * a name counts, an empty value is absent):
+ *   - the answer is 0 exactly when no parameter is bad, AFF_ENOTFOUND (no field) only
+ *     for an affiliate's foreign affiliate_id, and otherwise AFF_EINVAL naming one of
+ *     the bad parameters, with a message; a number written with leading zeros may go
+ *     either way;
+ *   - accepted values are the reference's and within their bounds: limit 1..500
+ *     (default 100), a sort column of the list (ts for clicks) with its direction,
+ *     a cursor of that sort and direction decoding to q.from, the inclusive UTC days
+ *     of created_from <= created_to as [from, to + 1 day), q 1..128 bytes without
+ *     control characters (lists with a search only), format json or csv (else the
+ *     Accept header), status under 16 bytes, positive ids; after only with the
+ *     default order (newest-first lists turn a numeric after into the cursor);
+ *   - the same input parsed again gives the same query.
+ */
+#include "fuzz.h"
+
+#include "api/api.h"
+#include "core/clock.h"
+#include "core/cursor.h"
+#include "core/err.h"
+
+#define FUZZ_LIST_MAX 4096
+#define FUZZ_AFFILIATE 7
+
+static const aff_api_list_spec specs[] = {
+    {"conversions",
+     AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) |
+         AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE),
+     1, 1, 0, 0},
+    {"clicks",
+     AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(LINK) | AFF_SORT_BIT(IP) | AFF_SORT_BIT(SUB1), 1, 0,
+     1, 0},
+    {"announcements", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(TITLE) | AFF_SORT_BIT(PROGRAM), 1, 1, 0, 1},
+    {"balances",
+     AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(PENDING) | AFF_SORT_BIT(APPROVED) |
+         AFF_SORT_BIT(PAYABLE) | AFF_SORT_BIT(IN_PAYOUT) | AFF_SORT_BIT(PAID),
+     0, 0, 0, 0},
+    {"applications", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) | AFF_SORT_BIT(STATUS), 1, 1, 0,
+     0},
+    {"payout-runs", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(PROGRAM), 1, 0, 0},
+};
+#define NSPECS (sizeof(specs) / sizeof(specs[0]))
+
+/* The API's sort names in AFF_SORT_* order (docs/api.md "Lists"). */
+static const char *const sort_names[AFF_SORT_COUNT] = {
+    "id",      "created_at", "updated_at", "name",         "email",   "code", "status",
+    "amount",  "order_id",   "program_id", "affiliate_id", "link_id", "ip",   "sub1",
+    "pending", "approved",   "payable",    "in_payout",    "paid",    "title"};
+
+/* The reference's verdict on one parameter. */
+enum { OK = 0, BAD = 1, EITHER = 2 };
+
+typedef struct ref {
+    const char *bad[16]; /* names of the bad parameters, and of those that may be */
+    int nbad, nstrict;   /* nstrict: how many are certainly bad */
+    int either;          /* a non-canonical number: may be refused, its value unchecked */
+    int limit, sort, desc, csv, from_set;
+    int64_t after, created_from, created_to;
+    const char *after_click, *search, *status;
+    int64_t ids[6];
+    aff_cursor cur;
+    int foreign; /* an affiliate asked for another affiliate_id */
+} ref;
+
+static const char *const id_names[6] = {"program_id",    "affiliate_id", "link_id",
+                                        "conversion_id", "run_id",       "payout_id"};
+
+static void ref_bad(ref *r, const char *name, int verdict)
+{
+    if (verdict == OK)
+        return;
+    r->nstrict += verdict == BAD;
+    r->either |= verdict == EITHER;
+    if (r->nbad < 16)
+        r->bad[r->nbad++] = name;
+}
+
+/* The first parameter of that name, or NULL; an empty value is absent unless keep_empty. */
+static const aff_param *ref_get(const aff_params *ps, const char *name, int keep_empty)
+{
+    for (int i = 0; i < ps->n; i++)
+        if (strcmp(ps->p[i].name, name) == 0)
+            return (ps->p[i].value_len > 0 || keep_empty) ? &ps->p[i] : NULL;
+    return NULL;
+}
+
+/* A positive decimal: OK with its value when canonical (no leading zero, at most 18
+ * digits), EITHER for a positive value with leading zeros, else BAD. */
+static int ref_pos(const char *s, size_t len, int64_t max, int64_t *out)
+{
+    if (len == 0)
+        return BAD;
+    size_t z = 0;
+    while (z < len && s[z] == '0')
+        z++;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return BAD;
+    if (z == len || len - z > 18)
+        return z == len ? BAD : (len - z > 18 ? BAD : EITHER);
+    int64_t v = 0;
+    for (size_t i = z; i < len; i++)
+        v = v * 10 + (s[i] - '0');
+    if (v > max)
+        return BAD;
+    *out = v;
+    return z > 0 ? EITHER : OK;
+}
+
+static int click_tid(const char *t)
+{
+    if (strlen(t) != 32)
+        return 0;
+    for (; *t != '\0'; t++)
+        if (strchr("0123456789abcdefghjkmnpqrstvwxyz", *t) == NULL)
+            return 0;
+    return 1;
+}
+
+static void ref_parse(const aff_params *ps, const aff_api_list_spec *spec, int affiliate, const char *accept, ref *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->limit = 100;
+    const aff_param *p = ref_get(ps, "limit", 1);
+    if (p != NULL) {
+        int64_t v = 0;
+        int k = ref_pos(p->value, p->value_len, 500, &v);
+        ref_bad(r, "limit", k);
+        if (k != BAD && v > 0)
+            r->limit = (int)v;
+    }
+    if ((p = ref_get(ps, "after", 0)) != NULL) {
+        int64_t v = 0;
+        if (p->value_len > 32)
+            ref_bad(r, "after", BAD);
+        else if (ref_pos(p->value, p->value_len, INT64_MAX, &v) == OK)
+            r->after = v;
+        else if (ref_pos(p->value, p->value_len, INT64_MAX, &v) == EITHER)
+            ref_bad(r, "after", EITHER); /* a number or a click id: either reading */
+        else
+            r->after_click = p->value;
+    }
+    r->desc = spec->newest_first;
+    int sort_given = (p = ref_get(ps, "sort", 0)) != NULL;
+    if (sort_given) {
+        const char *v = p->value;
+        r->desc = v[0] == '-';
+        v += r->desc;
+        int k;
+        for (k = 0; k < AFF_SORT_COUNT; k++) {
+            int named = strcmp(v, sort_names[k]) == 0 || (spec->clicks && k == AFF_SORT_ID && strcmp(v, "ts") == 0);
+            if (named && ((spec->sorts | 1u) & (1u << k)))
+                break;
+        }
+        if (k == AFF_SORT_COUNT)
+            ref_bad(r, "sort", BAD);
+        else
+            r->sort = k;
+    }
+    if ((p = ref_get(ps, "cursor", 0)) != NULL) {
+        aff_cursor *c = &r->cur;
+        int ok = aff_cursor_decode(p->value, p->value_len, c) == 0 && c->key == r->sort && c->desc == r->desc;
+        if (ok && spec->clicks && c->key == AFF_SORT_ID && c->tid[0] == '\0' && c->is_text) {
+            size_t n = strnlen(c->sval, AFF_CURSOR_TID_MAX); /* the first form: the click id as the value */
+            memcpy(c->tid, c->sval, n);
+            c->tid[n] = '\0';
+            c->is_text = 0;
+        }
+        if (!ok || (spec->clicks ? !click_tid(c->tid) : (c->tid[0] != '\0' || c->id <= 0)))
+            ref_bad(r, "cursor", BAD);
+        else
+            r->from_set = 1;
+    }
+    static const char *const days[2] = {"created_from", "created_to"};
+    int64_t day[2] = {0, 0};
+    int has[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        if ((p = ref_get(ps, days[i], 0)) == NULL)
+            continue;
+        if (!spec->time || aff_clock_parse_day(p->value, p->value_len, &day[i]) != 0)
+            ref_bad(r, days[i], BAD);
+        else
+            has[i] = 1;
+    }
+    if (has[0] && has[1] && day[0] > day[1]) {
+        ref_bad(r, "created_from", BAD);
+        ref_bad(r, "created_to", BAD);
+    }
+    r->created_from = has[0] ? day[0] : 0;
+    r->created_to = has[1] ? day[1] + AFF_MS_PER_DAY : 0;
+    if ((p = ref_get(ps, "q", 0)) != NULL) {
+        int bad = !spec->search || p->value_len > 128;
+        for (size_t i = 0; i < p->value_len; i++)
+            bad |= (unsigned char)p->value[i] < 0x20 || (unsigned char)p->value[i] == 0x7f;
+        if (bad)
+            ref_bad(r, "q", BAD);
+        else
+            r->search = p->value;
+    }
+    if ((p = ref_get(ps, "format", 0)) != NULL) {
+        if (strcmp(p->value, "json") != 0 && strcmp(p->value, "csv") != 0)
+            ref_bad(r, "format", BAD);
+        r->csv = strcmp(p->value, "csv") == 0;
+    } else {
+        r->csv = accept != NULL && strncmp(accept, "text/csv", 8) == 0;
+    }
+    /* A newest-first list's numeric after resumes its default order: the cursor. */
+    if (spec->newest_first && r->after != 0 && !r->from_set && !sort_given) {
+        r->from_set = 1;
+        memset(&r->cur, 0, sizeof(r->cur));
+        r->cur.id = r->cur.ival = r->after;
+        r->after = 0;
+    }
+    int sorted = r->sort != AFF_SORT_ID || r->desc || r->from_set || r->created_from != 0 || r->created_to != 0 ||
+                 r->search != NULL;
+    if ((r->after != 0 || r->after_click != NULL) && sorted)
+        ref_bad(r, "after", BAD);
+    for (int i = 0; i < 6; i++)
+        if ((p = ref_get(ps, id_names[i], 0)) != NULL)
+            ref_bad(r, id_names[i], ref_pos(p->value, p->value_len, INT64_MAX, &r->ids[i]));
+    r->foreign = affiliate && r->ids[1] != 0 && r->ids[1] != FUZZ_AFFILIATE;
+    if ((p = ref_get(ps, "status", 0)) != NULL) {
+        if (p->value_len >= 16)
+            ref_bad(r, "status", BAD);
+        else
+            r->status = p->value;
+    }
+}
+
+/* Parse into a fresh job; its return code. */
+static int parse(const aff_params *ps, const aff_api_list_spec *spec, int affiliate, const char *accept, aff_api_job *j,
+                 aff_errinfo *err)
+{
+    memset(j, 0, sizeof(*j));
+    memset(err, 0, sizeof(*err));
+    j->spec = spec;
+    return aff_api_list_query(ps, accept, accept ? strlen(accept) : 0, affiliate ? AFF_ROLE_AFFILIATE : AFF_ROLE_ADMIN,
+                              FUZZ_AFFILIATE, j, err);
+}
+
+static void check_accepted(const ref *r, const aff_api_job *j, const aff_api_list_spec *spec)
+{
+    const aff_list_query *q = &j->q;
+    FUZZ_CHECK(q->limit >= 1 && q->limit <= 500 && q->limit == r->limit);
+    FUZZ_CHECK(q->sort >= 0 && q->sort < AFF_SORT_COUNT && ((spec->sorts | 1u) & (1u << q->sort)));
+    FUZZ_CHECK(q->sort == r->sort && q->desc == r->desc);
+    FUZZ_CHECK(q->from.set == r->from_set);
+    if (q->from.set) {
+        FUZZ_CHECK(q->from.id == r->cur.id && q->from.is_text == r->cur.is_text);
+        FUZZ_CHECK(strcmp(q->from.tid, r->cur.tid) == 0);
+        if (q->from.is_text)
+            FUZZ_CHECK(strcmp(q->from.sval, r->cur.sval) == 0);
+        else
+            FUZZ_CHECK(q->from.ival == r->cur.ival);
+    }
+    FUZZ_CHECK(q->created_from == r->created_from && q->created_to == r->created_to);
+    FUZZ_CHECK(q->created_from >= 0 && q->created_to >= 0);
+    FUZZ_CHECK(q->created_from == 0 || q->created_to == 0 || q->created_from < q->created_to);
+    FUZZ_CHECK(q->created_from % AFF_MS_PER_DAY == 0 && q->created_to % AFF_MS_PER_DAY == 0);
+    if (r->search == NULL) {
+        FUZZ_CHECK(q->search == NULL);
+    } else {
+        FUZZ_CHECK(q->search == j->search && strcmp(q->search, r->search) == 0);
+        FUZZ_CHECK(spec->search && strlen(q->search) >= 1 && strlen(q->search) <= AFF_SEARCH_MAX);
+    }
+    FUZZ_CHECK(j->csv == r->csv);
+    FUZZ_CHECK(r->status == NULL ? q->status == NULL
+                                 : q->status == j->status_filter && strcmp(q->status, r->status) == 0);
+    FUZZ_CHECK(q->after == r->after);
+    FUZZ_CHECK(strcmp(q->after_click, r->after_click ? r->after_click : "") == 0);
+    FUZZ_CHECK((q->after == 0 && q->after_click[0] == '\0') || !aff_list_sorted(q));
+    const int64_t got_ids[6] = {q->program_id, q->affiliate_id, q->link_id, q->conversion_id, q->run_id, q->payout_id};
+    for (int i = 0; i < 6; i++)
+        FUZZ_CHECK(got_ids[i] == r->ids[i] && got_ids[i] >= 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2 || size > FUZZ_LIST_MAX)
+        return 0;
+    unsigned pick = (uint8_t)(data[0] - '0') % (NSPECS + 1);
+    const aff_api_list_spec *spec = pick == 0 ? NULL : &specs[pick - 1];
+    int affiliate = data[1] & 1;
+    const char *accept = (data[1] & 2) ? "text/csv; q=1" : NULL;
+    /* The target "/x?QUERY", sized exactly, as h2o hands it over. */
+    char *target = malloc(size + 1);
+    FUZZ_CHECK(target != NULL);
+    memcpy(target, "/x?", 3);
+    memcpy(target + 3, data + 2, size - 2);
+    h2o_req_t req;
+    memset(&req, 0, sizeof(req));
+    h2o_mem_init_pool(&req.pool);
+    req.path = h2o_iovec_init(target, size + 1);
+    req.query_at = 2;
+    aff_params ps;
+    static aff_api_job j1, j2;
+    aff_errinfo e1, e2;
+    if (aff_http_params(&req, 0, &ps) != 0)
+        goto out; /* answered "malformed query string" before any list parameter is read */
+
+    static const aff_api_list_spec plain = {"list", 0, 0, 0, 0, 0};
+    ref r;
+    ref_parse(&ps, spec ? spec : &plain, affiliate, accept, &r);
+    int rc = parse(&ps, spec, affiliate, accept, &j1, &e1);
+    FUZZ_CHECK(rc == AFF_OK || rc == AFF_EINVAL || rc == AFF_ENOTFOUND);
+    FUZZ_CHECK(j1.spec != NULL);
+    if (r.nbad == 0 && !r.foreign)
+        FUZZ_CHECK(rc == AFF_OK);
+    if (rc == AFF_OK) {
+        FUZZ_CHECK(r.nstrict == 0 && !r.foreign);
+        if (!r.either)
+            check_accepted(&r, &j1, j1.spec);
+    } else if (rc == AFF_ENOTFOUND) {
+        FUZZ_CHECK(affiliate && r.foreign && e1.field == NULL);
+    } else {
+        FUZZ_CHECK(e1.field != NULL && e1.msg[0] != '\0' && memchr(e1.msg, '\0', sizeof(e1.msg)) != NULL);
+        int named = 0;
+        for (int i = 0; i < r.nbad; i++)
+            named |= strcmp(r.bad[i], e1.field) == 0;
+        FUZZ_CHECK(named);
+    }
+    /* Deterministic: the same answer and the same query again. */
+    int rc2 = parse(&ps, spec, affiliate, accept, &j2, &e2);
+    FUZZ_CHECK(rc2 == rc);
+    FUZZ_CHECK((e1.field == NULL) == (e2.field == NULL) && strcmp(e1.msg, e2.msg) == 0);
+    FUZZ_CHECK(e1.field == NULL || strcmp(e1.field, e2.field) == 0);
+    if (rc == AFF_OK) {
+        FUZZ_CHECK(j1.q.limit == j2.q.limit && j1.q.sort == j2.q.sort && j1.q.desc == j2.q.desc);
+        FUZZ_CHECK(j1.q.from.set == j2.q.from.set && j1.q.from.id == j2.q.from.id &&
+                   j1.q.from.is_text == j2.q.from.is_text && j1.q.from.ival == j2.q.from.ival);
+        FUZZ_CHECK(strcmp(j1.q.from.tid, j2.q.from.tid) == 0 && strcmp(j1.q.from.sval, j2.q.from.sval) == 0);
+        FUZZ_CHECK(j1.q.created_from == j2.q.created_from && j1.q.created_to == j2.q.created_to);
+        FUZZ_CHECK(j1.q.after == j2.q.after && strcmp(j1.q.after_click, j2.q.after_click) == 0);
+        FUZZ_CHECK(j1.csv == j2.csv && strcmp(j1.search, j2.search) == 0 &&
+                   strcmp(j1.status_filter, j2.status_filter) == 0);
+    }
+out:
+    h2o_mem_clear_pool(&req.pool);
+    free(target);
+    return 0;
+}
