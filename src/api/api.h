@@ -71,6 +71,10 @@ typedef struct aff_api_job {
 aff_api_job *aff_api_job_new(aff_http *h, int (*run)(aff_job *, aff_ctx *));
 #define AFF_API_JOB(job) AFF_CONTAINER_OF(AFF_CONTAINER_OF(job, aff_pending, job), aff_api_job, base)
 
+/* A positive decimal id of 1..18 digits, nothing else (no sign, space or 0x): 0 and *out,
+ * or AFF_EINVAL. The id filters and limits of lists and reports. */
+int aff_api_parse_id(const char *s, size_t len, int64_t *out);
+
 /* Parse the path id argument i (a positive integer); answers 404 and returns
  * AFF_ENOTFOUND otherwise. */
 int aff_api_path_id(aff_http *h, int i, int64_t *out);

@@ -82,7 +82,7 @@ aff_api_job *aff_api_job_new(aff_http *h, int (*run)(aff_job *, aff_ctx *))
     return j;
 }
 
-static int parse_pos_id(const char *s, size_t len, int64_t *out)
+int aff_api_parse_id(const char *s, size_t len, int64_t *out)
 {
     if (len == 0 || len > 18)
         return AFF_EINVAL;
@@ -100,7 +100,7 @@ static int parse_pos_id(const char *s, size_t len, int64_t *out)
 
 int aff_api_path_id(aff_http *h, int i, int64_t *out)
 {
-    if (i >= h->nargs || parse_pos_id(h->path_args[i].base, h->path_args[i].len, out) != 0) {
+    if (i >= h->nargs || aff_api_parse_id(h->path_args[i].base, h->path_args[i].len, out) != 0) {
         aff_http_errorf(h->req, AFF_ENOTFOUND, NULL, "no such object");
         return AFF_ENOTFOUND;
     }
@@ -112,7 +112,7 @@ static int query_id(const aff_params *ps, const char *name, int64_t *out, aff_er
     const aff_param *p = aff_params_get1(ps, name);
     if (p == NULL || p->value_len == 0)
         return 0;
-    if (parse_pos_id(p->value, p->value_len, out) != 0)
+    if (aff_api_parse_id(p->value, p->value_len, out) != 0)
         return aff_fail(err, AFF_EINVAL, name, "%s: expected a positive integer id", name);
     return 0;
 }
@@ -295,13 +295,13 @@ int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_l
     const aff_param *lim = aff_params_get1(ps, "limit");
     if (lim != NULL) {
         int64_t v;
-        if (parse_pos_id(lim->value, lim->value_len, &v) != 0 || v > 500)
+        if (aff_api_parse_id(lim->value, lim->value_len, &v) != 0 || v > 500)
             return aff_fail(err, AFF_EINVAL, "limit", "limit: an integer from 1 to 500");
         j->q.limit = (int)v;
     }
     const aff_param *after = aff_params_get1(ps, "after");
     if (after != NULL && after->value_len > 0) {
-        if (after->value_len <= AFF_CLICK_ID_LEN && parse_pos_id(after->value, after->value_len, &j->q.after) != 0)
+        if (after->value_len <= AFF_CLICK_ID_LEN && aff_api_parse_id(after->value, after->value_len, &j->q.after) != 0)
             memcpy(j->q.after_click, after->value, after->value_len + 1);
         else if (after->value_len > AFF_CLICK_ID_LEN)
             return aff_fail(err, AFF_EINVAL, "after", "after: an id from the previous page");

@@ -405,11 +405,8 @@ static int query_id(const aff_params *ps, const char *name, int64_t *out, aff_er
     const aff_param *p = aff_params_get1(ps, name);
     if (p == NULL || p->value_len == 0)
         return 0;
-    char *end;
-    long long v = strtoll(p->value, &end, 10);
-    if (*end != '\0' || v <= 0)
+    if (aff_api_parse_id(p->value, p->value_len, out) != 0)
         return aff_fail(err, AFF_EINVAL, name, "%s: expected a positive integer id", name);
-    *out = v;
     return 0;
 }
 
@@ -443,8 +440,8 @@ int aff_api_report_query(const aff_params *ps, int own, int64_t today_ms, aff_ap
     if (g != NULL && (rc = aff_report_parse_group(g->value, g->value_len, &out->dims, err)) != 0)
         return rc;
     const aff_param *fmt = aff_params_get1(ps, "format");
-    if (fmt != NULL && strcmp(fmt->value, "csv") != 0 && strcmp(fmt->value, "json") != 0)
-        return aff_fail(err, AFF_EINVAL, "format", "format: json or csv");
+    if (fmt != NULL && fmt->value_len > 0 && strcmp(fmt->value, "csv") != 0 && strcmp(fmt->value, "json") != 0)
+        return aff_fail(err, AFF_EINVAL, "format", "format: json or csv"); /* empty: absent, as in lists */
     out->csv = fmt != NULL && strcmp(fmt->value, "csv") == 0;
     const aff_param *sort = aff_params_get1(ps, "sort");
     if (sort != NULL && sort->value_len > 0) {
@@ -454,9 +451,8 @@ int aff_api_report_query(const aff_params *ps, int own, int64_t today_ms, aff_ap
     }
     const aff_param *lim = aff_params_get1(ps, "limit");
     if (lim != NULL && lim->value_len > 0) {
-        char *end;
-        long long v = strtoll(lim->value, &end, 10);
-        if (*end != '\0' || v < 1 || v > AFF_REPORT_LIMIT_MAX)
+        int64_t v;
+        if (aff_api_parse_id(lim->value, lim->value_len, &v) != 0 || v > AFF_REPORT_LIMIT_MAX)
             return aff_fail(err, AFF_EINVAL, "limit", "limit: an integer from 1 to %d", AFF_REPORT_LIMIT_MAX);
         out->limit = (size_t)v;
     }

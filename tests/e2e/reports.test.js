@@ -238,6 +238,16 @@ describe('reports', () => {
     h.expectStatus(await srv.api('GET', '/v1/reports?from=2020-01-01&to=2030-01-07'), 200, '3659-day range is fine');
     h.expectError(await srv.api('GET', `/v1/reports${h.qs({ from: '2024-13-01', to })}`), 422, 'invalid_argument', 'from');
     h.expectError(await srv.api('GET', `/v1/reports${h.qs({ from, to: '20240101' })}`), 422, 'invalid_argument', 'to');
+    // numbers are plain decimals, as in lists (strtoll took a sign, leading spaces and an
+    // overflow); an empty format is no format (found by fuzz_report_query)
+    for (const [name, value] of [['limit', '+5'], ['limit', ' 5'], ['limit', '10001'], ['program_id', '+1'], ['link_id', '\f3'],
+      ['affiliate_id', '99999999999999999999']]) {
+      h.expectError(await srv.api('GET', `/v1/reports${h.qs({ from, to, [name]: value })}`), 422, 'invalid_argument', name,
+        `${name}=${JSON.stringify(value)}`);
+    }
+    const noFormat = await srv.api('GET', `/v1/reports${h.qs({ from, to, format: '' })}`);
+    h.expectStatus(noFormat, 200, 'format= is JSON');
+    assert.ok(Array.isArray(noFormat.json.rows));
     const a = await srv.api('GET', `/v1/reports${h.qs({ from, to })}`, { key: affA.api_key });
     h.expectError(a, 403, 'forbidden');
     h.expectError(await srv.api('GET', '/v1/reports', { key: null }), 401, 'unauthenticated');
