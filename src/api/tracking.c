@@ -484,9 +484,8 @@ void aff_api_pixel(aff_http *h)
     if (token != NULL)
         p = aff_snap_program_by_token(h->snap, token->value, token->value_len);
     else if (pid != NULL) {
-        char *end;
-        long long id = strtoll(pid->value, &end, 10);
-        if (*end == '\0' && end != pid->value)
+        int64_t id; /* a plain decimal, as every id of the API (aff_api_parse_id) */
+        if (aff_api_parse_id(pid->value, pid->value_len, &id) == 0)
             p = aff_snap_program_get(h->snap, id);
     }
     if (p == NULL) {

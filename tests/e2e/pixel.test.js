@@ -111,6 +111,9 @@ describe('pixel /px.gif', () => {
       [{ program_id: prog.id, order_id: h.uniq('f'), amount: '1' }, foreign.cookie],
       [{ program_id: prog.id, order_id: h.uniq('f'), amount: '1', currency: 'EUR' }, c.cookie],
       [{ program_id: 987654321, order_id: h.uniq('f'), amount: '1' }, c.cookie],
+      // an id is a plain decimal, as everywhere in the API: no sign, no spaces
+      [{ program_id: `+${prog.id}`, order_id: h.uniq('f'), amount: '1' }, c.cookie],
+      [{ program_id: ` ${prog.id}`, order_id: h.uniq('f'), amount: '1' }, c.cookie],
       [{ token: 'wrong-token', order_id: h.uniq('f'), amount: '1' }, c.cookie],
       [{ program_id: prog.id, amount: '1' }, c.cookie],
     ];
