@@ -269,20 +269,40 @@ static const char *accept_header(h2o_req_t *req, size_t *len)
     return req->headers.entries[i].value.base;
 }
 
-int aff_api_format_param(aff_http *h, aff_api_job *j)
-{
+/* What the list parsers read of a request: its query parameters (a malformed query
+ * string is answered 422 here) and its Accept header. 0 or AFF_EINVAL. */
+typedef struct list_request {
     aff_params ps;
-    if (aff_http_params(h->req, 0, &ps) != 0) {
+    const char *accept;
+    size_t accept_len;
+} list_request;
+
+static int read_list_request(aff_http *h, list_request *r)
+{
+    if (aff_http_params(h->req, 0, &r->ps) != 0) {
         aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
         return AFF_EINVAL;
     }
-    size_t accept_len = 0;
-    const char *accept = accept_header(h->req, &accept_len);
-    aff_errinfo err = {0};
-    int rc = parse_format(&ps, accept, accept_len, j, &err);
+    r->accept_len = 0;
+    r->accept = accept_header(h->req, &r->accept_len);
+    return 0;
+}
+
+/* rc of a parser; its error answered when not 0. */
+static int answer_parse(aff_http *h, int rc, const aff_errinfo *err)
+{
     if (rc != 0)
-        aff_http_error(h->req, rc, &err);
+        aff_http_error(h->req, rc, err);
     return rc;
+}
+
+int aff_api_format_param(aff_http *h, aff_api_job *j)
+{
+    list_request r;
+    aff_errinfo err = {0};
+    if (read_list_request(h, &r) != 0)
+        return AFF_EINVAL;
+    return answer_parse(h, parse_format(&r.ps, r.accept, r.accept_len, j, &err), &err);
 }
 
 int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_len, int role, int64_t affiliate_id,
@@ -339,18 +359,11 @@ int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_l
 
 int aff_api_list_params(aff_http *h, aff_api_job *j)
 {
-    aff_params ps;
-    if (aff_http_params(h->req, 0, &ps) != 0) {
-        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
-        return AFF_EINVAL;
-    }
-    size_t accept_len = 0;
-    const char *accept = accept_header(h->req, &accept_len);
+    list_request r;
     aff_errinfo err = {0};
-    int rc = aff_api_list_query(&ps, accept, accept_len, h->role, h->affiliate_id, j, &err);
-    if (rc != 0)
-        aff_http_error(h->req, rc, &err);
-    return rc;
+    if (read_list_request(h, &r) != 0)
+        return AFF_EINVAL;
+    return answer_parse(h, aff_api_list_query(&r.ps, r.accept, r.accept_len, h->role, h->affiliate_id, j, &err), &err);
 }
 
 void aff_api_list_finish(aff_api_job *j)

@@ -2225,6 +2225,19 @@ static int query_metrics(sqlite3 *db, const char *text, aff_rollup_delta *m)
     return rc;
 }
 
+/* The one integer a verify query answers (a count of mismatches), into *out. */
+static int query_count(sqlite3 *db, const char *text, int64_t *out)
+{
+    sqlite3_stmt *q;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
+        return AFF_ESTORE;
+    if (step_row(q, &rc))
+        *out = col_i64(q, 0);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* The sub-ID rollup row by row: click counters, conversions and revenue against the raw
  * events by (day, program, affiliate, sub1) (commission and refunds count when the line
  * or refund was written, so only their totals can be recounted), and every (day,
@@ -2247,14 +2260,7 @@ static int count_sub_mismatches(sqlite3 *db, int64_t *out)
                            " + (SELECT count(*) FROM (SELECT * FROM have EXCEPT SELECT * FROM want))"
                            " + (SELECT count(*) FROM (SELECT * FROM daily EXCEPT SELECT * FROM sub))"
                            " + (SELECT count(*) FROM (SELECT * FROM sub EXCEPT SELECT * FROM daily))";
-    sqlite3_stmt *q;
-    int rc = 0;
-    if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
-        return AFF_ESTORE;
-    if (step_row(q, &rc))
-        *out = col_i64(q, 0);
-    sqlite3_finalize(q);
-    return rc;
+    return query_count(db, text, out);
 }
 
 /* Ledger lines of a conversion paid to another affiliate than the converting one (its
@@ -2277,14 +2283,7 @@ static int count_override_mismatches(sqlite3 *db, int64_t *out)
         " GROUP BY 1, 2 HAVING sum(overrides_minor) <> 0 OR sum(override_income_minor) <> 0)"
         " SELECT (SELECT count(*) FROM (SELECT * FROM want EXCEPT SELECT * FROM have))"
         " + (SELECT count(*) FROM (SELECT * FROM have EXCEPT SELECT * FROM want))";
-    sqlite3_stmt *q;
-    int rc = 0;
-    if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
-        return AFF_ESTORE;
-    if (step_row(q, &rc))
-        *out = col_i64(q, 0);
-    sqlite3_finalize(q);
-    return rc;
+    return query_count(db, text, out);
 }
 
 static int sq_verify(aff_store *st, aff_verify_counts *out)
