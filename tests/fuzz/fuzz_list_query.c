@@ -24,7 +24,7 @@
  *     default order (newest-first lists turn a numeric after into the cursor);
  *   - the same input parsed again gives the same query.
  */
-#include "fuzz.h"
+#include "fuzz_query.h"
 
 #include "api/api.h"
 #include "core/clock.h"
@@ -294,20 +294,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const aff_api_list_spec *spec = pick == 0 ? NULL : &specs[pick - 1];
     int affiliate = data[1] & 1;
     const char *accept = (data[1] & 2) ? "text/csv; q=1" : NULL;
-    /* The target "/x?QUERY", sized exactly, as h2o hands it over. */
-    char *target = malloc(size + 1);
-    FUZZ_CHECK(target != NULL);
-    memcpy(target, "/x?", 3);
-    memcpy(target + 3, data + 2, size - 2);
-    h2o_req_t req;
-    memset(&req, 0, sizeof(req));
-    h2o_mem_init_pool(&req.pool);
-    req.path = h2o_iovec_init(target, size + 1);
-    req.query_at = 2;
+    fuzz_query fq;
+    fuzz_query_init(&fq, data + 2, size - 2);
     aff_params ps;
     static aff_api_job j1, j2;
     aff_errinfo e1, e2;
-    if (aff_http_params(&req, 0, &ps) != 0)
+    if (aff_http_params(&fq.req, 0, &ps) != 0)
         goto out; /* answered "malformed query string" before any list parameter is read */
 
     static const aff_api_list_spec plain = {"list", 0, 0, 0, 0, 0};
@@ -347,7 +339,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    strcmp(j1.status_filter, j2.status_filter) == 0);
     }
 out:
-    h2o_mem_clear_pool(&req.pool);
-    free(target);
+    fuzz_query_free(&fq);
     return 0;
 }

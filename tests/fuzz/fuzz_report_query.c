@@ -19,7 +19,7 @@
  *     of from to the last hour of to;
  *   - the same input parsed again gives the same parameters.
  */
-#include "fuzz.h"
+#include "fuzz_query.h"
 
 #include <stddef.h>
 
@@ -200,17 +200,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1 || size > FUZZ_REPORT_MAX)
         return 0;
     int own = data[0] == '1';
-    char *target = malloc(size + 2); /* "/x?QUERY", sized exactly */
-    FUZZ_CHECK(target != NULL);
-    memcpy(target, "/x?", 3);
-    memcpy(target + 3, data + 1, size - 1);
-    h2o_req_t req;
-    memset(&req, 0, sizeof(req));
-    h2o_mem_init_pool(&req.pool);
-    req.path = h2o_iovec_init(target, size + 2);
-    req.query_at = 2;
+    fuzz_query fq;
+    fuzz_query_init(&fq, data + 1, size - 1);
     aff_params ps;
-    if (aff_http_params(&req, 0, &ps) != 0)
+    if (aff_http_params(&fq.req, 0, &ps) != 0)
         goto out; /* answered "malformed query string" before any report parameter is read */
 
     ref r;
@@ -240,7 +233,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc != AFF_OK || same(&got, &again));
     FUZZ_CHECK(rc == AFF_OK || (strcmp(e1.field, e2.field) == 0 && strcmp(e1.msg, e2.msg) == 0));
 out:
-    h2o_mem_clear_pool(&req.pool);
-    free(target);
+    fuzz_query_free(&fq);
     return 0;
 }
