@@ -1,6 +1,7 @@
 /* generate.c - synthetic traffic through the writer's own functions; see generate.h. */
 #include "track/generate.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,20 @@ static int ensure_catalog(gen *g, const aff_generate_opts *o)
     return rc;
 }
 
+/* 2654435761 is prime: coprime to every n below it, so k * STRIDE mod n permutes [0, n). */
+#define STRIDE 2654435761u
+
+size_t aff_generate_link_index(uint64_t r, size_t n)
+{
+    /* u in [0, 1); rank k = floor((n + 1)^u) - 1 has P(k) = ln((k + 2) / (k + 1)) / ln(n + 1),
+     * which sums to 1 over [0, n): about 1 / ((k + 1) ln n), the rank-frequency law. */
+    double u = (double)(r >> 11) * 0x1p-53;
+    size_t k = (size_t)exp(u * log((double)n + 1.0)) - 1;
+    if (k >= n)
+        k = n - 1;
+    return n % STRIDE == 0 ? k : (size_t)(((uint64_t)k * STRIDE) % n);
+}
+
 /* Decimal digits of v at p; returns the end. */
 static char *put_u(char *p, unsigned v)
 {
@@ -171,9 +186,7 @@ static char *put_s(char *p, const char *s)
  * attribution reads the click from the store. */
 static int one_click(gen *g, int64_t ts, aff_click_row *row, const aff_generate_opts *o)
 {
-    /* Skewed towards the first links: a few partners bring most of the traffic. */
-    uint64_t r = next(g) % (g->nlinks * g->nlinks);
-    size_t li = g->nlinks - 1 - (size_t)(r / g->nlinks > r % g->nlinks ? r / g->nlinks : r % g->nlinks);
+    size_t li = aff_generate_link_index(next(g), g->nlinks);
     uint32_t ip = (uint32_t)(next(g) % 1000003);
     row->ts_ms = ts;
     row->program_id = g->program_id;

@@ -10,6 +10,7 @@
 #ifndef AFF_TRACK_GENERATE_H
 #define AFF_TRACK_GENERATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "track/pool.h"
@@ -30,6 +31,12 @@ typedef struct aff_generate_stats {
     int64_t clicks, conversions;
     int64_t program_id;
 } aff_generate_stats;
+
+/* Which of n links (n >= 1) a click goes to, from a uniform random r: Zipf-like with
+ * exponent 1 over link popularity ranks (the most popular link gets about 1 / ln(n + 1)
+ * of the clicks, half of them go to the top sqrt(n) links), and the ranks spread over
+ * the links by a fixed permutation, so that popular links belong to many affiliates. */
+size_t aff_generate_link_index(uint64_t r, size_t n);
 
 /* ctx must hold a writer store, config and click-id key; rollups and seen are set up and
  * torn down here. Returns 0 or the first error (the transaction in flight is rolled back;
