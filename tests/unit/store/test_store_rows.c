@@ -826,3 +826,68 @@ AFF_TEST(store_click_insert_many_plain_and_wide_chunks)
     free(rows);
     aff_test_store_close(&ts);
 }
+
+/* Click n with user agent ua: insert, or read back its user agent. */
+static int click_with_ua(aff_store *st, int n, const char *ua)
+{
+    aff_click_row *c = calloc(1, sizeof(*c));
+    click_id_for(n, c->click_id);
+    c->ts_ms = T0 + n * 1000;
+    c->program_id = c->affiliate_id = c->link_id = 1;
+    snprintf(c->ip, sizeof(c->ip), "198.51.100.1");
+    snprintf(c->user_agent, sizeof(c->user_agent), "%s", ua);
+    int rc = aff_store_click_insert(st, c);
+    free(c);
+    return rc;
+}
+
+static void check_click_ua(aff_store *st, int n, const char *want)
+{
+    aff_click_row *c = calloc(1, sizeof(*c));
+    char id[AFF_CLICK_ID_LEN + 1];
+    click_id_for(n, id);
+    AFF_CHECK_INT(aff_store_click_get(st, id, c), AFF_OK);
+    AFF_CHECK_STR(c->user_agent, want);
+    free(c);
+}
+
+/* The user-agent cache must not keep ids whose rows a rollback undid: the next new agent
+ * reuses such an id, and a stale entry would file clicks under the wrong agent. */
+AFF_TEST(store_user_agent_ids_survive_commits_and_forget_rollbacks)
+{
+    aff_test_store ts;
+    OPEN_OR_RETURN(&ts);
+    aff_store *st = ts.st;
+    AFF_CHECK_INT(aff_store_begin(st), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 1, "agent/kept"), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(st), AFF_OK);
+    /* a whole transaction undone */
+    AFF_CHECK_INT(aff_store_begin(st), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 2, "agent/undone"), AFF_OK);
+    AFF_CHECK_INT(aff_store_rollback(st), AFF_OK);
+    AFF_CHECK_INT(aff_store_begin(st), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 3, "agent/other"), AFF_OK); /* takes the undone id */
+    AFF_CHECK_INT(click_with_ua(st, 4, "agent/undone"), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 5, "agent/kept"), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(st), AFF_OK);
+    /* a savepoint undone inside a transaction that commits */
+    AFF_CHECK_INT(aff_store_begin(st), AFF_OK);
+    AFF_CHECK_INT(aff_store_savepoint(st), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 6, "agent/job"), AFF_OK);
+    AFF_CHECK_INT(aff_store_rollback_to(st), AFF_OK);
+    AFF_CHECK_INT(aff_store_release(st), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 7, "agent/next"), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 8, "agent/job"), AFF_OK);
+    AFF_CHECK_INT(aff_store_commit(st), AFF_OK);
+    /* after a rollback that added nothing, committed agents still resolve */
+    AFF_CHECK_INT(aff_store_begin(st), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 9, "agent/kept"), AFF_OK);
+    AFF_CHECK_INT(aff_store_rollback(st), AFF_OK);
+    AFF_CHECK_INT(click_with_ua(st, 10, "agent/kept"), AFF_OK);
+    const char *want[] = {NULL, "agent/kept", NULL,        "agent/other", "agent/undone", "agent/kept",
+                          NULL, "agent/next", "agent/job", NULL,          "agent/kept"};
+    for (int n = 1; n <= 10; n++)
+        if (want[n] != NULL)
+            check_click_ua(st, n, want[n]);
+    aff_test_store_close(&ts);
+}
