@@ -29,4 +29,46 @@ static inline int aff_str_concat2(char *dst, size_t cap, const char *a, const ch
     return aff_str_copy(dst + na, cap - na, b);
 }
 
+/* A bounded appender over buf[cap] (cap > 0): what does not fit is dropped, and the
+ * text stays terminated, as snprintf would leave it, without the format machinery. */
+typedef struct aff_sbuf {
+    char *p;
+    size_t n, cap;
+} aff_sbuf;
+
+static inline aff_sbuf aff_sb_init(char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    return (aff_sbuf){buf, 0, cap};
+}
+
+static inline void aff_sb_put(aff_sbuf *b, const char *s, size_t len)
+{
+    size_t room = b->cap - 1 - b->n;
+    if (len > room)
+        len = room;
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+    b->p[b->n] = '\0';
+}
+
+static inline void aff_sb_str(aff_sbuf *b, const char *s)
+{
+    aff_sb_put(b, s, strlen(s));
+}
+
+/* v in decimal. */
+static inline void aff_sb_int(aff_sbuf *b, long long v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        tmp[--i] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        tmp[--i] = '-';
+    aff_sb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
 #endif

@@ -762,7 +762,7 @@ static acc *acc_for(evalst *s, const char *rule, const aff_rule *r)
     /* AFF_COMM_MAX_LINES covers every override plus the base rule: never full. */
     acc *a = &s->a[s->n++];
     memset(a, 0, sizeof(*a));
-    snprintf(a->rule, sizeof(a->rule), "%s", rule);
+    aff_str_copy(a->rule, sizeof(a->rule), rule);
     a->r = r;
     return a;
 }
@@ -799,7 +799,8 @@ static const aff_rule *base_rule(const aff_plan *plan, int ev, const aff_comm_fa
         return &e->rule;
     }
     char lv[16];
-    snprintf(lv, sizeof(lv), "%d", level);
+    aff_sbuf b = aff_sb_init(lv, sizeof(lv));
+    aff_sb_int(&b, level);
     rule_name(name, 64, e->name, "tier", lv);
     return &e->tiers.level[level - 1].rule;
 }
@@ -833,7 +834,8 @@ int aff_commission_eval(const aff_plan *plan, const aff_comm_facts *f, aff_comm_
     evalst s = {.n = 0, .scale_num = 1, .scale_den = 1};
     char name[64];
     char aff_key[24];
-    snprintf(aff_key, sizeof(aff_key), "%lld", (long long)f->affiliate_id);
+    aff_sbuf key = aff_sb_init(aff_key, sizeof(aff_key));
+    aff_sb_int(&key, f->affiliate_id);
     const aff_plan_override *a = find_override(plan, ev, AFF_OVR_AFFILIATE, aff_key);
     if (a != NULL) {
         rule_name(name, sizeof(name), e->name, "affiliate", a->key);

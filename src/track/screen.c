@@ -225,26 +225,35 @@ int aff_screen_run(aff_store *st, const aff_screen_config *c, const aff_screen_f
 
 void aff_screen_reason(const aff_screen_result *r, char *buf, size_t cap)
 {
-    if (r->decisive == NULL) {
-        if (cap > 0)
-            buf[0] = '\0';
-    } else
-        snprintf(buf, cap, "%d %s", r->decisive->code, r->decisive->name);
+    if (cap == 0)
+        return;
+    aff_sbuf b = aff_sb_init(buf, cap);
+    if (r->decisive != NULL) {
+        aff_sb_int(&b, r->decisive->code);
+        aff_sb_put(&b, " ", 1);
+        aff_sb_str(&b, r->decisive->name);
+    }
 }
 
 void aff_screen_hits_json(const aff_screen_result *r, char *buf, size_t cap)
 {
-    size_t n = 0;
-    buf[0] = '\0';
+    aff_sbuf b = aff_sb_init(buf, cap);
     if (r->nhits == 0)
         return;
-    n += (size_t)snprintf(buf + n, cap - n, "[");
-    for (int i = 0; i < r->nhits && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s{\"code\":%d,\"rule\":\"%s\",\"action\":\"%s\",\"score\":%d}",
-                              i ? "," : "", r->hits[i].code, r->hits[i].name, aff_screen_action_name(r->hits[i].action),
-                              r->hits[i].score);
-    if (n < cap)
-        snprintf(buf + n, cap - n, "]");
+    aff_sb_put(&b, "[", 1);
+    for (int i = 0; i < r->nhits; i++) {
+        const aff_screen_hit *h = &r->hits[i];
+        aff_sb_str(&b, i ? ",{\"code\":" : "{\"code\":");
+        aff_sb_int(&b, h->code);
+        aff_sb_str(&b, ",\"rule\":\"");
+        aff_sb_str(&b, h->name);
+        aff_sb_str(&b, "\",\"action\":\"");
+        aff_sb_str(&b, aff_screen_action_name(h->action));
+        aff_sb_str(&b, "\",\"score\":");
+        aff_sb_int(&b, h->score);
+        aff_sb_put(&b, "}", 1);
+    }
+    aff_sb_put(&b, "]", 1);
 }
 
 void aff_screen_email_hash(const char *email, char out[65])

@@ -312,3 +312,29 @@ AFF_TEST(caps_reject_exactly_at_the_limit_and_soft_caps_flag)
     free(r);
     fx_close(&w.f);
 }
+
+/* The reason and screening columns as the API shows them: exact text, cut like snprintf
+ * when the buffer is short, empty when nothing hit. */
+AFF_TEST(screen_reason_and_hits_json_text)
+{
+    aff_screen_result r = {.nhits = 2};
+    r.hits[0] = (aff_screen_hit){203, "conversion_velocity", AFF_SCREEN_HOLD, 40};
+    r.hits[1] = (aff_screen_hit){204, "ip_mismatch", AFF_SCREEN_FLAG, 20};
+    r.decisive = &r.hits[0];
+    char buf[256];
+    aff_screen_reason(&r, buf, sizeof(buf));
+    AFF_CHECK_STR(buf, "203 conversion_velocity");
+    aff_screen_hits_json(&r, buf, sizeof(buf));
+    const char *want = "[{\"code\":203,\"rule\":\"conversion_velocity\",\"action\":\"hold\",\"score\":40},"
+                       "{\"code\":204,\"rule\":\"ip_mismatch\",\"action\":\"flag\",\"score\":20}]";
+    AFF_CHECK_STR(buf, want);
+    aff_screen_hits_json(&r, buf, 20);
+    AFF_CHECK(strlen(buf) == 19 && strncmp(buf, want, 19) == 0);
+    aff_screen_reason(&r, buf, 6);
+    AFF_CHECK_STR(buf, "203 c");
+    aff_screen_result none = {0};
+    aff_screen_reason(&none, buf, sizeof(buf));
+    AFF_CHECK_STR(buf, "");
+    aff_screen_hits_json(&none, buf, sizeof(buf));
+    AFF_CHECK_STR(buf, "");
+}
