@@ -790,7 +790,8 @@ AFF_TEST(store_click_insert_many_plain_and_wide_chunks)
 {
     aff_test_store ts;
     OPEN_OR_RETURN(&ts);
-    enum { N = 70 }; /* two chunks of 32 (the second wide), six single rows (one wide) */
+    /* 32 + 32 + 16 + 8 + 4 + 2 + 1: every statement size, plain and wide ones */
+    enum { N = 95 };
     aff_click_row *rows = calloc(N, sizeof(*rows));
     const aff_click_row *ptrs[N];
     for (int n = 0; n < N; n++) {
@@ -803,7 +804,7 @@ AFF_TEST(store_click_insert_many_plain_and_wide_chunks)
         snprintf(c->ip, sizeof(c->ip), "127.0.0.%d", n + 1);
         snprintf(c->user_agent, sizeof(c->user_agent), "agent/%d", n % 3);
         c->flags = n % 2 ? AFF_CLICK_UNIQUE : 0;
-        if (n == 40 || n == 66) {
+        if (n == 40 || n == 66 || n == 85 || n == 93 || n == 94) {
             c->flags |= AFF_CLICK_BOT;
             c->reason = 101;
             c->asn = 16509;
@@ -821,6 +822,7 @@ AFF_TEST(store_click_insert_many_plain_and_wide_chunks)
         AFF_CHECK_INT(got->reason, rows[n].reason);
         AFF_CHECK_INT(got->asn, rows[n].asn);
         AFF_CHECK_STR(got->country, rows[n].country);
+        AFF_CHECK_STR(got->user_agent, rows[n].user_agent);
     }
     free(got);
     free(rows);
