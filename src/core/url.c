@@ -236,14 +236,19 @@ static int is_unreserved(unsigned char c)
            c == '_' || c == '~';
 }
 
+/* Runs of unreserved bytes are copied whole: a click id went byte by byte, a call per
+ * byte, ~900 instructions of every redirect (callgrind). */
 static void out_put_encoded(out_buf *o, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (is_unreserved(c)) {
-            out_put(o, s, 1);
-        } else {
+    while (*s != '\0') {
+        size_t run = 0;
+        while (s[run] != '\0' && is_unreserved((unsigned char)s[run]))
+            run++;
+        out_put(o, s, run);
+        s += run;
+        if (*s != '\0') {
+            unsigned char c = (unsigned char)*s++;
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
             out_put(o, esc, 3);
         }
