@@ -279,8 +279,10 @@ typedef struct list_request {
 
 static int read_list_request(aff_http *h, list_request *r)
 {
-    if (aff_http_params(h->req, 0, &r->ps) != 0) {
-        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
+    int rc = aff_http_params(h->req, 0, &r->ps);
+    if (rc != 0) {
+        aff_errinfo err = {0};
+        aff_http_error(h->req, aff_http_params_fail(&r->ps, rc, &err), &err);
         return AFF_EINVAL;
     }
     r->accept_len = 0;
