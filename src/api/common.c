@@ -107,6 +107,12 @@ int aff_api_path_id(aff_http *h, int i, int64_t *out)
     return 0;
 }
 
+const char *const aff_api_statuses_affiliate[] = {"pending", "approved", "suspended", "rejected", NULL};
+const char *const aff_api_statuses_conversion[] = {"pending", "held", "approved", "rejected", "reversed", NULL};
+const char *const aff_api_statuses_ledger[] = {"pending", "approved", "payable",  "in_payout",
+                                               "paid",    "rejected", "reversed", NULL};
+const char *const aff_api_statuses_payout[] = {"pending", "paid", "failed", NULL};
+
 static int query_id(const aff_params *ps, const char *name, int64_t *out, aff_errinfo *err)
 {
     const aff_param *p = aff_params_get1(ps, name);
@@ -259,6 +265,28 @@ static int parse_format(const aff_params *ps, const char *accept, size_t accept_
     return 0;
 }
 
+/* One of the list's statuses (one value: a row has one status), else 422 listing them. */
+static int parse_status(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
+{
+    const aff_param *p = aff_params_get1(ps, "status");
+    if (p == NULL || p->value_len == 0)
+        return 0;
+    const char *const *s = j->spec->statuses;
+    if (s == NULL)
+        return aff_fail(err, AFF_EINVAL, "status", "status: this list has no status filter");
+    for (; *s != NULL; s++)
+        if (strcmp(p->value, *s) == 0 && strlen(*s) < sizeof(j->status_filter)) {
+            memcpy(j->status_filter, *s, strlen(*s) + 1);
+            j->q.status = j->status_filter;
+            return 0;
+        }
+    char names[160] = "";
+    size_t n = 0;
+    for (s = j->spec->statuses; *s != NULL && n < sizeof(names); s++)
+        n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", *s);
+    return aff_fail(err, AFF_EINVAL, "status", "status: one of %s", names);
+}
+
 /* The request's Accept header, or NULL. */
 static const char *accept_header(h2o_req_t *req, size_t *len)
 {
@@ -349,14 +377,7 @@ int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_l
         return rc;
     if (role == AFF_ROLE_AFFILIATE && j->q.affiliate_id != 0 && j->q.affiliate_id != affiliate_id)
         return aff_fail(err, AFF_ENOTFOUND, NULL, "no such affiliate");
-    const aff_param *st = aff_params_get1(ps, "status");
-    if (st != NULL && st->value_len > 0) {
-        if (st->value_len >= sizeof(j->status_filter))
-            return aff_fail(err, AFF_EINVAL, "status", "status: unknown status");
-        memcpy(j->status_filter, st->value, st->value_len + 1);
-        j->q.status = j->status_filter;
-    }
-    return 0;
+    return parse_status(ps, j, err);
 }
 
 int aff_api_list_params(aff_http *h, aff_api_job *j)

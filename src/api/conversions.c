@@ -458,7 +458,11 @@ static const aff_api_list_spec list_spec = {"conversions",
                                             AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) |
                                                 AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) |
                                                 AFF_SORT_BIT(AFFILIATE),
-                                            1, 1, 0};
+                                            1,
+                                            1,
+                                            0,
+                                            0,
+                                            aff_api_statuses_conversion};
 void aff_api_conversions_list(aff_http *h)
 {
     aff_api_submit_list(h, run_list, &list_spec);
