@@ -83,8 +83,9 @@ static void command_help(const char *cmd)
     } else if (strcmp(cmd, "verify") == 0) {
         printf("usage: afftrack verify --data DIR\n\nRecounts clicks, conversions, revenue, refunds and commission "
                "from the raw tables, compares\nthem with the hourly rollups, checks every conversion's ledger "
-               "lines against the invariants of\ndocs/commissions.md, recounts balances from the lines and "
-               "replays every program under the plan\nversions its conversions recorded. Prints one JSON object; "
+               "lines against the invariants of\ndocs/commissions.md, checks every conversion's items against "
+               "the API's bounds, recounts\nbalances from the lines and replays every program under the plan "
+               "versions its\nconversions recorded. Prints one JSON object; "
                "exit status 0 when everything agrees, 1 otherwise.\n");
     } else {
         usage(stdout);
@@ -654,6 +655,13 @@ static int cmd_verify(aff_config *cfg)
             json_array_append_new(ids, json_integer(v.bad_ids[i]));
         json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "ledger", "conversions",
                                                   (json_int_t)v.ledger_mismatches, "first_ids", ids));
+    }
+    if (v.items_out_of_bounds > 0) {
+        json_t *ids = json_array();
+        for (int64_t i = 0; i < v.items_out_of_bounds && i < AFF_VERIFY_LIST_MAX; i++)
+            json_array_append_new(ids, json_integer(v.items_bad_ids[i]));
+        json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "items", "conversions",
+                                                  (json_int_t)v.items_out_of_bounds, "first_ids", ids));
     }
     if (v.balance_mismatches > 0)
         json_array_append_new(
