@@ -9,6 +9,7 @@
 #include "core/cursor.h"
 #include "core/money.h"
 #include "core/jsonw.h"
+#include "core/str.h"
 #include "track/fraud.h"
 
 aff_api_counters aff_api_stats;
@@ -86,16 +87,7 @@ int aff_api_parse_id(const char *s, size_t len, int64_t *out)
 {
     if (len == 0 || len > 18)
         return AFF_EINVAL;
-    int64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return AFF_EINVAL;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v <= 0)
-        return AFF_EINVAL;
-    *out = v;
-    return 0;
+    return aff_str_to_int64(s, len, 1, INT64_MAX, out) == 0 ? 0 : AFF_EINVAL;
 }
 
 int aff_api_path_id(aff_http *h, int i, int64_t *out)
