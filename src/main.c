@@ -5,7 +5,6 @@
  * rollups and the ledger; `user create` adds a dashboard user. Every subcommand explains
  * itself with --help.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "core/map.h"
 #include "cli/money.h"
 #include "core/password.h"
+#include "core/str.h"
 #include "net/proxy.h"
 #include "net/server.h"
 #include "net/session.h"
@@ -83,8 +83,9 @@ static void command_help(const char *cmd)
     } else if (strcmp(cmd, "verify") == 0) {
         printf("usage: afftrack verify --data DIR\n\nRecounts clicks, conversions, revenue, refunds and commission "
                "from the raw tables, compares\nthem with the hourly rollups, checks every conversion's ledger "
-               "lines against the invariants of\ndocs/commissions.md, recounts balances from the lines and "
-               "replays every program under the plan\nversions its conversions recorded. Prints one JSON object; "
+               "lines against the invariants of\ndocs/commissions.md, checks every conversion's items against "
+               "the API's bounds, recounts\nbalances from the lines and replays every program under the plan "
+               "versions its\nconversions recorded. Prints one JSON object; "
                "exit status 0 when everything agrees, 1 otherwise.\n");
     } else {
         usage(stdout);
@@ -350,14 +351,14 @@ static int cmd_user(int argc, char **argv, aff_config *cfg)
         } else if (strcmp(a, "--email") == 0 && i + 1 < argc) {
             email = argv[++i];
         } else if (strcmp(a, "--affiliate-id") == 0 && i + 1 < argc) {
-            char *end;
-            errno = 0;
-            long long v = strtoll(argv[++i], &end, 10);
-            if (errno != 0 || *end != '\0' || v <= 0) {
-                fprintf(stderr, "afftrack user: --affiliate-id: a positive integer\n");
+            const char *v = argv[++i];
+            if (aff_str_to_int64(v, strlen(v), 1, INT64_MAX, &affiliate_id) != 0) {
+                fprintf(stderr,
+                        "afftrack user: --affiliate-id: \"%s\" is not an id: a positive integer of digits only, at "
+                        "most %lld\n",
+                        v, (long long)INT64_MAX);
                 return 2;
             }
-            affiliate_id = v;
         } else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
             if (aff_config_load_file(cfg, argv[++i], err, sizeof(err)) != 0) {
                 fprintf(stderr, "afftrack: %s\n", err);
@@ -655,6 +656,13 @@ static int cmd_verify(aff_config *cfg)
         json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "ledger", "conversions",
                                                   (json_int_t)v.ledger_mismatches, "first_ids", ids));
     }
+    if (v.items_out_of_bounds > 0) {
+        json_t *ids = json_array();
+        for (int64_t i = 0; i < v.items_out_of_bounds && i < AFF_VERIFY_LIST_MAX; i++)
+            json_array_append_new(ids, json_integer(v.items_bad_ids[i]));
+        json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "items", "conversions",
+                                                  (json_int_t)v.items_out_of_bounds, "first_ids", ids));
+    }
     if (v.balance_mismatches > 0)
         json_array_append_new(
             problems, json_pack("{s:s, s:I}", "metric", "balances", "mismatches", (json_int_t)v.balance_mismatches));
@@ -706,17 +714,6 @@ static void show_progress(void *ud, int64_t done, int64_t total)
     }
 }
 
-static int parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || s[0] == '+' || v < min || v > max)
-        return AFF_EINVAL;
-    *out = v;
-    return 0;
-}
-
 static int cmd_generate(int argc, char **argv, aff_config *cfg)
 {
     static const struct {
@@ -741,9 +738,10 @@ static int cmd_generate(int argc, char **argv, aff_config *cfg)
             return 2;
         }
         if (k < 6) {
-            if (parse_count(argv[++i], flags[k].min, flags[k].max, &v[k]) != 0) {
-                fprintf(stderr, "afftrack generate: %s: an integer from %lld to %lld\n", flags[k].flag,
-                        (long long)flags[k].min, (long long)flags[k].max);
+            const char *s = argv[++i];
+            if (aff_str_to_int64(s, strlen(s), flags[k].min, flags[k].max, &v[k]) != 0) {
+                fprintf(stderr, "afftrack generate: %s: \"%s\" is not an integer from %lld to %lld (digits only)\n",
+                        flags[k].flag, s, (long long)flags[k].min, (long long)flags[k].max);
                 return 2;
             }
         } else if (strncmp(argv[i], "--", 2) == 0 && aff_config_has_key(argv[i] + 2)) {

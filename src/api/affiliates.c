@@ -9,7 +9,6 @@
 
 static const char *const fields[] = {"name",  "email",         "status",         "parent_id",
                                      "group", "payout_method", "payout_account", NULL};
-static const char *const statuses[] = {"pending", "approved", "suspended", "rejected", NULL};
 static const char *const methods[] = {"paypal", "bank", "other", NULL};
 
 static int apply_fields(json_t *in, aff_affiliate_row *r, int creating, aff_errinfo *err)
@@ -18,7 +17,7 @@ static int apply_fields(json_t *in, aff_affiliate_row *r, int creating, aff_erri
     if ((rc = aff_field_only(in, fields, err)) != 0 ||
         (rc = aff_field_str(in, "name", creating, 0, AFF_NAME_MAX, r->name, sizeof(r->name), NULL, err)) != 0 ||
         (rc = aff_field_str(in, "email", creating, 0, AFF_EMAIL_MAX, r->email, sizeof(r->email), &present, err)) != 0 ||
-        (rc = aff_field_enum(in, "status", statuses, r->status, sizeof(r->status), NULL, err)) != 0 ||
+        (rc = aff_field_enum(in, "status", aff_api_statuses_affiliate, r->status, sizeof(r->status), NULL, err)) != 0 ||
         (rc = aff_field_str(in, "group", 0, 1, AFF_GROUP_MAX, r->group, sizeof(r->group), NULL, err)) != 0 ||
         (rc = aff_field_enum(in, "payout_method", methods, r->payout_method, sizeof(r->payout_method), NULL, err)) !=
             0 ||
@@ -97,8 +96,14 @@ void aff_api_affiliates_get(aff_http *h)
 {
     aff_api_submit_get(h, run_get);
 }
-static const aff_api_list_spec list_spec = {
-    "affiliates", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) | AFF_SORT_BIT(STATUS), 1, 1, 0};
+static const aff_api_list_spec list_spec = {"affiliates",
+                                            AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) |
+                                                AFF_SORT_BIT(STATUS),
+                                            1,
+                                            1,
+                                            0,
+                                            0,
+                                            aff_api_statuses_affiliate};
 void aff_api_affiliates_list(aff_http *h)
 {
     aff_api_submit_list(h, run_list, &list_spec);

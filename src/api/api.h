@@ -22,14 +22,24 @@
 
 /* What a list endpoint accepts beyond limit/cursor and the id filters (docs/api.md
  * "Lists"): the sort keys (1u << AFF_SORT_*; AFF_SORT_ID always), whether rows have a
- * creation time (created_from/created_to) and a search (q), and the CSV file name. */
+ * creation time (created_from/created_to) and a search (q), the statuses its `status`
+ * filter takes, and the CSV file name. */
 typedef struct aff_api_list_spec {
     const char *csv_name; /* "conversions" -> conversions.csv */
     unsigned sorts;
     int time, search;
-    int clicks;       /* the click list: AFF_SORT_ID is "ts", its cursors' ids are click ids */
-    int newest_first; /* without a sort: id descending (`after` then resumes that order) */
+    int clicks;                  /* the click list: AFF_SORT_ID is "ts", its cursors' ids are click ids */
+    int newest_first;            /* without a sort: id descending (`after` then resumes that order) */
+    const char *const *statuses; /* NULL-terminated (aff_api_statuses_*); NULL: no status filter */
 } aff_api_list_spec;
+
+/* Every status a row can have (store.h), NULL-terminated: the `status` filters of the
+ * lists and the affiliate's status field. An application's effective status is its
+ * affiliate's for a sign-up, so applications take the affiliate statuses. */
+extern const char *const aff_api_statuses_affiliate[];  /* pending approved suspended rejected */
+extern const char *const aff_api_statuses_conversion[]; /* pending held approved rejected reversed */
+extern const char *const aff_api_statuses_ledger[];     /* pending approved payable in_payout paid rejected reversed */
+extern const char *const aff_api_statuses_payout[];     /* pending paid failed */
 #define AFF_SORT_BIT(k) (1u << AFF_SORT_##k)
 
 /* ---- CSV exports (csv.c) ---- */

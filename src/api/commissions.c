@@ -182,12 +182,20 @@ static const aff_api_list_spec review_spec = {"review",
                                               AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) |
                                                   AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) |
                                                   AFF_SORT_BIT(AFFILIATE),
-                                              1, 1, 0};
+                                              1,
+                                              1,
+                                              0,
+                                              0,
+                                              aff_api_statuses_conversion};
 static const aff_api_list_spec me_conversions_spec = {"conversions",
                                                       AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) |
                                                           AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(ORDER_ID) |
                                                           AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE),
-                                                      1, 1, 0};
+                                                      1,
+                                                      1,
+                                                      0,
+                                                      0,
+                                                      aff_api_statuses_conversion};
 static const aff_api_list_spec balances_spec = {
     "balances",
     AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE) | AFF_SORT_BIT(PENDING) | AFF_SORT_BIT(APPROVED) |

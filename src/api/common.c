@@ -9,6 +9,7 @@
 #include "core/cursor.h"
 #include "core/money.h"
 #include "core/jsonw.h"
+#include "core/str.h"
 #include "track/fraud.h"
 
 aff_api_counters aff_api_stats;
@@ -86,16 +87,7 @@ int aff_api_parse_id(const char *s, size_t len, int64_t *out)
 {
     if (len == 0 || len > 18)
         return AFF_EINVAL;
-    int64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return AFF_EINVAL;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v <= 0)
-        return AFF_EINVAL;
-    *out = v;
-    return 0;
+    return aff_str_to_int64(s, len, 1, INT64_MAX, out) == 0 ? 0 : AFF_EINVAL;
 }
 
 int aff_api_path_id(aff_http *h, int i, int64_t *out)
@@ -106,6 +98,12 @@ int aff_api_path_id(aff_http *h, int i, int64_t *out)
     }
     return 0;
 }
+
+const char *const aff_api_statuses_affiliate[] = {"pending", "approved", "suspended", "rejected", NULL};
+const char *const aff_api_statuses_conversion[] = {"pending", "held", "approved", "rejected", "reversed", NULL};
+const char *const aff_api_statuses_ledger[] = {"pending", "approved", "payable",  "in_payout",
+                                               "paid",    "rejected", "reversed", NULL};
+const char *const aff_api_statuses_payout[] = {"pending", "paid", "failed", NULL};
 
 static int query_id(const aff_params *ps, const char *name, int64_t *out, aff_errinfo *err)
 {
@@ -259,6 +257,28 @@ static int parse_format(const aff_params *ps, const char *accept, size_t accept_
     return 0;
 }
 
+/* One of the list's statuses (one value: a row has one status), else 422 listing them. */
+static int parse_status(const aff_params *ps, aff_api_job *j, aff_errinfo *err)
+{
+    const aff_param *p = aff_params_get1(ps, "status");
+    if (p == NULL || p->value_len == 0)
+        return 0;
+    const char *const *s = j->spec->statuses;
+    if (s == NULL)
+        return aff_fail(err, AFF_EINVAL, "status", "status: this list has no status filter");
+    for (; *s != NULL; s++)
+        if (strcmp(p->value, *s) == 0 && strlen(*s) < sizeof(j->status_filter)) {
+            memcpy(j->status_filter, *s, strlen(*s) + 1);
+            j->q.status = j->status_filter;
+            return 0;
+        }
+    char names[160] = "";
+    size_t n = 0;
+    for (s = j->spec->statuses; *s != NULL && n < sizeof(names); s++)
+        n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", *s);
+    return aff_fail(err, AFF_EINVAL, "status", "status: one of %s", names);
+}
+
 /* The request's Accept header, or NULL. */
 static const char *accept_header(h2o_req_t *req, size_t *len)
 {
@@ -279,8 +299,10 @@ typedef struct list_request {
 
 static int read_list_request(aff_http *h, list_request *r)
 {
-    if (aff_http_params(h->req, 0, &r->ps) != 0) {
-        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
+    int rc = aff_http_params(h->req, 0, &r->ps);
+    if (rc != 0) {
+        aff_errinfo err = {0};
+        aff_http_error(h->req, aff_http_params_fail(&r->ps, rc, &err), &err);
         return AFF_EINVAL;
     }
     r->accept_len = 0;
@@ -347,14 +369,7 @@ int aff_api_list_query(const aff_params *ps, const char *accept, size_t accept_l
         return rc;
     if (role == AFF_ROLE_AFFILIATE && j->q.affiliate_id != 0 && j->q.affiliate_id != affiliate_id)
         return aff_fail(err, AFF_ENOTFOUND, NULL, "no such affiliate");
-    const aff_param *st = aff_params_get1(ps, "status");
-    if (st != NULL && st->value_len > 0) {
-        if (st->value_len >= sizeof(j->status_filter))
-            return aff_fail(err, AFF_EINVAL, "status", "status: unknown status");
-        memcpy(j->status_filter, st->value, st->value_len + 1);
-        j->q.status = j->status_filter;
-    }
-    return 0;
+    return parse_status(ps, j, err);
 }
 
 int aff_api_list_params(aff_http *h, aff_api_job *j)

@@ -230,13 +230,14 @@ int aff_api_application_terms(aff_ctx *ctx, aff_application_row *app, int has_ve
 AFF_API_LISTER(run_applications_list, aff_application_row, aff_store_application_list, render_application_u)
 
 /* docs/api.md "Lists"; announcements newest first unless sorted otherwise. */
-static const aff_api_list_spec applications_spec = {
-    "applications",
-    AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) | AFF_SORT_BIT(STATUS),
-    1,
-    1,
-    0,
-    0};
+static const aff_api_list_spec applications_spec = {"applications",
+                                                    AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(NAME) | AFF_SORT_BIT(EMAIL) |
+                                                        AFF_SORT_BIT(STATUS),
+                                                    1,
+                                                    1,
+                                                    0,
+                                                    0,
+                                                    aff_api_statuses_affiliate};
 static const aff_api_list_spec announcements_spec = {
     "announcements", AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(TITLE) | AFF_SORT_BIT(PROGRAM), 1, 1, 0, 1};
 

@@ -15,6 +15,7 @@
 #include "core/jsonw.h"
 #include "core/money.h"
 #include "core/str.h"
+#include "track/commission.h"
 
 typedef struct conv_job {
     aff_pending base;
@@ -109,8 +110,8 @@ static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
 {
     if (items == NULL || json_is_null(items))
         return 0;
-    if (!json_is_array(items) || json_array_size(items) > 100)
-        return aff_fail(err, AFF_EINVAL, "items", "items: an array of at most 100 objects");
+    if (!json_is_array(items) || json_array_size(items) > AFF_COMM_MAX_ITEMS)
+        return aff_fail(err, AFF_EINVAL, "items", "items: an array of at most %d objects", AFF_COMM_MAX_ITEMS);
     static const char *const fields[] = {"sku", "category", "amount_minor", "quantity", NULL};
     size_t i;
     json_t *it;
@@ -129,7 +130,7 @@ static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
             (rc = aff_field_str(it, "sku", 0, 1, 128, sku, sizeof(sku), NULL, err)) != 0 ||
             (rc = aff_field_str(it, "category", 0, 1, 128, cat, sizeof(cat), NULL, err)) != 0 ||
             (rc = aff_field_int(it, "amount_minor", 1, 0, AFF_MONEY_MAX_MINOR, &amount, NULL, err)) != 0 ||
-            (rc = aff_field_int(it, "quantity", 0, 1, 1000000, &qty, NULL, err)) != 0) {
+            (rc = aff_field_int(it, "quantity", 0, 1, AFF_COMM_ITEM_QTY_MAX, &qty, NULL, err)) != 0) {
             err->field = "items";
             break;
         }
@@ -458,7 +459,11 @@ static const aff_api_list_spec list_spec = {"conversions",
                                             AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) |
                                                 AFF_SORT_BIT(ORDER_ID) | AFF_SORT_BIT(PROGRAM) |
                                                 AFF_SORT_BIT(AFFILIATE),
-                                            1, 1, 0};
+                                            1,
+                                            1,
+                                            0,
+                                            0,
+                                            aff_api_statuses_conversion};
 void aff_api_conversions_list(aff_http *h)
 {
     aff_api_submit_list(h, run_list, &list_spec);

@@ -239,8 +239,9 @@ static void upload_respond(aff_pending *p, h2o_req_t *req)
 static int upload_params(aff_http *h, aff_creative_row *r, aff_errinfo *err)
 {
     aff_params ps;
-    if (aff_http_params(h->req, 0, &ps) != 0)
-        return aff_fail(err, AFF_EINVAL, NULL, "malformed query string");
+    int rc = aff_http_params(h->req, 0, &ps);
+    if (rc != 0)
+        return aff_http_params_fail(&ps, rc, err);
     const aff_param *pid = aff_params_get1(&ps, "program_id");
     const aff_param *name = aff_params_get1(&ps, "name");
     if (pid == NULL || pid->value_len == 0)

@@ -54,12 +54,20 @@ static const aff_api_list_spec commissions_spec = {"commissions",
                                                    AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) |
                                                        AFF_SORT_BIT(AMOUNT) | AFF_SORT_BIT(STATUS) |
                                                        AFF_SORT_BIT(PROGRAM) | AFF_SORT_BIT(AFFILIATE),
-                                                   1, 0, 0};
+                                                   1,
+                                                   0,
+                                                   0,
+                                                   0,
+                                                   aff_api_statuses_ledger};
 static const aff_api_list_spec payouts_spec = {"payouts",
                                                AFF_SORT_BIT(CREATED) | AFF_SORT_BIT(UPDATED) | AFF_SORT_BIT(AMOUNT) |
                                                    AFF_SORT_BIT(STATUS) | AFF_SORT_BIT(PROGRAM) |
                                                    AFF_SORT_BIT(AFFILIATE),
-                                               1, 0, 0};
+                                               1,
+                                               0,
+                                               0,
+                                               0,
+                                               aff_api_statuses_payout};
 
 void aff_api_commissions_list(aff_http *h)
 {

@@ -150,8 +150,10 @@ void aff_api_payout_runs_export(aff_http *h)
     if (aff_api_path_id(h, 0, &id) != 0)
         return;
     aff_params ps;
-    if (aff_http_params(h->req, 0, &ps) != 0) {
-        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string");
+    aff_errinfo err = {0};
+    int rc = aff_http_params(h->req, 0, &ps);
+    if (rc != 0) {
+        aff_http_error(h->req, aff_http_params_fail(&ps, rc, &err), &err);
         return;
     }
     const aff_param *f = aff_params_get1(&ps, "format");

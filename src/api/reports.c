@@ -470,8 +470,10 @@ static void report(aff_http *h, int own)
 {
     h2o_req_t *req = h->req;
     aff_params ps;
-    if (aff_http_params(req, 0, &ps) != 0) {
-        aff_http_errorf(req, AFF_EINVAL, NULL, "malformed query string");
+    aff_errinfo err = {0};
+    int rc = aff_http_params(req, 0, &ps);
+    if (rc != 0) {
+        aff_http_error(req, aff_http_params_fail(&ps, rc, &err), &err);
         return;
     }
     report_job *j = aff_pending_new(h, sizeof(*j), run_report, respond_report);
@@ -482,9 +484,8 @@ static void report(aff_http *h, int own)
     memset((char *)j + sizeof(j->base), 0, sizeof(*j) - sizeof(j->base));
     j->base.cleanup = cleanup_report;
     int64_t today = aff_clock_now_ms() / AFF_MS_PER_DAY * AFF_MS_PER_DAY;
-    aff_errinfo err = {0};
     aff_api_report_params rp;
-    int rc = aff_api_report_query(&ps, own, today, &rp, &err);
+    rc = aff_api_report_query(&ps, own, today, &rp, &err);
     if (rc != 0) {
         aff_http_error(req, rc, &err);
         goto discard;

@@ -456,7 +456,8 @@ void aff_api_postback(aff_http *h)
     aff_params ps;
     int rc = aff_http_params(h->req, aff_http_method_is(h->req, "POST") && is_form(h->req), &ps);
     if (rc != 0) {
-        aff_http_errorf(h->req, AFF_EINVAL, NULL, "malformed query string or form body");
+        aff_errinfo err = {0};
+        aff_http_error(h->req, aff_http_params_fail(&ps, rc, &err), &err);
         return;
     }
     const aff_param *token = aff_params_get1(&ps, "token");

@@ -9,7 +9,6 @@
  */
 #include "cli/money.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/str.h"
 #include "track/commission.h"
 #include "track/payout.h"
 #include "track/replay.h"
@@ -67,15 +67,10 @@ static int parse_opts(int argc, char **argv, int first, opt *opts, size_t n, aff
                 fprintf(stderr, "afftrack %s: %s: a day YYYY-MM-DD\n", cmd, opts[k].flag);
                 return -1;
             }
-        } else {
-            char *end;
-            errno = 0;
-            long long x = strtoll(v, &end, 10);
-            if (errno != 0 || end == v || *end != '\0' || x <= 0) {
-                fprintf(stderr, "afftrack %s: %s: a positive id\n", cmd, opts[k].flag);
-                return -1;
-            }
-            *(int64_t *)opts[k].out = x;
+        } else if (aff_str_to_int64(v, strlen(v), 1, INT64_MAX, opts[k].out) != 0) {
+            fprintf(stderr, "afftrack %s: %s: \"%s\" is not an id: a positive integer of digits only, at most %lld\n",
+                    cmd, opts[k].flag, v, (long long)INT64_MAX);
+            return -1;
         }
     }
     return 0;

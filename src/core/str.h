@@ -1,13 +1,18 @@
 /*
  * str.h - bounded string copies for hot paths, where snprintf("%s") showed up in
  * profiles (its format machinery costs ~1k instructions a call). Never writes more
- * than cap bytes and always terminates (cap > 0).
+ * than cap bytes and always terminates (cap > 0). And the one strict reader of a
+ * decimal integer (ids of the API, numbers of the command line): strtoll skips leading
+ * space, takes a sign and clamps an overflow, none of which an id or a count may do.
  */
 #ifndef AFF_CORE_STR_H
 #define AFF_CORE_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "core/err.h"
 
 /* Copy src into dst (cap bytes). Returns 1 when src was cut to fit, 0 otherwise. */
 static inline int aff_str_copy(char *dst, size_t cap, const char *src)
@@ -69,6 +74,31 @@ static inline void aff_sb_int(aff_sbuf *b, long long v)
     if (v < 0)
         tmp[--i] = '-';
     aff_sb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+/* s[0..len) as a plain decimal integer: one or more digits '0'-'9' and nothing else (no
+ * sign, space, '+' or "0x"; leading zeros are digits), whose value is within [min, max]
+ * (0 <= min <= max). 0 with *out set; AFF_EINVAL when s is not such digits; AFF_ERANGE
+ * when the value is outside [min, max], beyond INT64_MAX included (never clamped). */
+static inline int aff_str_to_int64(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
+{
+    if (s == NULL || len == 0)
+        return AFF_EINVAL;
+    int64_t v = 0;
+    int over = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return AFF_EINVAL;
+        int d = s[i] - '0';
+        if (v > (INT64_MAX - d) / 10)
+            over = 1; /* keep reading: a later non-digit is AFF_EINVAL */
+        else
+            v = v * 10 + d;
+    }
+    if (over || v < min || v > max)
+        return AFF_ERANGE;
+    *out = v;
+    return 0;
 }
 
 #endif

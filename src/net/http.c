@@ -62,6 +62,20 @@ int aff_http_method_is(h2o_req_t *req, const char *m)
 
 /* ---- parameters ------------------------------------------------------------------------ */
 
+/* A copy of s[0..len) in the pool when it can be an error's field (aff_params.bad). */
+static const char *field_name(h2o_req_t *req, const char *s, size_t len)
+{
+    if (len == 0 || len > AFF_PARAM_NAME_MAX)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return NULL;
+    char *copy = h2o_mem_alloc_pool(&req->pool, len + 1);
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    return copy;
+}
+
 static int add_pairs(h2o_req_t *req, const char *s, size_t len, aff_params *out)
 {
     size_t cursor = 0;
@@ -73,8 +87,10 @@ static int add_pairs(h2o_req_t *req, const char *s, size_t len, aff_params *out)
         aff_param *p = &out->p[out->n];
         char *nb = h2o_mem_alloc_pool(&req->pool, nlen + 1), *vb = h2o_mem_alloc_pool(&req->pool, vlen + 1);
         int a = aff_url_decode_component(name, nlen, nb), b = aff_url_decode_component(value, vlen, vb);
-        if (a < 0 || b < 0)
+        if (a < 0 || b < 0) {
+            out->bad = a < 0 ? field_name(req, name, nlen) : field_name(req, nb, (size_t)a);
             return AFF_EINVAL;
+        }
         p->name = nb;
         p->name_len = (size_t)a;
         p->value = vb;
@@ -87,12 +103,22 @@ static int add_pairs(h2o_req_t *req, const char *s, size_t len, aff_params *out)
 int aff_http_params(h2o_req_t *req, int form, aff_params *out)
 {
     out->n = 0;
+    out->bad = NULL;
     int rc = 0;
     if (req->query_at != SIZE_MAX)
         rc = add_pairs(req, req->path.base + req->query_at + 1, req->path.len - req->query_at - 1, out);
     if (rc == 0 && form && req->entity.base != NULL)
         rc = add_pairs(req, req->entity.base, req->entity.len, out);
     return rc;
+}
+
+int aff_http_params_fail(const aff_params *ps, int rc, aff_errinfo *err)
+{
+    if (rc == AFF_ETOOBIG)
+        return aff_fail(err, AFF_EINVAL, NULL, "more than %d parameters", AFF_MAX_PARAMS);
+    if (ps->bad == NULL)
+        return aff_fail(err, AFF_EINVAL, NULL, "a parameter has a malformed percent-escape or an encoded NUL");
+    return aff_fail(err, AFF_EINVAL, ps->bad, "%.64s: malformed percent-escape or an encoded NUL", ps->bad);
 }
 
 const aff_param *aff_params_get(const aff_params *ps, const char *const *names)

@@ -52,7 +52,13 @@ typedef struct aff_param {
 typedef struct aff_params {
     int n;
     aff_param p[AFF_MAX_PARAMS];
+    /* After AFF_EINVAL from aff_http_params: the name of the pair that did not decode
+     * (its decoded name, else its text as sent), when that is 1..AFF_PARAM_NAME_MAX
+     * bytes of printable ASCII, in the request's pool; else NULL. */
+    const char *bad;
 } aff_params;
+
+#define AFF_PARAM_NAME_MAX 64
 
 typedef struct aff_http {
     h2o_req_t *req;
@@ -94,8 +100,13 @@ int aff_http_status_for(int rc);
 
 /* ---- request data ---- */
 /* Decode query string (and, when form is set, an x-www-form-urlencoded body) into out.
- * Returns 0, AFF_EINVAL (malformed escape), AFF_ETOOBIG (too many parameters). */
+ * Returns 0, AFF_EINVAL (malformed escape; out->bad names the pair), AFF_ETOOBIG (too
+ * many parameters). */
 int aff_http_params(h2o_req_t *req, int form, aff_params *out);
+/* The API's answer to rc from aff_http_params(ps): fills err (field: ps->bad, the pool
+ * string, valid until the request ends) and returns AFF_EINVAL, which api/error.c
+ * answers 422. */
+int aff_http_params_fail(const aff_params *ps, int rc, aff_errinfo *err);
 /* First value of any of the names (NULL-terminated list), or NULL. */
 const aff_param *aff_params_get(const aff_params *ps, const char *const *names);
 const aff_param *aff_params_get1(const aff_params *ps, const char *name);

@@ -926,6 +926,27 @@ int aff_comm_items_parse(const char *items_json, aff_comm_item *items, int cap, 
     return (int)json_array_size(arr);
 }
 
+int aff_comm_items_check(const char *items_json)
+{
+    aff_comm_item items[AFF_COMM_MAX_ITEMS];
+    json_t *json;
+    int n = aff_comm_items_parse(items_json, items, AFF_COMM_MAX_ITEMS, &json);
+    if (n < 0)
+        return n;
+    int rc = 0;
+    __int128 sum = 0; /* at most 100 * 10^15 * 10^6 once the bounds hold: fits */
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (items[i].unit_minor < 0 || items[i].unit_minor > AFF_MONEY_MAX_MINOR ||
+            items[i].quantity > AFF_COMM_ITEM_QTY_MAX)
+            rc = AFF_ERANGE;
+        sum += (__int128)items[i].unit_minor * items[i].quantity;
+        if (sum > AFF_MONEY_MAX_MINOR)
+            rc = AFF_ERANGE;
+    }
+    json_decref(json);
+    return rc;
+}
+
 int64_t aff_commission_after_refund(int64_t earned, int64_t amount, int64_t refunded)
 {
     if (refunded <= 0)

@@ -136,6 +136,7 @@ typedef struct aff_comm_item {
 } aff_comm_item;
 
 #define AFF_COMM_MAX_ITEMS 100
+#define AFF_COMM_ITEM_QTY_MAX 1000000 /* an item's quantity: 1..this */
 
 typedef struct aff_comm_facts {
     const char *event;
@@ -180,6 +181,16 @@ int aff_commission_eval(const aff_plan *plan, const aff_comm_facts *f, aff_comm_
  * the count, or AFF_EINVAL. */
 struct json_t;
 int aff_comm_items_parse(const char *items_json, aff_comm_item *items, int cap, struct json_t **json_out);
+
+/* Whether a stored items text, read as aff_comm_items_parse reads it for pricing, is
+ * within the API's bounds (docs/api.md, items): each amount_minor 0..AFF_MONEY_MAX_MINOR,
+ * each quantity at most AFF_COMM_ITEM_QTY_MAX, and the sum of amount_minor * quantity,
+ * computed in 128 bits, at most AFF_MONEY_MAX_MINOR. Conversions stored before the API
+ * checked the products in 128 bits may hold a product that wrapped around int64 (which
+ * pricing would multiply again), and those stored before it checked the sum a sum beyond
+ * it. Returns 0 (also for "" or NULL: no items), AFF_ERANGE (a bound, a product or the
+ * sum), or AFF_EINVAL (not a JSON array of at most AFF_COMM_MAX_ITEMS). Pure. */
+int aff_comm_items_check(const char *items_json);
 
 /* Share of a gross commission that survives refunds: earned - round(earned * refunded
  * / amount); earned when nothing was refunded, 0 once refunded reaches amount. Exact,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "track/commission.h"
 #include "track/conversion.h"
 #include "track/replay.h"
 
@@ -24,6 +25,13 @@ static int check_one(void *ud, const aff_conversion_row *row)
         if (w->out->ledger_mismatches < AFF_VERIFY_LIST_MAX)
             w->out->bad_ids[w->out->ledger_mismatches] = row->id;
         w->out->ledger_mismatches++;
+    }
+    /* Stored before the API checked amount_minor * quantity in 128 bits (or the sum at
+     * all), items may wrap int64 where the engine multiplies them. */
+    if (aff_comm_items_check(row->items_json) != 0) {
+        if (w->out->items_out_of_bounds < AFF_VERIFY_LIST_MAX)
+            w->out->items_bad_ids[w->out->items_out_of_bounds] = row->id;
+        w->out->items_out_of_bounds++;
     }
     return 0;
 }
@@ -92,6 +100,6 @@ int aff_verify_ok(const aff_verify_report *r)
     return memcmp(&r->counts.raw, &r->counts.rollup, sizeof(r->counts.raw)) == 0 &&
            memcmp(&r->counts.rollup, &r->counts.daily, sizeof(r->counts.raw)) == 0 &&
            memcmp(&r->counts.daily, &r->counts.sub, sizeof(r->counts.raw)) == 0 && r->counts.sub_mismatches == 0 &&
-           r->counts.override_mismatches == 0 && r->ledger_mismatches == 0 && r->balance_mismatches == 0 &&
-           r->plan_mismatches == 0;
+           r->counts.override_mismatches == 0 && r->ledger_mismatches == 0 && r->items_out_of_bounds == 0 &&
+           r->balance_mismatches == 0 && r->plan_mismatches == 0;
 }

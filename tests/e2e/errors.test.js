@@ -145,6 +145,46 @@ describe('error contract', () => {
     assert.equal(r.status, 201, r.text);
   });
 
+  const GIF = Buffer.concat([Buffer.from('GIF89a', 'latin1'), Buffer.from([0x78, 0x00, 0x3c, 0x00]), Buffer.alloc(20)]);
+  // A query (or postback form) that does not decode names the parameter at fault, as every
+  // other bad input does: its decoded name, or its text as sent when the name itself is
+  // the malformed part.
+  it('a malformed percent-escape is 422 naming the parameter', async () => {
+    for (const [method, path, field, key] of [
+      ['GET', '/v1/conversions?limit=%zz', 'limit'],
+      ['GET', '/v1/conversions?status=pending&program_id=1%2', 'program_id'],
+      ['GET', '/v1/affiliates?q=%00', 'q'],
+      ['GET', '/v1/me/commissions?limit=%zz', 'limit', aff.api_key],
+      ['GET', '/v1/reports?from=%zz', 'from'],
+      ['GET', '/v1/me/reports?group_by=day&to=%G1', 'to', aff.api_key],
+      ['GET', '/v1/payout-runs/1/export?format=%zz', 'format'],
+      ['GET', `/postback?token=${prog.postback_token}&order_id=o1&amount=4%z`, 'amount', null],
+      ['GET', '/v1/clicks?%zz=1', '%zz'],
+      ['GET', '/v1/programs?format=json&sort%=name', 'sort%'],
+    ]) {
+      const r = await srv.api(method, path, key === undefined ? {} : { key });
+      h.expectError(r, 422, 'invalid_argument', field, `${method} ${path}`);
+      assert.match(r.json.error.message, /malformed percent-escape/, `${path}: message`);
+    }
+    const img = await srv.api('POST', `/v1/creatives/image?program_id=${prog.id}&name=%zz`,
+      { rawBody: GIF, headers: { 'content-type': 'image/gif' } });
+    h.expectError(img, 422, 'invalid_argument', 'name', 'creative upload');
+    const form = await srv.api('POST', '/postback', {
+      key: null, rawBody: `token=${prog.postback_token}&order_id=o2&currency=%u`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    h.expectError(form, 422, 'invalid_argument', 'currency', 'postback form body');
+    // a name that cannot be a field (not printable ASCII once decoded): no field
+    const odd = await srv.api('GET', '/v1/conversions?%C3%A9=%zz');
+    h.expectError(odd, 422, 'invalid_argument', undefined, 'non-ASCII name');
+    assert.equal(odd.json.error.field, undefined, 'no field for a name that is not printable ASCII');
+    // more pairs than the server reads: no one parameter is at fault
+    const many = await srv.api('GET', `/v1/conversions?${Array.from({ length: 65 }, (_, i) => `p${i}=1`).join('&')}`);
+    h.expectError(many, 422, 'invalid_argument', undefined, '65 parameters');
+    assert.equal(many.json.error.field, undefined, 'too many parameters: no field');
+    assert.match(many.json.error.message, /more than 64 parameters/);
+  });
+
   it('the server keeps serving after errors', async () => {
     const r = await srv.api('GET', '/healthz', { key: null });
     assert.equal(r.status, 200);

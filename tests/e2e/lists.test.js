@@ -321,6 +321,44 @@ describe('every list sorts, filters, pages and exports on the server', () => {
     }
   });
 
+  // A status filter takes one of the statuses its list's rows can have (docs/api.md
+  // "Lists"): each of them answers the rows with it, anything else (another list's
+  // status, a set, another case) is 422 naming status and listing them, and a list
+  // without statuses refuses the filter instead of ignoring it.
+  it('a status filter takes only its list\'s statuses; other lists refuse it', async () => {
+    const { A } = ids;
+    const conv = ['pending', 'held', 'approved', 'rejected', 'reversed'];
+    const line = ['pending', 'approved', 'payable', 'in_payout', 'paid', 'rejected', 'reversed'];
+    const payout = ['pending', 'paid', 'failed'];
+    const aff = ['pending', 'approved', 'suspended', 'rejected'];
+    const withStatus = [['/v1/affiliates', aff], ['/v1/conversions', conv], ['/v1/review', conv], ['/v1/commissions', line],
+      ['/v1/payouts', payout], ['/v1/applications', aff], ['/v1/me/conversions', conv, A.api_key],
+      ['/v1/me/commissions', line, A.api_key], ['/v1/me/payouts', payout, A.api_key]];
+    for (const [path, statuses, key] of withStatus) {
+      const opts = key ? { key } : {};
+      let seen = 0;
+      for (const st of statuses) {
+        const rows = await walk(`${path}?status=${st}`, 500, key);
+        assert.ok(rows.every((r) => r.status === st), `${path}?status=${st}: only such rows`);
+        seen += rows.length;
+      }
+      assert.ok(seen > 0, `${path}: the statuses find the test's rows`);
+      for (const bad of ['bogus', 'PENDING', 'pending,approved', ' pending', 'in-payout', 'x'.repeat(40),
+        ...['suspended', 'held', 'payable', 'failed'].filter((x) => !statuses.includes(x))]) {
+        const r = await srv.api('GET', `${path}?status=${encodeURIComponent(bad)}`, opts);
+        h.expectError(r, 422, 'invalid_argument', 'status', `${path}?status=${bad}`);
+        assert.equal(r.json.error.message, `status: one of ${statuses.join(', ')}`, `${path}: the message lists the statuses`);
+      }
+      h.expectStatus(await srv.api('GET', `${path}?status=`, opts), 200, `${path}?status= (empty: no filter)`);
+    }
+    for (const [path, key] of [['/v1/programs'], ['/v1/links'], ['/v1/coupons'], ['/v1/clicks'], ['/v1/balances'], ['/v1/payout-runs'],
+      ['/v1/users'], ['/v1/creatives'], ['/v1/announcements'], ['/v1/me/links', A.api_key], ['/v1/me/balance', A.api_key]]) {
+      const r = await srv.api('GET', `${path}?status=pending`, key ? { key } : {});
+      h.expectError(r, 422, 'invalid_argument', 'status', `${path}?status=pending`);
+      assert.match(r.json.error.message, /no status filter/, `${path}: says why`);
+    }
+  });
+
   // Two edges found by fuzz_list_query: 1970-01-01 is 0 ms, which read as "no bound", and
   // an empty sort is the default order for a newest-first list's `after` too.
   it('created_to=1970-01-01 is a bound; after with an empty sort resumes the default order', async () => {

@@ -129,3 +129,45 @@ describe('operations', () => {
     }
   });
 });
+
+// Numbers on the command line are plain decimals, as ids are in the API: strtoll took
+// "+5" and " 5" and clamped "99999999999999999999" to the largest int64. Each refusal
+// exits 2 before the store is touched and names the option and the value; the same
+// option with a plain number is read (the command goes on to its own answer).
+describe('command-line numbers', () => {
+  let dir;
+  before(() => { dir = h.makeDataDir(); });
+  after(() => { h.removeDir(dir); });
+
+  const run = (args) => spawnSync(h.BIN, args, { encoding: 'utf8', timeout: 30000, input: 'a long password\n' });
+  const cases = [
+    { args: (v) => ['payout', 'paid', '--data', dir, '--id', v], option: '--id', good: '5' },
+    { args: (v) => ['payout', 'run', '--data', dir, '--program', v], option: '--program', good: '1' },
+    { args: (v) => ['replay', '--data', dir, '--program', v, '--from', '2026-01-01', '--to', '2026-01-02'], option: '--program', good: '1' },
+    { args: (v) => ['replay', '--data', dir, '--program', '1', '--from', '2026-01-01', '--to', '2026-01-02', '--version', v], option: '--version', good: '1' },
+    { args: (v) => ['user', 'create', '--data', dir, '--email', 'x@example.com', '--password-stdin', '--affiliate-id', v], option: '--affiliate-id', good: '7' },
+    { args: (v) => ['generate', '--data', dir, '--clicks', '0', '--days', v], option: '--days', good: '3' },
+  ];
+  const bad = ['+5', ' 5', '5 ', '-5', '0', '0x10', '1e3', '', '99999999999999999999', '9223372036854775808'];
+
+  for (const c of cases) {
+    it(`${c.args('N').slice(0, 2).join(' ')} ${c.option}: only a plain decimal in range`, () => {
+      const runs = bad.map((v) => [v, run(c.args(v))]);
+      assert.deepEqual(runs.map(([v, r]) => [v, r.status]), bad.map((v) => [v, 2]), `${c.option}: every one refused, exit 2`);
+      for (const [v, r] of runs) {
+        assert.ok(r.stderr.includes(`${c.option}: "${v}"`), `${c.option} "${v}": names the option and the value: ${r.stderr}`);
+      }
+      const ok = run(c.args(c.good));
+      assert.ok(!ok.stderr.includes(`${c.option}:`), `${c.option} ${c.good} is read: ${ok.stderr}`);
+    });
+  }
+
+  it('generate counts keep their ranges, with the range in the message', () => {
+    const r = run(['generate', '--data', dir, '--clicks', '0', '--days', '3651']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--days: "3651" is not an integer from 1 to 3650/);
+    const seed = run(['generate', '--data', dir, '--clicks', '0', '--seed', '9223372036854775808']);
+    assert.equal(seed.status, 2, 'one past the largest int64 is refused, not clamped');
+    assert.match(seed.stderr, /--seed: "9223372036854775808"/);
+  });
+});

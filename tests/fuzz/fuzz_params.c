@@ -10,6 +10,8 @@
  *     AFF_MAX_PARAMS pairs and the first AFF_MAX_PARAMS decode, AFF_EINVAL when one of
  *     those has a malformed escape or decodes to NUL, else 0; a query-only request
  *     never reads the body;
+ *   - on AFF_EINVAL, got.bad names the pair that failed: its decoded name, else its
+ *     text as sent, when that is 1..AFF_PARAM_NAME_MAX printable ASCII bytes, else NULL;
  *   - on success the parameters are the reference's pairs, query first, in order, each
  *     name and value NUL-terminated at its length;
  *   - aff_params_get answers the first parameter of the first name of the list that
@@ -30,7 +32,20 @@ typedef struct ref_param {
 typedef struct ref_params {
     int n, rc;
     ref_param p[AFF_MAX_PARAMS];
+    const char *bad; /* the failing pair's name (into its input or p[].name) */
+    size_t bad_len;
 } ref_params;
+
+/* Can s[0..len) be an error's field (net/http.h aff_params.bad)? */
+static int ref_field_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > AFF_PARAM_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return 0;
+    return 1;
+}
 
 /* Add the pairs of s[0..len) to r; stops at the first error (kept in r->rc). */
 static void ref_add(ref_params *r, const char *s, size_t len)
@@ -57,6 +72,10 @@ static void ref_add(ref_params *r, const char *s, size_t len)
             r->n++;
             if (a < 0 || b < 0) {
                 r->rc = AFF_EINVAL;
+                r->bad = a < 0 ? s + i : p->name;
+                r->bad_len = a < 0 ? nlen : (size_t)a;
+                if (!ref_field_ok(r->bad, r->bad_len))
+                    r->bad = NULL;
                 return;
             }
             p->name_len = (size_t)a;
@@ -119,6 +138,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     aff_params got;
     int rc = aff_http_params(&req, form, &got);
     FUZZ_CHECK(rc == want.rc);
+    if (rc == AFF_EINVAL) {
+        FUZZ_CHECK((got.bad == NULL) == (want.bad == NULL));
+        FUZZ_CHECK(got.bad == NULL ||
+                   (strlen(got.bad) == want.bad_len && memcmp(got.bad, want.bad, want.bad_len) == 0));
+    }
     if (rc == 0) {
         FUZZ_CHECK(got.n == want.n);
         for (int i = 0; i < got.n; i++) {

@@ -27,6 +27,16 @@ function useProgramName() {
   return (id) => names.get(id) || `#${id}`;
 }
 
+/** The name of a by-link report row without a link (docs/api.md "Reports"): a parent's
+ * income from its sub-affiliates' sales, sales without a link (coupon codes, referral
+ * codes), or both, which share the row. */
+export function noLinkName(r) {
+  const income = Boolean(r.override_income_minor);
+  const own = Boolean(r.conversions || r.revenue_minor || r.refunds_minor || r.commission_minor);
+  if (income && !own) return 'Sub-affiliate income';
+  return income ? 'Sub-affiliate income and sales without a link' : 'Sales without a link (coupons, referrals)';
+}
+
 export function PortalOverview({ me }) {
   const currency = useEarningsCurrency();
   const [codes, setCodes] = useState(new Map());
@@ -38,7 +48,7 @@ export function PortalOverview({ me }) {
       coupon codes appear here once the program manager approves you.</${Banner}>` : null}
     ${currency === undefined ? html`<p class="muted">Loading…</p>` : html`<${Stats} reportPath="/v1/me/reports" portal=${true}
       currency=${currency} top=${[
-        { group: 'link', label: 'Your links', column: 'Link', name: (r) => (r.link_id === null ? '—' : codes.get(r.link_id) || `#${r.link_id}`) },
+        { group: 'link', label: 'Your links', column: 'Link', name: (r) => (r.link_id === null ? html`<em>${noLinkName(r)}</em>` : codes.get(r.link_id) || `#${r.link_id}`) },
         { group: 'sub1', label: 'Your sub-IDs', column: 'Sub-ID', name: (r) => subIdCell(r) },
       ]} />`}
   </${Page}>`;

@@ -22,6 +22,8 @@ const RANKS = [
   { value: 'revenue_minor', label: 'Revenue', portalLabel: 'Sales' },
   { value: 'conversions', label: 'Conversions' },
   { value: 'clicks', label: 'Clicks' },
+  /* a parent's income row would rank last by any other: offered where the KPI is shown */
+  { value: 'override_income_minor', label: 'Sub-affiliate income', income: true },
 ];
 
 const TOP_N = 10;
@@ -126,6 +128,7 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0, filt
   const p = prev && prev.totals;
   const m = (v) => money(v, shown);
   const kpis = t && p ? kpiList(t, p, portal, m) : null;
+  const ranks = RANKS.filter((x) => !x.income || (kpis || []).some((k) => k.id === 'override_income'));
   const r = state.range;
   const csv = r ? `${reportPath}${qs({ ...filter, ...r.cur, group_by: 'day', format: 'csv' })}` : null;
 
@@ -155,7 +158,7 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0, filt
     ${tops && top.length ? html`<div class="toolbar rank">
       <label class="inline-select"><span class="muted">Rank the top ${TOP_N} by</span>
         <select name="rank" value=${rank} onChange=${(e) => setRank(e.target.value)}>
-          ${RANKS.map((x) => html`<option value=${x.value}>${portal && x.portalLabel ? x.portalLabel : x.label}</option>`)}
+          ${ranks.map((x) => html`<option value=${x.value}>${portal && x.portalLabel ? x.portalLabel : x.label}</option>`)}
         </select></label></div>` : null}
     ${tops && top.map((tp, i) => html`<${TopTable} spec=${tp} report=${tops[i]} currency=${shown} portal=${portal} />`)}
   </div>`;
@@ -163,6 +166,9 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0, filt
 
 function TopTable({ spec, report, currency, portal }) {
   const rows = report.rows;
+  /* a parent's income from its sub-affiliates is in none of the other columns */
+  const income = portal && rows.some((r) => r.override_income_minor);
+  const incomeLabel = 'Sub-affiliate income';
   const more = report.rows_total > rows.length ? ` (top ${rows.length} of ${count(report.rows_total)})` : '';
   const earn = portal ? 'Earnings' : 'Commission';
   const sales = portal ? 'Sales' : 'Revenue';
@@ -171,6 +177,7 @@ function TopTable({ spec, report, currency, portal }) {
     ${rows.length === 0 ? html`<p class="empty">No traffic in this period.</p>` : html`<table aria-label=${spec.label}>
       <thead><tr><th scope="col">${spec.column}</th><th class="num">Clicks</th><th class="num">Unique</th><th class="num">Conv.</th>
         <th class="num">CR</th><th class="num">${sales}</th><th class="num">${earn}</th><th class="num">EPC</th>
+        ${income ? html`<th class="num">${incomeLabel}</th>` : null}
         ${portal ? null : html`<th class="num">ROI</th>`}</tr></thead>
       <tbody>${rows.map((r) => html`<tr>
         <td class="name" data-label=${spec.column}>${spec.name(r)}</td>
@@ -181,6 +188,7 @@ function TopTable({ spec, report, currency, portal }) {
         <td class="num" data-label=${sales}>${money(r.revenue_minor, currency)}</td>
         <td class="num" data-label=${earn}>${money(r.commission_minor, currency)}</td>
         <td class="num" data-label="EPC">${money(r.epc_minor, currency)}</td>
+        ${income ? html`<td class="num" data-label=${incomeLabel}>${money(r.override_income_minor, currency)}</td>` : null}
         ${portal ? null : html`<td class="num" data-label="ROI">${ratioPercent(r.roi)}</td>`}</tr>`)}</tbody>
     </table>`}
   </div>`;

@@ -48,3 +48,31 @@ AFF_TEST(str_appender_matches_snprintf_at_every_cap)
         }
     }
 }
+
+/* aff_str_to_int64: digits only, the range checked, nothing clamped. */
+AFF_TEST(str_to_int64_plain_decimals_only)
+{
+    int64_t v = -1;
+    AFF_CHECK_INT(aff_str_to_int64("5", 1, 1, INT64_MAX, &v), 0);
+    AFF_CHECK_INT(v, 5);
+    AFF_CHECK_INT(aff_str_to_int64("007", 3, 1, INT64_MAX, &v), 0); /* leading zeros are digits */
+    AFF_CHECK_INT(v, 7);
+    AFF_CHECK_INT(aff_str_to_int64("9223372036854775807", 19, 0, INT64_MAX, &v), 0);
+    AFF_CHECK_INT(v, INT64_MAX);
+    AFF_CHECK_INT(aff_str_to_int64("0", 1, 0, 10, &v), 0);
+    AFF_CHECK_INT(v, 0);
+    AFF_CHECK_INT(aff_str_to_int64("12345", 3, 0, INT64_MAX, &v), 0); /* len bytes only */
+    AFF_CHECK_INT(v, 123);
+    v = 42;
+    static const char *const not_digits[] = {"+5", " 5", "5 ", "-5", "0x10", "1e3", "5.0", "", "\t5", "٥"};
+    for (size_t i = 0; i < sizeof(not_digits) / sizeof(not_digits[0]); i++)
+        AFF_CHECK_INT(aff_str_to_int64(not_digits[i], strlen(not_digits[i]), 0, INT64_MAX, &v), AFF_EINVAL);
+    AFF_CHECK_INT(aff_str_to_int64(NULL, 0, 0, 1, &v), AFF_EINVAL);
+    /* out of range, overflow included: never clamped */
+    AFF_CHECK_INT(aff_str_to_int64("9223372036854775808", 19, 0, INT64_MAX, &v), AFF_ERANGE);
+    AFF_CHECK_INT(aff_str_to_int64("99999999999999999999", 20, 0, INT64_MAX, &v), AFF_ERANGE);
+    AFF_CHECK_INT(aff_str_to_int64("99999999999999999999x", 21, 0, INT64_MAX, &v), AFF_EINVAL); /* digits first */
+    AFF_CHECK_INT(aff_str_to_int64("0", 1, 1, INT64_MAX, &v), AFF_ERANGE);
+    AFF_CHECK_INT(aff_str_to_int64("3651", 4, 1, 3650, &v), AFF_ERANGE);
+    AFF_CHECK_INT(v, 42); /* untouched on failure */
+}

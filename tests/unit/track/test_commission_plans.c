@@ -1566,6 +1566,43 @@ AFF_TEST(commission_plans_items_parse)
     json_decref(j);
 }
 
+/* The API's bounds on stored items (aff_comm_items_check): what verify flags. */
+AFF_TEST(commission_plans_items_check)
+{
+    AFF_CHECK_INT(aff_comm_items_check(NULL), 0);
+    AFF_CHECK_INT(aff_comm_items_check(""), 0);
+    AFF_CHECK_INT(aff_comm_items_check("[]"), 0);
+    /* the sum exactly at 10^15 (a quantity of 10^6, absent: 1), then one more */
+    AFF_CHECK_INT(
+        aff_comm_items_check("[{\"amount_minor\":999999999,\"quantity\":1000000},{\"amount_minor\":1000000}]"), 0);
+    AFF_CHECK_INT(
+        aff_comm_items_check("[{\"amount_minor\":999999999,\"quantity\":1000000},{\"amount_minor\":1000001}]"),
+        AFF_ERANGE);
+    /* a product that wraps int64 to a small positive number */
+    AFF_CHECK_INT(aff_comm_items_check("[{\"amount_minor\":999999999999999,\"quantity\":18447}]"), AFF_ERANGE);
+    /* bounds of one item */
+    AFF_CHECK_INT(aff_comm_items_check("[{\"amount_minor\":1000000000000000}]"), 0);
+    AFF_CHECK_INT(aff_comm_items_check("[{\"amount_minor\":1000000000000001}]"), AFF_ERANGE);
+    AFF_CHECK_INT(aff_comm_items_check("[{\"amount_minor\":-1}]"), AFF_ERANGE);
+    AFF_CHECK_INT(aff_comm_items_check("[{\"amount_minor\":1,\"quantity\":1000001}]"), AFF_ERANGE);
+    /* read as pricing reads them: what is not an integer amount is 0, a quantity below 1 is 1 */
+    AFF_CHECK_INT(aff_comm_items_check("[{\"quantity\":1}]"), 0);
+    AFF_CHECK_INT(aff_comm_items_check("[{\"amount_minor\":\"5\"},{\"amount_minor\":1.5}]"), 0);
+    AFF_CHECK_INT(aff_comm_items_check("[{\"amount_minor\":1000000000000000,\"quantity\":-7}]"), 0);
+    /* not an array */
+    AFF_CHECK_INT(aff_comm_items_check("{\"amount_minor\":1}"), AFF_EINVAL);
+    AFF_CHECK_INT(aff_comm_items_check("[{"), AFF_EINVAL);
+    /* at most 100 items */
+    for (int n = 100; n <= 101; n++) {
+        char many[2048];
+        size_t w = (size_t)snprintf(many, sizeof(many), "[");
+        for (int i = 0; i < n; i++)
+            w += (size_t)snprintf(many + w, sizeof(many) - w, "%s{\"amount_minor\":1}", i ? "," : "");
+        snprintf(many + w, sizeof(many) - w, "]");
+        AFF_CHECK_INT(aff_comm_items_check(many), n <= AFF_COMM_MAX_ITEMS ? 0 : AFF_EINVAL);
+    }
+}
+
 AFF_TEST(commission_plans_items_parse_then_eval)
 {
     /* the conversion's stored items through the engine: sku ABC 2 x 1500 = 3000 at 30 %
