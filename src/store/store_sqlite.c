@@ -539,13 +539,15 @@ typedef struct ua_slot {
     int64_t id;
     char *ua;
 } ua_slot;
-/* added counts the entries whose rows the running transaction inserted: a rollback must
- * forget them (their ids no longer exist), a commit makes them ordinary. A count, not a
- * flag per slot: clearing 8,192 flags at every commit cost ~1k instructions a click at
- * B1's batch sizes (callgrind). */
+/* tx_inserted: the running transaction inserted user_agent rows. Until it commits, any
+ * entry may name one of them (also one found again by S_UA_FIND after the cache was
+ * cleared mid-transaction), so undoing it forgets the whole cache; only COMMIT and a
+ * full ROLLBACK end it. One flag, not one per slot: clearing 8,192 flags at every commit
+ * cost ~1k instructions a click at B1's batch sizes (callgrind). */
 typedef struct ua_cache {
     ua_slot *slots;
-    size_t count, added;
+    size_t count;
+    int tx_inserted;
 } ua_cache;
 
 #define CLICK_SIZES 5 /* multi-row click INSERTs of 32 >> k rows, k < CLICK_SIZES */
@@ -583,19 +585,17 @@ static void ua_cache_clear(ua_cache *c)
         free(c->slots[i].ua);
         c->slots[i] = (ua_slot){0};
     }
-    c->count = c->added = 0;
+    c->count = 0;
 }
 
-/* Drop what the rolled-back transaction added (those ids no longer exist). */
-static void ua_cache_forget_batch(ua_cache *c)
+/* Work undone (a ROLLBACK, or a ROLLBACK TO inside the transaction, which goes on): ids
+ * the transaction inserted may be in the cache and no longer exist. */
+static void ua_cache_undo(ua_cache *c, int transaction_ends)
 {
-    if (c->added > 0)
+    if (c->tx_inserted)
         ua_cache_clear(c); /* rare: simplest correct answer is to start over */
-}
-
-static void ua_cache_commit_batch(ua_cache *c)
-{
-    c->added = 0;
+    if (transaction_ends)
+        c->tx_inserted = 0;
 }
 
 /* The statement for id, prepared on first use and reset for reuse. NULL on failure. */
@@ -756,7 +756,7 @@ static int sq_commit(aff_store *st)
 {
     int rc = exec_stmt(stmt(st, S_COMMIT));
     if (rc == 0)
-        ua_cache_commit_batch(&impl(st)->uas);
+        impl(st)->uas.tx_inserted = 0;
     return rc;
 }
 static int sq_savepoint(aff_store *st)
@@ -769,7 +769,7 @@ static int sq_release(aff_store *st)
 }
 static int sq_rollback_to(aff_store *st)
 {
-    ua_cache_forget_batch(&impl(st)->uas); /* a job's new agents may be among the undone rows */
+    ua_cache_undo(&impl(st)->uas, 0); /* a job's new agents may be among the undone rows */
     impl(st)->next_conv_id = 0;
     return exec_stmt(stmt(st, S_ROLLBACK_TO));
 }
@@ -798,10 +798,12 @@ static int sq_bulk_load(aff_store *st, int on)
 
 static int sq_rollback(aff_store *st)
 {
+    /* Also when SQLite rolled back already (a COMMIT that failed with SQLITE_FULL or an
+     * I/O error ends the transaction itself): its agents are gone all the same. */
+    ua_cache_undo(&impl(st)->uas, 1);
+    impl(st)->next_conv_id = 0;
     if (sqlite3_get_autocommit(impl(st)->db))
         return 0;
-    ua_cache_forget_batch(&impl(st)->uas);
-    impl(st)->next_conv_id = 0;
     return exec_stmt(stmt(st, S_ROLLBACK));
 }
 
@@ -1326,6 +1328,7 @@ static int intern_ua(aff_store *st, const char *ua, int64_t *id)
         if ((rc = exec_stmt(q)) != 0)
             return rc;
         *id = sqlite3_last_insert_rowid(s->db);
+        c->tx_inserted = 1;
         batch = 1;
     }
     sqlite3_reset(q);
@@ -1343,7 +1346,6 @@ static int intern_ua(aff_store *st, const char *ua, int64_t *id)
     memcpy(copy, ua, len + 1);
     c->slots[j] = (ua_slot){h, *id, copy};
     c->count++;
-    c->added += batch;
     return 0;
 }
 
