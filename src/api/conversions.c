@@ -134,12 +134,11 @@ static int set_items(json_t *items, aff_conversion_input *in, aff_errinfo *err)
             err->field = "items";
             break;
         }
-        if ((__int128)amount * qty > AFF_MONEY_MAX_MINOR - total) { /* 10^15 * 10^6 overflows int64 */
+        if (aff_comm_item_add(amount, qty, &total) != 0) { /* the fields' own bounds hold: the sum */
             rc = aff_fail(err, AFF_EINVAL, "items", "items: amount_minor * quantity sums beyond %lld",
                           (long long)AFF_MONEY_MAX_MINOR);
             break;
         }
-        total += amount * qty;
         json_array_append_new(clean, json_pack("{s:s, s:s, s:I, s:I}", "sku", sku, "category", cat, "amount_minor",
                                                (json_int_t)amount, "quantity", (json_int_t)qty));
     }

@@ -926,6 +926,17 @@ int aff_comm_items_parse(const char *items_json, aff_comm_item *items, int cap, 
     return (int)json_array_size(arr);
 }
 
+int aff_comm_item_add(int64_t amount, int64_t quantity, int64_t *total)
+{
+    if (amount < 0 || amount > AFF_MONEY_MAX_MINOR || quantity < 1 || quantity > AFF_COMM_ITEM_QTY_MAX)
+        return AFF_ERANGE;
+    __int128 sum = (__int128)*total + (__int128)amount * quantity;
+    if (sum > AFF_MONEY_MAX_MINOR)
+        return AFF_ERANGE;
+    *total = (int64_t)sum;
+    return 0;
+}
+
 int aff_comm_items_check(const char *items_json)
 {
     aff_comm_item items[AFF_COMM_MAX_ITEMS];
@@ -934,15 +945,9 @@ int aff_comm_items_check(const char *items_json)
     if (n < 0)
         return n;
     int rc = 0;
-    __int128 sum = 0; /* at most 100 * 10^15 * 10^6 once the bounds hold: fits */
-    for (int i = 0; i < n && rc == 0; i++) {
-        if (items[i].unit_minor < 0 || items[i].unit_minor > AFF_MONEY_MAX_MINOR ||
-            items[i].quantity > AFF_COMM_ITEM_QTY_MAX)
-            rc = AFF_ERANGE;
-        sum += (__int128)items[i].unit_minor * items[i].quantity;
-        if (sum > AFF_MONEY_MAX_MINOR)
-            rc = AFF_ERANGE;
-    }
+    int64_t total = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = aff_comm_item_add(items[i].unit_minor, items[i].quantity, &total);
     json_decref(json);
     return rc;
 }

@@ -182,9 +182,17 @@ int aff_commission_eval(const aff_plan *plan, const aff_comm_facts *f, aff_comm_
 struct json_t;
 int aff_comm_items_parse(const char *items_json, aff_comm_item *items, int cap, struct json_t **json_out);
 
+/* Add one item's amount_minor * quantity to *total, the one statement of the items'
+ * bounds (docs/api.md, items) that the API and aff_comm_items_check share: AFF_ERANGE,
+ * *total unchanged, when amount is outside 0..AFF_MONEY_MAX_MINOR, quantity outside
+ * 1..AFF_COMM_ITEM_QTY_MAX, or the sum would pass AFF_MONEY_MAX_MINOR (the product is
+ * computed in 128 bits: 10^15 * 10^6 overflows int64). 0 otherwise. */
+int aff_comm_item_add(int64_t amount, int64_t quantity, int64_t *total);
+
 /* Whether a stored items text, read as aff_comm_items_parse reads it for pricing, is
  * within the API's bounds (docs/api.md, items): each amount_minor 0..AFF_MONEY_MAX_MINOR,
- * each quantity at most AFF_COMM_ITEM_QTY_MAX, and the sum of amount_minor * quantity,
+ * each quantity at most AFF_COMM_ITEM_QTY_MAX (a stored quantity below 1 reads as 1,
+ * as pricing reads it), and the sum of amount_minor * quantity,
  * computed in 128 bits, at most AFF_MONEY_MAX_MINOR. Conversions stored before the API
  * checked the products in 128 bits may hold a product that wrapped around int64 (which
  * pricing would multiply again), and those stored before it checked the sum a sum beyond
