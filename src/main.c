@@ -610,6 +610,18 @@ static int cmd_demo(aff_config *cfg)
 
 /* ---- verify ----------------------------------------------------------------------------- */
 
+/* A verify problem about conversions: how many, and the first ids (at most
+ * AFF_VERIFY_LIST_MAX). Nothing when there are none. */
+static void add_conversion_problem(json_t *problems, const char *metric, int64_t count, const int64_t *first)
+{
+    if (count <= 0)
+        return;
+    json_t *ids = json_array();
+    for (int64_t i = 0; i < count && i < AFF_VERIFY_LIST_MAX; i++)
+        json_array_append_new(ids, json_integer(first[i]));
+    json_array_append_new(
+        problems, json_pack("{s:s, s:I, s:o}", "metric", metric, "conversions", (json_int_t)count, "first_ids", ids));
+}
 static int cmd_verify(aff_config *cfg)
 {
     aff_store *st;
@@ -649,30 +661,12 @@ static int cmd_verify(aff_config *cfg)
     if (c->override_mismatches > 0)
         json_array_append_new(problems, json_pack("{s:s, s:I}", "metric", "override_rows", "mismatches",
                                                   (json_int_t)c->override_mismatches));
-    if (v.ledger_mismatches > 0) {
-        json_t *ids = json_array();
-        for (int64_t i = 0; i < v.ledger_mismatches && i < AFF_VERIFY_LIST_MAX; i++)
-            json_array_append_new(ids, json_integer(v.bad_ids[i]));
-        json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "ledger", "conversions",
-                                                  (json_int_t)v.ledger_mismatches, "first_ids", ids));
-    }
-    if (v.items_out_of_bounds > 0) {
-        json_t *ids = json_array();
-        for (int64_t i = 0; i < v.items_out_of_bounds && i < AFF_VERIFY_LIST_MAX; i++)
-            json_array_append_new(ids, json_integer(v.items_bad_ids[i]));
-        json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "items", "conversions",
-                                                  (json_int_t)v.items_out_of_bounds, "first_ids", ids));
-    }
+    add_conversion_problem(problems, "ledger", v.ledger_mismatches, v.bad_ids);
+    add_conversion_problem(problems, "items", v.items_out_of_bounds, v.items_bad_ids);
     if (v.balance_mismatches > 0)
         json_array_append_new(
             problems, json_pack("{s:s, s:I}", "metric", "balances", "mismatches", (json_int_t)v.balance_mismatches));
-    if (v.plan_mismatches > 0) {
-        json_t *ids = json_array();
-        for (int64_t i = 0; i < v.plan_mismatches && i < AFF_VERIFY_LIST_MAX; i++)
-            json_array_append_new(ids, json_integer(v.plan_bad_ids[i]));
-        json_array_append_new(problems, json_pack("{s:s, s:I, s:o}", "metric", "plans", "conversions",
-                                                  (json_int_t)v.plan_mismatches, "first_ids", ids));
-    }
+    add_conversion_problem(problems, "plans", v.plan_mismatches, v.plan_bad_ids);
     json_object_set_new(out, "programs_replayed", json_integer(v.programs_replayed));
     int ok = aff_verify_ok(&v);
     json_object_set_new(out, "conversions_checked", json_integer(v.conversions_checked));
