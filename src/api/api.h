@@ -369,4 +369,12 @@ extern aff_api_counters aff_api_stats;
 /* Count a cap hit of reason code (61..66, 81..86; others are ignored). */
 void aff_api_count_cap_hit(int code, int hard);
 
+/* The request's parameters: its query, and with form an x-www-form-urlencoded body too.
+ * A query or form that does not decode is answered here and the call returns non-zero:
+ * 422 naming the parameter at fault, 413 beyond AFF_MAX_PARAMS parameters. */
+int aff_api_params(aff_http *h, int form, aff_params *ps);
+/* The same error for a caller that answers it itself: fills err and returns the code
+ * (AFF_EINVAL naming ps->bad, valid until the request ends, or AFF_ETOOBIG). */
+int aff_api_params_error(const aff_params *ps, int rc, aff_errinfo *err);
+
 #endif

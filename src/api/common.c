@@ -297,14 +297,29 @@ typedef struct list_request {
     size_t accept_len;
 } list_request;
 
-static int read_list_request(aff_http *h, list_request *r)
+int aff_api_params_error(const aff_params *ps, int rc, aff_errinfo *err)
 {
-    int rc = aff_http_params(h->req, 0, &r->ps);
+    if (rc == AFF_ETOOBIG)
+        return aff_fail(err, AFF_ETOOBIG, NULL, "more than %d parameters", AFF_MAX_PARAMS);
+    if (ps->bad == NULL)
+        return aff_fail(err, AFF_EINVAL, NULL, "a parameter has a malformed percent-escape or an encoded NUL");
+    return aff_fail(err, AFF_EINVAL, ps->bad, "%.64s: malformed percent-escape or an encoded NUL", ps->bad);
+}
+
+int aff_api_params(aff_http *h, int form, aff_params *ps)
+{
+    int rc = aff_http_params(h->req, form, ps);
     if (rc != 0) {
         aff_errinfo err = {0};
-        aff_http_error(h->req, aff_http_params_fail(&r->ps, rc, &err), &err);
-        return AFF_EINVAL;
+        aff_http_error(h->req, aff_api_params_error(ps, rc, &err), &err);
     }
+    return rc;
+}
+
+static int read_list_request(aff_http *h, list_request *r)
+{
+    if (aff_api_params(h, 0, &r->ps) != 0)
+        return AFF_EINVAL;
     r->accept_len = 0;
     r->accept = accept_header(h->req, &r->accept_len);
     return 0;

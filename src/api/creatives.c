@@ -241,7 +241,7 @@ static int upload_params(aff_http *h, aff_creative_row *r, aff_errinfo *err)
     aff_params ps;
     int rc = aff_http_params(h->req, 0, &ps);
     if (rc != 0)
-        return aff_http_params_fail(&ps, rc, err);
+        return aff_api_params_error(&ps, rc, err);
     const aff_param *pid = aff_params_get1(&ps, "program_id");
     const aff_param *name = aff_params_get1(&ps, "name");
     if (pid == NULL || pid->value_len == 0)

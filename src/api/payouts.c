@@ -150,12 +150,8 @@ void aff_api_payout_runs_export(aff_http *h)
     if (aff_api_path_id(h, 0, &id) != 0)
         return;
     aff_params ps;
-    aff_errinfo err = {0};
-    int rc = aff_http_params(h->req, 0, &ps);
-    if (rc != 0) {
-        aff_http_error(h->req, aff_http_params_fail(&ps, rc, &err), &err);
+    if (aff_api_params(h, 0, &ps) != 0)
         return;
-    }
     const aff_param *f = aff_params_get1(&ps, "format");
     int format = AFF_EXPORT_CSV;
     if (f != NULL) {

@@ -471,11 +471,8 @@ static void report(aff_http *h, int own)
     h2o_req_t *req = h->req;
     aff_params ps;
     aff_errinfo err = {0};
-    int rc = aff_http_params(req, 0, &ps);
-    if (rc != 0) {
-        aff_http_error(req, aff_http_params_fail(&ps, rc, &err), &err);
+    if (aff_api_params(h, 0, &ps) != 0)
         return;
-    }
     report_job *j = aff_pending_new(h, sizeof(*j), run_report, respond_report);
     if (j == NULL) {
         aff_http_errorf(req, AFF_ENOMEM, NULL, "out of memory");
@@ -485,7 +482,7 @@ static void report(aff_http *h, int own)
     j->base.cleanup = cleanup_report;
     int64_t today = aff_clock_now_ms() / AFF_MS_PER_DAY * AFF_MS_PER_DAY;
     aff_api_report_params rp;
-    rc = aff_api_report_query(&ps, own, today, &rp, &err);
+    int rc = aff_api_report_query(&ps, own, today, &rp, &err);
     if (rc != 0) {
         aff_http_error(req, rc, &err);
         goto discard;

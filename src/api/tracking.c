@@ -454,12 +454,8 @@ static int is_form(h2o_req_t *req)
 void aff_api_postback(aff_http *h)
 {
     aff_params ps;
-    int rc = aff_http_params(h->req, aff_http_method_is(h->req, "POST") && is_form(h->req), &ps);
-    if (rc != 0) {
-        aff_errinfo err = {0};
-        aff_http_error(h->req, aff_http_params_fail(&ps, rc, &err), &err);
+    if (aff_api_params(h, aff_http_method_is(h->req, "POST") && is_form(h->req), &ps) != 0)
         return;
-    }
     const aff_param *token = aff_params_get1(&ps, "token");
     const aff_snap_program *p = token ? aff_snap_program_by_token(h->snap, token->value, token->value_len) : NULL;
     if (p == NULL) {

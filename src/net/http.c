@@ -112,15 +112,6 @@ int aff_http_params(h2o_req_t *req, int form, aff_params *out)
     return rc;
 }
 
-int aff_http_params_fail(const aff_params *ps, int rc, aff_errinfo *err)
-{
-    if (rc == AFF_ETOOBIG)
-        return aff_fail(err, AFF_EINVAL, NULL, "more than %d parameters", AFF_MAX_PARAMS);
-    if (ps->bad == NULL)
-        return aff_fail(err, AFF_EINVAL, NULL, "a parameter has a malformed percent-escape or an encoded NUL");
-    return aff_fail(err, AFF_EINVAL, ps->bad, "%.64s: malformed percent-escape or an encoded NUL", ps->bad);
-}
-
 const aff_param *aff_params_get(const aff_params *ps, const char *const *names)
 {
     for (const char *const *n = names; *n != NULL; n++) {

@@ -103,10 +103,6 @@ int aff_http_status_for(int rc);
  * Returns 0, AFF_EINVAL (malformed escape; out->bad names the pair), AFF_ETOOBIG (too
  * many parameters). */
 int aff_http_params(h2o_req_t *req, int form, aff_params *out);
-/* The API's answer to rc from aff_http_params(ps): fills err (field: ps->bad, the pool
- * string, valid until the request ends) and returns AFF_EINVAL, which api/error.c
- * answers 422. */
-int aff_http_params_fail(const aff_params *ps, int rc, aff_errinfo *err);
 /* First value of any of the names (NULL-terminated list), or NULL. */
 const aff_param *aff_params_get(const aff_params *ps, const char *const *names);
 const aff_param *aff_params_get1(const aff_params *ps, const char *name);

@@ -307,7 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static aff_api_job j1, j2;
     aff_errinfo e1, e2;
     if (aff_http_params(&fq.req, 0, &ps) != 0)
-        goto out; /* answered 422 naming the parameter (aff_http_params_fail) before any list parameter is read */
+        goto out; /* answered 422 naming the parameter (aff_api_params_error) before any list parameter is read */
 
     static const aff_api_list_spec plain = {"list", 0, 0, 0, 0, 0};
     ref r;

@@ -204,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_query_init(&fq, data + 1, size - 1);
     aff_params ps;
     if (aff_http_params(&fq.req, 0, &ps) != 0)
-        goto out; /* answered 422 naming the parameter (aff_http_params_fail) before any report parameter is read */
+        goto out; /* answered 422 naming the parameter (aff_api_params_error) before any report parameter is read */
 
     ref r;
     ref_parse(&ps, own, &r);
