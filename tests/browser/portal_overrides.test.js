@@ -94,6 +94,14 @@ test('a parent\'s overview: the Sub-affiliate income KPI and the income row of "
   });
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SHOTS, 'portal-parent-overview.png'), fullPage: true });
+
+  // a period without income drops that rank: the select and the tables go back to earnings
+  await page.click('button:has-text("Custom")');
+  await page.fill('input[name=from]', '2020-01-01');
+  await page.fill('input[name=to]', '2020-01-31');
+  await page.waitForFunction(() => !document.querySelector('[data-kpi=override_income]'));
+  await page.waitForFunction(() => document.querySelector('select[name=rank]').value === 'commission_minor');
+  assert.equal(await page.locator('select[name=rank] option[value=override_income_minor]').count(), 0);
 });
 
 test('the child\'s overview has no income KPI, column or rank', async () => {

@@ -129,6 +129,10 @@ export function Stats({ reportPath, currency, portal, top = [], reload = 0, filt
   const m = (v) => money(v, shown);
   const kpis = t && p ? kpiList(t, p, portal, m) : null;
   const ranks = RANKS.filter((x) => !x.income || (kpis || []).some((k) => k.id === 'override_income'));
+  // a period without sub-affiliate income drops that choice: rank by commission again, so
+  // that the select never shows one order while the tables keep another
+  const rankGone = kpis && !ranks.some((x) => x.value === rank);
+  useEffect(() => { if (rankGone) setRank('commission_minor'); }, [rankGone]);
   const r = state.range;
   const csv = r ? `${reportPath}${qs({ ...filter, ...r.cur, group_by: 'day', format: 'csv' })}` : null;
 
