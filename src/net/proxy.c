@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/str.h"
 
 #define MAX_NETS 64
 
@@ -58,12 +59,11 @@ int aff_proxy_configure(const char *list, char *err, size_t errcap)
         memcpy(item, s, (size_t)(e - s));
         item[e - s] = '\0';
         char *slash = strchr(item, '/');
-        long prefix = -1;
+        int64_t prefix = -1; /* none: the host itself */
         if (slash != NULL) {
-            char *end;
             *slash = '\0';
-            prefix = strtol(slash + 1, &end, 10);
-            if (*end != '\0' || end == slash + 1)
+            /* digits only: strtol took "/-1" as no prefix, and "/+8" and "/ 8" */
+            if (aff_str_to_int64(slash + 1, strlen(slash + 1), 0, 128, &prefix) != 0)
                 prefix = -2;
         }
         int v4;
