@@ -925,8 +925,7 @@ run_b4_links() {
             rm -rf "$data"
             return
         fi
-        gen_s=$((gen_s + $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f
-", b - a }')))
+        gen_s=$((gen_s + $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f\n", b - a }')))
     fi
     B4_LINKS_GEN_S=$gen_s
     local run
