@@ -338,6 +338,21 @@ enum {
 };
 /* clang-format on */
 
+/* The ten counters of the three rollup tables (hourly, daily, by sub1), bound as ?5..?14
+ * and added on conflict: one list for the three UPSERTs. */
+#define ROLLUP_COUNTER_COLS                                                                             \
+    "clicks, unique_clicks, bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor," \
+    " refunds_minor, overrides_minor, override_income_minor"
+#define ROLLUP_COUNTER_VALUES "?5,?6,?7,?8,?9,?10,?11,?12,?13,?14"
+#define ROLLUP_COUNTER_ADD                                                                                          \
+    "clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks,"                    \
+    " bot_clicks = bot_clicks + excluded.bot_clicks, rejected_clicks = rejected_clicks + excluded.rejected_clicks," \
+    " conversions = conversions + excluded.conversions, revenue_minor = revenue_minor + excluded.revenue_minor,"    \
+    " commission_minor = commission_minor + excluded.commission_minor,"                                             \
+    " refunds_minor = refunds_minor + excluded.refunds_minor,"                                                      \
+    " overrides_minor = overrides_minor + excluded.overrides_minor,"                                                \
+    " override_income_minor = override_income_minor + excluded.override_income_minor"
+
 static const char *const sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_BEGIN_READ] = "BEGIN",
@@ -425,48 +440,15 @@ static const char *const sql[S_COUNT] = {
     [S_CUSTOMER_PUT] = "INSERT INTO customer(program_id, customer_key, affiliate_id, link_id, first_ms, last_ms)"
                        " VALUES(?1,?2,?3,?4,?5,?5) ON CONFLICT(program_id, customer_key) DO UPDATE SET"
                        " affiliate_id = excluded.affiliate_id, link_id = excluded.link_id, last_ms = excluded.last_ms",
-    [S_ROLLUP_ADD] =
-        "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, clicks, unique_clicks,"
-        " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
-        " overrides_minor, override_income_minor)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(hour, program_id, affiliate_id, link_id)"
-        " DO UPDATE SET clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks,"
-        " bot_clicks = bot_clicks + excluded.bot_clicks, rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
-        " conversions = conversions + excluded.conversions, revenue_minor = revenue_minor + excluded.revenue_minor,"
-        " commission_minor = commission_minor + excluded.commission_minor,"
-        " refunds_minor = refunds_minor + excluded.refunds_minor,"
-        " overrides_minor = overrides_minor + excluded.overrides_minor,"
-        " override_income_minor = override_income_minor + excluded.override_income_minor",
-    [S_ROLLUP_DAY_ADD] =
-        "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, clicks, unique_clicks,"
-        " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
-        " overrides_minor, override_income_minor)"
-        " VALUES(?1 / 24,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, program_id, affiliate_id,"
-        " link_id) DO UPDATE SET clicks = clicks + excluded.clicks,"
-        " unique_clicks = unique_clicks + excluded.unique_clicks,"
-        " bot_clicks = bot_clicks + excluded.bot_clicks,"
-        " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
-        " conversions = conversions + excluded.conversions,"
-        " revenue_minor = revenue_minor + excluded.revenue_minor,"
-        " commission_minor = commission_minor + excluded.commission_minor,"
-        " refunds_minor = refunds_minor + excluded.refunds_minor,"
-        " overrides_minor = overrides_minor + excluded.overrides_minor,"
-        " override_income_minor = override_income_minor + excluded.override_income_minor",
-    [S_ROLLUP_SUB_ADD] =
-        "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, clicks, unique_clicks,"
-        " bot_clicks, rejected_clicks, conversions, revenue_minor, commission_minor, refunds_minor,"
-        " overrides_minor, override_income_minor)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) ON CONFLICT(day, affiliate_id, program_id,"
-        " sub1) DO UPDATE SET clicks = clicks + excluded.clicks,"
-        " unique_clicks = unique_clicks + excluded.unique_clicks,"
-        " bot_clicks = bot_clicks + excluded.bot_clicks,"
-        " rejected_clicks = rejected_clicks + excluded.rejected_clicks,"
-        " conversions = conversions + excluded.conversions,"
-        " revenue_minor = revenue_minor + excluded.revenue_minor,"
-        " commission_minor = commission_minor + excluded.commission_minor,"
-        " refunds_minor = refunds_minor + excluded.refunds_minor,"
-        " overrides_minor = overrides_minor + excluded.overrides_minor,"
-        " override_income_minor = override_income_minor + excluded.override_income_minor",
+    [S_ROLLUP_ADD] = "INSERT INTO stats_hourly(hour, program_id, affiliate_id, link_id, " ROLLUP_COUNTER_COLS ")"
+                     " VALUES(?1,?2,?3,?4," ROLLUP_COUNTER_VALUES ") ON CONFLICT(hour, program_id, affiliate_id,"
+                     " link_id) DO UPDATE SET " ROLLUP_COUNTER_ADD,
+    [S_ROLLUP_DAY_ADD] = "INSERT INTO stats_daily(day, program_id, affiliate_id, link_id, " ROLLUP_COUNTER_COLS ")"
+                         " VALUES(?1 / 24,?2,?3,?4," ROLLUP_COUNTER_VALUES ") ON CONFLICT(day, program_id,"
+                         " affiliate_id, link_id) DO UPDATE SET " ROLLUP_COUNTER_ADD,
+    [S_ROLLUP_SUB_ADD] = "INSERT INTO stats_sub_daily(day, program_id, affiliate_id, sub1, " ROLLUP_COUNTER_COLS ")"
+                         " VALUES(?1,?2,?3,?4," ROLLUP_COUNTER_VALUES ") ON CONFLICT(day, affiliate_id, program_id,"
+                         " sub1) DO UPDATE SET " ROLLUP_COUNTER_ADD,
 };
 
 /* ---- list statements ---------------------------------------------------------------- */

@@ -33,9 +33,10 @@ typedef struct aff_generate_stats {
 } aff_generate_stats;
 
 /* Which of n links (n >= 1) a click goes to, from a uniform random r: Zipf-like with
- * exponent 1 over link popularity ranks (rank k gets ln((k + 2) / (k + 1)) / ln(n + 1) of
- * the clicks: 10 % for the top link of 1,000; half go to the top sqrt(n) links), and the ranks spread over
- * the links by a fixed permutation, so that popular links belong to many affiliates. */
+ * exponent 1 over link popularity ranks (rank k gets ln((k + 2) / (k + 1)) / ln(n + 1)
+ * of the clicks: 10 % for the top link of 1,000; half go to the top sqrt(n) links), and
+ * the ranks spread over the links by a fixed permutation, so that popular links belong
+ * to many affiliates. */
 size_t aff_generate_link_index(uint64_t r, size_t n);
 
 /* ctx must hold a writer store, config and click-id key; rollups and seen are set up and
