@@ -264,6 +264,7 @@ static int cmd_serve(aff_config *cfg)
     }
     aff_server.cfg = cfg;
     aff_server.key = &key;
+    aff_pool_set_done_flush(aff_pending_flush);
     rc = aff_writer_start(cfg, &key);
     if (rc == 0)
         rc = aff_readers_start(cfg, &key);

@@ -213,11 +213,45 @@ static void on_req_dispose(void *obj)
         (*link)->req = NULL;
 }
 
-/* Worker thread: hand the finished job back to its loop. */
+/* Results finished on this thread and not yet handed to their loops, in done order. */
+static _Thread_local aff_pending *outbox_head, *outbox_tail;
+
+/* Worker thread: queue the finished job for aff_pending_flush. */
 static void pending_done(aff_job *job)
 {
     aff_pending *p = AFF_CONTAINER_OF(job, aff_pending, job);
-    h2o_multithread_send_message(&p->loop->receiver, &p->msg);
+    p->done_next = NULL;
+    if (outbox_tail != NULL)
+        outbox_tail->done_next = p;
+    else
+        outbox_head = p;
+    outbox_tail = p;
+}
+
+void aff_pending_flush(void)
+{
+    /* One message per loop: its first result, the loop's others chained behind it in
+     * the order they were done (a batch mostly serves one loop: one pass). */
+    while (outbox_head != NULL) {
+        aff_loop *loop = outbox_head->loop;
+        aff_pending *first = outbox_head, *last = NULL, *rest = NULL, **rest_tail = &rest;
+        for (aff_pending *p = outbox_head, *next; p != NULL; p = next) {
+            next = p->done_next;
+            if (p->loop == loop) {
+                if (last != NULL)
+                    last->done_next = p;
+                last = p;
+            } else {
+                *rest_tail = p;
+                rest_tail = &p->done_next;
+            }
+        }
+        last->done_next = NULL;
+        *rest_tail = NULL;
+        outbox_head = rest;
+        h2o_multithread_send_message(&loop->receiver, &first->msg);
+    }
+    outbox_tail = NULL;
 }
 
 void *aff_pending_new(aff_http *h, size_t size, int (*run)(aff_job *, aff_ctx *), aff_respond_fn respond)
@@ -281,6 +315,7 @@ void aff_loop_flush(aff_loop *loop)
         head->done(head);
         head = next;
     }
+    aff_pending_flush();
 }
 
 void aff_pending_submit(aff_pending *p, int writer)
@@ -306,14 +341,16 @@ void aff_pending_on_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_
     while (!h2o_linklist_is_empty(messages)) {
         h2o_multithread_message_t *m = H2O_STRUCT_FROM_MEMBER(h2o_multithread_message_t, link, messages->next);
         h2o_linklist_unlink(&m->link);
-        aff_pending *p = AFF_CONTAINER_OF(m, aff_pending, msg);
-        atomic_fetch_sub(&p->loop->pending, 1);
-        h2o_req_t *req = p->req;
-        if (req != NULL) {
-            *p->req_link = NULL; /* responding may dispose the request synchronously */
-            p->req = NULL;
-            p->respond(p, req);
+        for (aff_pending *p = AFF_CONTAINER_OF(m, aff_pending, msg), *next; p != NULL; p = next) {
+            next = p->done_next;
+            atomic_fetch_sub(&p->loop->pending, 1);
+            h2o_req_t *req = p->req;
+            if (req != NULL) {
+                *p->req_link = NULL; /* responding may dispose the request synchronously */
+                p->req = NULL;
+                p->respond(p, req);
+            }
+            pending_free(p);
         }
-        pending_free(p);
     }
 }

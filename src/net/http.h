@@ -130,6 +130,7 @@ struct aff_pending {
     aff_pending **req_link;          /* back-pointer living in the request pool */
     aff_respond_fn respond;          /* on the loop thread, when req is still there */
     void (*cleanup)(aff_pending *p); /* optional: frees what the job owns */
+    aff_pending *done_next;          /* the results handed to loop with this one (msg) */
 };
 
 /* Allocate a pending of size bytes (a struct beginning with aff_pending) bound to h's
@@ -145,6 +146,10 @@ void aff_loop_stage(aff_loop *loop, aff_job *job);
 void aff_loop_flush(aff_loop *loop);
 /* Free a pending that was never submitted (its request was answered already). */
 void aff_pending_discard(aff_pending *p);
+/* On a worker thread, after done() of a batch: hand the results done() queued to
+ * their loops, one message (one wake-up) per loop. Registered with
+ * aff_pool_set_done_flush; also called by aff_loop_flush for the jobs it refuses. */
+void aff_pending_flush(void);
 /* The loop's end of completion: registered as the receiver callback. */
 void aff_pending_on_messages(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages);
 

@@ -166,6 +166,13 @@ static void *ticker_main(void *arg)
     return NULL;
 }
 
+static void (*done_flush)(void);
+
+void aff_pool_set_done_flush(void (*fn)(void))
+{
+    done_flush = fn;
+}
+
 static void complete_all(aff_job *list)
 {
     while (list != NULL) {
@@ -173,6 +180,8 @@ static void complete_all(aff_job *list)
         list->done(list);
         list = next;
     }
+    if (done_flush != NULL)
+        done_flush();
 }
 
 /* Run one job of a batch. With safe set, the job runs inside its own savepoint and a
@@ -451,7 +460,8 @@ static void *reader_main(void *arg)
         job->err.msg[0] = '\0';
         job->rc = job->run(job, ctx);
         aff_store_rollback(ctx->st); /* end any read transaction the job left open */
-        job->done(job);
+        job->next = NULL;
+        complete_all(job);
     }
     return NULL;
 }

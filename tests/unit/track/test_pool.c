@@ -138,3 +138,51 @@ AFF_TEST(pool_writer_prunes_expired_click_seen_rows)
     aff_test_store_close(&ts);
     aff_clock_set_fake(0);
 }
+
+/* The done-flush hook (aff_pool_set_done_flush) runs once per batch, after done() has
+ * run for every job of it: a batch submitted as one list is handed over whole, which is
+ * what lets net/http.c wake a loop once per batch. */
+static int flushes, partial_flushes, whole_flushes;
+
+static void count_flush(void)
+{
+    pthread_mutex_lock(&mu);
+    flushes++;
+    if (finished == 8 && whole_flushes == 0)
+        whole_flushes++; /* the batch of 8 (a later maintenance batch sees 8 too) */
+    else if (finished > 0)
+        partial_flushes++;
+    pthread_mutex_unlock(&mu);
+}
+
+AFF_TEST(pool_done_flush_runs_once_per_batch_after_its_dones)
+{
+    char dir[256], data[300];
+    if (aff_test_mkdtemp(dir, sizeof(dir)) != 0)
+        return;
+    snprintf(data, sizeof(data), "%s/data", dir);
+    static aff_config cfg;
+    aff_config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", data);
+    static aff_click_id_key key = {.node_id = 1};
+    pthread_mutex_lock(&mu);
+    finished = 0;
+    pthread_mutex_unlock(&mu);
+    aff_pool_set_done_flush(count_flush);
+    AFF_CHECK_INT(aff_writer_start(&cfg, &key), AFF_OK);
+    static test_job jobs[8];
+    for (int k = 0; k < 8; k++) {
+        jobs[k] = (test_job){.job = {.run = run_test_job, .done = done_test_job}};
+        jobs[k].job.next = k < 7 ? &jobs[k + 1].job : NULL;
+    }
+    AFF_CHECK_INT(aff_writer_submit_list(&jobs[0].job, 8), AFF_OK);
+    aff_writer_stop(); /* runs every queued job: all 8 are done when it returns */
+    aff_pool_set_done_flush(NULL);
+    aff_pool_stats st;
+    aff_writer_stats(&st);
+    AFF_CHECK_INT(finished, 8);
+    AFF_CHECK_INT(whole_flushes, 1);
+    AFF_CHECK_INT(partial_flushes, 0);
+    AFF_CHECK_INT((uint64_t)flushes, st.batches);
+    aff_test_rm_tree(dir);
+}
