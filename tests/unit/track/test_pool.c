@@ -52,15 +52,23 @@ static int has_key(const char *dir, const char *key)
     return rc == 0;
 }
 
+/* A fresh data dir under a new temp dir (dir) and a default config for it in cfg. */
+static int writer_dirs(char *dir, size_t cap, char *data, size_t data_cap, aff_config *cfg)
+{
+    if (aff_test_mkdtemp(dir, cap) != 0)
+        return -1;
+    snprintf(data, data_cap, "%s/data", dir);
+    aff_config_defaults(cfg);
+    snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", data);
+    return 0;
+}
+
 AFF_TEST(pool_failed_job_leaves_nothing_and_others_commit)
 {
     char dir[256], data[300];
-    if (aff_test_mkdtemp(dir, sizeof(dir)) != 0)
-        return;
-    snprintf(data, sizeof(data), "%s/data", dir);
     static aff_config cfg;
-    aff_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", data);
+    if (writer_dirs(dir, sizeof(dir), data, sizeof(data), &cfg) != 0)
+        return;
     cfg.group_commit_ms = 50; /* async-style jobs linger so that they share batches */
     static aff_click_id_key key = {.node_id = 1};
     AFF_CHECK_INT(aff_writer_start(&cfg, &key), AFF_OK);
@@ -158,12 +166,9 @@ static void count_flush(void)
 AFF_TEST(pool_done_flush_runs_once_per_batch_after_its_dones)
 {
     char dir[256], data[300];
-    if (aff_test_mkdtemp(dir, sizeof(dir)) != 0)
-        return;
-    snprintf(data, sizeof(data), "%s/data", dir);
     static aff_config cfg;
-    aff_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", data);
+    if (writer_dirs(dir, sizeof(dir), data, sizeof(data), &cfg) != 0)
+        return;
     static aff_click_id_key key = {.node_id = 1};
     pthread_mutex_lock(&mu);
     finished = 0;
