@@ -63,13 +63,8 @@ static const char *const sort_names[AFF_SORT_COUNT] = {
     "amount",  "order_id",   "program_id", "affiliate_id", "link_id", "ip",   "sub1",
     "pending", "approved",   "payable",    "in_payout",    "paid",    "title"};
 
-/* The reference's verdict on one parameter. */
-enum { OK = 0, BAD = 1, EITHER = 2 };
-
 typedef struct ref {
-    const char *bad[16]; /* names of the bad parameters, and of those that may be */
-    int nbad, nstrict;   /* nstrict: how many are certainly bad */
-    int either;          /* a non-canonical number: may be refused, its value unchecked */
+    fuzz_verdicts v;
     int limit, sort, desc, csv, from_set;
     int64_t after, created_from, created_to;
     const char *after_click, *search, *status;
@@ -80,48 +75,6 @@ typedef struct ref {
 
 static const char *const id_names[6] = {"program_id",    "affiliate_id", "link_id",
                                         "conversion_id", "run_id",       "payout_id"};
-
-static void ref_bad(ref *r, const char *name, int verdict)
-{
-    if (verdict == OK)
-        return;
-    r->nstrict += verdict == BAD;
-    r->either |= verdict == EITHER;
-    if (r->nbad < 16)
-        r->bad[r->nbad++] = name;
-}
-
-/* The first parameter of that name, or NULL; an empty value is absent unless keep_empty. */
-static const aff_param *ref_get(const aff_params *ps, const char *name, int keep_empty)
-{
-    for (int i = 0; i < ps->n; i++)
-        if (strcmp(ps->p[i].name, name) == 0)
-            return (ps->p[i].value_len > 0 || keep_empty) ? &ps->p[i] : NULL;
-    return NULL;
-}
-
-/* A positive decimal: OK with its value when canonical (no leading zero, at most 18
- * digits), EITHER for a positive value with leading zeros, else BAD. */
-static int ref_pos(const char *s, size_t len, int64_t max, int64_t *out)
-{
-    if (len == 0)
-        return BAD;
-    size_t z = 0;
-    while (z < len && s[z] == '0')
-        z++;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return BAD;
-    if (z == len || len - z > 18)
-        return z == len ? BAD : (len - z > 18 ? BAD : EITHER);
-    int64_t v = 0;
-    for (size_t i = z; i < len; i++)
-        v = v * 10 + (s[i] - '0');
-    if (v > max)
-        return BAD;
-    *out = v;
-    return z > 0 ? EITHER : OK;
-}
 
 static int click_tid(const char *t)
 {
@@ -137,27 +90,27 @@ static void ref_parse(const aff_params *ps, const aff_api_list_spec *spec, int a
 {
     memset(r, 0, sizeof(*r));
     r->limit = 100;
-    const aff_param *p = ref_get(ps, "limit", 1);
+    const aff_param *p = fuzz_param_get(ps, "limit", 1);
     if (p != NULL) {
         int64_t v = 0;
-        int k = ref_pos(p->value, p->value_len, 500, &v);
-        ref_bad(r, "limit", k);
+        int k = fuzz_ref_pos(p->value, p->value_len, 500, &v);
+        fuzz_verdict(&r->v, "limit", k);
         if (k != BAD && v > 0)
             r->limit = (int)v;
     }
-    if ((p = ref_get(ps, "after", 0)) != NULL) {
+    if ((p = fuzz_param_get(ps, "after", 0)) != NULL) {
         int64_t v = 0;
         if (p->value_len > 32)
-            ref_bad(r, "after", BAD);
-        else if (ref_pos(p->value, p->value_len, INT64_MAX, &v) == OK)
+            fuzz_verdict(&r->v, "after", BAD);
+        else if (fuzz_ref_pos(p->value, p->value_len, INT64_MAX, &v) == OK)
             r->after = v;
-        else if (ref_pos(p->value, p->value_len, INT64_MAX, &v) == EITHER)
-            ref_bad(r, "after", EITHER); /* a number or a click id: either reading */
+        else if (fuzz_ref_pos(p->value, p->value_len, INT64_MAX, &v) == EITHER)
+            fuzz_verdict(&r->v, "after", EITHER); /* a number or a click id: either reading */
         else
             r->after_click = p->value;
     }
     r->desc = spec->newest_first;
-    int sort_given = (p = ref_get(ps, "sort", 0)) != NULL;
+    int sort_given = (p = fuzz_param_get(ps, "sort", 0)) != NULL;
     if (sort_given) {
         const char *v = p->value;
         r->desc = v[0] == '-';
@@ -169,11 +122,11 @@ static void ref_parse(const aff_params *ps, const aff_api_list_spec *spec, int a
                 break;
         }
         if (k == AFF_SORT_COUNT)
-            ref_bad(r, "sort", BAD);
+            fuzz_verdict(&r->v, "sort", BAD);
         else
             r->sort = k;
     }
-    if ((p = ref_get(ps, "cursor", 0)) != NULL) {
+    if ((p = fuzz_param_get(ps, "cursor", 0)) != NULL) {
         aff_cursor *c = &r->cur;
         int ok = aff_cursor_decode(p->value, p->value_len, c) == 0 && c->key == r->sort && c->desc == r->desc;
         if (ok && spec->clicks && c->key == AFF_SORT_ID && c->tid[0] == '\0' && c->is_text) {
@@ -183,7 +136,7 @@ static void ref_parse(const aff_params *ps, const aff_api_list_spec *spec, int a
             c->is_text = 0;
         }
         if (!ok || (spec->clicks ? !click_tid(c->tid) : (c->tid[0] != '\0' || c->id <= 0)))
-            ref_bad(r, "cursor", BAD);
+            fuzz_verdict(&r->v, "cursor", BAD);
         else
             r->from_set = 1;
     }
@@ -191,31 +144,31 @@ static void ref_parse(const aff_params *ps, const aff_api_list_spec *spec, int a
     int64_t day[2] = {0, 0};
     int has[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
-        if ((p = ref_get(ps, days[i], 0)) == NULL)
+        if ((p = fuzz_param_get(ps, days[i], 0)) == NULL)
             continue;
         if (!spec->time || aff_clock_parse_day(p->value, p->value_len, &day[i]) != 0)
-            ref_bad(r, days[i], BAD);
+            fuzz_verdict(&r->v, days[i], BAD);
         else
             has[i] = 1;
     }
     if (has[0] && has[1] && day[0] > day[1]) {
-        ref_bad(r, "created_from", BAD);
-        ref_bad(r, "created_to", BAD);
+        fuzz_verdict(&r->v, "created_from", BAD);
+        fuzz_verdict(&r->v, "created_to", BAD);
     }
     r->created_from = has[0] ? day[0] : 0;
     r->created_to = has[1] ? day[1] + AFF_MS_PER_DAY : 0;
-    if ((p = ref_get(ps, "q", 0)) != NULL) {
+    if ((p = fuzz_param_get(ps, "q", 0)) != NULL) {
         int bad = !spec->search || p->value_len > 128;
         for (size_t i = 0; i < p->value_len; i++)
             bad |= (unsigned char)p->value[i] < 0x20 || (unsigned char)p->value[i] == 0x7f;
         if (bad)
-            ref_bad(r, "q", BAD);
+            fuzz_verdict(&r->v, "q", BAD);
         else
             r->search = p->value;
     }
-    if ((p = ref_get(ps, "format", 0)) != NULL) {
+    if ((p = fuzz_param_get(ps, "format", 0)) != NULL) {
         if (strcmp(p->value, "json") != 0 && strcmp(p->value, "csv") != 0)
-            ref_bad(r, "format", BAD);
+            fuzz_verdict(&r->v, "format", BAD);
         r->csv = strcmp(p->value, "csv") == 0;
     } else {
         r->csv = accept != NULL && strncmp(accept, "text/csv", 8) == 0;
@@ -230,19 +183,19 @@ static void ref_parse(const aff_params *ps, const aff_api_list_spec *spec, int a
     int sorted = r->sort != AFF_SORT_ID || r->desc || r->from_set || r->created_from != 0 || r->created_to != 0 ||
                  r->search != NULL;
     if ((r->after != 0 || r->after_click != NULL) && sorted)
-        ref_bad(r, "after", BAD);
+        fuzz_verdict(&r->v, "after", BAD);
     for (int i = 0; i < 6; i++)
-        if ((p = ref_get(ps, id_names[i], 0)) != NULL)
-            ref_bad(r, id_names[i], ref_pos(p->value, p->value_len, INT64_MAX, &r->ids[i]));
+        if ((p = fuzz_param_get(ps, id_names[i], 0)) != NULL)
+            fuzz_verdict(&r->v, id_names[i], fuzz_ref_pos(p->value, p->value_len, INT64_MAX, &r->ids[i]));
     r->foreign = affiliate && r->ids[1] != 0 && r->ids[1] != FUZZ_AFFILIATE;
-    if ((p = ref_get(ps, "status", 0)) != NULL) {
+    if ((p = fuzz_param_get(ps, "status", 0)) != NULL) {
         int known = 0;
         for (const char *const *s = spec->statuses; s != NULL && *s != NULL; s++)
             known |= strcmp(p->value, *s) == 0;
         if (known)
             r->status = p->value;
         else
-            ref_bad(r, "status", BAD);
+            fuzz_verdict(&r->v, "status", BAD);
     }
 }
 
@@ -315,20 +268,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = parse(&ps, spec, affiliate, accept, &j1, &e1);
     FUZZ_CHECK(rc == AFF_OK || rc == AFF_EINVAL || rc == AFF_ENOTFOUND);
     FUZZ_CHECK(j1.spec != NULL);
-    if (r.nbad == 0 && !r.foreign)
+    if (r.v.nbad == 0 && !r.foreign)
         FUZZ_CHECK(rc == AFF_OK);
     if (rc == AFF_OK) {
-        FUZZ_CHECK(r.nstrict == 0 && !r.foreign);
-        if (!r.either)
+        FUZZ_CHECK(r.v.nstrict == 0 && !r.foreign);
+        if (!r.v.either)
             check_accepted(&r, &j1, j1.spec);
     } else if (rc == AFF_ENOTFOUND) {
         FUZZ_CHECK(affiliate && r.foreign && e1.field == NULL);
     } else {
-        FUZZ_CHECK(e1.field != NULL && e1.msg[0] != '\0' && memchr(e1.msg, '\0', sizeof(e1.msg)) != NULL);
-        int named = 0;
-        for (int i = 0; i < r.nbad; i++)
-            named |= strcmp(r.bad[i], e1.field) == 0;
-        FUZZ_CHECK(named);
+        fuzz_check_refusal(&r.v, &e1);
     }
     /* Deterministic: the same answer and the same query again. */
     int rc2 = parse(&ps, spec, affiliate, accept, &j2, &e2);

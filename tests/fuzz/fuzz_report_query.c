@@ -49,52 +49,10 @@ static const struct {
 };
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
 
-enum { OK = 0, BAD = 1, EITHER = 2 };
-
 typedef struct ref {
-    const char *bad[16];
-    int nbad, nstrict, either;
+    fuzz_verdicts v;
     aff_api_report_params want;
 } ref;
-
-static void ref_bad(ref *r, const char *name, int verdict)
-{
-    if (verdict == OK)
-        return;
-    r->nstrict += verdict == BAD;
-    r->either |= verdict == EITHER;
-    if (r->nbad < 16)
-        r->bad[r->nbad++] = name;
-}
-
-static const aff_param *ref_get(const aff_params *ps, const char *name)
-{
-    for (int i = 0; i < ps->n; i++)
-        if (strcmp(ps->p[i].name, name) == 0)
-            return ps->p[i].value_len > 0 ? &ps->p[i] : NULL;
-    return NULL;
-}
-
-/* A positive decimal up to max: OK when canonical (no leading zero, at most 18
- * digits), EITHER with leading zeros, else BAD. */
-static int ref_pos(const char *s, size_t len, int64_t max, int64_t *out)
-{
-    size_t z = 0;
-    while (z < len && s[z] == '0')
-        z++;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return BAD;
-    if (len == 0 || z == len || len - z > 18)
-        return BAD;
-    int64_t v = 0;
-    for (size_t i = z; i < len; i++)
-        v = v * 10 + (s[i] - '0');
-    if (v > max)
-        return BAD;
-    *out = v;
-    return z > 0 ? EITHER : OK;
-}
 
 static void ref_parse(const aff_params *ps, int own, ref *r)
 {
@@ -107,56 +65,57 @@ static void ref_parse(const aff_params *ps, int own, ref *r)
     const int64_t dflt[2] = {TODAY_MS - 29 * AFF_MS_PER_DAY, TODAY_MS};
     for (int i = 0; i < 2; i++) {
         *days[i] = dflt[i];
-        if ((p = ref_get(ps, day_names[i])) != NULL && aff_clock_parse_day(p->value, p->value_len, days[i]) != 0) {
-            ref_bad(r, day_names[i], BAD);
+        if ((p = fuzz_param_get(ps, day_names[i], 0)) != NULL &&
+            aff_clock_parse_day(p->value, p->value_len, days[i]) != 0) {
+            fuzz_verdict(&r->v, day_names[i], BAD);
             days_ok = 0;
         }
     }
     if (days_ok && w->from_ms > w->to_ms) {
-        ref_bad(r, "from", BAD);
-        ref_bad(r, "to", BAD);
+        fuzz_verdict(&r->v, "from", BAD);
+        fuzz_verdict(&r->v, "to", BAD);
     } else if (days_ok && w->to_ms - w->from_ms > 3659 * AFF_MS_PER_DAY) {
-        ref_bad(r, "from", BAD);
-        ref_bad(r, "to", BAD);
+        fuzz_verdict(&r->v, "from", BAD);
+        fuzz_verdict(&r->v, "to", BAD);
     }
     static const char *const id_names[3] = {"program_id", "affiliate_id", "link_id"};
     int64_t *ids[3] = {&w->q.program_id, &w->q.affiliate_id, &w->q.link_id};
     for (int i = 0; i < 3; i++)
-        if ((p = ref_get(ps, id_names[i])) != NULL)
-            ref_bad(r, id_names[i], ref_pos(p->value, p->value_len, INT64_MAX, ids[i]));
+        if ((p = fuzz_param_get(ps, id_names[i], 0)) != NULL)
+            fuzz_verdict(&r->v, id_names[i], fuzz_ref_pos(p->value, p->value_len, INT64_MAX, ids[i]));
     for (int i = 0; i < ps->n; i++) /* group_by: its own parser, fuzzed by report_group */
         if (strcmp(ps->p[i].name, "group_by") == 0) {
             aff_errinfo e;
             if (aff_report_parse_group(ps->p[i].value, ps->p[i].value_len, &w->dims, &e) != 0)
-                ref_bad(r, "group_by", BAD);
+                fuzz_verdict(&r->v, "group_by", BAD);
             break;
         }
     for (int i = 0; i < w->dims.n; i++)
         w->q.group_mask |= w->dims.dim[i];
     if ((w->q.group_mask & AFF_GROUP_SUB1) && w->q.link_id != 0) {
-        ref_bad(r, "link_id", BAD);
-        ref_bad(r, "group_by", BAD);
+        fuzz_verdict(&r->v, "link_id", BAD);
+        fuzz_verdict(&r->v, "group_by", BAD);
     }
-    if ((p = ref_get(ps, "format")) != NULL) {
+    if ((p = fuzz_param_get(ps, "format", 0)) != NULL) {
         if (strcmp(p->value, "json") != 0 && strcmp(p->value, "csv") != 0)
-            ref_bad(r, "format", BAD);
+            fuzz_verdict(&r->v, "format", BAD);
         w->csv = strcmp(p->value, "csv") == 0;
     }
-    if ((p = ref_get(ps, "sort")) != NULL) {
+    if ((p = fuzz_param_get(ps, "sort", 0)) != NULL) {
         size_t k;
         for (k = 0; k < NCOUNTERS; k++)
             if (strcmp(p->value, counters[k].name) == 0 && !(own && counters[k].admin_only))
                 break;
         if (k == NCOUNTERS) {
-            ref_bad(r, "sort", BAD);
+            fuzz_verdict(&r->v, "sort", BAD);
         } else {
             w->sorted = 1;
             w->sort_off = counters[k].offset;
         }
     }
-    if ((p = ref_get(ps, "limit")) != NULL) {
+    if ((p = fuzz_param_get(ps, "limit", 0)) != NULL) {
         int64_t v = 0;
-        ref_bad(r, "limit", ref_pos(p->value, p->value_len, AFF_REPORT_LIMIT_MAX, &v));
+        fuzz_verdict(&r->v, "limit", fuzz_ref_pos(p->value, p->value_len, AFF_REPORT_LIMIT_MAX, &v));
         w->limit = (size_t)v;
     }
     w->q.from_hour = w->from_ms / AFF_MS_PER_HOUR;
@@ -215,19 +174,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&e2, 0, sizeof(e2));
     int rc = aff_api_report_query(&ps, own, TODAY_MS, &got, &e1);
     FUZZ_CHECK(rc == AFF_OK || rc == AFF_EINVAL);
-    if (r.nbad == 0)
+    if (r.v.nbad == 0)
         FUZZ_CHECK(rc == AFF_OK);
     if (rc == AFF_OK) {
-        FUZZ_CHECK(r.nstrict == 0);
+        FUZZ_CHECK(r.v.nstrict == 0);
         check_bounds(&got, own);
-        if (!r.either)
+        if (!r.v.either)
             FUZZ_CHECK(same(&got, &r.want));
     } else {
-        FUZZ_CHECK(e1.field != NULL && e1.msg[0] != '\0' && memchr(e1.msg, '\0', sizeof(e1.msg)) != NULL);
-        int named = 0;
-        for (int i = 0; i < r.nbad; i++)
-            named |= strcmp(r.bad[i], e1.field) == 0;
-        FUZZ_CHECK(named);
+        fuzz_check_refusal(&r.v, &e1);
     }
     FUZZ_CHECK(aff_api_report_query(&ps, own, TODAY_MS, &again, &e2) == rc);
     FUZZ_CHECK(rc != AFF_OK || same(&got, &again));
