@@ -117,10 +117,10 @@ run: deps
 
 # C style (.clang-format, STYLE.md rule 14): `make format` rewrites the files in place,
 # `make format-check` fails, naming each line, if any file is not formatted. Both cover
-# src/, the unit tests and the fuzz targets, headers included.
+# src/, the unit tests, the fuzz targets and bench/pace.c, headers included.
 CLANG_FORMAT ?= clang-format
 FORMAT_SRC   := $(sort $(SRC) src/main.c $(wildcard src/*/*.h) $(UNIT_SRC) $(wildcard tests/unit/*.h tests/unit/*/*.h) \
-                $(wildcard tests/fuzz/*.c tests/fuzz/*.h))
+                $(wildcard tests/fuzz/*.c tests/fuzz/*.h) bench/pace.c)
 
 format:
 	$(CLANG_FORMAT) -i $(FORMAT_SRC)

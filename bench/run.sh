@@ -4,7 +4,7 @@
 #   make bench-quick   # bash bench/run.sh quick: 1 run of each, 3 s runs, B3 at 10^6 (~1 min)
 #   make bench         # bash bench/run.sh full:  3 runs of 10 s, medians, B3 at 10^6..10^8 (~1 h)
 #
-# Installs what is missing (nginx, wrk, postgresql, nghttp2-client for h2load, sqlite3, curl,
+# Installs what is missing (nginx, wrk, postgresql, sqlite3, curl,
 # jq and the build dependencies), builds a release binary into build/release (inside the
 # git-ignored build/, separate from the everyday build/), runs B1-B4 against references
 # measured in the same run, prints a table of absolute figures and ratios, checks that what
@@ -13,7 +13,7 @@
 # setup error.
 #
 # Pinning: servers (afftrack, nginx, PostgreSQL, the sqlite3 shell) on CPU 1, load
-# generators (wrk, h2load, pgbench, curl) on CPU 0. Everything listens on 127.0.0.1 on free
+# generators (wrk, bench/pace.c, pgbench, curl) on CPU 0. Everything listens on 127.0.0.1 on free
 # ports; every process started here is stopped and the temp dir removed on exit.
 #
 # Environment overrides (for development; the defaults are the documented method):
@@ -244,7 +244,6 @@ SUDO=""
 need_pkgs=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx-light)
 command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
-command -v h2load >/dev/null 2>&1 || need_pkgs+=(nghttp2-client)
 compgen -G '/usr/lib/postgresql/*/bin/pgbench' >/dev/null || need_pkgs+=(postgresql) # initdb, pg_ctl, pgbench
 command -v sqlite3 >/dev/null 2>&1 || need_pkgs+=(sqlite3)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
@@ -292,8 +291,13 @@ else
     # Run a private copy: a `make clean` elsewhere during the run cannot pull it away.
     cp "$BUILD_DIR/afftrack" "$BIN"
 fi
+# The open-loop client for B1's latency (bench/pace.c).
+PACE=$TMP/pace
+cmd=(cc -O2 -Wall -Wextra -Werror -o "$PACE" "$BENCH_DIR/pace.c")
+"${cmd[@]}" >"$TMP/pace-build.log" 2>&1 || die "building bench/pace.c failed: $(head -5 "$TMP/pace-build.log")"
+record_cmd "build pace" "${cmd[@]}"
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-git diff --quiet HEAD -- src Makefile 2>/dev/null || GIT_REV="$GIT_REV+uncommitted changes"
+git diff --quiet HEAD -- src bench Makefile 2>/dev/null || GIT_REV="$GIT_REV+uncommitted changes"
 
 # The demo store every afftrack run starts from (copied per run, so runs are independent).
 TEMPLATE=$TMP/demo-template
@@ -395,27 +399,18 @@ wrk_clicks() {
     fi
 }
 
-# h2load_clicks PORT TOTAL_RPS: sets LINE to "p50_ms=.. p99_ms=.. rate=.. n=.. bad=.."
-h2load_clicks() {
-    local port=$1 rps=$2 per
-    per=$(awk -v r="$rps" -v c="$CONNS" 'BEGIN { printf "%.2f\n", r / c }')
-    rm -f "$TMP/h2load.log"
-    local warm=()
-    [ "$MODE" = full ] && warm=(--warm-up-time=1)
-    local cmd=(taskset -c "$GEN_CPU" h2load --h1 -t1 -c"$CONNS" --rps="$per" -D "$SECS" "${warm[@]}"
-        --log-file="$TMP/h2load.log" -H "User-Agent: $UA" -H "Referer: $REFERER" "http://127.0.0.1:$port$CLICK_PATH")
-    record_cmd "h2load B1 (rate-limited)" "${cmd[@]}"
-    "${cmd[@]}" >"$TMP/h2load.out" 2>&1
-    local rate
-    rate=$(sed -n 's/^finished in .*s, \([0-9.]*\) req\/s.*/\1/p' "$TMP/h2load.out")
-    LINE=$(sort -t$'\t' -k3,3n "$TMP/h2load.log" 2>/dev/null | awk -F'\t' -v rate="$rate" '
-        { lat[NR] = $3; if ($2 != 302) bad++ }
-        END {
-            if (NR == 0) { print "failed=1"; exit }
-            i50 = int(NR * 0.50); if (i50 < 1) i50 = 1
-            i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
-            printf "p50_ms=%.3f p99_ms=%.3f rate=%s n=%d bad=%d\n", lat[i50] / 1000, lat[i99] / 1000, rate, NR, bad + 0
-        }')
+# pace_clicks PORT TOTAL_RPS: sets LINE to pace's key=value line (bench/pace.c): rate, n,
+# p50_ms p90_ms p99_ms p999_ms max_ms, lag_p99_ms, stalls, stall_max_ms, status (302s), other,
+# late, lost. pace sends at evenly spaced times and times each answer from when it was due
+# (no coordinated omission); h2load --rps, used before, sent bursts of $CONNS (see pace.c).
+pace_clicks() {
+    local port=$1 rps=$2 warm=1
+    [ "$MODE" = quick ] && warm=0.5
+    local cmd=(taskset -c "$GEN_CPU" "$PACE" -c "$CONNS" -r "$rps" -d "$SECS" -w "$warm"
+        -H "User-Agent: $UA" -H "Referer: $REFERER" "http://127.0.0.1:$port$CLICK_PATH")
+    record_cmd "pace B1 (open loop at a fixed rate; bench/pace.c)" "${cmd[@]}"
+    "${cmd[@]}" >"$TMP/pace.out" 2>&1
+    LINE=$(grep '^rate=' "$TMP/pace.out" || echo "failed=1")
 }
 
 # ---- B1: redirect ceiling ----------------------------------------------------------------------
@@ -504,11 +499,11 @@ b1_one() { # b1_one TARGET CONNMODE RUN
 }
 
 b1_latency_one() { # TARGET RUN RATE
-    local target=$1 run=$2 rate=$3 out data
+    local target=$1 run=$2 rate=$3 out data json stored
     case "$target" in
     nginx)
         start_nginx off
-        h2load_clicks "$NGX_PORT" "$rate"
+        pace_clicks "$NGX_PORT" "$rate"
         out=$LINE
         stop_nginx
         rm -rf "$NGX_DIR"
@@ -520,25 +515,40 @@ b1_latency_one() { # TARGET RUN RATE
             rm -rf "$data"
             return
         }
-        h2load_clicks "$AFF_PORT" "$rate"
+        pace_clicks "$AFF_PORT" "$rate"
         out=$LINE
         stop_aff "B1 latency $target run $run"
+        json=$("$BIN" verify --data "$data" 2>&1)
+        stored=$(($(jq -r '.clicks // 0' <<<"$json" 2>/dev/null || echo 0) - BASE_CLICKS))
+        local name="B1 latency afftrack $target run $run: clicks stored == 302s counted by pace"
+        if [ "$stored" = "$(kv "$out" status)" ]; then
+            check "$name" OK "$stored"
+        else
+            check "$name" FAIL "stored $stored, 302s $(kv "$out" status)"
+        fi
         rm -rf "$data"
         ;;
     esac
     if [ -n "$(kv "$out" failed)" ]; then
-        check "B1 h2load $target run $run ran" FAIL "$(tail -5 "$TMP/h2load.out")"
+        check "B1 pace $target run $run ran" FAIL "$(tail -5 "$TMP/pace.out")"
         return
     fi
     if [ "$target" != nginx ] && [ "$AFF_DIED" = 1 ]; then
         note "B1 latency $target run $run: the server died during the run; its figures are left out of the medians"
         return
     fi
-    [ "$(kv "$out" bad)" = 0 ] || note "B1 latency $target run $run: $(kv "$out" bad) answers were not 302"
-    add "b1.lat.$target.p50" "$(kv "$out" p50_ms)"
-    add "b1.lat.$target.p99" "$(kv "$out" p99_ms)"
+    [ "$(kv "$out" other)" = 0 ] && [ "$(kv "$out" lost)" = 0 ] ||
+        note "B1 latency $target run $run: $(kv "$out" other) answers were not 302, $(kv "$out" lost) requests unanswered"
+    local k
+    for k in p50 p90 p99 p999; do
+        add "b1.lat.$target.$k" "$(kv "$out" ${k}_ms)"
+    done
     add "b1.lat.$target.rate" "$(kv "$out" rate)"
-    log "B1 latency $target run $run at $rate/s: achieved $(kv "$out" rate)/s, p50 $(kv "$out" p50_ms) ms, p99 $(kv "$out" p99_ms) ms"
+    add "b1.lat.$target.late" "$(kv "$out" late)"
+    add "b1.lat.$target.stall_max" "$(kv "$out" stall_max_ms)"
+    log "B1 latency $target run $run at $rate/s: achieved $(kv "$out" rate)/s, p50 $(kv "$out" p50_ms) ms," \
+        "p90 $(kv "$out" p90_ms), p99 $(kv "$out" p99_ms), p99.9 $(kv "$out" p999_ms) ms; $(kv "$out" late) waited for a" \
+        "connection; client stalls over 1 ms: $(kv "$out" stalls) (longest $(kv "$out" stall_max_ms) ms)"
 }
 
 run_b1() {
@@ -560,7 +570,7 @@ run_b1() {
         note "B1 latency skipped: no nginx rate"
         return
     fi
-    log "B1 latency at half of nginx's keep-alive maximum: $HALF_RATE requests/s (h2load --rps, $CONNS connections)"
+    log "B1 latency at half of nginx's keep-alive maximum: $HALF_RATE requests/s (bench/pace.c, open loop, $CONNS connections)"
     for run in $(seq "$RUNS"); do
         for target in nginx commit async; do
             b1_latency_one "$target" "$run" "$HALF_RATE"
@@ -976,7 +986,7 @@ if want B1; then
         for dur in commit async; do
             row "B1 p99 at ${HALF_RATE}/s (half nginx max), $dur" "nginx $(median b1.lat.nginx.p99) ms" \
                 "$(median b1.lat.$dur.p99) ms" "$(ratio "$(median b1.lat.$dur.p99)" "$(median b1.lat.nginx.p99)")" \
-                "p50 ms nginx $(median b1.lat.nginx.p50), afftrack $(median b1.lat.$dur.p50); achieved/s nginx $(fmt "$(median b1.lat.nginx.rate)"), afftrack $(fmt "$(median b1.lat.$dur.rate)"); lower is better"
+                "open loop (bench/pace.c); p50/p90/p99.9 ms nginx $(median b1.lat.nginx.p50)/$(median b1.lat.nginx.p90)/$(median b1.lat.nginx.p999), afftrack $(median b1.lat.$dur.p50)/$(median b1.lat.$dur.p90)/$(median b1.lat.$dur.p999); achieved/s nginx $(fmt "$(median b1.lat.nginx.rate)"), afftrack $(fmt "$(median b1.lat.$dur.rate)"); lower is better"
         done
     fi
 fi
@@ -1057,7 +1067,7 @@ write_docs() {
         echo "* Machine: $NPROC CPUs, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB\n", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
         echo "* loadavg at start: $LOADAVG"
         echo "* afftrack rev $GIT_REV; $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'),"
-        echo "  $(h2load --version 2>&1 | head -1), PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}'), sqlite3 $(sqlite3 --version | awk '{print $1}')"
+        echo "  bench/pace.c, PostgreSQL $("$PG_BIN/postgres" --version 2>/dev/null | awk '{print $3}'), sqlite3 $(sqlite3 --version | awk '{print $1}')"
         echo "* $RUNS run(s) of ${SECS}s per figure, median; benchmarks $ONLY; B3 sizes $B3_SIZES; B4 links $B4_LINKS; total ${T_TOTAL}s"
         echo
         echo "| benchmark | reference | afftrack | ratio | notes |"
