@@ -25,6 +25,7 @@ typedef struct aff_config {
     int group_commit_ms;
     int max_batch;
     int queue_limit;
+    int background_nice;
     int unique_window_hours;
     char trusted_proxies[1024];
     int max_body_bytes;

@@ -13,6 +13,7 @@
  *      queued (async clicks included) before it returns;
  *   4. stop and join the loops.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "net/server.h"
 
 #include <errno.h>
@@ -121,6 +122,9 @@ static void loop_setup(aff_loop *loop, int fd)
 static void *loop_main(void *arg)
 {
     aff_loop *loop = arg;
+    char name[16];
+    snprintf(name, sizeof(name), "aff-loop-%d", loop->index);
+    pthread_setname_np(pthread_self(), name);
     loop_setup(loop, listen_fds[loop->index]);
     pthread_barrier_wait(&loops_ready);
     while (!atomic_load(&stopping)) {

@@ -1,11 +1,16 @@
 /* pool.c - the writer thread (group commit) and the reader threads; see pool.h. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "track/pool.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -110,6 +115,21 @@ static void queue_stop(queue *q)
     pthread_mutex_unlock(&q->mu);
 }
 
+/* Name the calling thread (top -H, /proc/PID/task/TID/comm) and make it `nicer` steps
+ * nicer than it is (see "Scheduling" in pool.h); a failure only costs the ordering. */
+static void background_thread(const char *name, int nicer)
+{
+    pthread_setname_np(pthread_self(), name);
+    if (nicer <= 0)
+        return;
+    pid_t tid = gettid();
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, (id_t)tid);
+    int want = errno != 0 ? nicer : now + nicer;
+    if (setpriority(PRIO_PROCESS, (id_t)tid, want > 19 ? 19 : want) != 0)
+        AFF_LOG(AFF_LOG_WARN, "%s: cannot lower its priority: %s", name, strerror(errno));
+}
+
 /* ---- writer ------------------------------------------------------------------------ */
 
 static struct {
@@ -146,6 +166,7 @@ static void maintenance_job_done(aff_job *job)
 static void *ticker_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "aff-ticker");
     pthread_mutex_lock(&W.tick_mu);
     while (!W.tick_stop) {
         struct timespec until;
@@ -333,6 +354,7 @@ static void prune_seen(void)
 static void *writer_main(void *arg)
 {
     (void)arg;
+    background_thread("aff-writer", W.ctx.cfg->background_nice);
     size_t n;
     aff_job *batch;
     while ((batch = queue_take(&W.q, (size_t)W.ctx.cfg->max_batch, W.ctx.cfg->group_commit_ms, &n)) != NULL) {
@@ -455,6 +477,7 @@ static void *reader_main(void *arg)
     aff_ctx *ctx = arg;
     size_t n;
     aff_job *job;
+    background_thread("aff-reader", ctx->cfg->background_nice);
     while ((job = queue_take(&R.q, 1, 0, &n)) != NULL) {
         job->err.field = NULL;
         job->err.msg[0] = '\0';

@@ -1,8 +1,13 @@
 /* test_pool.c - track/pool.c: the writer thread's batches. A job that fails after it
  * wrote must leave nothing behind (the fast path replays the batch with savepoints),
  * the other jobs of its batch must still commit, and every job gets exactly one done(). */
+#include <dirent.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "track/pool.h"
@@ -189,5 +194,65 @@ AFF_TEST(pool_done_flush_runs_once_per_batch_after_its_dones)
     AFF_CHECK_INT(whole_flushes, 1);
     AFF_CHECK_INT(partial_flushes, 0);
     AFF_CHECK_INT((uint64_t)flushes, st.batches);
+    aff_test_rm_tree(dir);
+}
+
+/* The nice value of this process's first thread named comm, or -100 when there is none. */
+static int thread_nice(const char *comm)
+{
+    int nice = -100;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d != NULL && nice == -100 && (e = readdir(d)) != NULL) {
+        char path[300], name[32] = "", stat[1024];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        if (fgets(name, sizeof(name), f) != NULL)
+            name[strcspn(name, "\n")] = '\0';
+        fclose(f);
+        if (strcmp(name, comm) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/stat", e->d_name);
+        if ((f = fopen(path, "r")) == NULL)
+            continue;
+        size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        const char *p = strrchr(stat, ')'); /* then: state ppid ... priority nice (the 17th) */
+        for (int field = 0; p != NULL && field < 17; field++)
+            p = strchr(p + 1, ' ');
+        if (p != NULL)
+            nice = (int)strtol(p + 1, NULL, 10);
+    }
+    if (d != NULL)
+        closedir(d);
+    return nice;
+}
+
+AFF_TEST(pool_writer_and_readers_run_background_nice_steps_nicer)
+{
+    char dir[256], data[300];
+    static aff_config cfg;
+    if (writer_dirs(dir, sizeof(dir), data, sizeof(data), &cfg) != 0)
+        return;
+    cfg.background_nice = 7;
+    cfg.read_threads = 2;
+    int base = getpriority(PRIO_PROCESS, 0);
+    int want = base + 7 > 19 ? 19 : base + 7;
+    static aff_click_id_key key = {.node_id = 1};
+    AFF_CHECK_INT(aff_writer_start(&cfg, &key), AFF_OK);
+    AFF_CHECK_INT(aff_readers_start(&cfg, &key), AFF_OK);
+    /* Each thread sets its own value when it starts: wait for them (at most 2 s). */
+    for (int i = 0; i < 200 && (thread_nice("aff-writer") != want || thread_nice("aff-reader") != want); i++)
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+    AFF_CHECK_INT(thread_nice("aff-writer"), want);
+    AFF_CHECK_INT(thread_nice("aff-reader"), want);
+    AFF_CHECK_INT(getpriority(PRIO_PROCESS, 0), base); /* the calling thread (a loop's) keeps its own */
+    aff_readers_stop();
+    aff_writer_stop();
     aff_test_rm_tree(dir);
 }
