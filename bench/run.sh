@@ -349,7 +349,7 @@ stop_aff() {
     fi
 }
 
-# start_nginx LOG(on|off): sets NGX_PID, NGX_PORT, NGX_DIR, NGX_START_MS, NGX_RSS_START.
+# start_nginx LOG(on|off) [deferred]: sets NGX_PID, NGX_PORT, NGX_DIR, NGX_START_MS, NGX_RSS_START.
 NGX_N=0
 start_nginx() {
     NGX_N=$((NGX_N + 1))
@@ -358,10 +358,12 @@ start_nginx() {
     NGX_PORT=$(free_port)
     local access="access_log off"
     [ "$1" = on ] && access="access_log $NGX_DIR/access.log combined buffer=64k flush=1s"
-    sed -e "s#@DIR@#$NGX_DIR#g" -e "s#@PORT@#$NGX_PORT#g" -e "s#@ACCESS_LOG@#$access#" \
+    local opts="" what="access_log $1"
+    [ "${2:-}" = deferred ] && opts=" deferred" && what="$what, listen ... deferred"
+    sed -e "s#@DIR@#$NGX_DIR#g" -e "s#@PORT@#$NGX_PORT#g" -e "s#@ACCESS_LOG@#$access#" -e "s#@LISTEN_OPTS@#$opts#" \
         "$BENCH_DIR/nginx.conf" >"$NGX_DIR/nginx.conf"
     local cmd=(taskset -c "$SRV_CPU" "$NGINX" -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf")
-    record_cmd "nginx (access_log $1; config: bench/nginx.conf)" "${cmd[@]}"
+    record_cmd "nginx ($what; config: bench/nginx.conf)" "${cmd[@]}"
     START_T=$EPOCHREALTIME
     "${cmd[@]}" >>"$TMP/nginx.log" 2>&1 &
     NGX_PID=$!
@@ -417,10 +419,10 @@ pace_clicks() {
 b1_one() { # b1_one TARGET CONNMODE RUN
     local target=$1 mode=$2 run=$3 line data stored s302 cookie json
     case "$target" in
-    nginx | nginx_log)
+    nginx | nginx_log | nginx_defer)
         local logmode=off
         [ "$target" = nginx_log ] && logmode=on
-        start_nginx "$logmode"
+        start_nginx "$logmode" "$([ "$target" = nginx_defer ] && echo deferred)"
         add "b4.nginx.start_ms" "$NGX_START_MS"
         add "b4.nginx.rss_start" "$NGX_RSS_START"
         wrk_clicks "$NGX_PORT" "$mode"
@@ -563,6 +565,8 @@ run_b1() {
             [ "$mode" = ka ] && for target in noscreen workers2; do
                 b1_one "$target" "$mode" "$run"
             done
+            # one-request connections only: nginx with TCP_DEFER_ACCEPT, as afftrack listens
+            [ "$mode" = close ] && b1_one nginx_defer "$mode" "$run"
         done
     done
     HALF_RATE=$(awk -v r="$(median b1.ka.nginx.rps)" 'BEGIN { printf "%d\n", r / 2 }')
@@ -976,6 +980,9 @@ if want B1; then
             rate_row "B1 clicks/s $mname, $dur" "nginx (no log)" "b1.$mode.nginx.rps" "b1.$mode.$dur.rps" "$lat"
             rate_row "B1 clicks/s $mname, $dur" "nginx buffered log" "b1.$mode.nginx_log.rps" "b1.$mode.$dur.rps" \
                 "nginx+log p50/p99 ms $(median b1.$mode.nginx_log.p50)/$(median b1.$mode.nginx_log.p99)"
+            [ "$mode" = close ] && rate_row "B1 clicks/s $mname, $dur" "nginx deferred accept" \
+                "b1.$mode.nginx_defer.rps" "b1.$mode.$dur.rps" \
+                "nginx \`listen ... deferred\` (TCP_DEFER_ACCEPT, as afftrack); p50/p99 ms $(median b1.$mode.nginx_defer.p50)/$(median b1.$mode.nginx_defer.p99)"
         done
     done
     rate_row "B1 click screening cost, keep-alive commit" "screening off" b1.ka.noscreen.rps b1.ka.commit.rps \

@@ -30,6 +30,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "net/listen.h"
 #include "net/static.h"
 
 #define MAX_LOOPS 64
@@ -160,40 +161,6 @@ static int split_listen(const char *listen, char *host, size_t hcap, char *port,
     return 0;
 }
 
-static int open_listener(const struct addrinfo *ai, int port, int *fd_out)
-{
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return AFF_EIO;
-    int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
-    struct sockaddr_storage ss;
-    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-    if (port >= 0) {
-        if (ss.ss_family == AF_INET)
-            ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-        else
-            ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-    }
-    if (bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
-        close(fd);
-        return AFF_EIO;
-    }
-    *fd_out = fd;
-    return 0;
-}
-
-static int bound_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-        return -1;
-    return ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
-                                   : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
 /* ---- run ------------------------------------------------------------------------------ */
 
 static int64_t total_pending(void)
@@ -244,13 +211,13 @@ int aff_server_run(const aff_config *cfg, aff_routes *routes, void (*on_bound)(i
     for (int i = 0; i < nloops; i++) {
         aff_loop *loop = &loops[i];
         int fd;
-        if ((rc = open_listener(ai, i == 0 ? -1 : actual_port, &fd)) != 0) {
+        if ((rc = aff_listen_open(ai, i == 0 ? -1 : actual_port, &fd)) != 0) {
             AFF_LOG(AFF_LOG_ERROR, "listen: cannot bind %s: %s", cfg->listen, strerror(errno));
             freeaddrinfo(ai);
             return rc;
         }
         if (i == 0)
-            actual_port = bound_port(fd);
+            actual_port = aff_listen_port(fd);
         loop->index = i;
         loop->snap_slot = aff_snapshot_slot();
         listen_fds[i] = fd;
