@@ -843,9 +843,14 @@ int aff_commission_eval(const aff_plan *plan, const aff_comm_facts *f, aff_comm_
         x->base += base;
         x->units += 1;
     } else {
+        /* The API keeps items within bounds (aff_comm_item_add), but conversions stored
+         * before it checked the products in 128 bits may hold a product that wrapped
+         * int64 (verify lists them): priced again, those are refused, not wrapped. Each
+         * product below is then at most the checked sum. */
         int64_t items_total = 0;
         for (int i = 0; i < f->nitems; i++)
-            items_total += f->items[i].unit_minor * f->items[i].quantity; /* bounded by the api */
+            if (aff_comm_item_add(f->items[i].unit_minor, f->items[i].quantity, &items_total) != 0)
+                return AFF_ERANGE;
         if (items_total > base) {
             s.scale_num = base;
             s.scale_den = items_total;

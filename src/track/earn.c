@@ -260,13 +260,18 @@ static int reprice_one(retro *x, const aff_conversion_row *row)
         return AFF_ENOMEM;
     }
     aff_comm_result res;
+    /* Items stored out of bounds before the API checked them (verify lists them):
+     * pricing refuses them, and the conversion keeps the gross it has rather than
+     * failing the conversion that lifted the tier. */
+    int unpriceable = 0;
     if ((rc = aff_conversion_load(x->ctx->st, row->id, r)) == 0 &&
+        !(unpriceable = aff_comm_items_check(r->conv.items_json) == AFF_ERANGE) &&
         (rc = facts_load(x->ctx->st, plan, &r->conv, fx)) == 0) {
         fx->f.volume = x->volume;
         rc = aff_commission_eval(plan, &fx->f, &res);
         facts_free(fx);
     }
-    int64_t change = rc == 0 && res.pays ? res.total_minor - r->conv.earned_minor : 0;
+    int64_t change = rc == 0 && !unpriceable && res.pays ? res.total_minor - r->conv.earned_minor : 0;
     if (x->cap != NULL && change > 0) {
         int64_t room = x->cap_minor - x->cap->commission_minor;
         change = change < room ? change : room > 0 ? room : 0;

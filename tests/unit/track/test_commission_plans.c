@@ -1304,6 +1304,19 @@ AFF_TEST(commission_plans_eval_range)
     /* 100 % of 2 * 10^15: beyond too */
     aff_comm_facts g = facts("sale", 2 * AFF_MONEY_MAX_MINOR);
     AFF_CHECK_INT(aff_commission_eval(&plan, &g, &res), AFF_ERANGE);
+    /* A row stored before the API bounded items: 2^32 * 2^32 wraps int64 to 0, which
+     * would price the sale as if it had no items. Refused instead. */
+    aff_comm_item wrap = {"B", "", INT64_C(1) << 32, INT64_C(1) << 32};
+    g = facts("sale", 1000);
+    g.items = &wrap;
+    g.nitems = 1;
+    AFF_CHECK_INT(aff_commission_eval(&plan, &g, &res), AFF_ERANGE);
+    /* quantity past AFF_COMM_ITEM_QTY_MAX, product within bounds: refused too */
+    wrap.unit_minor = 1;
+    wrap.quantity = AFF_COMM_ITEM_QTY_MAX + 1;
+    AFF_CHECK_INT(aff_commission_eval(&plan, &g, &res), AFF_ERANGE);
+    wrap.quantity = AFF_COMM_ITEM_QTY_MAX;
+    AFF_CHECK_INT(aff_commission_eval(&plan, &g, &res), AFF_OK);
 }
 
 /* ---- tiers ----------------------------------------------------------------------------- */

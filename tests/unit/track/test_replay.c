@@ -193,3 +193,68 @@ AFF_TEST(verify_finds_a_plan_that_no_longer_yields_the_ledger)
     AFF_CHECK(!aff_verify_ok(&v3));
     fx_close(&w.f);
 }
+
+AFF_TEST(verify_replays_past_a_conversion_whose_items_cannot_be_priced)
+{
+    /* A conversion stored before the API bounded items (2^32 * 2^32 wraps int64 to 0):
+     * pricing it again is refused (AFF_ERANGE), and the replay of its program goes on
+     * without it instead of failing, so verify still checks the rest of the store
+     * (verify's items check lists the conversion itself: test_verify.c). */
+    world w;
+    int64_t ids[3];
+    if (retro_world(&w, ids) != 0) {
+        AFF_CHECK(0);
+        fx_close(&w.f);
+        return;
+    }
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "UPDATE conversion SET items = '[{\"sku\":\"A\",\"category\":\"\",\"amount_minor\":4294967296,"
+             "\"quantity\":4294967296}]' WHERE id = %lld",
+             (long long)ids[2]);
+    AFF_CHECK_INT(aff_test_store_exec_raw(w.f.ts.path, sql), 0);
+    aff_verify_report v = {0};
+    AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v), AFF_OK);
+    AFF_CHECK_INT(v.programs_replayed, 1);
+    /* Left unpriced, the third sale no longer lifts the first two to the 20 % tier:
+     * their replayed grosses differ from the ledger's, and verify says so. */
+    AFF_CHECK_INT(v.plan_mismatches, 2);
+    AFF_CHECK_INT(v.plan_bad_ids[0], ids[0]);
+    AFF_CHECK_INT(v.plan_bad_ids[1], ids[1]);
+    AFF_CHECK(!aff_verify_ok(&v));
+    fx_close(&w.f);
+}
+
+AFF_TEST(retro_tier_keeps_the_gross_of_a_conversion_whose_items_cannot_be_priced)
+{
+    /* The third sale of the month lifts the tier and re-prices the first two. The first
+     * holds items stored before the API bounded them: it keeps its 10 % gross, and the
+     * third sale is still recorded (before, the re-pricing multiplied the wrapped items). */
+    world w;
+    memset(&w, 0, sizeof(w));
+    if (fx_open(&w.f) != 0) {
+        AFF_CHECK(0);
+        return;
+    }
+    w.prog = fx_program(&w.f, "Shop", "USD", "last_click", 30, RETRO);
+    w.a1 = fx_affiliate(&w.f, "ann", 0);
+    w.link1 = fx_link(&w.f, "alice", w.prog, w.a1);
+    int64_t m1 = sale(&w, "m1", 1000, FX_T0), m2 = sale(&w, "m2", 2000, FX_T0 + FX_HOUR);
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "UPDATE conversion SET items = '[{\"sku\":\"A\",\"category\":\"\",\"amount_minor\":4294967296,"
+             "\"quantity\":4294967296}]' WHERE id = %lld",
+             (long long)m1);
+    AFF_CHECK_INT(aff_test_store_exec_raw(w.f.ts.path, sql), 0);
+    int64_t m3 = sale(&w, "m3", 500, FX_T0 + 2 * FX_HOUR);
+    AFF_CHECK(m3 > 0);
+    aff_conversion_result *r = result();
+    AFF_CHECK_INT(aff_conversion_load(w.f.ts.st, m1, r), AFF_OK);
+    AFF_CHECK_INT(r->conv.earned_minor, 100); /* 10 %, unchanged */
+    AFF_CHECK_INT(aff_conversion_load(w.f.ts.st, m2, r), AFF_OK);
+    AFF_CHECK_INT(r->conv.earned_minor, 400); /* lifted to 20 % */
+    AFF_CHECK_INT(aff_conversion_load(w.f.ts.st, m3, r), AFF_OK);
+    AFF_CHECK_INT(r->conv.earned_minor, 100); /* 20 % */
+    free(r);
+    fx_close(&w.f);
+}
