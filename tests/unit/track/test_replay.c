@@ -77,15 +77,33 @@ static int retro_world(world *w, int64_t ids[3])
     return ids[0] && ids[1] && ids[2] ? 0 : -1;
 }
 
+/* retro_world, or a failed check and the fixture closed. */
+#define RETRO_WORLD_OR_RETURN(w, ids)   \
+    do {                                \
+        if (retro_world(w, ids) != 0) { \
+            AFF_CHECK(0);               \
+            fx_close(&(w)->f);          \
+            return;                     \
+        }                               \
+    } while (0)
+
+/* Give conversion id items as stored before the API bounded them: 2^32 * 2^32 wraps
+ * int64 to 0. */
+static void store_wrapping_items(world *w, int64_t id)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "UPDATE conversion SET items = '[{\"sku\":\"A\",\"category\":\"\",\"amount_minor\":4294967296,"
+             "\"quantity\":4294967296}]' WHERE id = %lld",
+             (long long)id);
+    AFF_CHECK_INT(aff_test_store_exec_raw(w->f.ts.path, sql), 0);
+}
+
 AFF_TEST(replay_recorded_plans_match_the_ledger)
 {
     world w;
     int64_t ids[3];
-    if (retro_world(&w, ids) != 0) {
-        AFF_CHECK(0);
-        fx_close(&w.f);
-        return;
-    }
+    RETRO_WORLD_OR_RETURN(&w, ids);
     int64_t lines = count_rows(w.f.ts.path, "ledger");
     aff_replay_result res;
     AFF_CHECK_INT(aff_replay_run(w.f.ts.path, w.prog, 0, INT64_MAX, NULL, 0, &res), AFF_OK);
@@ -109,11 +127,7 @@ AFF_TEST(replay_what_if_flat_plan)
 {
     world w;
     int64_t ids[3];
-    if (retro_world(&w, ids) != 0) {
-        AFF_CHECK(0);
-        fx_close(&w.f);
-        return;
-    }
+    RETRO_WORLD_OR_RETURN(&w, ids);
     /* What if every sale paid 15 %: 150, 500 (499.95) -> after the refund
      * 500 - round(500*1111/3333) = 500 - 167 (166.67) = 333, and 75: net 558. */
     aff_plan plan;
@@ -136,11 +150,7 @@ AFF_TEST(replay_warms_up_from_the_tier_period_start)
 {
     world w;
     int64_t ids[3];
-    if (retro_world(&w, ids) != 0) {
-        AFF_CHECK(0);
-        fx_close(&w.f);
-        return;
-    }
+    RETRO_WORLD_OR_RETURN(&w, ids);
     /* A window holding only the third sale: the two before it in May still count
      * towards the tier, so it is priced at 20 % (100) in the replay too; the totals
      * cover the window only. */
@@ -162,11 +172,7 @@ AFF_TEST(verify_finds_a_plan_that_no_longer_yields_the_ledger)
 {
     world w;
     int64_t ids[3];
-    if (retro_world(&w, ids) != 0) {
-        AFF_CHECK(0);
-        fx_close(&w.f);
-        return;
-    }
+    RETRO_WORLD_OR_RETURN(&w, ids);
     aff_verify_report v = {0};
     AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v), AFF_OK);
     AFF_CHECK_INT(v.programs_replayed, 1);
@@ -202,17 +208,8 @@ AFF_TEST(verify_replays_past_a_conversion_whose_items_cannot_be_priced)
      * (verify's items check lists the conversion itself: test_verify.c). */
     world w;
     int64_t ids[3];
-    if (retro_world(&w, ids) != 0) {
-        AFF_CHECK(0);
-        fx_close(&w.f);
-        return;
-    }
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "UPDATE conversion SET items = '[{\"sku\":\"A\",\"category\":\"\",\"amount_minor\":4294967296,"
-             "\"quantity\":4294967296}]' WHERE id = %lld",
-             (long long)ids[2]);
-    AFF_CHECK_INT(aff_test_store_exec_raw(w.f.ts.path, sql), 0);
+    RETRO_WORLD_OR_RETURN(&w, ids);
+    store_wrapping_items(&w, ids[2]);
     aff_verify_report v = {0};
     AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v), AFF_OK);
     AFF_CHECK_INT(v.programs_replayed, 1);
@@ -240,12 +237,7 @@ AFF_TEST(retro_tier_keeps_the_gross_of_a_conversion_whose_items_cannot_be_priced
     w.a1 = fx_affiliate(&w.f, "ann", 0);
     w.link1 = fx_link(&w.f, "alice", w.prog, w.a1);
     int64_t m1 = sale(&w, "m1", 1000, FX_T0), m2 = sale(&w, "m2", 2000, FX_T0 + FX_HOUR);
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "UPDATE conversion SET items = '[{\"sku\":\"A\",\"category\":\"\",\"amount_minor\":4294967296,"
-             "\"quantity\":4294967296}]' WHERE id = %lld",
-             (long long)m1);
-    AFF_CHECK_INT(aff_test_store_exec_raw(w.f.ts.path, sql), 0);
+    store_wrapping_items(&w, m1);
     int64_t m3 = sale(&w, "m3", 500, FX_T0 + 2 * FX_HOUR);
     AFF_CHECK(m3 > 0);
     aff_conversion_result *r = result();
