@@ -6,12 +6,13 @@
  * learns of a connection once, with its request already readable, instead of waking for
  * the accept and again for the request. Measured with one-request connections (`wrk -H
  * 'Connection: close'`, server pinned to one core): afftrack's CPU a connection fell by
- * about a tenth; nginx gains the same way from `listen ... deferred`
+ * about a tenth; nginx gains likewise, and more, from `listen ... deferred`
  * (docs/benchmarks.md, session 10). Connections that never send anything (port probes)
  * cost the loops nothing.
  */
 #include "net/listen.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -38,7 +39,9 @@ int aff_listen_open(const struct addrinfo *ai, int port, int *fd_out)
             ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
     }
     if (bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
+        int why = errno; /* for the caller's message, past close() */
         close(fd);
+        errno = why;
         return AFF_EIO;
     }
     *fd_out = fd;
