@@ -7,8 +7,9 @@
  * the accept and again for the request. Measured with one-request connections (`wrk -H
  * 'Connection: close'`, server pinned to one core): afftrack's CPU a connection fell by
  * about a tenth; nginx gains likewise, and more, from `listen ... deferred`
- * (docs/benchmarks.md, session 10). Connections that never send anything (port probes)
- * cost the loops nothing.
+ * (docs/benchmarks.md, session 10). A connection that sends nothing is accepted after
+ * about AFF_LISTEN_DEFER_S, so its idle timeout starts that much later; one that closes
+ * at once is accepted at once and reads end-of-file.
  */
 #include "net/listen.h"
 

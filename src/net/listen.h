@@ -1,8 +1,8 @@
 /*
  * listen.h - the listening sockets: one per event loop, all on the same address
  * (SO_REUSEPORT spreads connections across the loops), non-blocking, and with
- * TCP_DEFER_ACCEPT, so that a connection is handed to a loop only once its first
- * request bytes have arrived (see listen.c).
+ * TCP_DEFER_ACCEPT, so that a connection is handed to a loop once its first request
+ * bytes have arrived, or it closed, or AFF_LISTEN_DEFER_S passed (see listen.c).
  */
 #ifndef AFF_NET_LISTEN_H
 #define AFF_NET_LISTEN_H

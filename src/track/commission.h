@@ -194,8 +194,8 @@ int aff_comm_item_add(int64_t amount, int64_t quantity, int64_t *total);
  * each quantity at most AFF_COMM_ITEM_QTY_MAX (a stored quantity below 1 reads as 1,
  * as pricing reads it), and the sum of amount_minor * quantity,
  * computed in 128 bits, at most AFF_MONEY_MAX_MINOR. Conversions stored before the API
- * checked the products in 128 bits may hold a product that wrapped around int64 (which
- * aff_commission_eval now refuses with AFF_ERANGE), and those stored before it checked the sum a sum beyond
+ * checked the products in 128 bits may hold a product that wrapped around int64 (pricing
+ * reads such items as none: earn.c; aff_commission_eval refuses them with AFF_ERANGE), and those stored before it checked the sum a sum beyond
  * it. Returns 0 (also for "" or NULL: no items), AFF_ERANGE (a bound, a product or the
  * sum), or AFF_EINVAL (not a JSON array of at most AFF_COMM_MAX_ITEMS). Pure. */
 int aff_comm_items_check(const char *items_json);

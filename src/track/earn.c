@@ -41,6 +41,14 @@ static int facts_load(aff_store *st, const aff_plan *plan, const aff_conversion_
     int n = aff_comm_items_parse(c->items_json, x->items, AFF_COMM_MAX_ITEMS, &x->items_json);
     if (n < 0)
         n = 0; /* items were validated on the way in */
+    /* Conversions stored before the API bounded amount_minor * quantity in 128 bits may
+     * hold items that wrap int64 (verify lists them): those are priced on their amount
+     * alone, as if they had no items, rather than refused (aff_commission_eval) or
+     * multiplied into a wrong commission. */
+    int64_t total = 0;
+    for (int i = 0; i < n; i++)
+        if (aff_comm_item_add(x->items[i].unit_minor, x->items[i].quantity, &total) != 0)
+            n = 0;
     if (aff_plan_uses_groups(plan)) {
         aff_affiliate_row *a = malloc(sizeof(*a));
         if (a == NULL)
@@ -260,18 +268,13 @@ static int reprice_one(retro *x, const aff_conversion_row *row)
         return AFF_ENOMEM;
     }
     aff_comm_result res;
-    /* Items stored out of bounds before the API checked them (verify lists them):
-     * pricing refuses them, and the conversion keeps the gross it has rather than
-     * failing the conversion that lifted the tier. */
-    int unpriceable = 0;
     if ((rc = aff_conversion_load(x->ctx->st, row->id, r)) == 0 &&
-        !(unpriceable = aff_comm_items_check(r->conv.items_json) == AFF_ERANGE) &&
         (rc = facts_load(x->ctx->st, plan, &r->conv, fx)) == 0) {
         fx->f.volume = x->volume;
         rc = aff_commission_eval(plan, &fx->f, &res);
         facts_free(fx);
     }
-    int64_t change = rc == 0 && !unpriceable && res.pays ? res.total_minor - r->conv.earned_minor : 0;
+    int64_t change = rc == 0 && res.pays ? res.total_minor - r->conv.earned_minor : 0;
     if (x->cap != NULL && change > 0) {
         int64_t room = x->cap_minor - x->cap->commission_minor;
         change = change < room ? change : room > 0 ? room : 0;

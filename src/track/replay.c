@@ -72,8 +72,6 @@ static int reprice(replay *x, aff_conversion_result *r, int64_t id)
     aff_conversion_row *c = &r->conv;
     if (c->plan_version == 0 && x->plan == NULL)
         return 0; /* the plan it met paid nothing */
-    if (aff_comm_items_check(c->items_json) == AFF_ERANGE)
-        return 0; /* items stored out of bounds: pricing refuses them (verify lists them) */
     const aff_plan *plan = plan_of(x, c->plan_version, &rc);
     if (plan == NULL)
         return rc == AFF_ENOTFOUND ? 0 : rc;

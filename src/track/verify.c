@@ -27,7 +27,7 @@ static int check_one(void *ud, const aff_conversion_row *row)
         w->out->ledger_mismatches++;
     }
     /* Stored before the API checked amount_minor * quantity in 128 bits (or the sum at
-     * all), items may have wrapped int64 when they were priced (pricing them again is refused). */
+     * all), items may have wrapped int64 when they were priced (priced again, they are read as none). */
     if (aff_comm_items_check(row->items_json) != 0) {
         if (w->out->items_out_of_bounds < AFF_VERIFY_LIST_MAX)
             w->out->items_bad_ids[w->out->items_out_of_bounds] = row->id;

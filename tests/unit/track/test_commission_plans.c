@@ -1317,6 +1317,10 @@ AFF_TEST(commission_plans_eval_range)
     AFF_CHECK_INT(aff_commission_eval(&plan, &g, &res), AFF_ERANGE);
     wrap.quantity = AFF_COMM_ITEM_QTY_MAX;
     AFF_CHECK_INT(aff_commission_eval(&plan, &g, &res), AFF_OK);
+    /* no product wraps, but the items sum to 2 * 10^15, past AFF_MONEY_MAX_MINOR */
+    wrap.unit_minor = AFF_MONEY_MAX_MINOR;
+    wrap.quantity = 2;
+    AFF_CHECK_INT(aff_commission_eval(&plan, &g, &res), AFF_ERANGE);
 }
 
 /* ---- tiers ----------------------------------------------------------------------------- */

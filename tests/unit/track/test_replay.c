@@ -200,12 +200,15 @@ AFF_TEST(verify_finds_a_plan_that_no_longer_yields_the_ledger)
     fx_close(&w.f);
 }
 
-AFF_TEST(verify_replays_past_a_conversion_whose_items_cannot_be_priced)
+/* Conversions stored before the API bounded items (earn.c, facts_load): priced on their
+ * amount alone. Before, the engine multiplied the wrapped numbers. */
+
+AFF_TEST(verify_replays_a_conversion_with_wrapping_items_on_its_amount)
 {
-    /* A conversion stored before the API bounded items (2^32 * 2^32 wraps int64 to 0):
-     * pricing it again is refused (AFF_ERANGE), and the replay of its program goes on
-     * without it instead of failing, so verify still checks the rest of the store
-     * (verify's items check lists the conversion itself: test_verify.c). */
+    /* The replay prices the third sale on its 500 alone, which is what it was priced
+     * on when it was recorded (its items are written afterwards, behind the engine):
+     * no mismatch, and the replay does not fail. verify's items check lists the
+     * conversion itself (test_verify.c). */
     world w;
     int64_t ids[3];
     RETRO_WORLD_OR_RETURN(&w, ids);
@@ -213,20 +216,15 @@ AFF_TEST(verify_replays_past_a_conversion_whose_items_cannot_be_priced)
     aff_verify_report v = {0};
     AFF_CHECK_INT(aff_verify_plans(w.f.ts.path, &v), AFF_OK);
     AFF_CHECK_INT(v.programs_replayed, 1);
-    /* Left unpriced, the third sale no longer lifts the first two to the 20 % tier:
-     * their replayed grosses differ from the ledger's, and verify says so. */
-    AFF_CHECK_INT(v.plan_mismatches, 2);
-    AFF_CHECK_INT(v.plan_bad_ids[0], ids[0]);
-    AFF_CHECK_INT(v.plan_bad_ids[1], ids[1]);
-    AFF_CHECK(!aff_verify_ok(&v));
+    AFF_CHECK_INT(v.plan_mismatches, 0);
     fx_close(&w.f);
 }
 
-AFF_TEST(retro_tier_keeps_the_gross_of_a_conversion_whose_items_cannot_be_priced)
+AFF_TEST(retro_tier_reprices_a_conversion_with_wrapping_items_on_its_amount)
 {
-    /* The third sale of the month lifts the tier and re-prices the first two. The first
-     * holds items stored before the API bounded them: it keeps its 10 % gross, and the
-     * third sale is still recorded (before, the re-pricing multiplied the wrapped items). */
+    /* The third sale of the month lifts the tier and re-prices the first two; the first
+     * holds wrapping items. It is re-priced at 20 % of its amount, and the third sale
+     * is recorded. */
     world w;
     memset(&w, 0, sizeof(w));
     if (fx_open(&w.f) != 0) {
@@ -241,12 +239,47 @@ AFF_TEST(retro_tier_keeps_the_gross_of_a_conversion_whose_items_cannot_be_priced
     int64_t m3 = sale(&w, "m3", 500, FX_T0 + 2 * FX_HOUR);
     AFF_CHECK(m3 > 0);
     aff_conversion_result *r = result();
-    AFF_CHECK_INT(aff_conversion_load(w.f.ts.st, m1, r), AFF_OK);
-    AFF_CHECK_INT(r->conv.earned_minor, 100); /* 10 %, unchanged */
-    AFF_CHECK_INT(aff_conversion_load(w.f.ts.st, m2, r), AFF_OK);
-    AFF_CHECK_INT(r->conv.earned_minor, 400); /* lifted to 20 % */
-    AFF_CHECK_INT(aff_conversion_load(w.f.ts.st, m3, r), AFF_OK);
-    AFF_CHECK_INT(r->conv.earned_minor, 100); /* 20 % */
+    static const int64_t want[3] = {200, 400, 100}; /* 20 % of each */
+    const int64_t ids[3] = {m1, m2, m3};
+    for (int i = 0; i < 3; i++) {
+        AFF_CHECK_INT(aff_conversion_load(w.f.ts.st, ids[i], r), AFF_OK);
+        AFF_CHECK_INT(r->conv.earned_minor, want[i]);
+    }
+    free(r);
+    fx_close(&w.f);
+}
+
+AFF_TEST(test_conversion_with_wrapping_items_replays_priced_on_its_amount)
+{
+    /* A test conversion is priced again each time it is posted (nothing of it is
+     * stored). With its stored items wrapping to 0 per item but 2^32 units of sku A at
+     * 100 flat, multiplying them paid 429,496,729,600 + 100; read as no items it earns
+     * 10 % of its 1000, and the post is answered as a replay, not refused. */
+    world w;
+    memset(&w, 0, sizeof(w));
+    if (fx_open(&w.f) != 0) {
+        AFF_CHECK(0);
+        return;
+    }
+    w.prog = fx_program(&w.f, "Shop", "USD", "last_click", 30,
+                        "{\"sale\":{\"percent\":\"10\",\"skus\":{\"A\":{\"flat_minor\":100}}}}");
+    w.a1 = fx_affiliate(&w.f, "ann", 0);
+    w.link1 = fx_link(&w.f, "alice", w.prog, w.a1);
+    aff_conversion_input *in = input(w.prog, "sale", "t1", 1000, "pending", FX_T0);
+    snprintf(in->referral_code, sizeof(in->referral_code), "alice");
+    in->test = 1;
+    aff_conversion_result *r = result();
+    aff_errinfo err;
+    AFF_CHECK_INT(record(&w, in, r, &err), AFF_OK);
+    AFF_CHECK_INT(r->conv.earned_minor, 100);
+    store_wrapping_items(&w, r->conv.id);
+    AFF_CHECK_INT(record(&w, in, r, &err), AFF_OK);
+    AFF_CHECK(r->replayed);
+    int64_t sum = 0;
+    for (int i = 0; i < r->nlines; i++)
+        sum += r->lines[i].amount_minor;
+    AFF_CHECK_INT(sum, 100);
+    free(in);
     free(r);
     fx_close(&w.f);
 }
