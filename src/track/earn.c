@@ -38,17 +38,7 @@ static int facts_load(aff_store *st, const aff_plan *plan, const aff_conversion_
     memset(&x->f, 0, sizeof(x->f));
     x->items_json = NULL;
     x->group[0] = '\0';
-    int n = aff_comm_items_parse(c->items_json, x->items, AFF_COMM_MAX_ITEMS, &x->items_json);
-    if (n < 0)
-        n = 0; /* items were validated on the way in */
-    /* Conversions stored before the API bounded amount_minor * quantity in 128 bits may
-     * hold items that wrap int64 (verify lists them): those are priced on their amount
-     * alone, as if they had no items, rather than refused (aff_commission_eval) or
-     * multiplied into a wrong commission. */
-    int64_t total = 0;
-    for (int i = 0; i < n; i++)
-        if (aff_comm_item_add(x->items[i].unit_minor, x->items[i].quantity, &total) != 0)
-            n = 0;
+    /* the affiliate first: a failure then leaves nothing for the caller to free */
     if (aff_plan_uses_groups(plan)) {
         aff_affiliate_row *a = malloc(sizeof(*a));
         if (a == NULL)
@@ -60,6 +50,17 @@ static int facts_load(aff_store *st, const aff_plan *plan, const aff_conversion_
         if (rc != 0 && rc != AFF_ENOTFOUND)
             return rc;
     }
+    int n = aff_comm_items_parse(c->items_json, x->items, AFF_COMM_MAX_ITEMS, &x->items_json);
+    if (n < 0)
+        n = 0; /* items were validated on the way in */
+    /* Conversions stored before the API bounded amount_minor * quantity in 128 bits may
+     * hold items that wrap int64 (verify lists them): those are priced on their amount
+     * alone, as if they had no items, rather than refused (aff_commission_eval) or
+     * multiplied into a wrong commission. */
+    int64_t total = 0;
+    for (int i = 0; i < n; i++)
+        if (aff_comm_item_add(x->items[i].unit_minor, x->items[i].quantity, &total) != 0)
+            n = 0;
     x->f = (aff_comm_facts){.event = c->event,
                             .amount_minor = c->amount_minor,
                             .shipping_minor = c->shipping_minor,
