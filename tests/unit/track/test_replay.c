@@ -52,6 +52,18 @@ static const aff_replay_row *row_of(const aff_replay_result *r, int64_t affiliat
     return NULL;
 }
 
+/* A world whose program pays plan, with affiliate a1 ("ann") and her link "alice". */
+static int ann_world(world *w, const char *plan)
+{
+    memset(w, 0, sizeof(*w));
+    if (fx_open(&w->f) != 0)
+        return -1;
+    w->prog = fx_program(&w->f, "Shop", "USD", "last_click", 30, plan);
+    w->a1 = fx_affiliate(&w->f, "ann", 0);
+    w->link1 = fx_link(&w->f, "alice", w->prog, w->a1);
+    return w->prog && w->a1 && w->link1 ? 0 : -1;
+}
+
 /* A world whose program pays RETRO, with three May sales by a1 (ids in ids[]):
  * 1000, 3333 (refunded 1111) and 500. At the third sale the tier is reached and the
  * first two are re-priced at 20 %:
@@ -59,13 +71,7 @@ static const aff_replay_row *row_of(const aff_replay_result *r, int64_t affiliat
  *   = 667 - 222 (222.33) = 445 after its refund; net 200 + 445 + 100 = 745. */
 static int retro_world(world *w, int64_t ids[3])
 {
-    memset(w, 0, sizeof(*w));
-    if (fx_open(&w->f) != 0)
-        return -1;
-    w->prog = fx_program(&w->f, "Shop", "USD", "last_click", 30, RETRO);
-    w->a1 = fx_affiliate(&w->f, "ann", 0);
-    w->link1 = fx_link(&w->f, "alice", w->prog, w->a1);
-    if (!w->prog || !w->a1 || !w->link1)
+    if (ann_world(w, RETRO) != 0)
         return -1;
     ids[0] = sale(w, "m1", 1000, FX_T0);
     ids[1] = sale(w, "m2", 3333, FX_T0 + FX_HOUR);
@@ -226,14 +232,11 @@ AFF_TEST(retro_tier_reprices_a_conversion_with_wrapping_items_on_its_amount)
      * holds wrapping items. It is re-priced at 20 % of its amount, and the third sale
      * is recorded. */
     world w;
-    memset(&w, 0, sizeof(w));
-    if (fx_open(&w.f) != 0) {
+    if (ann_world(&w, RETRO) != 0) {
         AFF_CHECK(0);
+        fx_close(&w.f);
         return;
     }
-    w.prog = fx_program(&w.f, "Shop", "USD", "last_click", 30, RETRO);
-    w.a1 = fx_affiliate(&w.f, "ann", 0);
-    w.link1 = fx_link(&w.f, "alice", w.prog, w.a1);
     int64_t m1 = sale(&w, "m1", 1000, FX_T0), m2 = sale(&w, "m2", 2000, FX_T0 + FX_HOUR);
     store_wrapping_items(&w, m1);
     int64_t m3 = sale(&w, "m3", 500, FX_T0 + 2 * FX_HOUR);
@@ -256,15 +259,11 @@ AFF_TEST(test_conversion_with_wrapping_items_replays_priced_on_its_amount)
      * 100 flat, multiplying them paid 429,496,729,600 + 100; read as no items it earns
      * 10 % of its 1000, and the post is answered as a replay, not refused. */
     world w;
-    memset(&w, 0, sizeof(w));
-    if (fx_open(&w.f) != 0) {
+    if (ann_world(&w, "{\"sale\":{\"percent\":\"10\",\"skus\":{\"A\":{\"flat_minor\":100}}}}") != 0) {
         AFF_CHECK(0);
+        fx_close(&w.f);
         return;
     }
-    w.prog = fx_program(&w.f, "Shop", "USD", "last_click", 30,
-                        "{\"sale\":{\"percent\":\"10\",\"skus\":{\"A\":{\"flat_minor\":100}}}}");
-    w.a1 = fx_affiliate(&w.f, "ann", 0);
-    w.link1 = fx_link(&w.f, "alice", w.prog, w.a1);
     aff_conversion_input *in = input(w.prog, "sale", "t1", 1000, "pending", FX_T0);
     snprintf(in->referral_code, sizeof(in->referral_code), "alice");
     in->test = 1;
