@@ -83,15 +83,17 @@ static int retro_world(world *w, int64_t ids[3])
     return ids[0] && ids[1] && ids[2] ? 0 : -1;
 }
 
-/* retro_world, or a failed check and the fixture closed. */
-#define RETRO_WORLD_OR_RETURN(w, ids)   \
-    do {                                \
-        if (retro_world(w, ids) != 0) { \
-            AFF_CHECK(0);               \
-            fx_close(&(w)->f);          \
-            return;                     \
-        }                               \
+/* open (ann_world or retro_world), or a failed check and the fixture closed. */
+#define OPEN_OR_RETURN_WORLD(w, open) \
+    do {                              \
+        if ((open) != 0) {            \
+            AFF_CHECK(0);             \
+            fx_close(&(w)->f);        \
+            return;                   \
+        }                             \
     } while (0)
+#define RETRO_WORLD_OR_RETURN(w, ids) OPEN_OR_RETURN_WORLD(w, retro_world(w, ids))
+#define ANN_WORLD_OR_RETURN(w, plan) OPEN_OR_RETURN_WORLD(w, ann_world(w, plan))
 
 /* Give conversion id items as stored before the API bounded them: 2^32 * 2^32 wraps
  * int64 to 0. */
@@ -232,11 +234,7 @@ AFF_TEST(retro_tier_reprices_a_conversion_with_wrapping_items_on_its_amount)
      * holds wrapping items. It is re-priced at 20 % of its amount, and the third sale
      * is recorded. */
     world w;
-    if (ann_world(&w, RETRO) != 0) {
-        AFF_CHECK(0);
-        fx_close(&w.f);
-        return;
-    }
+    ANN_WORLD_OR_RETURN(&w, RETRO);
     int64_t m1 = sale(&w, "m1", 1000, FX_T0), m2 = sale(&w, "m2", 2000, FX_T0 + FX_HOUR);
     store_wrapping_items(&w, m1);
     int64_t m3 = sale(&w, "m3", 500, FX_T0 + 2 * FX_HOUR);
@@ -259,11 +257,7 @@ AFF_TEST(test_conversion_with_wrapping_items_replays_priced_on_its_amount)
      * 100 flat, multiplying them paid 429,496,729,600 + 100; read as no items it earns
      * 10 % of its 1000, and the post is answered as a replay, not refused. */
     world w;
-    if (ann_world(&w, "{\"sale\":{\"percent\":\"10\",\"skus\":{\"A\":{\"flat_minor\":100}}}}") != 0) {
-        AFF_CHECK(0);
-        fx_close(&w.f);
-        return;
-    }
+    ANN_WORLD_OR_RETURN(&w, "{\"sale\":{\"percent\":\"10\",\"skus\":{\"A\":{\"flat_minor\":100}}}}");
     aff_conversion_input *in = input(w.prog, "sale", "t1", 1000, "pending", FX_T0);
     snprintf(in->referral_code, sizeof(in->referral_code), "alice");
     in->test = 1;
